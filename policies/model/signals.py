@@ -1,0 +1,316 @@
+"""Signal kinds: one class per ``routing.signals.<collection>``, registered by collection and leaf type.
+
+``Signal.kind(leaf_type)`` / ``Signal.for_collection(name)`` are the only lookups; registering a
+duplicate kind is an import-time error. Field types are deliberately permissive (ranges are the
+validator's job, so a bad threshold becomes a located finding instead of a load failure).
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, ClassVar
+
+from pydantic import Field, create_model
+
+from .base import SpecModel
+
+
+class Signal(SpecModel):
+    collection: ClassVar[str] = ""
+    leaf_type: ClassVar[str] = ""
+    # True for signals whose value comes from a model (classifier, encoder) rather than from text rules.
+    neural: ClassVar[bool] = False
+    # Fields vllm-sr requires (its pydantic layer), checked by the validator.
+    required: ClassVar[tuple[str, ...]] = ()
+    # Whether the signal has a score compared against a threshold in [0, 1].
+    unit_threshold: ClassVar[bool] = False
+
+    _registry: ClassVar[dict[str, type["Signal"]]] = {}
+    _by_leaf: ClassVar[dict[str, type["Signal"]]] = {}
+
+    name: str
+    description: str | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.collection:
+            return
+        if cls.collection in Signal._registry:
+            raise TypeError(f"signal collection {cls.collection!r} registered twice")
+        Signal._registry[cls.collection] = cls
+        if cls.leaf_type:
+            if cls.leaf_type in Signal._by_leaf:
+                raise TypeError(f"signal leaf type {cls.leaf_type!r} registered twice")
+            Signal._by_leaf[cls.leaf_type] = cls
+
+    @classmethod
+    def collections(cls) -> dict[str, type["Signal"]]:
+        return dict(cls._registry)
+
+    @classmethod
+    def leaf_types(cls) -> dict[str, type["Signal"]]:
+        return dict(cls._by_leaf)
+
+    @classmethod
+    def kind(cls, leaf_type: str) -> type["Signal"] | None:
+        return cls._by_leaf.get(leaf_type)
+
+    @classmethod
+    def for_collection(cls, collection: str) -> type["Signal"] | None:
+        return cls._registry.get(collection)
+
+    @staticmethod
+    def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
+        match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+        return match[0] if match else None
+
+    def referenced_names(self) -> list[str]:
+        """Names a decision leaf may use for this signal (complexity adds ``:level``)."""
+        return [self.name]
+
+
+class KeywordSignal(Signal):
+    collection = "keywords"
+    leaf_type = "keyword"
+    operator: str | None = None
+    keywords: list[str] = Field(default_factory=list)
+    case_sensitive: bool | None = None
+    method: str | None = None
+    bm25_threshold: float | None = None
+    ngram_threshold: float | None = None
+    ngram_arity: int | None = None
+    fuzzy_match: bool | None = None
+    fuzzy_threshold: float | None = None
+
+
+class EmbeddingSignal(Signal):
+    collection = "embeddings"
+    leaf_type = "embedding"
+    neural = True
+    threshold: float | None = None
+    candidates: list[str] | None = None
+    image_candidates: list[str] | None = None
+    negative_candidates: list[str] | None = None
+    negative_image_candidates: list[str] | None = None
+    aggregation_method: str | None = None
+    query_modality: str | None = None
+    prototype_scoring: dict[str, Any] | None = None
+
+
+class DomainSignal(Signal):
+    collection = "domains"
+    leaf_type = "domain"
+    neural = True
+    required = ("description",)
+    mmlu_categories: list[str] | None = None
+    model_scores: list[dict[str, Any]] | None = None
+
+    def categories(self) -> list[str]:
+        """The MMLU labels that make this signal fire (its own name when none are listed)."""
+        return list(self.mmlu_categories) if self.mmlu_categories else [self.name]
+
+
+class FactCheckSignal(Signal):
+    collection = "fact_check"
+    leaf_type = "fact_check"
+    neural = True
+    required = ("description",)
+
+
+class UserFeedbackSignal(Signal):
+    collection = "user_feedbacks"
+    leaf_type = "user_feedback"
+    neural = True
+    required = ("description",)
+
+
+class ReaskSignal(Signal):
+    collection = "reasks"
+    leaf_type = "reask"
+    neural = True
+    unit_threshold = True
+    threshold: float | None = None
+    lookback_turns: int | None = None
+
+
+class PreferenceSignal(Signal):
+    collection = "preferences"
+    leaf_type = "preference"
+    neural = True
+    unit_threshold = True
+    required = ("description",)
+    examples: list[str] | None = None
+    threshold: float | None = None
+
+
+class LanguageSignal(Signal):
+    collection = "language"
+    leaf_type = "language"
+    required = ("description",)
+    unit_threshold = True
+    threshold: float | None = None
+
+
+class ContextSignal(Signal):
+    collection = "context"
+    leaf_type = "context"
+    min_tokens: str | int | None = None
+    max_tokens: str | int | None = None
+
+
+class StructureSignal(Signal):
+    collection = "structure"
+    leaf_type = "structure"
+    feature: dict[str, Any] | None = None
+    predicate: dict[str, Any] | None = None
+
+
+class ComplexitySignal(Signal):
+    collection = "complexity"
+    leaf_type = "complexity"
+    neural = True
+    unit_threshold = True
+    threshold: float | None = None
+    hard: dict[str, Any] | None = None
+    easy: dict[str, Any] | None = None
+    composer: dict[str, Any] | None = None
+    prototype_scoring: dict[str, Any] | None = None
+
+    def referenced_names(self) -> list[str]:
+        return [f"{self.name}:{level}" for level in ("easy", "medium", "hard")]
+
+
+class ModalitySignal(Signal):
+    collection = "modality"
+    leaf_type = "modality"
+
+
+class AuthzSignal(Signal):
+    collection = "role_bindings"
+    leaf_type = "authz"
+    role: str | None = None
+    subjects: list[dict[str, Any]] | None = None
+
+
+class JailbreakSignal(Signal):
+    collection = "jailbreak"
+    leaf_type = "jailbreak"
+    neural = True
+    unit_threshold = True
+    threshold: float | None = None
+    method: str | None = None
+    include_history: bool | None = None
+    direction: str | None = None
+    jailbreak_patterns: list[str] | None = None
+    benign_patterns: list[str] | None = None
+
+
+class PiiSignal(Signal):
+    collection = "pii"
+    leaf_type = "pii"
+    neural = True
+    unit_threshold = True
+    threshold: float | None = None
+    pii_types_allowed: list[str] | None = None
+    include_history: bool | None = None
+
+
+class KbSignal(Signal):
+    collection = "kb"
+    leaf_type = "kb"
+    neural = True
+    kb: str | None = None
+    target: dict[str, Any] | None = None
+    match: str | None = None
+
+
+class ConversationSignal(Signal):
+    collection = "conversation"
+    leaf_type = "conversation"
+    feature: dict[str, Any] | None = None
+    predicate: dict[str, Any] | None = None
+
+
+class EventSignal(Signal):
+    collection = "events"
+    leaf_type = "event"
+    event_types: list[str] | None = None
+    severities: list[str] | None = None
+    action_codes: list[str] | None = None
+    temporal: dict[str, Any] | None = None
+
+
+class MetadataSignal(Signal):
+    collection = "metadata"
+    leaf_type = "metadata"
+    key: str | None = None
+    predicate: dict[str, Any] | None = None
+
+
+class ClassifierSignal(Signal):
+    collection = "classifiers"
+    leaf_type = "classifier"
+    neural = True
+    type: str | None = None
+    model: str | None = None
+    model_path: str | None = None
+    labels: list[str] | None = None
+    instructions: str | None = None
+
+
+class SafetySignal(Signal):
+    collection = "safety"
+    leaf_type = "safety"
+    neural = True
+    unit_threshold = True
+    model: str | None = None
+    labels: list[str] | None = None
+    unsafe_labels: list[str] | None = None
+    threshold: float | None = None
+    hazard: dict[str, Any] | None = None
+
+
+class InputModalitySignal(Signal):
+    collection = "input_modality"
+    leaf_type = "input_modality"
+    modality: str | None = None
+
+
+class HallucinationSignal(Signal):
+    """Response-stage only: declared in config, never referenceable from a decision."""
+
+    collection = "hallucination"
+    leaf_type = ""
+    neural = True
+    use_nli: bool | None = None
+
+
+_SignalsBase = create_model(  # one list field per registered collection, so the registry stays the single source
+    "_SignalsBase",
+    __base__=SpecModel,
+    **{name: (list[kind] | None, None) for name, kind in Signal.collections().items()},  # type: ignore[valid-type]
+)
+
+
+class Signals(_SignalsBase):  # type: ignore[misc, valid-type]
+    """``routing.signals``: every collection is a list of its kind."""
+
+    def items(self) -> list[tuple[str, Signal]]:
+        """(collection, signal) for every declared signal, in collection order."""
+        out: list[tuple[str, Signal]] = []
+        for collection in Signal.collections():
+            for signal in getattr(self, collection) or []:
+                out.append((collection, signal))
+        return out
+
+    def find(self, leaf_type: str, name: str) -> Signal | None:
+        """The signal a decision leaf ``{type, name}`` refers to (``name:level`` for complexity)."""
+        kind = Signal.kind(leaf_type)
+        if kind is None:
+            return None
+        base = name.split(":", 1)[0] if leaf_type == "complexity" else name
+        fold = kind.collection in {"metadata", "classifiers", "input_modality", "safety"}
+        for signal in getattr(self, kind.collection) or []:
+            if signal.name == base or (fold and signal.name.lower() == base.lower()):
+                return signal
+        return None

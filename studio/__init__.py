@@ -1,0 +1,1 @@
+"""The Routing Studio Panel app (serve with `panel serve studio`)."""
