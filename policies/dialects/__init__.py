@@ -1,0 +1,46 @@
+"""Input layouts we import: detect one from its keys (never from ``version``) and normalise it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import PolicyError
+from . import kubernetes, legacy, repository
+from .base import Normalised
+
+DIALECTS = ("canonical", "repository", "legacy", "kubernetes")
+
+
+def detect_dialect(docs: list[Any]) -> str:
+    first = docs[0]
+    if any(kubernetes.is_kubernetes(d) for d in docs):
+        return "kubernetes"
+    if not isinstance(first, dict):
+        raise PolicyError.single("yaml-structure", "top level must be a mapping")
+    if legacy.is_legacy_layout(first):
+        return "legacy"
+    if repository.is_repository_layout(first):
+        return "repository"
+    return "canonical"
+
+
+def normalise(docs: list[Any], dialect: str | None = None) -> Normalised:
+    """Canonical spec data for ``docs`` read as ``dialect`` (auto-detected when ``None``)."""
+    dialect = dialect or detect_dialect(docs)
+    if dialect not in DIALECTS:
+        raise PolicyError.single("unknown-dialect", f"unknown input layout '{dialect}'",
+                                 suggestion=f"use one of: {', '.join(DIALECTS)}")
+    if dialect == "kubernetes":
+        return kubernetes.normalise(docs)
+    if len(docs) != 1:
+        raise PolicyError.single("yaml-structure", f"expected one YAML document, found {len(docs)}")
+    if not isinstance(docs[0], dict):
+        raise PolicyError.single("yaml-structure", "top level must be a mapping")
+    if dialect == "legacy":
+        return legacy.normalise(docs[0])
+    if dialect == "repository":
+        return repository.normalise(docs[0])
+    return Normalised(dict(docs[0]), "canonical")
+
+
+__all__ = ["DIALECTS", "Normalised", "detect_dialect", "normalise"]

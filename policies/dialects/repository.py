@@ -1,0 +1,68 @@
+"""The Aug-2026 repository layout (CLI 0.3.0): same ``version: v0.3`` but older provider keys.
+
+Normalised to 0.4.0: ``default_model`` → ``defaults.model``; ``reasoning_families`` plus
+per-model ``reasoning_family`` → inline per-model ``reasoning``; ``backend_refs[].type`` →
+``provider``. ``modelCards[].quality_score`` and plugin ``image_gen`` stay in the model (the
+exporter refuses to write them to 0.4.0).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from ..errors import Severity
+from .base import Normalised
+
+MARKERS = ("default_model", "reasoning_families", "default_reasoning_effort")
+
+
+def is_repository_layout(data: dict[str, Any]) -> bool:
+    providers = data.get("providers")
+    if not isinstance(providers, dict):
+        return False
+    defaults = providers.get("defaults")
+    if isinstance(defaults, dict) and any(k in defaults for k in MARKERS):
+        return True
+    models = providers.get("models")
+    return isinstance(models, list) and any(isinstance(m, dict) and "reasoning_family" in m for m in models)
+
+
+def normalise(data: dict[str, Any]) -> Normalised:
+    out = copy.deepcopy(data)
+    result = Normalised(out, "repository")
+    providers = out.get("providers") or {}
+    defaults = providers.get("defaults") or {}
+    families = defaults.pop("reasoning_families", None) or {}
+    if "default_model" in defaults:
+        defaults.setdefault("model", defaults.pop("default_model"))
+        result.note("renamed", "providers.defaults.default_model is now providers.defaults.model",
+                    ("providers", "defaults", "default_model"))
+    if "default_reasoning_effort" in defaults:
+        defaults.setdefault("reasoning_effort", defaults.pop("default_reasoning_effort"))
+        result.note("renamed", "default_reasoning_effort is now providers.defaults.reasoning_effort",
+                    ("providers", "defaults", "default_reasoning_effort"))
+    for i, model in enumerate(providers.get("models") or []):
+        if not isinstance(model, dict):
+            continue
+        family = model.pop("reasoning_family", None)
+        if family is not None:
+            path = ("providers", "models", i, "reasoning_family")
+            if isinstance(families.get(family), dict):
+                model["reasoning"] = dict(families[family])
+                result.note("inlined", f"reasoning family '{family}' inlined into the model's reasoning block", path)
+            else:
+                model["reasoning"] = {"family": family}
+                result.note("renamed", f"reasoning_family '{family}' is now reasoning.family", path)
+        for j, ref in enumerate(model.get("backend_refs") or []):
+            if isinstance(ref, dict) and "type" in ref:
+                kind = ref.pop("type")
+                ref.setdefault("provider", kind)
+                result.note("renamed", f"backend_refs[].type '{kind}' is now provider",
+                            ("providers", "models", i, "backend_refs", j, "type"))
+    for i, card in enumerate(((out.get("routing") or {}).get("modelCards")) or []):
+        if isinstance(card, dict) and "quality_score" in card:
+            result.note("not-exported", "quality_score is kept as a quality prior for simulation but 0.4.0 "
+                        "does not accept it, so exports leave it out", ("routing", "modelCards", i, "quality_score"),
+                        Severity.INFO)
+    return result

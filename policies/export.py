@@ -1,0 +1,113 @@
+"""Export a policy as a deployable vLLM SR config (0.4.0 layout) or as Kubernetes resources.
+
+Exports are validated first: a policy with error findings is not written unless forced, and
+anything the target cannot express is refused with a named reason, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+from typing import Any
+
+from .dialects import kubernetes
+from .errors import Finding, PolicyError, Severity
+from .model import CANONICAL_VERSION, ModelCard, Policy
+from .yaml_source import dump_yaml, dump_yaml_all
+
+FORMATS = ("vllm-sr", "k8s", "k8s-semanticrouter")
+NOT_EXPORTABLE_PLUGINS = {"image_gen": "0.4.0 has no image_gen plugin"}
+
+
+def _env_name(model: str) -> str:
+    return "ROUTING_STUDIO_" + re.sub(r"[^A-Z0-9]+", "_", model.upper()).strip("_") + "_API_KEY"
+
+
+def to_vllm_sr(policy: Policy, drop_unsupported: bool = False) -> tuple[dict[str, Any], list[Finding]]:
+    """The canonical 0.4.0 config as data, plus notes on what was changed for the target."""
+    spec = copy.deepcopy(policy.to_spec())
+    notes: list[Finding] = []
+    spec.setdefault("version", CANONICAL_VERSION)
+    for i, model in enumerate((spec.get("providers") or {}).get("models") or []):
+        for j, ref in enumerate(model.get("backend_refs") or []):
+            if "api_key" in ref:
+                del ref["api_key"]
+                ref.setdefault("api_key_env", _env_name(model["name"]))
+                notes.append(policy.locate(Finding(
+                    "secret-removed", Severity.WARNING, "literal api_key not exported; the router reads "
+                    f"{ref['api_key_env']} instead", path=("providers", "models", i, "backend_refs", j, "api_key"))))
+    profiles = [("routing", spec.get("routing"))] + [
+        (f"recipes[{i}].routing", r.get("routing")) for i, r in enumerate(spec.get("recipes") or [])]
+    refused: list[Finding] = []
+    for label, routing in profiles:
+        if not isinstance(routing, dict):
+            continue
+        for card in routing.get("modelCards") or []:
+            for key in ModelCard.NOT_EXPORTED & set(card):
+                del card[key]
+        for d in routing.get("decisions") or []:
+            kept = []
+            for plugin in d.get("plugins") or []:
+                reason = NOT_EXPORTABLE_PLUGINS.get(plugin.get("type"))
+                if reason is None:
+                    kept.append(plugin)
+                    continue
+                finding = Finding("not-exportable", Severity.WARNING if drop_unsupported else Severity.ERROR,
+                                  f"decision '{d.get('name')}': plugin '{plugin['type']}' cannot be exported: {reason}",
+                                  path=(label, "decisions", d.get("name")),
+                                  suggestion="remove the plugin or export with --drop-unsupported")
+                (notes if drop_unsupported else refused).append(finding)
+            if "plugins" in d:
+                d["plugins"] = kept
+    if refused:
+        raise PolicyError(refused)
+    return spec, notes
+
+
+def export_documents(policy: Policy, fmt: str = "vllm-sr", drop_unsupported: bool = False,
+                     name: str = "routing-studio") -> tuple[list[dict[str, Any]], list[Finding]]:
+    """The documents of an export in ``fmt`` (see :data:`FORMATS`) and notes on what changed."""
+    if fmt not in FORMATS:
+        raise PolicyError.single("unknown-format", f"unknown export format '{fmt}'",
+                                 suggestion=f"use one of: {', '.join(FORMATS)}")
+    config, notes = to_vllm_sr(policy, drop_unsupported)
+    if fmt == "vllm-sr":
+        return [config], notes
+    if fmt == "k8s-semanticrouter":
+        return [kubernetes.to_semantic_router(config, name)], notes
+    canonical = Policy.from_spec(config)
+    canonical.attach_source(policy.source_file, policy._positions, policy.dialect, moves=policy._path_moves)
+    return kubernetes.to_pool_and_route(canonical, name), notes + kubernetes.dropped_by_pair(canonical)
+
+
+def export_text(policy: Policy, fmt: str = "vllm-sr", drop_unsupported: bool = False,
+                name: str = "routing-studio") -> tuple[str, list[Finding]]:
+    docs, notes = export_documents(policy, fmt, drop_unsupported, name)
+    return (dump_yaml(docs[0]) if len(docs) == 1 else dump_yaml_all(docs)), notes
+
+
+def render_export(policy: Policy, fmt: str = "vllm-sr", force: bool = False, drop_unsupported: bool = False,
+                  name: str = "routing-studio") -> tuple[str, list[Finding]]:
+    """Validate then render. Refuses a policy with error findings unless ``force``."""
+    from .validation import validate_policy
+
+    errors = [f for f in validate_policy(policy) if f.severity is Severity.ERROR]
+    if errors and not force:
+        raise PolicyError(errors)
+    return export_text(policy, fmt, drop_unsupported, name)
+
+
+def write_export(policy: Policy, path: str | Path, fmt: str = "vllm-sr", force: bool = False,
+                 drop_unsupported: bool = False) -> list[Finding]:
+    """Validate, render and atomically write an export (temp file + rename)."""
+    from .atomic import atomic_write_text
+
+    text, notes = render_export(policy, fmt, force, drop_unsupported, resource_name(Path(path).stem))
+    atomic_write_text(Path(path), text)
+    return notes
+
+
+def resource_name(stem: str) -> str:
+    """A Kubernetes-safe resource name from a file name."""
+    return re.sub(r"[^a-z0-9-]+", "-", stem.lower()).strip("-") or "routing-studio"
