@@ -8,10 +8,9 @@ retried on a unique-constraint conflict, which is how concurrent savers get dist
 
 from __future__ import annotations
 
-import functools
-import json
 import os
 import random
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -47,14 +46,15 @@ def resolve_url(url: str | os.PathLike[str] | None) -> sa.URL:
         path = Path(text).expanduser().resolve()
         path.parent.mkdir(parents=True, exist_ok=True)
         return sa.URL.create("sqlite", database=str(path))
-    except (exc.ArgumentError, OSError) as err:
-        raise storage_error("storage.bad_url", f"cannot use storage location {text!r}: {err}") from err
+    except (exc.ArgumentError, ValueError, OSError) as err:
+        raise storage_error("storage.bad_url",
+                            f"cannot use storage location {_masked(text)!r}: {err}") from err
 
 
 def create_engine(url: sa.URL) -> Engine:
     """An engine for ``url`` with the durability settings above; raises PolicyError if unusable."""
     try:
-        engine = sa.create_engine(url, json_serializer=_strict_json, **_connect_args(url))
+        engine = sa.create_engine(url, **_connect_args(url))
     except (exc.ArgumentError, exc.NoSuchModuleError, ImportError) as err:
         raise storage_error("storage.bad_url", f"cannot use storage URL {_shown(url)}: {err}",
                             suggestion="use sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST/DB") from err
@@ -92,16 +92,11 @@ def read(engine: Engine, work: Callable[[Connection], T]) -> T:
 
 @contextmanager
 def translated(engine: Engine) -> Iterator[None]:
-    """Turn driver failures (unreachable server, locked file, bad JSON) into PolicyError."""
+    """Turn driver failures (unreachable server, locked file, lost connection) into PolicyError."""
     try:
         yield
     except exc.IntegrityError:
         raise
-    except exc.StatementError as err:
-        if isinstance(err.orig, (TypeError, ValueError)):
-            raise storage_error("storage.bad_value", f"value cannot be stored: {err.orig}") from err
-        raise storage_error("storage.unavailable",
-                            f"storage at {_shown(engine.url)} failed: {_first_line(err)}") from err
     except exc.DBAPIError as err:
         raise storage_error("storage.unavailable",
                             f"storage at {_shown(engine.url)} failed: {_first_line(err)}") from err
@@ -136,11 +131,13 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-_strict_json = functools.partial(json.dumps, allow_nan=False)  # NaN is not JSON; PostgreSQL rejects it
-
-
 def _shown(url: sa.URL) -> str:
     return url.render_as_string(hide_password=True)
+
+
+def _masked(text: str) -> str:
+    """Hide the password of a URL that did not parse (so cannot use render_as_string)."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", text)
 
 
 def _first_line(err: BaseException) -> str:

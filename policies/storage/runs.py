@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from typing import Any
 
@@ -41,6 +42,8 @@ def save_run(conn: Connection, policy_name: str, version: int | None, traffic_se
     if traffic_set_id is not None and conn.execute(
             sa.select(traffic_sets.c.id).where(traffic_sets.c.id == traffic_set_id)).first() is None:
         raise storage_error("storage.not_found", f"no traffic set with id {traffic_set_id}")
+    _check_json(summary, "summary")
+    _check_json(decisions, "decisions")
     now = datetime.now(timezone.utc)
     run_id = conn.execute(simulation_runs.insert().values(
         policy_name=policy_name, version=version, traffic_set_id=traffic_set_id, created_at=now,
@@ -65,6 +68,14 @@ def get_run(conn: Connection, run_id: int) -> SimulationRun:
     if row is None:
         raise storage_error("storage.not_found", f"no simulation run with id {run_id}")
     return SimulationRun(*_info_values(row), has_decisions=row.decisions is not None, decisions=row.decisions)
+
+
+def _check_json(value: Any, what: str) -> None:
+    # Checked here because drivers differ: SQLite would store NaN, PostgreSQL rejects it.
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as err:
+        raise storage_error("storage.bad_value", f"simulation {what} is not plain JSON: {err}") from err
 
 
 def _info_columns() -> tuple[sa.Column[Any], ...]:
