@@ -1,0 +1,18 @@
+"""Traffic import: logged LLM requests from many tools into normalised Polars tables.
+
+``read_traffic(path)`` detects the format (OpenAI logs, LiteLLM, Langfuse, Helicone, RouterBench,
+RouteLLM, LLMRouter, vLLM SR Router Replay, plain tables) and returns a :class:`TrafficSet` with
+``requests``, ``candidate_outcomes`` and ``rejects`` (spec: shared/specs/traffic-formats.md).
+"""
+
+from .coerce import RowError
+from .formats import format_names
+from .reader import read_traffic
+from .sample import sample_traffic
+from .schema import CANDIDATES_SCHEMA, PRIOR_SIGNAL_TYPES, REJECTS_SCHEMA, REQUESTS_SCHEMA
+from .trafficset import TrafficSet, TrafficSource
+
+__all__ = [
+    "CANDIDATES_SCHEMA", "PRIOR_SIGNAL_TYPES", "REJECTS_SCHEMA", "REQUESTS_SCHEMA", "RowError",
+    "TrafficSet", "TrafficSource", "format_names", "read_traffic", "sample_traffic",
+]

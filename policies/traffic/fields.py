@@ -1,0 +1,97 @@
+"""Path-aware typed access to one source record.
+
+Mappers read ``record.int("response.usage.prompt_tokens")`` instead of indexing dicts, so a value
+of the wrong type rejects the row with the *source* path in ``field`` (what the user can fix).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Mapping
+
+from . import coerce
+from .coerce import RowError
+
+
+def lookup(data: Any, path: str) -> Any:
+    """Value at a dotted ``path``; in a list of ``{name, value}`` items a segment selects by name.
+
+    The name rule lets a mapping say ``scores.correctness`` for Langfuse/Helicone score lists.
+    """
+    current = data
+    for part in path.split("."):
+        if isinstance(current, Mapping):
+            current = current.get(part)
+        elif isinstance(current, list) and part.isdigit():
+            index = int(part)
+            current = current[index] if index < len(current) else None
+        elif isinstance(current, list):
+            current = next((item.get("value") for item in current
+                            if isinstance(item, Mapping) and item.get("name") == part), None)
+        else:
+            return None
+        if current is None:
+            return None
+    return current
+
+
+class Fields:
+    """One JSON object seen from a source path prefix (``request.``, ``response.`` ...)."""
+
+    __slots__ = ("data", "prefix")
+
+    def __init__(self, data: Mapping[str, Any], prefix: str = ""):
+        self.data = data
+        self.prefix = prefix
+
+    def where(self, path: str) -> str:
+        return f"{self.prefix}.{path}" if self.prefix else path
+
+    def __contains__(self, key: str) -> bool:
+        return self.data.get(key) is not None
+
+    def raw(self, path: str) -> Any:
+        return lookup(self.data, path) if "." in path else self.data.get(path)
+
+    def text(self, path: str) -> str | None:
+        return coerce.as_text(self.raw(path), self.where(path))
+
+    def int(self, path: str) -> int | None:
+        return coerce.as_int(self.raw(path), self.where(path))
+
+    def float(self, path: str) -> float | None:
+        return coerce.as_float(self.raw(path), self.where(path))
+
+    def bool(self, path: str) -> bool | None:
+        return coerce.as_bool(self.raw(path), self.where(path))
+
+    def ts(self, path: str) -> datetime | None:
+        return coerce.as_datetime(self.raw(path), self.where(path))
+
+    def texts(self, path: str) -> list[str] | None:
+        return coerce.as_text_list(coerce.as_list(self.raw(path), self.where(path)), self.where(path))
+
+    def list(self, path: str) -> list[Any] | None:
+        return coerce.as_list(self.raw(path), self.where(path))
+
+    def obj(self, path: str) -> "Fields | None":
+        """Nested object (or JSON text of one) as :class:`Fields`; None when absent."""
+        value = coerce.as_object(self.raw(path), self.where(path))
+        return None if value is None else Fields(value, self.where(path))
+
+    def require_obj(self, path: str) -> "Fields":
+        found = self.obj(path)
+        if found is None:
+            raise RowError(self.where(path), "required object is missing")
+        return found
+
+    def items(self, path: str) -> list["Fields"]:
+        """A list of objects, each as :class:`Fields` with an indexed path."""
+        values = self.list(path) or []
+        out = []
+        for i, item in enumerate(values):
+            where = f"{self.where(path)}[{i}]"
+            if not isinstance(item, Mapping):
+                raise RowError(where, f"expected an object, got {coerce.type_name(item)}")
+            out.append(Fields(item, where))
+        return out

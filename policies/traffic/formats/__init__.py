@@ -1,0 +1,22 @@
+"""Registry of traffic formats, in detection order (most specific keys first)."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from . import openai, table
+from .base import Format
+
+FORMATS: tuple[Format, ...] = (openai.FORMAT,)
+
+
+def detect_format(record: Mapping[str, Any]) -> Format | None:
+    """The first format whose detector accepts ``record``'s keys."""
+    return next((fmt for fmt in FORMATS if fmt.detect(record)), None)
+
+
+def format_names() -> list[str]:
+    return [fmt.name for fmt in FORMATS] + [table.NAME]
+
+
+__all__ = ["FORMATS", "Format", "detect_format", "format_names"]
