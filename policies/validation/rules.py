@@ -85,6 +85,9 @@ def _leaf_reference(ctx: Context, leaf: RuleNode, path: tuple, decision: str) ->
         elif labels and leaf.label not in labels:
             yield error("classifier-label", f"classifier '{name}' has no label '{leaf.label}'", path + ("label",),
                         did_you_mean(leaf.label, labels))
+        if not leaf.predicate:
+            yield error("classifier-predicate", f"classifier condition '{name}' needs a score predicate "
+                        "(vllm-sr 0.4.0 rejects a bare label)", path, "add predicate: {gte: 0.5}")
 
 
 @profile_check

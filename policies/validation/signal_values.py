@@ -43,6 +43,32 @@ def _threshold(signal: Signal, collection: str, path: tuple) -> Iterator[Finding
                     "use a probability between 0 and 1")
 
 
+# Fields each classifier type refuses (vllm-sr 0.4.0 ClassifierSignal).
+_CLASSIFIER_REFUSES = {"local": ("model", "instructions", "disable_rationale"),
+                       "llm": ("model_path", "use_cpu"),
+                       "sequence_classifier": ("model_path", "use_cpu", "instructions", "disable_rationale")}
+
+
+def _classifier(signal: Signal, path: tuple) -> Iterator[Finding]:
+    labels = [str(label) for label in signal.labels or []]
+    if len(labels) < 2 or any(":" in label or label != label.strip() or not label for label in labels):
+        yield error("classifier-labels", f"classifier '{signal.name}' needs at least two trimmed labels without ':'",
+                    path + ("labels",))
+    if len(set(labels)) != len(labels):
+        yield error("classifier-labels", f"classifier '{signal.name}' lists a label twice", path + ("labels",))
+    if signal.type not in _CLASSIFIER_REFUSES:
+        yield error("classifier-type", f"classifier type must be one of {', '.join(_CLASSIFIER_REFUSES)}",
+                    path + ("type",), did_you_mean(str(signal.type), _CLASSIFIER_REFUSES))
+        return
+    spec = signal.to_spec()
+    for field in _CLASSIFIER_REFUSES[signal.type]:
+        if spec.get(field):
+            yield error("classifier-field", f"{signal.type} classifier '{signal.name}' does not accept '{field}'",
+                        path + (field,), f"remove {field}")
+    if signal.type == "llm" and not spec.get("instructions"):
+        yield error("classifier-field", f"llm classifier '{signal.name}' requires instructions", path)
+
+
 @profile_check
 def signal_values(ctx: Context) -> Iterator[Finding]:
     for collection, kind in Signal.collections().items():
@@ -83,10 +109,7 @@ def signal_values(ctx: Context) -> Iterator[Finding]:
                     yield error("token-band", f"context '{signal.name}': min_tokens {signal.min_tokens} > max_tokens "
                                 f"{signal.max_tokens}", path, "swap the bounds")
             if collection == "classifiers":
-                labels = signal.labels or []
-                if len(labels) < 2 or any(":" in str(label) for label in labels):
-                    yield error("classifier-labels", f"classifier '{signal.name}' needs at least two labels without ':'",
-                                path + ("labels",))
+                yield from _classifier(signal, path)
 
 
 @profile_check
