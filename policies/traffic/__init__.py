@@ -9,10 +9,11 @@ from .coerce import RowError
 from .formats import format_names
 from .reader import read_traffic
 from .sample import sample_traffic
+from .sql import read_sql_traffic
 from .schema import CANDIDATES_SCHEMA, PRIOR_SIGNAL_TYPES, REJECTS_SCHEMA, REQUESTS_SCHEMA
 from .trafficset import TrafficSet, TrafficSource
 
 __all__ = [
     "CANDIDATES_SCHEMA", "PRIOR_SIGNAL_TYPES", "REJECTS_SCHEMA", "REQUESTS_SCHEMA", "RowError",
-    "TrafficSet", "TrafficSource", "format_names", "read_traffic", "sample_traffic",
+    "TrafficSet", "TrafficSource", "format_names", "read_sql_traffic", "read_traffic", "sample_traffic",
 ]

@@ -31,13 +31,14 @@ def import_records(records: Iterable[Record], *, source_file: str, file_key: str
     head, stream = _peek(iter(records))
     fmt, overrides = _resolve(format, mapping, head, columns, source_file)
     collector = Collector(chunk_rows)
+    map_record = fmt.mapper()
     for line, record in stream:
         try:
             if isinstance(record, RowError):
                 raise record
             if not isinstance(record, Mapping):
                 raise RowError("line", f"expected a JSON object, got {type_name(record)}")
-            mapped = fmt.map_record(Fields(record), LineContext(fmt.name, source_file, file_key, line))
+            mapped = map_record(Fields(record), LineContext(fmt.name, source_file, file_key, line))
             if overrides:
                 apply_overrides(mapped.requests, record, overrides)
         except RowError as exc:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from . import openai, table
+from . import helicone, langfuse, litellm, llmrouter, openai, replay, routellm, routerbench, table
 from .base import Format
 
-FORMATS: tuple[Format, ...] = (openai.FORMAT,)
+FORMATS: tuple[Format, ...] = (
+    replay.FORMAT, litellm.FORMAT, langfuse.FORMAT, helicone.FORMAT, llmrouter.FORMAT,
+    routerbench.FORMAT, openai.FORMAT, routellm.FORMAT,
+)
 
 
 def detect_format(record: Mapping[str, Any]) -> Format | None:
