@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import Severity
 from .base import Normalised
+from .repository import reasoning_block
 
 SIGNAL_KEYS = {
     "keyword_rules": "keywords", "embedding_rules": "embeddings", "categories": "domains",
@@ -58,7 +59,7 @@ def _providers(data: dict[str, Any], result: Normalised) -> dict[str, Any]:
         model: dict[str, Any] = {"name": name}
         family = cfg.get("reasoning_family")
         if family is not None:
-            model["reasoning"] = dict(families[family]) if isinstance(families.get(family), dict) else {"family": family}
+            model["reasoning"] = reasoning_block(family, families)
         refs = _backend_refs(cfg, endpoints)
         if refs:
             model["backend_refs"] = refs

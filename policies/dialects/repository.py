@@ -12,6 +12,7 @@ import copy
 from typing import Any
 
 from ..errors import Severity
+from ..labels import BUILTIN_REASONING_FAMILIES
 from .base import Normalised
 
 MARKERS = ("default_model", "reasoning_families", "default_reasoning_effort")
@@ -26,6 +27,19 @@ def is_repository_layout(data: dict[str, Any]) -> bool:
         return True
     models = providers.get("models")
     return isinstance(models, list) and any(isinstance(m, dict) and "reasoning_family" in m for m in models)
+
+
+def reasoning_block(family: str, families: dict[str, Any]) -> dict[str, Any]:
+    """``{family}`` for a family 0.4.0 knows; otherwise the repository's definition inlined.
+
+    An inline block without ``modes`` is always-on in 0.4.0, whereas repository families could be
+    toggled per request, so inlined blocks get ``modes: [enabled, disabled]`` unless they say otherwise.
+    """
+    if family in BUILTIN_REASONING_FAMILIES or not isinstance(families.get(family), dict):
+        return {"family": family}
+    block = dict(families[family])
+    block.setdefault("modes", ["enabled", "disabled"])
+    return block
 
 
 def normalise(data: dict[str, Any]) -> Normalised:
@@ -48,12 +62,9 @@ def normalise(data: dict[str, Any]) -> Normalised:
         family = model.pop("reasoning_family", None)
         if family is not None:
             path = ("providers", "models", i, "reasoning_family")
-            if isinstance(families.get(family), dict):
-                model["reasoning"] = dict(families[family])
-                result.note("inlined", f"reasoning family '{family}' inlined into the model's reasoning block", path)
-            else:
-                model["reasoning"] = {"family": family}
-                result.note("renamed", f"reasoning_family '{family}' is now reasoning.family", path)
+            model["reasoning"] = reasoning_block(family, families)
+            how = "is now reasoning.family" if "family" in model["reasoning"] else "was inlined into reasoning"
+            result.note("renamed", f"reasoning_family '{family}' {how}", path)
         for j, ref in enumerate(model.get("backend_refs") or []):
             if isinstance(ref, dict) and "type" in ref:
                 kind = ref.pop("type")

@@ -48,6 +48,11 @@ def top_level(policy: Policy) -> Iterator[Finding]:
             if ref.api_key:
                 yield warning("literal-secret", "literal api_key in the policy; exports replace it with api_key_env",
                               path + ("backend_refs", j, "api_key"), "use api_key_env: <ENV_VAR>")
+        if not model.backend_refs:
+            severity = warning if policy.dialect == "kubernetes" else error
+            yield severity("no-backend", f"model '{model.name}' has no backend_refs, so the router cannot reach it "
+                           "(vllm-sr 0.4.0 rejects this; the Kubernetes pool takes endpoints from the deployment)",
+                           path, "add backend_refs: [{name, provider, endpoint, protocol, weight}]")
         reasoning = model.reasoning or {}
         inline = [k for k in reasoning if k != "family"]
         if "family" in reasoning and inline:
