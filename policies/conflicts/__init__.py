@@ -1,0 +1,7 @@
+"""Conflict analysis of routing policies: solver-backed findings with witnesses, traffic weights and proven repairs."""
+
+from .analysis import AnalysisOptions, ProfileAnalysis, Report, analyze_policy
+from .findings import ConflictFinding, Repair
+from .witness import Witness
+
+__all__ = ["AnalysisOptions", "ConflictFinding", "ProfileAnalysis", "Repair", "Report", "Witness", "analyze_policy"]

@@ -1,0 +1,340 @@
+"""Rule trees → z3 formulas over signal variables (spec §2), one profile at a time.
+
+Each leaf becomes an atom over pool variables; each decision's tree is compiled once and
+cached by the hash of its spec, so re-checking after an edit only compiles what changed.
+Boolean structure mirrors :func:`policies.evaluate.evaluate_tree` exactly (empty AND = true,
+empty OR = false, NOT of several children = false, unknown operator = OR) so that witnesses
+re-evaluate to the same truth values in the engine's own evaluator.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Callable
+
+import z3
+
+from ..evaluate import LeafKey, SignalHit, leaf_key
+from ..labels import COMPLEXITY_LEVELS, FACT_CHECK_LABELS, MMLU_DOMAINS, MODALITY_LABELS, PII_TYPES, USER_FEEDBACK_LABELS
+from ..model import Decision, RuleNode, Routing, Signal
+from ..validation import parse_token_count
+from .pool import ABSENT, VarPool
+
+# vLLM SR applies a threshold when the config leaves it out; we assume 0.5 and say so in explanations.
+DEFAULT_THRESHOLD = 0.5
+# Signals whose atom is "score ≥ threshold" on one shared Real (spec §2); key fields pick the shared variable.
+_SCORED_FAMILIES: dict[str, Callable[[Signal], str]] = {
+    "jailbreak": lambda s: f"{s.method or 'classifier'}:{s.direction or 'request'}:{bool(s.include_history)}",
+    "safety": lambda s: str(s.model or "default"),
+    "reask": lambda s: s.name,
+    "preference": lambda s: s.name,
+}
+
+
+def spec_hash(data: Any) -> str:
+    return hashlib.sha1(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _interval(value: z3.ArithRef, predicate: dict[str, Any] | None) -> z3.BoolRef:
+    """``{gt, gte, lt, lte}`` as a conjunction (no bounds = true)."""
+    ops = {"gt": lambda v, x: v > x, "gte": lambda v, x: v >= x, "lt": lambda v, x: v < x, "lte": lambda v, x: v <= x}
+    parts = [ops[k](value, float(x)) for k, x in (predicate or {}).items() if k in ops and x is not None]
+    return z3.And(parts) if parts else z3.BoolVal(True)
+
+
+class Encoding:
+    """The solver's view of one routing profile: atoms per leaf, a formula per decision, background B."""
+
+    def __init__(self, routing: Routing, pool: VarPool | None = None) -> None:
+        self.routing = routing
+        self.pool = pool or VarPool()
+        self.constraints: list[z3.BoolRef] = []  # profile-level B (partitions, geometric lemmas)
+        self._atoms: dict[str, z3.BoolRef] = {}
+        self._formulas: dict[str, z3.BoolRef] = {}
+        self._scores: dict[str, z3.ArithRef] = {}
+        self._partition_of: dict[str, tuple[str, str]] = {}  # member signal name -> (var name, member)
+        self._building: set[str] = set()
+        self._encode_partitions()
+
+    # -- background ----------------------------------------------------------------------------
+    def background(self) -> list[z3.BoolRef]:
+        """B: variable ranges, exclusive groups, implications between keywords, partitions, lemmas."""
+        return self.pool.background + self.constraints
+
+    def add_lemma(self, lemma: z3.BoolRef) -> None:
+        """A proved fact about signal space (e.g. two embedding caps are disjoint)."""
+        self.constraints.append(lemma)
+
+    # -- formulas ------------------------------------------------------------------------------
+    def formula(self, rules: RuleNode | None) -> z3.BoolRef:
+        """The decision's match condition φ (cached by spec hash)."""
+        if rules is None:
+            return z3.BoolVal(True)
+        key = spec_hash(rules.to_spec())
+        if key not in self._formulas:
+            self._formulas[key] = self.compile(rules)
+        return self._formulas[key]
+
+    def decision_formula(self, decision: Decision) -> z3.BoolRef:
+        return self.formula(decision.rules)
+
+    def compile(self, node: RuleNode, override: dict[int, bool] | None = None) -> z3.BoolRef:
+        """Compile a tree; ``override`` maps ``id(node)`` to a constant (used to test one branch's effect)."""
+        if override and id(node) in override:
+            return z3.BoolVal(override[id(node)])
+        if node.is_leaf:
+            return self.atom(node)
+        children = [self.compile(c, override) for c in node.conditions or []]
+        op = node.op
+        if op == "NOT":
+            return z3.Not(children[0]) if len(children) == 1 else z3.BoolVal(False)
+        if op == "AND":
+            return z3.And(children) if children else z3.BoolVal(True)
+        return z3.Or(children) if children else z3.BoolVal(False)  # OR, and unknown operators as the router reads them
+
+    # -- atoms ---------------------------------------------------------------------------------
+    def atom(self, leaf: RuleNode) -> z3.BoolRef:
+        """The leaf's truth as a formula over pool variables."""
+        key = spec_hash([leaf.type, leaf.name, leaf.label, leaf.predicate])
+        if key not in self._atoms:
+            self._atoms[key] = self._encode_leaf(leaf)
+        return self._atoms[key]
+
+    def score(self, leaf: RuleNode) -> z3.ArithRef | None:
+        """The leaf's confidence as a term, for scored signals (None = crisp)."""
+        self.atom(leaf)
+        return self._scores.get(spec_hash([leaf.type, leaf.name, leaf.label, leaf.predicate]))
+
+    def _opaque(self, leaf: RuleNode, why: str) -> z3.BoolRef:
+        return self.pool.boolean(f"opaque:{leaf.type}:{leaf.name}:{leaf.label}", "opaque", f"{leaf.type} {leaf.name} ({why})",
+                                 level=3)
+
+    def _encode_leaf(self, leaf: RuleNode) -> z3.BoolRef:
+        if leaf.type == "projection":
+            return self._projection_output(str(leaf.name))
+        signal = self.routing.find_signal(str(leaf.type), str(leaf.name))
+        if signal is None:  # dangling: the validator reports it; the solver must not invent a proof from it
+            return self._opaque(leaf, "undeclared")
+        if signal.name in self._partition_of and leaf.type in ("domain", "embedding"):
+            var_name, member = self._partition_of[signal.name]
+            return self.pool.vars[var_name] == self.pool.code(var_name, member)
+        return self._signal_atom(leaf, signal)
+
+    def _signal_atom(self, leaf: RuleNode, signal: Signal) -> z3.BoolRef:
+        pool, t = self.pool, leaf.type
+        key = spec_hash([leaf.type, leaf.name, leaf.label, leaf.predicate])
+        if t == "keyword":
+            method = (signal.method or "").lower()
+            if method in ("bm25", "ngram", "fuzzy") or signal.fuzzy_match:
+                return pool.boolean(f"kwrule:{signal.name}", "opaque", f"{method or 'fuzzy'} keyword rule {signal.name}")
+            if method == "regex":
+                atoms = [pool.boolean(f"re:{p}", "regex", str(p)) for p in signal.keywords]
+            else:
+                atoms = [pool.keyword(k) for k in signal.keywords]
+            if not atoms:
+                return z3.BoolVal(False)
+            return z3.And(atoms) if (signal.operator or "OR").upper() == "AND" else z3.Or(atoms)
+        if t == "context":
+            tokens = pool.number("tokens", "int", "tokens", "prompt tokens", 1, low=0)
+            try:
+                low, high = parse_token_count(signal.min_tokens) or 0, parse_token_count(signal.max_tokens)
+            except ValueError:
+                return self._opaque(leaf, "unparsable token count")
+            return z3.And(tokens >= low, tokens <= high) if high is not None else tokens >= low
+        if t in ("structure", "conversation"):
+            feature = signal.feature or {}
+            ftype = str(feature.get("type") or "count")
+            sort = "real" if ftype == "density" else "int"
+            source = json.dumps(feature.get("source") or {}, sort_keys=True)
+            var = pool.number(f"{t}:{sort}:{source}", sort, "density" if sort == "real" else "count",
+                              f"{ftype} of {source}", 1, low=0)
+            if ftype == "exists" or not signal.predicate:
+                return var >= 1 if ftype != "density" else var > 0
+            return _interval(var, signal.predicate)
+        if t in ("authz", "event"):
+            return pool.boolean(f"{t}:{signal.name}", "flag", f"{t} {signal.name}")
+        if t == "input_modality":
+            modality = str(signal.modality or signal.name)
+            return pool.boolean(f"input_modality:{modality}", "flag", f"input modality {modality}")
+        if t == "metadata":
+            header = str(signal.key or signal.name)
+            var = pool.enum(f"meta:{header}", header, 1, absent=True)
+            pred = signal.predicate or {}
+            if "equals" in pred:
+                return var == pool.code(f"meta:{header}", pred["equals"])
+            if "in" in pred:
+                return z3.Or([var == pool.code(f"meta:{header}", v) for v in pred.get("in") or []])
+            return var != ABSENT
+        if t == "embedding":
+            limit = 2.0 if (signal.negative_candidates or signal.negative_image_candidates) else 1.0
+            s = pool.number(f"emb:{signal.name}", "real", "score", f"cosine to {signal.name}", 2, -limit, limit)
+            self._scores[key] = s
+            return s >= (signal.threshold if signal.threshold is not None else DEFAULT_THRESHOLD)
+        if t in _SCORED_FAMILIES:
+            s = pool.number(f"score:{t}:{_SCORED_FAMILIES[t](signal)}", "real", "score", f"{t} score", 3, 0, 1)
+            self._scores[key] = s
+            return s >= (signal.threshold if signal.threshold is not None else DEFAULT_THRESHOLD)
+        if t == "pii":
+            threshold = signal.threshold if signal.threshold is not None else DEFAULT_THRESHOLD
+            allowed = set(signal.pii_types_allowed or [])
+            confs = [pool.number(f"pii:{e}", "real", "score", f"PII {e}", 3, 0, 1) for e in PII_TYPES if e not in allowed]
+            if not confs:
+                return z3.BoolVal(False)
+            best = confs[0]
+            for c in confs[1:]:
+                best = z3.If(c > best, c, best)
+            self._scores[key] = best
+            return z3.Or([c >= threshold for c in confs])
+        if t == "complexity":
+            level = str(leaf.name).partition(":")[2]
+            var = pool.enum(f"complexity:{signal.name}", f"complexity {signal.name}", 3, COMPLEXITY_LEVELS, closed=True)
+            gate = z3.BoolVal(True)
+            if signal.composer and signal.name not in self._building:
+                self._building.add(signal.name)
+                gate = self.compile(RuleNode.from_spec(signal.composer))
+                self._building.discard(signal.name)
+            return z3.And(var == pool.code(f"complexity:{signal.name}", level), gate)
+        if t == "domain":
+            return self._domain_raw(signal)
+        if t == "language":
+            var = pool.enum("language", "language", 3)
+            atom = var == pool.code("language", signal.name)
+            if signal.threshold is not None:
+                conf = pool.number("language_conf", "real", "score", "language confidence", 3, 0, 1)
+                self._scores[key] = conf
+                atom = z3.And(atom, conf >= signal.threshold)
+            return atom
+        closed_sets = {"modality": MODALITY_LABELS, "fact_check": FACT_CHECK_LABELS, "user_feedback": USER_FEEDBACK_LABELS}
+        if t in closed_sets:
+            var = pool.enum(t, t, 3 if t != "modality" else 1, closed_sets[t], closed=True)
+            return var == pool.code(t, signal.name)
+        if t == "classifier":
+            return self._classifier(leaf, signal, key)
+        if t == "kb":
+            if (signal.match or "best") == "best":
+                target = (signal.target or {}).get("value", signal.name)
+                var = pool.enum(f"kb:{signal.kb}", f"kb {signal.kb}", 3)
+                return var == pool.code(f"kb:{signal.kb}", str(target))
+            return pool.boolean(f"kb:{signal.name}", "flag", f"kb {signal.name} above threshold", level=3)
+        return self._opaque(leaf, "not modelled")
+
+    def _domain_raw(self, signal: Signal) -> z3.BoolRef:
+        """Top-1 MMLU label ∪ none: the signal fires iff the label is one of its categories."""
+        var = self.pool.enum("domain", "MMLU domain", 3, MMLU_DOMAINS, closed=True)
+        codes = [self.pool.code("domain", c) for c in signal.categories() if c in MMLU_DOMAINS]
+        return z3.Or([var == c for c in codes]) if codes else z3.BoolVal(False)
+
+    def _classifier(self, leaf: RuleNode, signal: Signal, key: str) -> z3.BoolRef:
+        """Top label as an enum; a ``predicate`` reads that label's probability (Σ ≤ 1, top label is the largest)."""
+        labels = [str(x) for x in signal.labels or []]
+        name = f"classifier:{signal.name}"
+        top = self.pool.enum(name, f"classifier {signal.name}", 3, labels, closed=True)
+        if leaf.label not in labels:
+            return z3.BoolVal(False)
+        if not leaf.predicate:
+            return top == self.pool.code(name, leaf.label)
+        probs = {lab: self.pool.number(f"{name}:p:{lab}", "real", "score", f"P({signal.name}={lab})", 3, 0, 1)
+                 for lab in labels}
+        link = f"{name}:simplex"
+        if link not in self.pool.vars:
+            self.pool.boolean(link, "opaque", "classifier simplex marker", level=3)
+            self.pool.background.append(z3.Sum(list(probs.values())) <= 1)
+            for lab, p in probs.items():
+                others = [p >= q for other, q in probs.items() if other != lab]
+                self.pool.background.append(z3.Implies(top == self.pool.code(name, lab), z3.And(others)))
+        self._scores[key] = probs[leaf.label]
+        return _interval(probs[leaf.label], leaf.predicate)
+
+    def _encode_partitions(self) -> None:
+        """Exactly one of members ∪ default fires; a chosen member's own signal must fire; none firing ⇒ default."""
+        projections = self.routing.projections
+        for part in (projections.partitions if projections else None) or []:
+            members = [m for m in part.members or []]
+            default = part.default if part.default in members else None
+            if not members:
+                continue
+            name = f"partition:{part.name}:{spec_hash(members)[:8]}"
+            var = self.pool.enum(name, f"partition {part.name}", 3, members, closed=True)
+            self.constraints.append(var >= 0)
+            raw: dict[str, z3.BoolRef] = {}
+            for m in members:
+                signal = self.routing.find_signal("domain", m) or self.routing.find_signal("embedding", m)
+                if signal is None:
+                    continue
+                raw[m] = self._signal_atom(RuleNode.leaf(signal.leaf_type, m), signal)
+            for m, fires in raw.items():
+                if m != default:
+                    self.constraints.append(z3.Implies(var == self.pool.code(name, m), fires))
+            if default is not None:
+                self.constraints.append(z3.Implies(z3.And([z3.Not(f) for m, f in raw.items() if m != default]),
+                                                   var == self.pool.code(name, default)))
+            for m in members:
+                self._partition_of.setdefault(m, (name, m))
+
+    def _projection_output(self, output: str) -> z3.BoolRef:
+        """A mapping band over a weighted score (linear), or over a fresh calibrated value."""
+        projections = self.routing.projections
+        for mapping in (projections.mappings if projections else None) or []:
+            for out in mapping.outputs or []:
+                if isinstance(out, dict) and out.get("name") == output:
+                    if mapping.calibration:
+                        value = self.pool.number(f"projection:{mapping.name}:calibrated", "real", "score",
+                                                 f"calibrated {mapping.name}", 3)
+                    else:
+                        value = self._score_expr(str(mapping.source), set())
+                    return _interval(value, {k: v for k, v in out.items() if k in ("gt", "gte", "lt", "lte")})
+        return self._opaque(RuleNode.leaf("projection", output), "undefined projection output")
+
+    def _score_expr(self, name: str, seen: set[str]) -> z3.ArithRef:
+        projections = self.routing.projections
+        score = next((s for s in (projections.scores if projections else None) or [] if s.name == name), None)
+        if score is None or name in seen:
+            return self.pool.number(f"projection:{name}:free", "real", "score", f"score {name}", 3)
+        terms: list[z3.ArithRef] = []
+        for item in score.inputs or []:
+            weight = float(item.get("weight", 1.0))
+            kind, source = str(item.get("type")), str(item.get("value_source") or "binary")
+            if kind == "projection":
+                value = self._score_expr(str(item.get("name")), seen | {name})
+            elif kind == "kb_metric" or Signal.kind(kind) is None:
+                value = self.pool.number(f"projection_input:{kind}:{item.get('name')}:{item.get('metric')}", "real",
+                                         "score", f"{kind} {item.get('name')}", 3)
+            else:
+                leaf = RuleNode.leaf(kind, str(item.get("name")))
+                fires, raw = self.atom(leaf), self.score(leaf)
+                if source == "binary" or raw is None:
+                    value = z3.If(fires, z3.RealVal(float(item.get("match", 1.0))), z3.RealVal(float(item.get("miss", 0.0))))
+                else:
+                    value = raw
+            terms.append(weight * value)
+        return z3.Sum(terms) if terms else z3.RealVal(0)
+
+    # -- models back to requests ------------------------------------------------------------------
+    def leaves(self) -> dict[LeafKey, RuleNode]:
+        """Every leaf key the profile's decisions read."""
+        out: dict[LeafKey, RuleNode] = {}
+        for decision in self.routing.all_decisions():
+            for _, leaf in (decision.rules.leaves() if decision.rules else []):
+                out.setdefault(leaf_key(leaf), leaf)
+        return out
+
+    def state(self, model: z3.ModelRef) -> dict[LeafKey, SignalHit]:
+        """The signal state a request matching ``model`` produces, for :func:`policies.evaluate.route`."""
+        out: dict[LeafKey, SignalHit] = {}
+        for key, leaf in self.leaves().items():
+            fired = z3.is_true(model.eval(self.atom(leaf), model_completion=True))
+            term = self.score(leaf)
+            conf = _as_float(model.eval(term, model_completion=True)) if term is not None else None
+            out[key] = SignalHit(fired, conf)
+        return out
+
+
+def _as_float(value: z3.ExprRef) -> float:
+    if z3.is_rational_value(value):
+        return float(value.numerator_as_long()) / float(value.denominator_as_long())
+    if z3.is_algebraic_value(value):
+        return float(value.approx(12).as_fraction())
+    if z3.is_int_value(value):
+        return float(value.as_long())
+    return float(str(value).rstrip("?"))

@@ -1,0 +1,107 @@
+"""The conflict finding record handed from the engine to the UI and the CLI (spec §9).
+
+Witnesses and SMT-LIB text are produced on demand: an analysis of a few hundred decisions
+decides every finding quickly, and only the findings someone looks at pay for a concrete
+request. ``region`` is a small predicate over simulation columns (see :mod:`.traffic`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import z3
+
+from ..errors import Severity
+from .witness import Witness
+
+# Region predicates over simulated rows: ("match", decision) | ("leaf", leaf key) | ("winner", decision | None)
+# | ("not", r) | ("and", [r...]) | ("or", [r...]) | ("true",)
+Region = tuple
+
+EVIDENCE = ("proved", "possible", "observed", "unknown")
+
+
+def finding_id(kind: str, decisions: list[str]) -> str:
+    """Stable across runs: hash of the kind and the sorted decision names."""
+    return hashlib.sha1("\x1f".join([kind] + sorted(decisions)).encode()).hexdigest()[:12]
+
+
+@dataclass
+class Repair:
+    """A proposed config change with its locality proof (spec §7)."""
+
+    kind: str  # reorder, guard, partition, threshold
+    description: str
+    diff: str
+    local: bool | None  # UNSAT(B ∧ ¬R ∧ sel_P ≠ sel_P′); None = solver gave up
+    winner_ok: bool | None = None  # UNSAT(B ∧ R ∧ sel_P′ ≠ a_w) when a winner was named
+    counterexample: Witness | None = None
+    policy: Any = None  # the repaired Policy copy
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "description": self.description, "diff": self.diff,
+                "locality": {"local": self.local, "winner_ok": self.winner_ok,
+                             "counterexample": self.counterexample.to_dict() if self.counterexample else None}}
+
+
+@dataclass
+class ConflictFinding:
+    kind: str
+    severity: Severity
+    profile: str
+    decisions: list[str]
+    explanation: str
+    evidence: str = "proved"
+    signals: list[str] = field(default_factory=list)
+    region: Region = ("true",)
+    share: float | None = None
+    share_ci: tuple[float, float] | None = None
+    count: int | None = None
+    cost_in_region: float | None = None
+    stake: float | None = None
+    witnesses_real: list[str] = field(default_factory=list)
+    repairs: list[Repair] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+    # on-demand parts: the query (for SMT-LIB) and a way to produce a model of it
+    query: list[z3.BoolRef] | None = field(default=None, repr=False)
+    _witness_fn: Callable[[], Witness | None] | None = field(default=None, repr=False)
+    _witness: Witness | None = field(default=None, repr=False)
+    _smtlib: str | None = field(default=None, repr=False)
+
+    @property
+    def id(self) -> str:
+        return finding_id(self.kind, self.decisions)
+
+    @property
+    def witness_synthetic(self) -> Witness | None:
+        if self._witness is None and self._witness_fn is not None:
+            self._witness = self._witness_fn()
+            self._witness_fn = None
+        return self._witness
+
+    @property
+    def smtlib(self) -> str:
+        """The query as SMT-LIB 2 (background included), for audit."""
+        if self._smtlib is None:
+            solver = z3.Solver()
+            solver.add(*(self.query or []))
+            self._smtlib = solver.to_smt2()
+        return self._smtlib
+
+    def sort_key(self) -> tuple:
+        """Errors first, then what the accident costs, then how much traffic it touches."""
+        return (self.severity.rank, -(self.stake or 0.0), -(self.share or 0.0), self.kind, self.decisions)
+
+    def to_dict(self, with_smtlib: bool = True) -> dict[str, Any]:
+        witness = self.witness_synthetic
+        return {
+            "id": self.id, "kind": self.kind, "severity": self.severity.value, "profile": self.profile,
+            "decisions": self.decisions, "signals": self.signals, "evidence": self.evidence,
+            "explanation": self.explanation, "smtlib": self.smtlib if with_smtlib else None,
+            "witness_synthetic": witness.to_dict() if witness else None, "witnesses_real": self.witnesses_real,
+            "share": self.share, "share_ci": list(self.share_ci) if self.share_ci else None, "count": self.count,
+            "cost_in_region": self.cost_in_region, "stake": self.stake,
+            "repairs": [r.to_dict() for r in self.repairs], "data": self.data,
+        }
