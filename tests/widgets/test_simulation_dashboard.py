@@ -1,0 +1,135 @@
+"""The dashboard's parts alone: traffic picker, metric cards, Sankey, sliders, drill-down."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from policies.loader import load_policy
+from policies.traffic.testing import make_requests
+from widgets.drilldown import Drilldown, filter_requests
+from widgets.metric_cards import MetricCards
+from widgets.sankey import FlowSankey, flow_edges, parse_node
+from widgets.threshold_sliders import ThresholdSliders, threshold_knobs
+from widgets.traffic_picker import TrafficPicker, read_upload
+
+REPO = Path(__file__).resolve().parents[2]
+COST = REPO / "sample_data" / "policies" / "cost_optimised.yaml"
+
+
+@pytest.fixture
+def frame() -> pl.DataFrame:
+    return pl.DataFrame({
+        "request_id": ["a", "b", "c", "d"],
+        "prompt": ["x  y", "z", "w", "v"],
+        "decision": ["math", "math", None, "code"],
+        "model": ["r1", "r1", "8b", "8b"],
+        "cost_usd": [1.0, 2.0, 0.5, 0.25],
+    })
+
+
+def test_picker_keeps_last_good_traffic_on_a_bad_upload(tmp_path: Path) -> None:
+    picker = TrafficPicker(source="Database", db_url="sqlite:///" + str(tmp_path / "none.db"), db_table="nope")
+    picker.__panel__()
+    assert picker.load() is False and "no table named 'nope'" in picker.error
+    good = tmp_path / "good.jsonl"
+    good.write_text('{"request_id": "r1", "messages": [{"role": "user", "content": "hi"}], "model": "m"}\n')
+    picker.source = "File"
+    picker._file.param.update(value=good.read_bytes(), filename="good.jsonl")
+    assert picker.load(), picker.error
+    loaded = picker.traffic
+    assert loaded.requests.height == 1 and picker.error == ""
+    picker._file.param.update(value=b"\x1f\x8b garbage", filename="broken.jsonl.gz")
+    assert picker.load() is False
+    assert picker.traffic is loaded
+    assert "broken.jsonl.gz" in picker.error
+    assert picker._alert.visible
+
+
+def test_picker_reads_a_database_table(tmp_path: Path) -> None:
+    db = tmp_path / "logs.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("create table reqs (request_id text, prompt text, model text, cost_usd real)")
+        conn.executemany("insert into reqs values (?, ?, ?, ?)",
+                         [("q1", "what is 2+2", "gpt-4o", 0.01), ("q2", "hi", "qwen3-8b", 0.001)])
+    picker = TrafficPicker(source="Database", db_url=f"sqlite:///{db}", db_table="reqs", format="table")
+    assert picker.load(), picker.error
+    assert sorted(picker.traffic.requests["request_id"].to_list()) == ["q1", "q2"]
+    assert "reqs" in picker.traffic.source.path
+
+
+def test_read_upload_names_the_file_in_errors() -> None:
+    with pytest.raises(Exception) as err:
+        read_upload("empty_dir_name.parquet", b"PAR1 not really parquet")
+    assert "empty_dir_name.parquet" in str(err.value)
+
+
+def test_metric_cards_format_and_delta() -> None:
+    cards = MetricCards(summary={"total_cost": 12.5, "default_share": 0.25, "p95_latency_ms": 1200.0})
+    cards.__panel__()
+    values = cards.values()
+    assert values["total_cost"] == "$12.50" and values["default_share"] == "25.0%"
+    assert values["mean_quality"] == "n/a"
+    cards.reference = {"total_cost": 10.0, "default_share": 0.25}
+    html = cards.__panel__().object
+    assert "+$2.50" in html and "#cf222e" in html  # cost went up: shown as worse
+    cards.summary = {**cards.summary, "total_cost": 8.0}
+    assert "−$2.00" in cards.__panel__().object
+
+
+def test_flow_edges_and_sankey_tap(frame: pl.DataFrame) -> None:
+    edges = flow_edges(frame, [("decision", "decision"), ("model", "model")], root=True)
+    rows = {(s, t): n for s, t, n in edges.iter_rows()}
+    assert rows[("traffic", "decision: math")] == 2
+    assert rows[("traffic", "decision: (default)")] == 1
+    assert rows[("decision: math", "model: r1")] == 2
+    assert sum(n for (s, _), n in rows.items() if s == "traffic") == frame.height
+    sankey = FlowSankey(frame=frame)
+    sankey.__panel__()
+    labels = sankey._nodes
+    sankey._on_tap([labels.index("decision: (default)")])
+    assert sankey.selected == ("decision", None)
+    sankey._on_tap([labels.index("model: r1")])
+    assert sankey.selected == ("model", "r1")
+    assert parse_node("v1: code") == ("v1", "code")
+
+
+def test_threshold_sliders_tune_a_copy() -> None:
+    policy = load_policy(COST)
+    knobs = threshold_knobs(policy)
+    assert [(k.key, k.value, k.low, k.high) for k in knobs] == [("complexity.difficulty", 0.1, 0.0, 1.0)]
+    sliders = ThresholdSliders(policy=policy)
+    sliders.__panel__()
+    assert sliders.tuned.routing.signals.complexity[0].threshold == 0.1
+    sliders.set_value("complexity.difficulty", 0.4)
+    assert sliders.tuned.routing.signals.complexity[0].threshold == 0.4
+    assert policy.routing.signals.complexity[0].threshold == 0.1
+    assert sliders._sliders["complexity.difficulty"].value == 0.4
+    sliders.reset()
+    assert sliders.tuned.routing.signals.complexity[0].threshold == 0.1
+    with pytest.raises(KeyError):
+        sliders.set_value("complexity.nope", 0.2)
+
+
+def test_drilldown_filters_and_click(frame: pl.DataFrame) -> None:
+    assert filter_requests(frame, {"decision": None})["request_id"].to_list() == ["c"]
+    drill = Drilldown(frame=frame, filters={"model": "r1"})
+    drill.__panel__()
+    assert drill._table.value["request_id"].tolist() == ["a", "b"]
+    assert drill._table.value["prompt"].tolist()[0] == "x y"
+
+    class Click:
+        row = 1
+
+    drill._clicked(Click())
+    assert drill.selected_request == "b"
+    drill.filters = {}
+    assert len(drill._table.value) == 4
+
+
+def test_make_requests_traffic_loads_in_picker_status() -> None:
+    picker = TrafficPicker(traffic=make_requests(5))
+    assert "5 requests" in picker._status_text()

@@ -1,0 +1,74 @@
+"""The requests behind a number: a filtered, paginated table; clicking a row picks that request.
+
+A drill-down is a conjunction of ``column == value`` filters (``None`` means the column is null,
+e.g. the default route) over any per-request table the engine returns.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import panel as pn
+import param
+import polars as pl
+from panel.viewable import Viewer
+
+PROMPT_CHARS = 120
+PAGE_SIZE = 15
+
+
+def filter_requests(frame: pl.DataFrame, filters: Mapping[str, Any]) -> pl.DataFrame:
+    """Rows where every ``column == value`` holds (``None`` matches nulls)."""
+    condition = pl.lit(True)
+    for column, value in filters.items():
+        condition &= pl.col(column).is_null() if value is None else pl.col(column) == value
+    return frame.filter(condition)
+
+
+def _shown(frame: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
+    keep = [c for c in columns if c in frame.columns]
+    out = frame.select(keep)
+    if "prompt" in out.columns:
+        out = out.with_columns(pl.col("prompt").str.replace_all(r"\s+", " ").str.slice(0, PROMPT_CHARS))
+    return out
+
+
+class Drilldown(Viewer):
+    """Requests of ``frame`` matching ``filters``; a clicked row sets ``selected_request``."""
+
+    frame = param.ClassSelector(class_=pl.DataFrame, allow_None=True, doc="Per-request table.")
+    filters = param.Dict(default={}, doc="column → value; empty shows every request.")
+    columns = param.List(default=["request_id", "prompt", "decision", "model", "cost_usd", "latency_ms", "quality"],
+                         item_type=str, doc="Columns shown, when present.")
+    selected_request = param.String(default=None, allow_None=True)
+
+    def __init__(self, **params: Any):
+        super().__init__(**params)
+        self._title = pn.pane.Markdown(sizing_mode="stretch_width")
+        self._table = pn.widgets.Tabulator(pagination="remote", page_size=PAGE_SIZE, disabled=True,
+                                           show_index=False, sizing_mode="stretch_width", layout="fit_data_stretch")
+        self._table.on_click(self._clicked)
+        self._clear = pn.widgets.Button(label="Show all", color="light")
+        self._clear.on_click(lambda _event: setattr(self, "filters", {}))
+        self.param.watch(self._refresh, ["frame", "filters", "columns"])
+        self._refresh()
+
+    def rows(self) -> pl.DataFrame:
+        """The filtered requests (all columns)."""
+        if self.frame is None:
+            return pl.DataFrame()
+        return filter_requests(self.frame, {k: v for k, v in self.filters.items() if k in self.frame.columns})
+
+    def _refresh(self, *_events: Any) -> None:
+        rows = self.rows()
+        where = " and ".join(f"{k} = {'(none)' if v is None else v}" for k, v in self.filters.items()) or "all"
+        self._title.object = f"#### Requests: {where} ({rows.height:,})"
+        self._table.value = _shown(rows, self.columns).to_pandas()
+
+    def _clicked(self, event: Any) -> None:
+        frame = self._table.value
+        if event.row is not None and 0 <= event.row < len(frame) and "request_id" in frame:
+            self.selected_request = str(frame["request_id"].iloc[event.row])
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return pn.Column(pn.Row(self._title, self._clear), self._table, sizing_mode="stretch_width")
