@@ -1,1 +1,1 @@
-"""The Routing Studio Panel app (serve with `panel serve studio`)."""
+"""The Routing Studio app: composes the widgets, holds session state and wires pages (``panel serve studio``)."""

@@ -1,0 +1,82 @@
+"""Build one studio session: state, widgets, tabs, autosave and URL sync.
+
+Every browser session gets its own :class:`PolicyState`; the store is shared. What the session
+shows (policy, version, tab, finding filter, draft id) lives in the URL, so a link reopens it.
+"""
+
+from __future__ import annotations
+
+import panel as pn
+
+from policies import PolicyError
+from policies.storage import Store
+from widgets.checks import ChecksPanel
+from widgets.export_view import ExportView
+from widgets.rule_builder import RuleBuilder
+from widgets.state import PolicyState
+from widgets.versions import VersionsView
+from widgets.workspace import Workspace, sample_policies
+from widgets.yaml_editor import YamlEditor
+
+from .config import StudioConfig, open_store
+from .drafts import DraftKeeper
+from .extra_tabs import extra_tabs
+
+DEFAULT_SAMPLE = "cost_optimised"
+TAB_NAMES = ("workspace", "builder", "yaml", "checks", "export", "versions", "simulation", "compare", "explain")
+
+
+def open_initial(state: PolicyState, workspace: Workspace, store: Store) -> None:
+    """Open what the URL names: a stored version, else a sample, else the default sample."""
+    name, version = state.policy_name, state.version
+    stored = {p.name for p in store.list_policies()}
+    if name in stored and workspace.open_version(name, version or None):
+        return
+    samples = sample_policies()
+    workspace.open_sample(name if name in samples else DEFAULT_SAMPLE if DEFAULT_SAMPLE in samples else next(iter(samples)))
+
+
+def toolbar(state: PolicyState) -> pn.viewable.Viewable:
+    """Undo / redo across both views, and the session's notices."""
+    undo = pn.widgets.Button(name="↶ Undo", disabled=state.param.can_undo.rx.not_(), css_classes=["undo"])
+    redo = pn.widgets.Button(name="↷ Redo", disabled=state.param.can_redo.rx.not_(), css_classes=["redo"])
+    undo.on_click(lambda _: state.undo())
+    redo.on_click(lambda _: state.redo())
+    title = pn.pane.Markdown(pn.rx("**{}** {}").format(state.param.policy_name,
+                                                      state.param.version.rx.pipe(lambda v: f"v{v}" if v else "(unsaved)")),
+                             css_classes=["policy-title"])
+    notice = pn.pane.Alert(state.param.message, alert_type="info", visible=state.param.message.rx.bool(),
+                           css_classes=["studio-notice"], sizing_mode="stretch_width")
+    return pn.Column(pn.Row(title, undo, redo), notice, sizing_mode="stretch_width")
+
+
+def build_app(config: StudioConfig | None = None, store: Store | None = None) -> pn.viewable.Viewable:
+    """The whole studio for one session."""
+    pn.extension("codeeditor")
+    config = config or StudioConfig()
+    store = store or open_store(config.db)
+    state = PolicyState()
+    state.sync_url()
+    workspace = Workspace(state=state, store=store)
+    versions = VersionsView(state=state, store=store, author=config.author)
+    drafts = DraftKeeper(state, store)
+    versions.param.watch(lambda _: (drafts.discard(), workspace.refresh_store()), "last_saved")
+    try:
+        open_initial(state, workspace, store)
+    except PolicyError as exc:
+        state.message = exc.findings[0].human()
+    tabs = pn.Tabs(
+        ("Workspace", workspace), ("Builder", RuleBuilder(state=state)), ("YAML", YamlEditor(state=state)),
+        ("Checks", ChecksPanel(state=state)), ("Export", ExportView(state=state)), ("Versions", versions),
+        *extra_tabs(state, store=store), dynamic=True, sizing_mode="stretch_width")
+    _link_tab(state, tabs)
+    return pn.template.FastListTemplate(title="Routing Studio", main=[toolbar(state), tabs],
+                                        theme_toggle=False, main_max_width="1400px")
+
+
+def _link_tab(state: PolicyState, tabs: pn.Tabs) -> None:
+    """``state.tab`` (in the URL) and the active tab follow each other."""
+    if state.tab in TAB_NAMES:
+        tabs.active = min(TAB_NAMES.index(state.tab), len(tabs) - 1)
+    tabs.param.watch(lambda e: setattr(state, "tab", TAB_NAMES[e.new]), "active")
+    state.param.watch(lambda e: e.new in TAB_NAMES and setattr(tabs, "active", TAB_NAMES.index(e.new)), "tab")

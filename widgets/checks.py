@@ -1,0 +1,190 @@
+"""Live checks: validator and conflict-analysis findings, re-run (debounced) after every edit.
+
+Findings are listed by severity, then by the share of traffic they touch. Selecting one highlights
+the decisions involved, shows the witness request the solver found, and previews each proven
+repair as a diff that can be accepted (it becomes an ordinary, undoable edit) or rejected.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+from dataclasses import dataclass, field
+from typing import Any
+
+import panel as pn
+import param
+
+from policies import Finding, Policy, Severity
+from policies.yaml_source import dump_yaml
+
+from .state import Debouncer, StateView
+
+from policies.conflicts import ConflictFinding, analyze_policy
+from policies.conflicts.analysis import VALIDATOR_KINDS
+
+
+def conflicts(policy: Policy) -> list[ConflictFinding]:
+    """Conflict findings, without the ones that repeat a validator finding (listed once, as the validator's)."""
+    return [f for f in analyze_policy(policy).findings if f.kind not in VALIDATOR_KINDS]
+
+
+@dataclass
+class CheckItem:
+    """One row of the checks list, whatever produced it (validator or conflict analysis)."""
+
+    key: str
+    severity: Severity
+    source: str  # "validation" | "conflict"
+    code: str
+    message: str
+    decisions: list[str] = field(default_factory=list)
+    share: float | None = None
+    line: int | None = None
+    original: Any = None
+
+    def label(self) -> str:
+        share = f" · {self.share:.1%} of traffic" if self.share is not None else ""
+        where = f" · line {self.line}" if self.line else ""
+        return f"{self.severity.value.upper()} · {self.code}: {self.message}{share}{where}"
+
+
+def _decisions_of(finding: Finding, policy: Policy) -> list[str]:
+    path = finding.path
+    if len(path) >= 3 and path[0] == "routing" and path[1] == "decisions" and isinstance(path[2], int):
+        decisions = policy.routing.all_decisions() if policy.routing else []
+        return [decisions[path[2]].name] if path[2] < len(decisions) else []
+    return []
+
+
+def check_items(findings: list[Finding], conflicts: list[Any], policy: Policy | None) -> list[CheckItem]:
+    """Validator findings and conflict findings as one list: severity, then traffic share, then position."""
+    items = [CheckItem(f"v{i}", f.severity, "validation", f.code, f.message,
+                       _decisions_of(f, policy) if policy else [], None, f.line, f)
+             for i, f in enumerate(findings)]
+    items += [CheckItem(f"c{c.id}", c.severity, "conflict", c.kind, c.explanation, list(c.decisions), c.share,
+                        None, c) for c in conflicts]
+    return sorted(items, key=lambda it: (it.severity.rank, -(it.share or 0.0), it.line or 0, it.code))
+
+
+def spec_diff(before: Policy, after: Policy, name: str = "policy") -> str:
+    """Unified diff between two policies' canonical YAML."""
+    return "".join(difflib.unified_diff(dump_yaml(before.to_spec()).splitlines(True),
+                                        dump_yaml(after.to_spec()).splitlines(True),
+                                        fromfile=f"{name} (current)", tofile=f"{name} (repaired)"))
+
+
+class ChecksPanel(StateView):
+    """Findings of the current policy, with witness and repair preview for the selected one."""
+
+    debounce_ms = param.Integer(default=600, bounds=(0, None), doc="Quiet time before conflict analysis re-runs.")
+    analyser = param.Callable(default=conflicts, allow_None=True,
+                              doc="Conflict analysis (policy → conflict findings); None = validation only.")
+    items = param.List(default=[], item_type=CheckItem, doc="Every current finding, sorted.")
+    selected = param.String(default="", doc="Key of the selected finding.")
+    analysis_error = param.String(default="", doc="Why conflict analysis could not run on this policy.")
+
+    def __init__(self, **params: Any):
+        super().__init__(**params)
+        self._conflicts: list[Any] = []
+        self.severity_filter = pn.widgets.RadioButtonGroup(
+            options={"all": "", "errors": "error", "warnings": "warning", "info": "info"}, value=self.state.severity)
+        self.listing = pn.widgets.Select(name="Findings", options={}, size=12, sizing_mode="stretch_width",
+                                         css_classes=["checks-list"])
+        self.summary = pn.pane.Markdown("", css_classes=["checks-summary"])
+        self.detail = pn.Column(sizing_mode="stretch_width", css_classes=["checks-detail"])
+        self._rerun = Debouncer(self.run_analysis, self.debounce_ms)
+        self.severity_filter.param.watch(lambda e: setattr(self.state, "severity", e.new), "value")
+        self.listing.param.watch(lambda e: setattr(self, "selected", e.new or ""), "value")
+        self.state.param.watch(lambda _: self._collect(), "findings")
+        self.state.param.watch(lambda _: self._rerun(), "policy")
+        self.state.param.watch(self._filter_changed, "severity")
+        self.param.watch(lambda _: self._show_selected(), "selected")
+        self.run_analysis()
+
+    # -- analysis -------------------------------------------------------------------------
+    def run_analysis(self) -> None:
+        """Run conflict analysis on the current policy (validation findings come with the state)."""
+        self._conflicts, self.analysis_error = [], ""
+        if self.analyser is not None and self.state.policy is not None:
+            try:
+                self._conflicts = list(self.analyser(self.state.policy))
+            except Exception as exc:  # noqa: BLE001 - an engine failure must not take the session down
+                self.analysis_error = f"conflict analysis failed: {exc.__class__.__name__}: {exc}"
+        self._collect()
+
+    def item(self, key: str) -> CheckItem | None:
+        return next((it for it in self.items if it.key == key), None)
+
+    def accept_repair(self, index: int = 0) -> bool:
+        """Apply the selected finding's repair number ``index`` as one undoable edit."""
+        item = self.item(self.selected)
+        repairs = getattr(item.original, "repairs", []) if item else []
+        if index >= len(repairs) or repairs[index].policy is None:
+            return False
+        ok = self.state.apply_spec(repairs[index].policy.to_spec())
+        if ok:
+            self.state.message = f"Repair applied: {repairs[index].description}"
+        return ok
+
+    # -- view updates ---------------------------------------------------------------------
+    def _collect(self) -> None:
+        self.items = check_items(self.state.findings, self._conflicts, self.state.policy)
+        shown = [it for it in self.items if not self.state.severity or it.severity.value == self.state.severity]
+        self.listing.options = {it.label(): it.key for it in shown}
+        counts = {s: sum(1 for it in self.items if it.severity is s) for s in Severity}
+        text = (f"**{counts[Severity.ERROR]} errors · {counts[Severity.WARNING]} warnings · "
+                f"{counts[Severity.INFO]} info**")
+        if self.analyser is None:
+            text += " — conflict analysis unavailable (validation only)"
+        if self.analysis_error:
+            text += f"  \n{self.analysis_error}"
+        self.summary.object = text
+        if self.selected and self.item(self.selected) is None:
+            self.selected = ""
+        else:
+            self._show_selected()
+
+    def _filter_changed(self, event: param.parameterized.Event) -> None:
+        self.severity_filter.value = event.new
+        self._collect()
+
+    def _show_selected(self) -> None:
+        item = self.item(self.selected)
+        self.state.highlighted = item.decisions if item else []
+        if item is None:
+            self.detail.objects = [pn.pane.Markdown("*Select a finding to see the decisions, witness and repairs.*")]
+            return
+        parts: list[Any] = [pn.pane.Markdown(f"### {html.escape(item.code)}\n{html.escape(item.message)}")]
+        if item.decisions:
+            parts.append(pn.pane.Markdown("**Decisions:** " + ", ".join(f"`{d}`" for d in item.decisions)))
+        if item.source == "validation" and item.original.suggestion:
+            parts.append(pn.pane.Markdown(f"**Fix:** {html.escape(item.original.suggestion)}"))
+        if item.source == "conflict":
+            parts += self._conflict_parts(item.original)
+        self.detail.objects = parts
+
+    def _conflict_parts(self, conflict: Any) -> list[Any]:
+        parts: list[Any] = []
+        witness = conflict.witness_synthetic
+        if witness is not None:
+            parts.append(pn.pane.Markdown(f"**Witness request:** `{witness.describe()}`  \n"
+                                          f"signals that fire: {', '.join(witness.fired()) or 'none'}",
+                                          css_classes=["checks-witness"]))
+        for i, repair in enumerate(conflict.repairs):
+            proven = "proven local" if repair.local else "locality not proven"
+            diff = repair.diff or (spec_diff(self.state.policy, repair.policy) if repair.policy else "")
+            accept = pn.widgets.Button(name="Accept repair", button_type="success", css_classes=["checks-accept"],
+                                       disabled=repair.policy is None)
+            reject = pn.widgets.Button(name="Reject", css_classes=["checks-reject"])
+            preview = pn.Column(pn.pane.Markdown(f"**Repair ({repair.kind}, {proven}):** {repair.description}"),
+                                pn.pane.Markdown(f"```diff\n{diff}\n```", css_classes=["checks-diff"]),
+                                pn.Row(accept, reject), sizing_mode="stretch_width")
+            accept.on_click(lambda _, i=i: self.accept_repair(i))
+            reject.on_click(lambda _, p=preview: setattr(p, "visible", False))
+            parts.append(preview)
+        return parts
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return pn.Column(pn.Row(self.severity_filter), self.summary, self.listing, self.detail,
+                         sizing_mode="stretch_width")

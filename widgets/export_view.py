@@ -1,0 +1,123 @@
+"""Export: the deployable vLLM SR YAML or Kubernetes resources, checked before anything is written.
+
+The text comes from ``policies.export.render_export`` (validate, then render), so a policy with
+errors shows why it cannot be exported instead of a file. A diff against the previous export (or
+the stored version the policy was opened from) shows what a deploy would change.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+from pathlib import Path
+from typing import Any
+
+import panel as pn
+import param
+
+from policies import PolicyError
+from policies.export import FORMATS, render_export, write_export
+
+from .state import StateView
+
+_SUFFIX = {"vllm-sr": "yaml", "k8s": "k8s.yaml", "k8s-semanticrouter": "semanticrouter.yaml"}
+
+
+class ExportView(StateView):
+    """Render, diff, download and write an export of the current policy."""
+
+    format = param.Selector(default="vllm-sr", objects=list(FORMATS), doc="Target layout.")
+    text = param.String(default="", doc="The rendered export ('' when the policy cannot be exported).")
+    problems = param.List(default=[], doc="Why the export was refused, as located findings.")
+    notes = param.List(default=[], doc="What the exporter changed for the target (warnings).")
+    baseline = param.String(default="", doc="Previous export (or the opened version rendered) to diff against.")
+
+    def __init__(self, **params: Any):
+        super().__init__(**params)
+        self.format_select = pn.widgets.RadioButtonGroup.from_param(self.param.format)
+        self.status = pn.pane.Alert("", alert_type="danger", visible=False, css_classes=["export-status"],
+                                    sizing_mode="stretch_width")
+        self.preview = pn.widgets.CodeEditor(language="yaml", readonly=True, height=420, sizing_mode="stretch_width")
+        self.diff_pane = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=["export-diff"])
+        self.download = pn.widgets.FileDownload(callback=self._download_bytes, filename=self._filename(),
+                                                label="Download", button_type="primary", embed=False)
+        self.path_input = pn.widgets.TextInput(name="Write to path (on the server)", placeholder="/tmp/router.yaml")
+        self.write_button = pn.widgets.Button(name="Write file", button_type="success", css_classes=["export-write"])
+        self.write_button.on_click(lambda _: self.write(self.path_input.value))
+        self.param.watch(lambda _: self.render(), "format")
+        self.state.param.watch(lambda _: self.render(), "policy")
+        self.state.param.watch(lambda _: self._reset_baseline(), "opened_text")
+        self._reset_baseline()
+
+    def render(self) -> None:
+        """Validate and render; refusals become ``problems`` instead of text."""
+        self.download.filename = self._filename()
+        policy = self.state.policy
+        if policy is None:
+            self.param.update(text="", problems=[], notes=[])
+        else:
+            try:
+                text, notes = render_export(policy, self.format, name=self.state.policy_name)
+                self.param.update(text=text, problems=[], notes=notes)
+            except PolicyError as exc:
+                self.param.update(text="", problems=exc.findings, notes=[])
+        self._refresh()
+
+    def write(self, path: str) -> bool:
+        """Write atomically to ``path`` (validated first); the written text becomes the diff baseline."""
+        if self.state.policy is None or not path.strip():
+            self._say("Enter a path to write to.", "warning")
+            return False
+        try:
+            write_export(self.state.policy, path.strip(), self.format)
+        except PolicyError as exc:
+            self._say("Not written: " + "; ".join(f.human() for f in exc.findings[:5]), "danger")
+            return False
+        except OSError as exc:
+            self._say(f"Not written: {exc.strerror or exc}", "danger")
+            return False
+        self.baseline = Path(path.strip()).read_text(encoding="utf-8")
+        self._refresh()
+        self._say(f"Wrote {path.strip()} ({self.format}).", "success")
+        return True
+
+    def diff(self) -> str:
+        """Unified diff from the baseline to the current export."""
+        return "".join(difflib.unified_diff(self.baseline.splitlines(True), self.text.splitlines(True),
+                                            fromfile="previous", tofile="current"))
+
+    # -- internals ------------------------------------------------------------------------
+    def _reset_baseline(self) -> None:
+        """The export of the policy as opened (or last saved) is what a deploy would replace."""
+        self.render()
+        self.baseline = self.text
+        self._refresh()
+
+    def _filename(self) -> str:
+        return f"{self.state.policy_name}.{_SUFFIX[self.format]}"
+
+    def _download_bytes(self) -> io.BytesIO:
+        self.render()
+        return io.BytesIO(self.text.encode("utf-8"))
+
+    def _say(self, message: str, kind: str) -> None:
+        self.status.param.update(object=message, alert_type=kind, visible=True)
+
+    def _refresh(self) -> None:
+        self.preview.value = self.text
+        self.download.disabled = not self.text
+        self.write_button.disabled = not self.text
+        if self.problems:
+            self._say("Cannot export until these are fixed:  \n" + "  \n".join(f.human() for f in self.problems[:10]),
+                      "danger")
+        elif self.notes:
+            self._say("Exported with changes:  \n" + "  \n".join(f.human() for f in self.notes), "warning")
+        else:
+            self.status.visible = False
+        diff = self.diff() if self.text else ""
+        self.diff_pane.object = f"```diff\n{diff}\n```" if diff else "*No changes against the previous export.*"
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return pn.Column(self.format_select, self.status, pn.Row(self.download, self.path_input, self.write_button),
+                         pn.Tabs(("Export", self.preview), ("Diff", self.diff_pane)),
+                         sizing_mode="stretch_width")

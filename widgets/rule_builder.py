@@ -1,0 +1,361 @@
+"""Visual rule builder: decisions (rule tree, precedence, models, algorithm, plugins) and signals.
+
+Every edit changes a copy of the policy spec and hands it to :meth:`PolicyState.apply_spec`, so
+the YAML view, undo/redo, validation and autosave see visual edits exactly like typed ones. The
+tree operations below work on spec dicts (what the YAML holds); whether a tree is *valid* is the
+validator's job, so a half-built tree simply shows its findings.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Callable
+
+import panel as pn
+import param
+
+from policies.model import Signal
+from policies.validation.contract import ALGORITHM_TYPES, contract
+
+from .signals import editor_for
+from .state import StateView
+
+NodePath = tuple[int, ...]  # child indexes from the root of a decision's rules
+GROUP_OPS = ("AND", "OR")
+
+
+# -- tree operations on spec dicts --------------------------------------------------------
+def is_leaf(node: dict[str, Any]) -> bool:
+    return "type" in node or "name" in node
+
+
+def node_at(root: dict[str, Any], path: NodePath) -> dict[str, Any]:
+    node = root
+    for i in path:
+        node = node["conditions"][i]
+    return node
+
+
+def add_child(root: dict[str, Any], path: NodePath, child: dict[str, Any]) -> None:
+    """Append ``child`` to the group at ``path``."""
+    node_at(root, path).setdefault("conditions", []).append(child)
+
+
+def remove(root: dict[str, Any], path: NodePath) -> None:
+    """Remove the node at ``path`` (not the root)."""
+    del node_at(root, path[:-1])["conditions"][path[-1]]
+
+
+def move(root: dict[str, Any], path: NodePath, delta: int) -> NodePath:
+    """Move a node up (-1) or down (+1) among its siblings; returns its new path."""
+    siblings = node_at(root, path[:-1])["conditions"]
+    i, j = path[-1], path[-1] + delta
+    if not 0 <= j < len(siblings):
+        return path
+    siblings[i], siblings[j] = siblings[j], siblings[i]
+    return path[:-1] + (j,)
+
+
+def negate(root: dict[str, Any], path: NodePath) -> dict[str, Any]:
+    """Toggle NOT around the node at ``path``: unwrap a one-child NOT, else wrap. Returns the new root."""
+    node = node_at(root, path)
+    if not is_leaf(node) and str(node.get("operator", "")).upper() == "NOT" and len(node.get("conditions") or []) == 1:
+        replacement = node["conditions"][0]
+    else:
+        replacement = {"operator": "NOT", "conditions": [node]}
+    if not path:
+        return replacement
+    node_at(root, path[:-1])["conditions"][path[-1]] = replacement
+    return root
+
+
+def as_group(rules: dict[str, Any] | None) -> dict[str, Any]:
+    """The root as an editable group: missing rules = catch-all AND; a bare leaf goes inside an AND."""
+    if not rules:
+        return {"operator": "AND", "conditions": []}
+    return {"operator": "AND", "conditions": [rules]} if is_leaf(rules) else rules
+
+
+def declared_leaves(policy_signals: list[tuple[str, Signal]]) -> dict[str, list[str]]:
+    """Names a leaf of each type may reference, from the declared signals (``name:level`` for complexity)."""
+    out: dict[str, list[str]] = {}
+    for _, signal in policy_signals:
+        if type(signal).leaf_type:
+            out.setdefault(type(signal).leaf_type, []).extend(signal.referenced_names())
+    return out
+
+
+# -- the widget ---------------------------------------------------------------------------
+class RuleBuilder(StateView):
+    """Build and edit decisions and signals without writing YAML."""
+
+    signal_kind = param.Selector(default="keyword", objects=list(Signal.leaf_types()), doc="Signal kind edited.")
+    signal_name = param.String(default="", doc="Signal edited ('' = a new one).")
+
+    def __init__(self, **params: Any):
+        super().__init__(**params)
+        self.decision_select = pn.widgets.Select(name="Decision", options=[])
+        self.new_button = pn.widgets.Button(name="New decision", button_type="primary", css_classes=["rb-new-decision"])
+        self.delete_button = pn.widgets.Button(name="Delete decision", button_type="danger")
+        self.form = pn.Column(sizing_mode="stretch_width")
+        self.tree = pn.Column(sizing_mode="stretch_width", css_classes=["rb-tree"])
+        self.kind_select = pn.widgets.Select.from_param(self.param.signal_kind, name="Signal kind")
+        self.signal_select = pn.widgets.Select(name="Signal", options=[])
+        self.signal_form = pn.Column(sizing_mode="stretch_width")
+        self.apply_signal_button = pn.widgets.Button(name="Apply signal", button_type="primary")
+        self.delete_signal_button = pn.widgets.Button(name="Delete signal", button_type="danger")
+        self.signal_editor: Any = None
+        self.decision_select.param.watch(self._pick_decision, "value")
+        self.new_button.on_click(lambda _: self.new_decision())
+        self.delete_button.on_click(lambda _: self.delete_decision())
+        self.signal_select.param.watch(lambda e: setattr(self, "signal_name", e.new or ""), "value")
+        self.apply_signal_button.on_click(lambda _: self.apply_signal())
+        self.delete_signal_button.on_click(lambda _: self.delete_signal())
+        self.state.param.watch(lambda _: self._render(), ["policy", "selected_decision"])
+        self.param.watch(lambda _: self._render_signal(), ["signal_kind", "signal_name"])
+        self._render()
+
+    # -- decision edits (public so notebooks and tests drive them like the buttons do) -----
+    def new_decision(self, name: str | None = None) -> str:
+        """Add a catch-all decision (priority 100, the default model) and select it."""
+        spec = self.state.spec()
+        routing = spec.setdefault("routing", {})
+        decisions = routing.setdefault("decisions", [])
+        taken = {d.get("name") for d in decisions}
+        name = name or next(f"new_decision_{i}" for i in range(1, len(taken) + 2) if f"new_decision_{i}" not in taken)
+        decision: dict[str, Any] = {"name": name, "priority": 100, "rules": {"operator": "AND", "conditions": []}}
+        default = self.state.policy.default_model if self.state.policy else None
+        if default:
+            decision["modelRefs"] = [{"model": default, "use_reasoning": False}]
+        decisions.append(decision)
+        if self.state.apply_spec(spec):
+            self.state.selected_decision = name
+        return name
+
+    def delete_decision(self) -> None:
+        name = self.state.selected_decision
+        self._edit_decisions(lambda ds: [d for d in ds if d.get("name") != name])
+
+    def update_decision(self, **fields: Any) -> None:
+        """Set decision fields (``None`` removes one); renaming keeps the decision selected."""
+
+        def change(decision: dict[str, Any]) -> None:
+            for key, value in fields.items():
+                if value is None or value == []:
+                    decision.pop(key, None)
+                else:
+                    decision[key] = value
+
+        if self._edit_decision(change) and fields.get("name"):
+            self.state.selected_decision = fields["name"]
+
+    def edit_rules(self, op: Callable[[dict[str, Any]], Any]) -> None:
+        """Apply a tree operation to the selected decision's rules (an op returning a dict replaces the root)."""
+
+        def change(decision: dict[str, Any]) -> None:
+            root = as_group(decision.get("rules"))
+            result = op(root)
+            decision["rules"] = result if isinstance(result, dict) else root
+
+        self._edit_decision(change)
+
+    def set_models(self, models: list[str]) -> None:
+        """modelRefs in the given order; settings of refs that stay are kept."""
+        decision = self._selected_spec() or {}
+        old = {r.get("model"): r for r in decision.get("modelRefs") or []}
+        self.update_decision(modelRefs=[old.get(m, {"model": m, "use_reasoning": False}) for m in models])
+
+    def set_reasoning(self, on: bool) -> None:
+        refs = [dict(r, use_reasoning=on) for r in (self._selected_spec() or {}).get("modelRefs") or []]
+        self.update_decision(modelRefs=refs)
+
+    def set_algorithm(self, kind: str) -> None:
+        self.update_decision(algorithm={"type": kind} if kind else None)
+
+    def set_plugins(self, types: list[str]) -> None:
+        old = {p.get("type"): p for p in (self._selected_spec() or {}).get("plugins") or []}
+        self.update_decision(plugins=[old.get(t, {"type": t}) for t in types])
+
+    # -- signal edits ---------------------------------------------------------------------
+    def apply_signal(self, spec: dict[str, Any] | None = None) -> bool:
+        """Write the editor's signal into ``routing.signals.<collection>`` (replacing the one edited)."""
+        spec = spec if spec is not None else (self.signal_editor.spec if self.signal_editor else {})
+        if not spec.get("name"):
+            self.state.message = "A signal needs a name."
+            return False
+        collection = Signal.kind(self.signal_kind).collection
+        policy_spec = self.state.spec()
+        signals = policy_spec.setdefault("routing", {}).setdefault("signals", {}).setdefault(collection, [])
+        at = next((i for i, s in enumerate(signals) if s.get("name") == self.signal_name), None)
+        if at is None:
+            signals.append(dict(spec))
+        else:
+            signals[at] = dict(spec)
+        ok = self.state.apply_spec(policy_spec)
+        if ok:
+            self.signal_name = spec["name"]
+        return ok
+
+    def delete_signal(self) -> None:
+        collection = Signal.kind(self.signal_kind).collection
+        policy_spec = self.state.spec()
+        signals = ((policy_spec.get("routing") or {}).get("signals") or {}).get(collection) or []
+        kept = [s for s in signals if s.get("name") != self.signal_name]
+        if len(kept) != len(signals):
+            policy_spec["routing"]["signals"][collection] = kept
+            self.signal_name = ""
+            self.state.apply_spec(policy_spec)
+
+    # -- internals ------------------------------------------------------------------------
+    def _selected_spec(self) -> dict[str, Any] | None:
+        spec = self.state.spec()
+        for d in (spec.get("routing") or {}).get("decisions") or []:
+            if d.get("name") == self.state.selected_decision:
+                return d
+        return None
+
+    def _edit_decisions(self, change: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]) -> bool:
+        spec = self.state.spec()
+        routing = spec.setdefault("routing", {})
+        routing["decisions"] = change(routing.get("decisions") or [])
+        return self.state.apply_spec(spec)
+
+    def _edit_decision(self, change: Callable[[dict[str, Any]], None]) -> bool:
+        name = self.state.selected_decision
+
+        def each(decisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            for d in decisions:
+                if d.get("name") == name:
+                    change(d)
+            return decisions
+
+        return bool(name) and self._edit_decisions(each)
+
+    def _pick_decision(self, event: param.parameterized.Event) -> None:
+        if (event.new or "") != self.state.selected_decision:
+            self.state.selected_decision = event.new or ""
+
+    def _render(self) -> None:
+        policy = self.state.policy
+        names = [d.name for d in policy.decisions] if policy else []
+        self.decision_select.options = [""] + names
+        self.decision_select.value = self.state.selected_decision if self.state.selected_decision in names else ""
+        decision = self._selected_spec()
+        if decision is None:
+            self.form.objects = [pn.pane.Markdown("*Select a decision or create a new one.*")]
+            self.tree.objects = []
+        else:
+            self.form.objects = self._decision_form(decision)
+            self.tree.objects = [self._node_view(as_group(decision.get("rules")), ())]
+        self._render_signal()
+
+    def _decision_form(self, d: dict[str, Any]) -> list[pn.viewable.Viewable]:
+        policy = self.state.policy
+        name = pn.widgets.TextInput(name="Name", value=d.get("name", ""))
+        description = pn.widgets.TextInput(name="Description", value=d.get("description") or "")
+        priority = pn.widgets.IntInput(name="Priority", value=d.get("priority"), width=120)
+        tier = pn.widgets.IntInput(name="Tier", value=d.get("tier"), width=120)
+        refs = d.get("modelRefs") or []
+        models = pn.widgets.MultiChoice(name="Models (first = static choice)",
+                                        options=list(dict.fromkeys(policy.model_names() + [r.get("model") for r in refs])),
+                                        value=[r.get("model") for r in refs])
+        reasoning = pn.widgets.Checkbox(name="use reasoning", value=bool(refs and refs[0].get("use_reasoning")))
+        algorithm = pn.widgets.Select(name="Algorithm", options=["", *ALGORITHM_TYPES],
+                                      value=(d.get("algorithm") or {}).get("type", ""))
+        plugin_types = list(contract()["plugin_types"])
+        current = [p.get("type") for p in d.get("plugins") or []]
+        plugins = pn.widgets.MultiChoice(name="Plugins", options=list(dict.fromkeys(plugin_types + current)),
+                                         value=current)
+        name.param.watch(lambda e: e.new and e.new != e.old and self.update_decision(name=e.new), "value")
+        description.param.watch(lambda e: self.update_decision(description=e.new or None), "value")
+        priority.param.watch(lambda e: self.update_decision(priority=e.new), "value")
+        tier.param.watch(lambda e: self.update_decision(tier=e.new), "value")
+        models.param.watch(lambda e: self.set_models(e.new), "value")
+        reasoning.param.watch(lambda e: self.set_reasoning(e.new), "value")
+        algorithm.param.watch(lambda e: self.set_algorithm(e.new), "value")
+        plugins.param.watch(lambda e: self.set_plugins(e.new), "value")
+        return [pn.Row(name, priority, tier), description, pn.Row(models, reasoning), pn.Row(algorithm, plugins)]
+
+    def _node_view(self, node: dict[str, Any], path: NodePath) -> pn.viewable.Viewable:
+        controls = self._node_controls(path)
+        if is_leaf(node):
+            return pn.Row(*self._leaf_inputs(node, path), *controls, css_classes=["rb-leaf"])
+        op = str(node.get("operator", "AND")).upper()
+        children = [self._node_view(c, path + (i,)) for i, c in enumerate(node.get("conditions") or [])]
+        if op == "NOT":
+            head = [pn.pane.HTML("<b>NOT</b>", width=40), *controls]
+        else:
+            op_select = pn.widgets.Select(options=list(dict.fromkeys([*GROUP_OPS, op])), value=op, width=80)
+            op_select.param.watch(lambda e: self.edit_rules(lambda r: node_at(r, path).update(operator=e.new)),
+                                  "value")
+            add_leaf = pn.widgets.Button(name="+ condition", width=100, css_classes=["rb-add-condition"])
+            add_group = pn.widgets.Button(name="+ group", width=80, css_classes=["rb-add-group"])
+            add_leaf.on_click(lambda _: self.edit_rules(lambda r: add_child(r, path, self._default_leaf())))
+            add_group.on_click(lambda _: self.edit_rules(
+                lambda r: add_child(r, path, {"operator": "OR", "conditions": [self._default_leaf()]})))
+            head = [op_select, add_leaf, add_group, *controls]
+        if op == "AND" and not children and not path:
+            children = [pn.pane.Markdown("*no conditions: this decision matches every request (catch-all)*")]
+        return pn.Column(pn.Row(*head), pn.Column(*children, styles={"border-left": "3px solid #94a3b8",
+                                                                     "padding-left": "10px"}),
+                         css_classes=["rb-group"], sizing_mode="stretch_width")
+
+    def _node_controls(self, path: NodePath) -> list[pn.widgets.Button]:
+        negate_button = pn.widgets.Button(name="NOT", width=55, css_classes=["rb-negate"],
+                                          description="wrap in NOT / remove the NOT")
+        negate_button.on_click(lambda _: self.edit_rules(lambda r: negate(r, path)))
+        if not path:
+            return [negate_button]
+        up = pn.widgets.Button(name="↑", width=36, css_classes=["rb-up"])
+        down = pn.widgets.Button(name="↓", width=36, css_classes=["rb-down"])
+        delete = pn.widgets.Button(name="✕", width=36, button_type="danger", css_classes=["rb-remove"])
+        up.on_click(lambda _: self.edit_rules(lambda r: move(r, path, -1)))
+        down.on_click(lambda _: self.edit_rules(lambda r: move(r, path, +1)))
+        delete.on_click(lambda _: self.edit_rules(lambda r: remove(r, path)))
+        return [negate_button, up, down, delete]
+
+    def _leaf_inputs(self, node: dict[str, Any], path: NodePath) -> list[pn.widgets.Widget]:
+        declared = declared_leaves(self.state.policy.routing.all_signals() if self.state.policy.routing else [])
+        kind, name = str(node.get("type") or ""), str(node.get("name") or "")
+        kinds = list(dict.fromkeys([*Signal.leaf_types(), kind]))
+        names = list(dict.fromkeys([*declared.get(kind, []), name]))
+        type_select = pn.widgets.Select(options=kinds, value=kind, width=140, css_classes=["rb-leaf-type"])
+        name_select = pn.widgets.Select(options=names, value=name, width=180, css_classes=["rb-leaf-name"])
+
+        def set_type(e: param.parameterized.Event) -> None:
+            first = (declared.get(e.new) or [""])[0]
+            self.edit_rules(lambda r: node_at(r, path).update(type=e.new, name=first))
+
+        type_select.param.watch(set_type, "value")
+        name_select.param.watch(lambda e: self.edit_rules(lambda r: node_at(r, path).update(name=e.new)), "value")
+        inputs: list[pn.widgets.Widget] = [type_select, name_select]
+        if kind == "classifier":
+            label = pn.widgets.TextInput(placeholder="label", value=node.get("label") or "", width=120)
+            label.param.watch(lambda e: self.edit_rules(lambda r: node_at(r, path).update(label=e.new)), "value")
+            inputs.append(label)
+        return inputs
+
+    def _default_leaf(self) -> dict[str, Any]:
+        """A leaf on the first declared signal (the user then picks type and name)."""
+        declared = declared_leaves(self.state.policy.routing.all_signals() if self.state.policy.routing else [])
+        for kind, names in declared.items():
+            return {"type": kind, "name": names[0]}
+        return {"type": "keyword", "name": ""}
+
+    def _render_signal(self) -> None:
+        routing = self.state.policy.routing if self.state.policy else None
+        collection = Signal.kind(self.signal_kind).collection
+        declared = (getattr(routing.signals, collection, None) or []) if routing and routing.signals else []
+        self.signal_select.options = {"(new signal)": ""} | {s.name: s.name for s in declared}
+        self.signal_select.value = self.signal_name if self.signal_name in {s.name for s in declared} else ""
+        current = next((s for s in declared if s.name == self.signal_name), None)
+        spec = copy.deepcopy(current.to_spec()) if current else {}
+        self.signal_editor = editor_for(self.signal_kind)(spec=spec)
+        self.signal_form.objects = [self.signal_editor]
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        decisions = pn.Column("### Decision", pn.Row(self.decision_select, self.new_button, self.delete_button),
+                              self.form, "#### Rules", self.tree, sizing_mode="stretch_width")
+        signals = pn.Column("### Signals", pn.Row(self.kind_select, self.signal_select), self.signal_form,
+                            pn.Row(self.apply_signal_button, self.delete_signal_button), sizing_mode="stretch_width")
+        return pn.Row(decisions, pn.Column(signals, width=420), sizing_mode="stretch_width")

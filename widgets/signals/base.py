@@ -1,0 +1,116 @@
+"""Form editors for signals: each kind declares its fields, the base builds the inputs.
+
+An editor edits a plain spec dict (what the YAML holds) and never checks values itself: ranges,
+label sets and references are the validator's job, so a bad value shows up as a located finding
+like any other. Fields an editor does not declare are kept untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import panel as pn
+import param
+import yaml
+
+from policies.yaml_source import dump_yaml
+
+# How a field is edited: one text per line, a number, a checkbox, a choice, free text or a YAML block.
+FIELD_KINDS = ("text", "lines", "float", "int", "bool", "choice", "choices", "tokens", "yaml")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One input of a signal editor: the spec key, how it is edited, and (for choices) the options."""
+
+    key: str
+    kind: str
+    label: str = ""
+    options: tuple[str, ...] = ()
+    help: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in FIELD_KINDS:
+            raise ValueError(f"unknown field kind {self.kind!r}")
+
+
+class SignalEditor(pn.viewable.Viewer):
+    """Edit one signal's spec; ``spec`` always holds the current value (unset fields left out)."""
+
+    leaf_type: ClassVar[str] = ""
+    fields: ClassVar[tuple[FieldSpec, ...]] = ()
+    # For detector signals whose name must be one of the detector's labels.
+    name_options: ClassVar[tuple[str, ...]] = ()
+
+    spec = param.Dict(default={}, doc="The signal as written in routing.signals.<collection>.")
+    error = param.String(default="", doc="Why the last input could not be read (e.g. bad YAML block).")
+
+    def __init__(self, **params: Any):
+        super().__init__(**params)
+        self._inputs: dict[str, pn.widgets.Widget] = {}
+        name = FieldSpec("name", "choice", options=self.name_options) if self.name_options else FieldSpec("name", "text")
+        for spec in (name, FieldSpec("description", "text")) + self.fields:
+            widget = _make_input(spec, self.spec.get(spec.key))
+            widget.param.watch(lambda e, s=spec: self._changed(s, e.new), "value")
+            self._inputs[spec.key] = widget
+
+    def set_value(self, key: str, value: Any) -> None:
+        """Drive one input programmatically (tests, notebooks), exactly as a user would."""
+        self._inputs[key].value = value
+
+    def _changed(self, spec: FieldSpec, raw: Any) -> None:
+        try:
+            value = _read(spec, raw)
+        except yaml.YAMLError as exc:
+            self.error = f"{spec.key}: not valid YAML ({exc.__class__.__name__})"
+            return
+        new = dict(self.spec)
+        if value in (None, "", []):
+            new.pop(spec.key, None)
+        else:
+            new[spec.key] = value
+        self.param.update(spec=new, error="")
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        note = pn.pane.Alert(self.param.error, alert_type="danger",
+                             visible=self.param.error.rx.bool())
+        return pn.Column(*self._inputs.values(), note, sizing_mode="stretch_width")
+
+
+def _make_input(spec: FieldSpec, value: Any) -> pn.widgets.Widget:
+    label = spec.label or spec.key.replace("_", " ")
+    if spec.kind == "lines":
+        return pn.widgets.TextAreaInput(name=f"{label} (one per line)", value="\n".join(map(str, value or [])),
+                                        height=90, description=spec.help or None)
+    if spec.kind == "float":
+        return pn.widgets.FloatInput(name=label, value=value, step=0.05, description=spec.help or None)
+    if spec.kind == "int":
+        return pn.widgets.IntInput(name=label, value=value, description=spec.help or None)
+    if spec.kind == "bool":
+        return pn.widgets.Select(name=label, options={"(unset)": None, "true": True, "false": False}, value=value)
+    if spec.kind == "choice":
+        options = [""] + list(dict.fromkeys(spec.options + ((str(value),) if value else ())))
+        return pn.widgets.Select(name=label, options=options, value=str(value or ""))
+    if spec.kind == "choices":
+        options = list(dict.fromkeys(spec.options + tuple(map(str, value or ()))))
+        return pn.widgets.MultiChoice(name=label, options=options, value=list(map(str, value or [])))
+    if spec.kind == "yaml":
+        text = dump_yaml(value) if value is not None else ""
+        return pn.widgets.TextAreaInput(name=f"{label} (YAML)", value=text, height=110,
+                                        description=spec.help or None)
+    placeholder = "e.g. 4096, 32K or 1.5M" if spec.kind == "tokens" else ""
+    return pn.widgets.TextInput(name=label, value="" if value is None else str(value), placeholder=placeholder)
+
+
+def _read(spec: FieldSpec, raw: Any) -> Any:
+    if spec.kind == "lines":
+        return [line.strip() for line in str(raw or "").splitlines() if line.strip()]
+    if spec.kind == "tokens":
+        text = str(raw or "").strip()
+        return int(text) if text.isdigit() else text
+    if spec.kind == "yaml":
+        return yaml.safe_load(raw) if str(raw or "").strip() else None
+    if spec.kind == "choices":
+        return list(raw or [])
+    return raw
