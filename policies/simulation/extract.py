@@ -1,0 +1,163 @@
+"""Signal extraction: raw scores per signal (cached), then ``fired::``/``conf::`` leaf expressions.
+
+:class:`RawStore` keeps raw score columns keyed by each signal's :meth:`Extractor.raw_key`, so a
+policy variant that only moves thresholds (or adds a decision over existing signals) re-uses every
+computed column. Signals that cannot be computed offline never turn silently false: their leaves
+evaluate as not fired *and* are listed in :attr:`Extraction.unavailable` with the reason, which
+the run summary reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import polars as pl
+
+from ..columns import confidence_column, fired_column
+from ..evaluate import LeafKey
+from ..model import RuleNode, Routing
+from ..model.signals import Signal
+from . import projections
+from .leaves import Leaf, referenced_leaves
+from .signals import Extractor, LeafExpr, Unavailable, raw_column
+
+
+@dataclass
+class RawStore:
+    """Raw score columns computed so far for one traffic table, keyed by (leaf type, raw key)."""
+
+    frame: pl.DataFrame  # prepared requests (see frame.prepare_requests)
+    context: Any = None  # models for neural extractors (see .neural.NeuralContext)
+    columns: dict[tuple[str, str], dict[str, pl.Series]] = field(default_factory=dict)
+    failures: dict[tuple[str, str], str] = field(default_factory=dict)
+    computed: int = 0  # raw computations actually run (tests assert re-simulation adds none)
+
+    def get(self, extractor: Extractor, signal: Signal) -> dict[str, pl.Series]:
+        """Raw columns for ``signal``; raises :class:`Unavailable` (remembered) when not computable."""
+        key = (extractor.leaf_type, extractor.raw_key(signal))
+        if key in self.failures:
+            raise Unavailable(self.failures[key])
+        if key not in self.columns:
+            try:
+                self.columns[key] = extractor.raw(signal, self.frame, self.context)
+                self.computed += 1
+            except Unavailable as exc:
+                self.failures[key] = str(exc)
+                raise
+        return self.columns[key]
+
+
+@dataclass
+class Extraction:
+    """What one policy needs from the traffic: raw columns plus leaf expressions over them."""
+
+    raw: pl.DataFrame  # request_id + raw::… columns
+    leaves: dict[LeafKey, LeafExpr]
+    unavailable: dict[str, str]  # "type:name" -> reason
+
+    def scored(self, key: LeafKey) -> bool:
+        leaf = self.leaves.get(key)
+        return leaf is not None and leaf.conf is not None
+
+    def leaf_columns(self) -> list[pl.Expr]:
+        """``fired::…`` (bool) and ``conf::…`` (float, null when crisp) for every leaf."""
+        exprs: list[pl.Expr] = []
+        for key, leaf in self.leaves.items():
+            exprs.append(leaf.fired.fill_null(False).alias(fired_column(key)))
+            conf = leaf.conf if leaf.conf is not None else pl.lit(None, dtype=pl.Float64)
+            exprs.append(conf.cast(pl.Float64).alias(confidence_column(key)))
+        return exprs
+
+
+def _signal_leaf(leaf: Leaf, store: RawStore, raw: dict[str, pl.Series],
+                 unavailable: dict[str, str]) -> LeafExpr:
+    label = f"{leaf.key[0]}:{leaf.key[1]}"
+    if leaf.signal is None:
+        unavailable[label] = "signal is not defined in routing.signals"
+        return LeafExpr(pl.lit(False), None)
+    extractor = Extractor.for_leaf_type(leaf.leaf_type)
+    if extractor is None:
+        unavailable[label] = f"{leaf.leaf_type} signals cannot be computed offline"
+        return LeafExpr(pl.lit(False), None)
+    try:
+        parts = store.get(extractor, leaf.signal)
+    except Unavailable as exc:
+        unavailable[label] = str(exc)
+        return LeafExpr(pl.lit(False), None)
+    name = leaf.signal.name
+    for part, series in parts.items():
+        raw[raw_column(leaf.leaf_type, name, part)] = series
+    try:
+        return extractor.leaf(leaf.signal, leaf.node, lambda part: pl.col(raw_column(leaf.leaf_type, name, part)))
+    except Unavailable as exc:
+        unavailable[label] = str(exc)
+        return LeafExpr(pl.lit(False), None)
+
+
+def extract(routing: Routing, store: RawStore) -> Extraction:
+    """Raw columns and leaf expressions for every leaf ``routing`` references (projections applied)."""
+    raw: dict[str, pl.Series] = {"request_id": store.frame["request_id"]}
+    unavailable: dict[str, str] = {}
+    leaves = referenced_leaves(routing)
+    proj = routing.projections
+    # partition members and score inputs are leaves too, even when no decision names them
+    extra: list[tuple[str, str]] = []
+    if proj:
+        for part in proj.partitions or []:
+            for member in part.members or []:
+                kind = _member_type(routing, member)
+                if kind:
+                    extra.append((kind, member))
+        for score in proj.scores or []:
+            for item in score.inputs or []:
+                if item.get("type") not in ("projection", "kb_metric"):
+                    extra.append((str(item.get("type")), str(item.get("name"))))
+    known = {leaf.key for leaf in leaves}
+    for kind, name in extra:
+        if (kind, name) not in known:
+            node = RuleNode(type=kind, name=name)
+            leaves.append(Leaf((kind, name), node, routing.find_signal(kind, name)))
+            known.add((kind, name))
+    exprs: dict[LeafKey, LeafExpr] = {}
+    for leaf in leaves:
+        if leaf.leaf_type != "projection":
+            exprs[leaf.key] = _signal_leaf(leaf, store, raw, unavailable)
+    if proj:
+        exprs = _apply_projections(routing, exprs, raw, leaves, unavailable)
+    for leaf in leaves:  # projection outputs nobody defines
+        if leaf.key not in exprs:
+            unavailable[f"projection:{leaf.key[1]}"] = "no projection mapping defines this output"
+            exprs[leaf.key] = LeafExpr(pl.lit(False), None)
+    return Extraction(pl.DataFrame(raw), exprs, unavailable)
+
+
+def _member_type(routing: Routing, member: str) -> str | None:
+    for kind in ("domain", "embedding"):
+        if routing.find_signal(kind, member) is not None:
+            return kind
+    return None
+
+
+def _score_lookup(raw: dict[str, pl.Series]) -> Callable[[str, str], pl.Expr]:
+    def score(kind: str, name: str) -> pl.Expr:
+        column = raw_column(kind, name, "score")
+        return pl.col(column) if column in raw else pl.lit(None, dtype=pl.Float64)
+    return score
+
+
+def _apply_projections(routing: Routing, exprs: dict[LeafKey, LeafExpr], raw: dict[str, pl.Series],
+                       leaves: list[Leaf], unavailable: dict[str, str]) -> dict[LeafKey, LeafExpr]:
+    proj = routing.projections
+    assert proj is not None
+    score = _score_lookup(raw)
+    exprs = projections.apply_partitions(proj.partitions or [], lambda m: _member_type(routing, m), exprs, score)
+    try:
+        scores = projections.score_exprs(proj, exprs, score)
+    except Unavailable as exc:
+        for leaf in leaves:
+            if leaf.leaf_type == "projection":
+                unavailable[f"projection:{leaf.key[1]}"] = str(exc)
+        return exprs
+    exprs.update(projections.mapping_leaves(proj.mappings or [], scores))
+    return exprs

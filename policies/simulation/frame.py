@@ -1,0 +1,48 @@
+"""The requests table as the signal extractors see it: every column they read, typed and non-missing.
+
+Traffic readers leave optional columns null or absent (a plain table may carry only a prompt).
+Filling the gaps once here, with the exact dtypes of ``policies.traffic.schema.REQUESTS_SCHEMA``,
+keeps every extractor a plain expression over known columns instead of a pile of null checks.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from ..traffic.schema import REQUESTS_SCHEMA
+
+# Columns the extractors and outcome models read. Absent ones are added as typed nulls.
+USED_COLUMNS: tuple[str, ...] = (
+    "request_id", "messages", "prompt", "system", "user_id", "tenant", "metadata", "has_tools",
+    "tool_names", "has_image", "has_audio", "prompt_tokens", "cached_prompt_tokens",
+    "completion_tokens", "model_served", "latency_ms", "ttft_ms", "quality",
+)
+
+# Derived text columns (prefixed so they never clash with a signal or outcome column).
+PROMPT = "_text::prompt"            # last user message, "" when missing
+USER_TEXT = "_text::user_history"    # every user message joined by newlines (include_history)
+
+
+def prepare_requests(requests: pl.DataFrame) -> pl.DataFrame:
+    """Typed copy of ``requests`` restricted to :data:`USED_COLUMNS`, plus the derived text columns.
+
+    A missing ``request_id`` column is an error (every report keys on it); anything else missing
+    becomes a typed null column so a bare ``{request_id, prompt}`` table simulates.
+    """
+    if "request_id" not in requests.columns:
+        raise ValueError("requests table has no 'request_id' column")
+    exprs = []
+    for name in USED_COLUMNS:
+        dtype = REQUESTS_SCHEMA[name]
+        if name in requests.columns:
+            exprs.append(pl.col(name).cast(dtype, strict=False))
+        else:
+            exprs.append(pl.lit(None, dtype=dtype).alias(name))
+    frame = requests.lazy().select(exprs)
+    user_messages = (pl.col("messages").list.eval(
+        pl.element().filter(pl.element().struct.field("role") == "user").struct.field("content")))
+    frame = frame.with_columns(
+        pl.coalesce(pl.col("prompt"), user_messages.list.last(), pl.lit("")).alias(PROMPT),
+        pl.coalesce(user_messages.list.join("\n"), pl.col("prompt"), pl.lit("")).alias(USER_TEXT),
+    )
+    return frame.collect()

@@ -1,0 +1,131 @@
+"""Projections as expressions: partitions, weighted scores and threshold-band mappings (spec §5).
+
+*Partitions* make member signals (domain or embedding) mutually exclusive: among members that
+fired on their own, the one with the highest raw score wins; ``softmax_exclusive`` reports the
+softmax (at ``temperature``, default 1) of the winner's score over all members as confidence,
+``exclusive`` keeps the member's own confidence. When no member fires, ``default`` fires (its
+softmax share as confidence). The partition's verdict replaces each member's leaf, which is how
+the router sees them. *Scores* sum ``weight × value`` over inputs, where value is ``binary``
+(``match``/``miss``, default 1/0), ``confidence`` (the leaf confidence when fired, else ``miss``)
+or ``raw``/``score`` (the signal's score whether or not it fired); an input of type
+``projection`` is another score. *Mappings* fire each output whose ``gt/gte/lt/lte`` band holds
+the source score; with ``calibration: {method: sigmoid_distance, slope}`` the confidence is the
+sigmoid of slope × distance to the nearest band edge, otherwise outputs are crisp.
+``kb_metric`` inputs need a knowledge base and are unavailable offline.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import polars as pl
+
+from ..evaluate import LeafKey
+from ..model.projections import Partition, ProjectionMapping, Projections
+from .signals.base import LeafExpr, Unavailable
+
+LeafLookup = Callable[[LeafKey], LeafExpr]
+ScoreLookup = Callable[[str, str], pl.Expr]  # (leaf type, signal name) -> raw score expression
+
+
+def apply_partitions(partitions: list[Partition], member_type: Callable[[str], str | None],
+                     leaves: dict[LeafKey, LeafExpr], score: ScoreLookup) -> dict[LeafKey, LeafExpr]:
+    """Replace member leaves with the partition's exclusive verdict; returns the new leaf map."""
+    out = dict(leaves)
+    for part in partitions:
+        members = [m for m in part.members or [] if member_type(m)]
+        if not members:
+            continue
+        keys = [(str(member_type(m)), m) for m in members]
+        scores = [score(k[0], k[1]).fill_null(float("-inf")) for k in keys]
+        fired = [leaves[k].fired if k in leaves else pl.lit(False) for k in keys]
+        masked = [pl.when(f).then(s) for f, s in zip(fired, scores)]
+        best = pl.max_horizontal(masked)
+        temperature = part.temperature or 1.0
+        top = pl.max_horizontal(scores)
+        exp = [((s - top) / temperature).exp() for s in scores]
+        total = pl.sum_horizontal(exp)
+        any_fired = pl.any_horizontal(fired)
+        # winner: first member (in declared order) holding the best score among those that fired
+        taken = pl.lit(False)
+        for i, (key, member) in enumerate(zip(keys, members)):
+            wins = fired[i] & (scores[i] == best) & ~taken
+            own = leaves[key].conf if key in leaves and leaves[key].conf is not None else pl.lit(1.0)
+            conf = (exp[i] / total) if part.semantics == "softmax_exclusive" else own
+            is_default = member == part.default
+            final = wins | (~any_fired & pl.lit(is_default))
+            default_conf = exp[i] / total
+            out[key] = LeafExpr(final, pl.when(wins).then(conf).when(final).then(default_conf).cast(pl.Float64))
+            taken = taken | wins
+    return out
+
+
+def _band(value: pl.Expr, output: dict) -> tuple[pl.Expr, pl.Expr]:
+    """(inside band, signed distance to the nearest edge: positive inside)."""
+    inside, distances = [], []
+    for op, test in (("gt", value.__gt__), ("gte", value.__ge__)):
+        if output.get(op) is not None:
+            inside.append(test(float(output[op])))
+            distances.append(value - float(output[op]))
+    for op, test in (("lt", value.__lt__), ("lte", value.__le__)):
+        if output.get(op) is not None:
+            inside.append(test(float(output[op])))
+            distances.append(float(output[op]) - value)
+    if not inside:
+        return pl.lit(True), pl.lit(float("inf"))
+    return pl.all_horizontal(inside), pl.min_horizontal(distances)
+
+
+def score_exprs(projections: Projections, leaves: dict[LeafKey, LeafExpr], score: ScoreLookup) -> dict[str, pl.Expr]:
+    """Every weighted-sum score as an expression (inputs that are scores resolve recursively)."""
+    specs = {s.name: s for s in projections.scores or []}
+    done: dict[str, pl.Expr] = {}
+
+    def build(name: str, stack: tuple[str, ...]) -> pl.Expr:
+        if name in done:
+            return done[name]
+        if name in stack:
+            raise Unavailable(f"projection score cycle through {name!r}")
+        terms = []
+        for item in specs[name].inputs or []:
+            kind, ref = str(item.get("type")), str(item.get("name"))
+            weight = float(item.get("weight", 1.0))
+            if kind == "kb_metric":
+                raise Unavailable("kb_metric inputs need a knowledge base")
+            if kind == "projection":
+                terms.append(weight * build(ref, stack + (name,)))
+                continue
+            leaf = leaves.get((kind, ref))
+            fired = leaf.fired if leaf else pl.lit(False)
+            source = item.get("value_source") or "binary"
+            miss = float(item.get("miss", 0.0))
+            if source == "binary":
+                value = pl.when(fired).then(float(item.get("match", 1.0))).otherwise(miss)
+            elif source == "confidence":
+                conf = leaf.conf if leaf and leaf.conf is not None else pl.lit(1.0)
+                value = pl.when(fired).then(conf).otherwise(miss)
+            else:
+                value = score(kind, ref).fill_null(miss)
+            terms.append(weight * value)
+        done[name] = pl.sum_horizontal(terms) if terms else pl.lit(0.0)
+        return done[name]
+
+    return {name: build(name, ()) for name in specs}
+
+
+def mapping_leaves(mappings: list[ProjectionMapping], scores: dict[str, pl.Expr]) -> dict[LeafKey, LeafExpr]:
+    """``("projection", output)`` leaves of every mapping whose source score exists."""
+    out: dict[LeafKey, LeafExpr] = {}
+    for mapping in mappings:
+        if mapping.source not in scores:
+            continue
+        value = scores[str(mapping.source)]
+        calibration = mapping.calibration or {}
+        for output in mapping.outputs or []:
+            inside, distance = _band(value, output)
+            conf = None
+            if calibration.get("method") == "sigmoid_distance":
+                slope = float(calibration.get("slope", 1.0))
+                conf = 1.0 / (1.0 + (-slope * distance).exp())
+            out[("projection", str(output.get("name")))] = LeafExpr(inside.fill_null(False), conf)
+    return out

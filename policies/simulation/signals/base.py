@@ -1,0 +1,101 @@
+"""One extractor per signal leaf type: raw scores (expensive, cached) and leaf expressions (cheap).
+
+The split is what makes threshold sliders fast. ``raw`` computes every score a signal's
+definition determines *except* its thresholds (keyword match scores, cosine similarities,
+classifier probabilities) and is cached by :meth:`Extractor.raw_key`, a hash of the definition
+without the fields in ``threshold_fields``. ``leaf`` turns those raw columns into the boolean
+``fired`` and float ``conf`` expressions of one rule leaf, so a threshold change only rebuilds
+expressions over columns that are already computed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar
+
+import polars as pl
+
+from ...columns import SEP
+from ...model import RuleNode
+from ...model.signals import Signal
+
+RawColumns = dict[str, pl.Series]
+ColumnRef = Callable[[str], pl.Expr]  # part name -> expression of this signal's raw column
+
+
+def raw_column(leaf_type: str, signal_name: str, part: str) -> str:
+    """Name of a raw score column: ``raw::<type>::<signal>::<part>``."""
+    return SEP.join(("raw", leaf_type, signal_name, part))
+
+
+@dataclass(frozen=True)
+class LeafExpr:
+    """A rule leaf over raw columns: ``fired`` (bool, never null) and ``conf`` (None = crisp)."""
+
+    fired: pl.Expr
+    conf: pl.Expr | None
+
+
+class Unavailable(Exception):
+    """The signal cannot be computed offline; the message says why (shown in the run summary)."""
+
+
+class Extractor:
+    """Computes one leaf type. Subclasses register themselves by ``leaf_type``."""
+
+    leaf_type: ClassVar[str] = ""
+    # Definition fields that only move a threshold: changing them never recomputes raw scores.
+    threshold_fields: ClassVar[frozenset[str]] = frozenset({"threshold", "description"})
+    # Whether raw scores come from a model (these are also cached on disk by the inference cache).
+    neural: ClassVar[bool] = False
+
+    _registry: ClassVar[dict[str, "Extractor"]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.leaf_type:
+            if cls.leaf_type in Extractor._registry:
+                raise TypeError(f"extractor for {cls.leaf_type!r} registered twice")
+            Extractor._registry[cls.leaf_type] = cls()
+
+    @classmethod
+    def for_leaf_type(cls, leaf_type: str) -> "Extractor | None":
+        return cls._registry.get(leaf_type)
+
+    @classmethod
+    def registered(cls) -> dict[str, "Extractor"]:
+        return dict(cls._registry)
+
+    def raw_key(self, signal: Signal) -> str:
+        """Hash of everything in the definition that changes raw scores (thresholds excluded)."""
+        spec = {k: v for k, v in signal.to_spec().items() if k not in self.threshold_fields}
+        text = json.dumps([self.leaf_type, spec], sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+    def raw(self, signal: Signal, frame: pl.DataFrame, context: Any) -> RawColumns:
+        """Raw score columns for every request of ``frame`` (see :mod:`..frame`); keys are part names."""
+        raise NotImplementedError
+
+    def leaf(self, signal: Signal, node: RuleNode, col: ColumnRef) -> LeafExpr:
+        """``fired``/``conf`` of the rule leaf ``node`` (its name may carry a level, e.g. ``x:hard``)."""
+        raise NotImplementedError
+
+
+def compare(value: pl.Expr, predicate: dict[str, Any] | None) -> pl.Expr:
+    """``{gt, gte, lt, lte}`` predicate as an expression (all given bounds must hold; none = > 0)."""
+    predicate = predicate or {}
+    ops = {"gt": value.__gt__, "gte": value.__ge__, "lt": value.__lt__, "lte": value.__le__}
+    parts = [ops[k](float(v)) for k, v in predicate.items() if k in ops and v is not None]
+    if not parts:
+        return value > 0
+    return pl.all_horizontal(parts)
+
+
+def per_distinct(texts: pl.Series, fn: Callable[[str], Any], dtype: pl.DataType) -> pl.Series:
+    """Apply a Python scorer once per distinct text and broadcast back (logs repeat prompts a lot)."""
+    uniq = texts.unique(maintain_order=True)
+    values = pl.Series(uniq.name, [fn(t) for t in uniq.to_list()], dtype=dtype)
+    lookup = pl.DataFrame({"_t": uniq, "_v": values})
+    return pl.DataFrame({"_t": texts}).join(lookup, on="_t", how="left", maintain_order="left")["_v"]

@@ -1,0 +1,85 @@
+"""Language signals from a small deterministic detector: dominant script, then stopword profile.
+
+We ship our own detector (no package, no model data) so simulations are reproducible and fast:
+a prompt's letters are counted per Unicode script; a non-Latin majority names the language
+directly (Han → ``zh``, or ``ja`` when kana are present; Hangul → ``ko``; Cyrillic → ``ru``;
+Arabic, Thai, Devanagari → ``hi``, Greek, Hebrew); Latin text is scored against stopword
+profiles of en/es/fr/de/it/pt/nl. Confidence = share of letters in the winning script × share of
+stopword hits won by the best profile (1.0 for non-Latin scripts' share alone). Text with no
+letters, or Latin text with no stopword hit, is ``und`` (no language signal fires). Codes follow
+lingua's ISO 639-1 names used by vLLM SR. Known limit: it cannot tell apart languages that share
+a script and lack distinctive stopwords (e.g. Serbian Cyrillic reads as ``ru``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from ...model import RuleNode
+from ...model.signals import LanguageSignal, Signal
+from ..frame import PROMPT
+from .base import ColumnRef, Extractor, LeafExpr, RawColumns
+
+SCRIPTS: dict[str, str] = {  # language code -> Unicode script class
+    "zh": r"\p{Han}", "ja": r"[\p{Hiragana}\p{Katakana}]", "ko": r"\p{Hangul}", "ru": r"\p{Cyrillic}",
+    "ar": r"\p{Arabic}", "th": r"\p{Thai}", "hi": r"\p{Devanagari}", "el": r"\p{Greek}", "he": r"\p{Hebrew}",
+}
+STOPWORDS: dict[str, tuple[str, ...]] = {
+    "en": ("the", "and", "is", "are", "of", "to", "in", "that", "it", "for", "with", "this", "what", "how",
+           "you", "can", "be", "on", "my", "was", "which", "i", "me", "do", "please", "write"),
+    "es": ("el", "la", "los", "las", "que", "y", "es", "en", "por", "para", "con", "una", "del", "como",
+           "pero", "qué", "cómo", "está", "son", "mi", "lo", "se"),
+    "fr": ("le", "la", "les", "et", "est", "des", "une", "que", "pour", "dans", "pas", "qui", "sur", "avec",
+           "je", "vous", "ce", "au", "du", "il", "mon", "c'est"),
+    "de": ("der", "die", "das", "und", "ist", "nicht", "ich", "mit", "sie", "ein", "eine", "zu", "den",
+           "auf", "für", "wie", "was", "es", "dem", "mein", "auch", "wir"),
+    "it": ("il", "di", "che", "è", "della", "per", "una", "sono", "non", "come", "gli", "con", "del",
+           "nel", "questo", "mi", "ho", "cosa", "perché", "anche"),
+    "pt": ("o", "os", "que", "não", "uma", "com", "para", "é", "do", "da", "dos", "em", "um", "como",
+           "mas", "você", "isso", "meu", "está", "são"),
+    "nl": ("de", "het", "een", "en", "is", "van", "niet", "dat", "ik", "je", "op", "met", "voor", "zijn",
+           "wat", "hoe", "maar", "ook", "mijn", "dit"),
+}
+
+
+def detect_language(prompt: pl.Expr) -> pl.Expr:
+    """Struct ``{lang, conf}`` per prompt (see module docstring)."""
+    letters = prompt.str.count_matches(r"\p{L}").cast(pl.Float64)
+    latin = prompt.str.count_matches(r"\p{Latin}").cast(pl.Float64)
+    script_counts = {code: prompt.str.count_matches(pattern).cast(pl.Float64) for code, pattern in SCRIPTS.items()}
+    # kana anywhere makes Han text Japanese
+    script_counts["ja"] = pl.when(script_counts["ja"] > 0).then(script_counts["ja"] + script_counts["zh"]).otherwise(0.0)
+    words = prompt.str.to_lowercase().str.extract_all(r"[\p{L}']+")
+    hits = {code: words.list.eval(pl.element().is_in(list(ws)).cast(pl.Float64)).list.sum()
+            for code, ws in STOPWORDS.items()}
+    best_script = pl.max_horizontal(list(script_counts.values()))
+    script_code = pl.coalesce([pl.when((script_counts[c] == best_script) & (best_script > 0)).then(pl.lit(c))
+                               for c in SCRIPTS])
+    best_hits = pl.max_horizontal(list(hits.values()))
+    total_hits = pl.sum_horizontal(list(hits.values()))
+    latin_code = pl.coalesce([pl.when((hits[c] == best_hits) & (best_hits > 0)).then(pl.lit(c)) for c in STOPWORDS])
+    share = lambda count: count / pl.max_horizontal(letters, pl.lit(1.0))  # noqa: E731
+    is_latin = latin >= best_script
+    lang = (pl.when(letters == 0).then(pl.lit("und"))
+            .when(is_latin).then(pl.coalesce(latin_code, pl.lit("und")))
+            .otherwise(script_code))
+    conf = (pl.when(letters == 0).then(0.0)
+            .when(is_latin).then(share(latin) * best_hits / pl.max_horizontal(total_hits, pl.lit(1.0)))
+            .otherwise(share(best_script)))
+    return pl.struct(lang.alias("lang"), conf.alias("conf"))
+
+
+class LanguageExtractor(Extractor):
+    leaf_type = "language"
+
+    def raw(self, signal: Signal, frame: pl.DataFrame, context: Any) -> RawColumns:
+        detected = frame.select(detect_language(pl.col(PROMPT)).alias("d")).unnest("d")
+        return {"lang": detected["lang"], "conf": detected["conf"]}
+
+    def leaf(self, signal: Signal, node: RuleNode, col: ColumnRef) -> LeafExpr:
+        assert isinstance(signal, LanguageSignal)
+        threshold = signal.threshold or 0.0
+        fired = (col("lang") == signal.name.lower()) & (col("conf") >= threshold)
+        return LeafExpr(fired.fill_null(False), col("conf"))
