@@ -423,8 +423,10 @@ def validator_findings(policy: Policy) -> list[ConflictFinding]:
     return out
 
 
-def analyze_policy(policy: Policy, options: AnalysisOptions | None = None) -> Report:
-    """Every finding of every profile (top-level routing and each recipe), best first."""
+def analyze_policy(policy: Policy, options: AnalysisOptions | None = None, invariants: list | None = None) -> Report:
+    """Every finding of every profile (top-level routing and each recipe), best first; plus user invariants."""
+    from .invariants import check_invariants
+
     profiles = []
     for profile in policy.profiles():
         if not profile.routing.all_decisions():
@@ -432,6 +434,7 @@ def analyze_policy(policy: Policy, options: AnalysisOptions | None = None) -> Re
         analysis = ProfileAnalysis(policy, profile, options)
         profiles.append(ProfileReport(profile, analysis, analysis.run()))
     findings = validator_findings(policy) + [f for p in profiles for f in p.findings]
+    findings += check_invariants([p.analysis for p in profiles], invariants or [])
     report = Report(policy, profiles, findings)
     report.sort()
     return report

@@ -73,7 +73,7 @@ def build_witness(encoding: Encoding, model: z3.ModelRef) -> Witness:
             request["tokens"] = value.as_long()
         elif info.role in ("count", "density"):
             request["counts"][info.subject] = _as_float(value)
-        else:
+        elif _as_float(value) != 0.0:  # zero scores are the uninformative default; omit them
             request["scores"][info.subject] = round(_as_float(value), 4)
     request["text"] = ". ".join(words)
     return Witness(encoding.state(model), {k: v for k, v in request.items() if v not in ({}, [], None) or k == "text"})

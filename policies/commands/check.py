@@ -1,0 +1,82 @@
+"""``routing-studio check POLICY``: conflict analysis as a CI gate (exit 1 on error findings, 0 otherwise, 2 usage)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..conflicts import AnalysisOptions, analyze_policy
+from ..conflicts.findings import ConflictFinding
+from ..conflicts.invariants import load_invariants
+from ..errors import PolicyError, Severity
+from ..loader import load_policy
+from . import main
+from .output import EXIT_FINDINGS, EXIT_OK, emit_json, fail
+
+
+def _line(f: ConflictFinding) -> str:
+    where = f" [{f.profile}]" if f.profile else ""
+    traffic = ""
+    if f.share is not None:
+        traffic = f" share={f.share:.1%}"
+        if f.stake:
+            traffic += f" stake=${f.stake:.4f}"
+    return f"  {f.kind}{where}: {f.explanation} (evidence: {f.evidence}{traffic}; id {f.id})"
+
+
+def _load_traffic(path: str, policy):
+    """A simulated parquet (columns per policies.columns), or a raw log simulated first when that package exists."""
+    import polars as pl
+
+    frame = pl.read_parquet(path) if path.endswith(".parquet") else None
+    if frame is not None and any(c.startswith("match::") for c in frame.columns):
+        return frame
+    try:
+        from .. import simulation  # noqa: F401
+    except ImportError:
+        raise click.UsageError(f"{path} has no simulated columns (match::<decision>) and policies.simulation "
+                               "is not available to simulate it") from None
+    raise click.UsageError("simulating a raw traffic log from check is not wired yet; run "
+                           "`routing-studio simulate` and pass its parquet")
+
+
+@main.command()
+@click.argument("policy_path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--traffic", type=click.Path(exists=True, dir_okay=False), help="Simulated traffic (parquet).")
+@click.option("--invariants", "invariants_path", type=click.Path(exists=True, dir_okay=False),
+              help="YAML file of user invariants to prove.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--timeout-ms", default=2000, show_default=True, help="Per-query solver timeout.")
+def check(policy_path: str, traffic: str | None, invariants_path: str | None, as_json: bool, timeout_ms: int) -> None:
+    """Find dead, unreachable, shadowed and overlapping decisions, ties and gaps, each with a witness."""
+    try:
+        policy = load_policy(policy_path)
+        invariants = load_invariants(invariants_path) if invariants_path else []
+        report = analyze_policy(policy, AnalysisOptions(timeout_ms=timeout_ms), invariants)
+    except PolicyError as exc:
+        fail(exc, as_json)
+    if traffic:
+        from ..conflicts.traffic import weigh_findings
+
+        weigh_findings(report, _load_traffic(traffic, policy))
+    if as_json:
+        emit_json({"policy": policy_path, "errors": report.has_errors,
+                   "findings": [f.to_dict() for f in report.findings]})
+    else:
+        for severity in Severity:
+            group = [f for f in report.findings if f.severity is severity]
+            if not group:
+                continue
+            click.echo(f"{severity.value.upper()}S ({len(group)})")
+            for f in group:
+                click.echo(_line(f))
+                witness = f.witness_synthetic
+                if witness is not None:
+                    click.echo(f"      witness: {witness.describe()}")
+                if f.witnesses_real:
+                    click.echo(f"      real requests: {', '.join(f.witnesses_real)}")
+        counts = {s: sum(f.severity is s for f in report.findings) for s in Severity}
+        click.echo(f"{policy_path}: {counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings, "
+                   f"{counts[Severity.INFO]} info")
+    sys.exit(EXIT_FINDINGS if report.has_errors else EXIT_OK)
