@@ -225,16 +225,16 @@ class ProfileAnalysis:
             if node.is_leaf or node.op != "OR" or len(node.conditions or []) < 2:
                 continue
             for child in node.conditions or []:
-                with_branch = self.encoding.compile(d.rules, {id(child): True})
                 without = self.encoding.compile(d.rules, {id(child): False})
-                outcome = self.solver.check([], [with_branch, z3.Not(without)])
+                changes = z3.Xor(self.phi[k], without)
+                outcome = self.solver.check([], [changes])
                 if not outcome.unsat:
                     continue
                 alone = self.solver.check([], [self.encoding.compile(child)])
                 why = "can never be true (mutually exclusive signals)" if alone.unsat else "is implied by another branch"
                 out.append(self.finding("dead-branch", Severity.WARNING, [k],
                                         f"decision '{d.name}': OR branch {child.describe()} {why}, so it never changes "
-                                        "whether the decision matches", extra=[with_branch, z3.Not(without)],
+                                        "whether the decision matches", extra=[changes],
                                         with_witness=False, region=("match", d.name), branch=child.describe()))
         return out
 
