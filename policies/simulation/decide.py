@@ -97,15 +97,22 @@ class Compiled:
                 out += [n.conf.alias(_column("_conf", d.name)), n.scored.alias(_column("_scored", d.name))]
         return out
 
-    def winner(self) -> pl.Expr:
-        """Index of the winning decision (UInt32, null when nothing matched)."""
+    def winner_stages(self) -> list[list[pl.Expr]]:
+        """``with_columns`` stages ending in the winner index column (UInt32, null = default).
+
+        Each ranking step reads the previous step's columns, so the plan stays linear in the
+        number of decisions instead of nesting every step's expressions inside the next.
+        """
         if not self.decisions:
-            return pl.lit(None, dtype=pl.UInt32).alias(WINNER)
+            return [[pl.lit(None, dtype=pl.UInt32).alias(WINNER)]]
         if not self.scorable:
-            return self._static_winner().alias(WINNER)
+            return [[self._static_winner().alias(WINNER)]]
+        stages = _Stages()
         if self.mode == "aug2026":
-            return self._aug2026_winner().alias(WINNER)
-        return self._current_winner().alias(WINNER)
+            self._aug2026_winner(stages)
+        else:
+            self._current_winner(stages)
+        return stages.stages
 
     # -- helpers over the materialised match/conf/scored columns ---------------------------
     def _m(self, i: int) -> pl.Expr:
@@ -124,12 +131,6 @@ class Compiled:
             chain = chain.when(alive[i]).then(pl.lit(i, dtype=pl.UInt32))
         return chain.otherwise(pl.lit(None, dtype=pl.UInt32))
 
-    @staticmethod
-    def _keep_best(alive: list[pl.Expr], values: list[pl.Expr], largest: bool) -> list[pl.Expr]:
-        masked = [pl.when(a).then(v) for a, v in zip(alive, values)]
-        best = pl.max_horizontal(masked) if largest else pl.min_horizontal(masked)
-        return [a & (v == best) for a, v in zip(alive, values)]
-
     def _static_winner(self) -> pl.Expr:
         index = {id(d): i for i, d in enumerate(self.decisions)}
         if self.mode == "aug2026":  # no catch-all rule in that router
@@ -143,40 +144,64 @@ class Compiled:
             chain = chain.when(self._m(i)).then(pl.lit(i, dtype=pl.UInt32))
         return chain.otherwise(pl.lit(None, dtype=pl.UInt32))
 
-    def _current_winner(self) -> pl.Expr:
+    def _current_winner(self, stages: "_Stages") -> None:
         n = range(len(self.decisions))
-        tiers = [pl.lit(d.effective_tier) for d in self.decisions]
+        catch = [d.is_catch_all for d in self.decisions]
+        alive = stages.keep_best([self._m(i) for i in n], [pl.lit(d.effective_tier) for d in self.decisions], False)
+        real = stages.add([alive[i] & pl.lit(not catch[i]) for i in n])
+        any_real, comparable = stages.add([pl.any_horizontal(real),
+                                           pl.any_horizontal(real) & pl.all_horizontal(
+                                               [~real[i] | self._scored(i) for i in n])])
+        alive = stages.add([alive[i] & ~any_real if catch[i] else alive[i] for i in n])
         prios = [pl.lit(d.effective_priority) for d in self.decisions]
-        alive = self._keep_best([self._m(i) for i in n], tiers, largest=False)
-        real = [alive[i] if not self.decisions[i].is_catch_all else pl.lit(False) for i in n]
-        any_real = pl.any_horizontal(real)
-        alive = [real[i] if not self.decisions[i].is_catch_all else alive[i] & ~any_real for i in n]
-        comparable = any_real & pl.all_horizontal([~real[i] | self._scored(i) for i in n])
         confs = [self._conf(i) for i in n]
 
         def by_conf(cands: list[pl.Expr]) -> list[pl.Expr]:
-            best = self._keep_best(cands, confs, largest=True)
-            return [pl.when(comparable).then(b).otherwise(c) for b, c in zip(best, cands)]
+            best = stages.keep_best(cands, confs, True)
+            return stages.add([pl.when(comparable).then(b).otherwise(c) for b, c in zip(best, cands)])
 
         if self.strategy == "confidence":
-            alive = self._keep_best(by_conf(alive), prios, largest=True)
+            alive = stages.keep_best(by_conf(alive), prios, True)
         else:
-            alive = by_conf(self._keep_best(alive, prios, largest=True))
-        return self._first_by_name(alive)
+            alive = by_conf(stages.keep_best(alive, prios, True))
+        stages.finish(self._first_by_name(alive).alias(WINNER))
 
-    def _aug2026_winner(self) -> pl.Expr:
+    def _aug2026_winner(self, stages: "_Stages") -> None:
         n = range(len(self.decisions))
         matches = [self._m(i) for i in n]
         tiers = [pl.lit(d.effective_tier) for d in self.decisions]
         prios = [pl.lit(d.effective_priority) for d in self.decisions]
-        confs = [pl.when(self._scored(i)).then(self._conf(i)).otherwise(1.0) for i in n]
-        tiered = pl.any_horizontal([m & (d.effective_tier > 0) for m, d in zip(matches, self.decisions)])
-        by_tier = self._keep_best(self._keep_best(self._keep_best(matches, tiers, False), confs, True), prios, True)
+        confs = stages.add([pl.when(self._scored(i)).then(self._conf(i)).otherwise(1.0) for i in n])
+        by_tier = stages.keep_best(stages.keep_best(stages.keep_best(matches, tiers, False), confs, True), prios, True)
         if self.strategy == "confidence":
-            flat = self._keep_best(self._keep_best(matches, confs, True), prios, True)
+            flat = stages.keep_best(stages.keep_best(matches, confs, True), prios, True)
         else:
-            flat = self._keep_best(self._keep_best(matches, prios, True), confs, True)
-        return pl.when(tiered).then(self._first_by_name(by_tier)).otherwise(self._first_by_name(flat))
+            flat = stages.keep_best(stages.keep_best(matches, prios, True), confs, True)
+        tiered = pl.any_horizontal([m & (d.effective_tier > 0) for m, d in zip(matches, self.decisions)])
+        stages.finish(pl.when(tiered).then(self._first_by_name(by_tier))
+                      .otherwise(self._first_by_name(flat)).alias(WINNER))
+
+
+class _Stages:
+    """Accumulates ``with_columns`` stages of internal ranking columns (``_rank<k>::<i>``)."""
+
+    def __init__(self) -> None:
+        self.stages: list[list[pl.Expr]] = []
+
+    def add(self, exprs: list[pl.Expr]) -> list[pl.Expr]:
+        k = len(self.stages)
+        names = [f"_rank{k}{SEP}{i}" for i in range(len(exprs))]
+        self.stages.append([e.alias(name) for e, name in zip(exprs, names)])
+        return [pl.col(name) for name in names]
+
+    def keep_best(self, alive: list[pl.Expr], values: list[pl.Expr], largest: bool) -> list[pl.Expr]:
+        """Candidates holding the best value of one ranking key (two stages: best, survivors)."""
+        masked = [pl.when(a).then(v) for a, v in zip(alive, values)]
+        (best,) = self.add([pl.max_horizontal(masked) if largest else pl.min_horizontal(masked)])
+        return self.add([a & (v == best) for a, v in zip(alive, values)])
+
+    def finish(self, winner: pl.Expr) -> None:
+        self.stages.append([winner])
 
 
 def compile_decisions(decisions: Sequence[Decision], scored: Callable[[LeafKey], bool],
@@ -188,3 +213,15 @@ def compile_decisions(decisions: Sequence[Decision], scored: Callable[[LeafKey],
     nodes = [compile_tree(d.rules, scored) for d in decisions]
     scorable = any(_can_score(d.rules, scored) for d in decisions)
     return Compiled(decisions, nodes, scorable, (strategy or "priority").lower(), mode)
+
+
+def route_frame(compiled: Compiled, signals: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """``match::`` columns and the winning ``decision`` (null = default) over a frame of leaf columns."""
+    names = [d.name for d in compiled.decisions]
+    winner = pl.col(WINNER)
+    decision = (winner.replace_strict(list(range(len(names))), names, default=None, return_dtype=pl.String)
+                if names else pl.lit(None, pl.String))
+    lazy = signals.lazy().with_columns(compiled.match_columns())
+    for stage in compiled.winner_stages():
+        lazy = lazy.with_columns(stage)
+    return lazy.select(*(pl.col(match_column(n)) for n in names), decision.alias("decision")).collect()

@@ -151,7 +151,14 @@ def _apply_projections(routing: Routing, exprs: dict[LeafKey, LeafExpr], raw: di
     proj = routing.projections
     assert proj is not None
     score = _score_lookup(raw)
-    exprs = projections.apply_partitions(proj.partitions or [], lambda m: _member_type(routing, m), exprs, score)
+    usable = []
+    for part in proj.partitions or []:
+        missing = [m for m in part.members or [] if f"{_member_type(routing, m)}:{m}" in unavailable]
+        if missing:  # a partial partition would force its default: leave members as they are, say why
+            unavailable[f"partition:{part.name}"] = f"members {missing} are unavailable"
+        else:
+            usable.append(part)
+    exprs = projections.apply_partitions(usable, lambda m: _member_type(routing, m), exprs, score)
     try:
         scores = projections.score_exprs(proj, exprs, score)
     except Unavailable as exc:

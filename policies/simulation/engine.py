@@ -1,0 +1,149 @@
+"""``simulate(policy, traffic)``: route every logged request through a policy, offline.
+
+:class:`Simulator` holds one traffic table and everything derived from it that does not depend on
+the policy's thresholds: the prepared requests, raw signal scores (:class:`.extract.RawStore`) and
+counterfactual outcomes per pricing. ``simulate`` on a variant of the same policy (the studio's
+threshold sliders) therefore only rebuilds expressions and runs one Polars query.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from typing import Any
+
+import polars as pl
+
+from ..columns import fired_column, outcome_column
+from ..model import Policy, Routing
+from ..traffic import CANDIDATES_SCHEMA, TrafficSet
+from .decide import WINNER, Compiled, compile_decisions
+from .extract import Extraction, RawStore, extract
+from .frame import prepare_requests
+from .outcomes import Outcomes, compute_outcomes
+from .result import SimulationResult
+from .selection import Selection, select
+
+
+def _routing(policy: Policy, profile: str) -> Routing:
+    for p in policy.profiles():
+        if p.name == profile:
+            return p.routing
+    raise ValueError(f"policy has no routing profile {profile!r}")
+
+
+class Simulator:
+    """Simulates any number of policies over one traffic table, sharing every cached score."""
+
+    def __init__(self, traffic: TrafficSet | pl.DataFrame, candidate_outcomes: pl.DataFrame | None = None, *,
+                 context: Any = None, seed: int = 0, mode: str = "current",
+                 tokenizer_ratio: dict[str, float] | None = None) -> None:
+        if isinstance(traffic, TrafficSet):
+            requests, candidate_outcomes = traffic.requests, traffic.candidate_outcomes
+        else:
+            requests = traffic
+        self.frame = prepare_requests(requests)
+        self.candidates = (candidate_outcomes if candidate_outcomes is not None
+                           else pl.DataFrame(schema=CANDIDATES_SCHEMA))
+        if context is None:
+            from .neural import NeuralContext  # the models load lazily, on the first neural signal
+            context = NeuralContext()
+        self.store = RawStore(self.frame, context)
+        self.seed = seed
+        self.mode = mode
+        self.tokenizer_ratio = dict(tokenizer_ratio or {})
+        self._outcomes: dict[str, Outcomes] = {}
+
+    @property
+    def context(self) -> Any:
+        return self.store.context
+
+    def outcomes(self, policy: Policy) -> Outcomes:
+        """Counterfactual outcomes under ``policy``'s models and pricing (cached per pricing)."""
+        spec = [m.to_spec() for m in policy.providers.models] if policy.providers else []
+        key = hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()
+        if key not in self._outcomes:
+            self._outcomes[key] = compute_outcomes(self.frame, self.candidates, policy, seed=self.seed,
+                                                   tokenizer_ratio=self.tokenizer_ratio)
+        return self._outcomes[key]
+
+    def simulate(self, policy: Policy, profile: str = "") -> SimulationResult:
+        """Route every request through ``policy`` (``profile``: a recipe name, "" = top-level routing)."""
+        started = time.perf_counter()
+        routing = _routing(policy, profile)
+        extraction = extract(routing, self.store)
+        compiled = compile_decisions(routing.all_decisions(), extraction.scored, routing.strategy_name, self.mode)
+        selections = [select(d, policy) for d in compiled.decisions]
+        outcomes = self.outcomes(policy)
+        frame = self._query(policy, routing, extraction, compiled, selections, outcomes)
+        return SimulationResult(policy=policy, profile=profile, requests=frame, extraction=extraction,
+                                selections=selections, outcomes=outcomes, mode=self.mode,
+                                seconds=time.perf_counter() - started)
+
+    # alias that reads well where the studio re-runs a tweaked policy over cached signals
+    resimulate = simulate
+
+    def _query(self, policy: Policy, routing: Routing, extraction: Extraction, compiled: Compiled,
+               selections: list[Selection], outcomes: Outcomes) -> pl.DataFrame:
+        names = [d.name for d in compiled.decisions]
+        default = policy.default_model
+        winner = pl.col(WINNER)
+        decision = (winner.replace_strict(list(range(len(names))), names, default=None, return_dtype=pl.String)
+                    if names else pl.lit(None, pl.String))
+        model = (winner.replace_strict(list(range(len(names))), [s.model for s in selections],
+                                       default=None, return_dtype=pl.String) if names
+                 else pl.lit(None, pl.String)).fill_null(pl.lit(default, pl.String))
+        leaf_cols = extraction.leaf_columns()
+        lazy = (pl.concat([extraction.raw, outcomes.table.drop("request_id")], how="horizontal").lazy()
+                .with_columns(leaf_cols)
+                .with_columns(compiled.match_columns()))
+        for stage in compiled.winner_stages():
+            lazy = lazy.with_columns(stage)
+        lazy = lazy.with_columns(decision.alias("decision"), model.alias("model"))
+        measured = self._pick(outcomes, "quality")
+        prior = self._domain_prior(routing, outcomes.models, extraction)
+        lazy = lazy.with_columns(
+            self._pick(outcomes, "cost").alias("cost_usd"),
+            self._pick(outcomes, "latency").alias("latency_ms"),
+            pl.coalesce(measured, prior).alias("quality"),
+            pl.when(measured.is_not_null()).then(pl.lit("measured"))
+            .when(prior.is_not_null()).then(pl.lit("domain_model_scores")).alias("quality_source"),
+        )
+        keep = ["request_id", "decision", "model", "cost_usd", "latency_ms", "quality", "quality_source"]
+        keep += [f"match::{n}" for n in names]
+        keep += [e.meta.output_name() for e in leaf_cols]
+        return lazy.select(keep).collect()
+
+    @staticmethod
+    def _pick(outcomes: Outcomes, kind: str) -> pl.Expr:
+        """The ``kind`` outcome column of each request's routed model."""
+        chain = None
+        for m in outcomes.models:
+            test, value = pl.col("model") == m, pl.col(outcome_column(kind, m))
+            chain = pl.when(test).then(value) if chain is None else chain.when(test).then(value)
+        return pl.lit(None, pl.Float64) if chain is None else chain.otherwise(None).cast(pl.Float64)
+
+    @staticmethod
+    def _domain_prior(routing: Routing, models: list[str], extraction: Extraction) -> pl.Expr:
+        """``domains[].model_scores`` of the first fired domain (policy order) that scores the model.
+
+        Only domains some rule or projection evaluates have a ``fired::`` column; others cannot
+        say which request they cover and contribute nothing (visible as quality coverage).
+        """
+        chain = None
+        for signal in (routing.signals.domains or []) if routing.signals else []:
+            if ("domain", signal.name) not in extraction.leaves:
+                continue
+            for entry in signal.model_scores or []:
+                if entry.get("model") not in models or entry.get("score") is None:
+                    continue
+                test = (pl.col("model") == entry["model"]) & pl.col(fired_column(("domain", signal.name)))
+                chain = (pl.when(test) if chain is None else chain.when(test)).then(float(entry["score"]))
+        return pl.lit(None, pl.Float64) if chain is None else chain.otherwise(None).cast(pl.Float64)
+
+
+def simulate(policy: Policy, traffic: TrafficSet | pl.DataFrame, candidate_outcomes: pl.DataFrame | None = None,
+             **options: Any) -> SimulationResult:
+    """One-shot simulation (build a :class:`Simulator` to re-simulate variants over cached scores)."""
+    return Simulator(traffic, candidate_outcomes, **options).simulate(policy)

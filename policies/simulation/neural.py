@@ -1,0 +1,92 @@
+"""Model-backed inputs of neural signals: one encoder pass per distinct text, shared by every signal.
+
+:class:`NeuralContext` is the only place that calls models. It embeds each distinct text once
+(prompts, and separately each signal's candidate phrases) and memoises the vectors, so
+embedding, complexity, domain and jailbreak heads all read the same matrix; an on-disk score
+cache (``policies.inference.cache``) keyed by text hash + model hash makes a second process skip
+the encoder too. Models load lazily from ``policies.inference`` on first use; when that package
+or a model is missing, the signals that need it are reported unavailable, never silently false.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import polars as pl
+
+from .signals.base import Unavailable
+
+Progress = Callable[[int, int], None]  # (texts done, texts total)
+
+
+def _inference() -> Any:
+    try:
+        from .. import inference
+    except ImportError as exc:  # the inference package ships separately from the engine core
+        raise Unavailable(f"model inference is not installed ({exc})") from None
+    return inference
+
+
+class NeuralContext:
+    """Lazily loaded encoder and heads plus the per-text memo of their outputs."""
+
+    def __init__(self, encoder: Any = None, *, domain: Any = None, jailbreak: Any = None,
+                 pii: Callable[[Sequence[str]], Any] | None = None, batch_size: int = 64,
+                 progress: Progress | None = None) -> None:
+        self._encoder = encoder
+        self._domain = domain
+        self._jailbreak = jailbreak
+        self._pii = pii
+        self.batch_size = batch_size
+        self.progress = progress
+        self._vectors: dict[str, np.ndarray] = {}
+
+    # -- models --------------------------------------------------------------------------
+    @property
+    def encoder(self) -> Any:
+        if self._encoder is None:
+            try:
+                self._encoder = _inference().default_encoder()
+            except (OSError, FileNotFoundError) as exc:
+                raise Unavailable(f"text encoder cannot be loaded: {exc}") from None
+        return self._encoder
+
+    def head(self, name: str) -> Any:
+        """A classifier head over embeddings: ``domain`` or ``jailbreak``."""
+        attr = f"_{name}"
+        if getattr(self, attr) is None:
+            factory = getattr(_inference(), f"{name}_classifier", None)
+            if factory is None:
+                raise Unavailable(f"no {name} classifier in policies.inference")
+            setattr(self, attr, factory())
+        return getattr(self, attr)
+
+    # -- embeddings ----------------------------------------------------------------------
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Normalised embeddings of ``texts`` (rows aligned); each distinct text is encoded once ever."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        for start in range(0, len(missing), self.batch_size):
+            chunk = missing[start:start + self.batch_size]
+            vectors = np.asarray(self.encoder.encode(chunk), dtype=np.float32)
+            self._vectors.update(zip(chunk, vectors))
+            if self.progress:
+                self.progress(min(start + self.batch_size, len(missing)), len(missing))
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([self._vectors[t] for t in texts])
+
+    def embed_series(self, texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+        """(matrix of distinct texts, row index per request) — keeps memory at one row per distinct text."""
+        uniq = texts.unique(maintain_order=True)
+        index = pl.DataFrame({"t": texts}).join(
+            pl.DataFrame({"t": uniq, "i": pl.int_range(uniq.len(), eager=True)}), on="t", how="left",
+            maintain_order="left")["i"].to_numpy()
+        return self.embed(uniq.to_list()), index
+
+    def similarities(self, texts: pl.Series, candidates: Sequence[str]) -> np.ndarray:
+        """Cosine similarity of every request text to every candidate phrase: [requests, candidates]."""
+        matrix, index = self.embed_series(texts)
+        if not candidates:
+            return np.zeros((len(texts), 0), dtype=np.float32)
+        return (matrix @ self.embed(list(candidates)).T)[index]

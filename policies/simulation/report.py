@@ -1,0 +1,143 @@
+"""Metrics of one simulation (traffic spec §4): per decision, per policy and against baselines.
+
+Quality numbers always come with their coverage (share of requests with an estimate) and a 95 %
+normal-approximation interval over the covered requests; nothing is imputed. Baselines route every
+request to one model: the *strongest* (highest mean measured quality over requests where every
+model is measured — falling back to the highest price when no quality exists) and the *default*.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from ..columns import outcome_column
+
+if TYPE_CHECKING:
+    from .outcomes import Outcomes
+    from .result import SimulationResult
+
+DEFAULT_LABEL = "(default)"
+Z95 = 1.959963984540054
+
+
+def mean_ci(values: pl.Series) -> tuple[float | None, float | None, float | None]:
+    """(mean, low, high) of the non-null values; None when there are none."""
+    v = values.drop_nulls().cast(pl.Float64)
+    if v.len() == 0:
+        return None, None, None
+    mean = float(v.mean())  # type: ignore[arg-type]
+    if v.len() < 2:
+        return mean, mean, mean
+    half = Z95 * float(v.std()) / math.sqrt(v.len())  # type: ignore[arg-type]
+    return mean, mean - half, mean + half
+
+
+def _quality_aggs() -> list[pl.Expr]:
+    q = pl.col("quality")
+    n = q.count()
+    half = Z95 * q.std() / n.cast(pl.Float64).sqrt()
+    return [q.mean().alias("mean_quality"), (q.mean() - half).alias("quality_low"),
+            (q.mean() + half).alias("quality_high"), (n / pl.len()).alias("quality_coverage")]
+
+
+def per_decision(result: "SimulationResult") -> pl.DataFrame:
+    """Hits, hit rate, model share, cost, p50/p95 latency and quality per decision (default last)."""
+    frame = result.requests.with_columns(pl.col("decision").fill_null(DEFAULT_LABEL))
+    total = max(frame.height, 1)
+    total_cost = frame["cost_usd"].sum() or 0.0
+    stats = frame.group_by("decision").agg(
+        pl.len().alias("hits"),
+        pl.col("cost_usd").sum().alias("total_cost"),
+        pl.col("cost_usd").mean().alias("mean_cost"),
+        pl.col("latency_ms").quantile(0.5, "linear").alias("p50_latency_ms"),
+        pl.col("latency_ms").quantile(0.95, "linear").alias("p95_latency_ms"),
+        *_quality_aggs(),
+        pl.col("model").value_counts(sort=True).alias("models"),
+    )
+    order = pl.DataFrame({"decision": result.decisions + [DEFAULT_LABEL],
+                          "_order": list(range(len(result.decisions) + 1))})
+    return (order.join(stats, on="decision", how="left")
+            .with_columns(pl.col("hits").fill_null(0))
+            .with_columns((pl.col("hits") / total).alias("hit_rate"),
+                          (pl.col("total_cost") / total_cost if total_cost else pl.lit(None, pl.Float64))
+                          .alias("cost_share"))
+            .sort("_order").drop("_order"))
+
+
+def strongest_model(outcomes: "Outcomes") -> str | None:
+    """The model with the best mean measured quality on requests where all are measured (else priciest)."""
+    columns = [outcome_column("quality", m) for m in outcomes.models]
+    if not columns:
+        return None
+    common = outcomes.table.select(columns).drop_nulls()
+    if common.height:
+        means = common.mean().row(0)
+        return outcomes.models[max(range(len(columns)), key=lambda i: (means[i], -i))]
+    costs = outcomes.table.select(outcome_column("cost", m) for m in outcomes.models).sum().row(0)
+    if any(c for c in costs):
+        return outcomes.models[max(range(len(costs)), key=lambda i: (costs[i] or 0.0, -i))]
+    return None
+
+
+def baseline(outcomes: "Outcomes", model: str | None) -> dict[str, Any]:
+    """Cost and quality of sending every request to ``model``."""
+    if model is None or model not in outcomes.models:
+        return {"model": model, "total_cost": None, "mean_quality": None, "quality_coverage": 0.0}
+    table = outcomes.table
+    quality = table[outcome_column("quality", model)]
+    return {"model": model, "total_cost": table[outcome_column("cost", model)].sum(),
+            "mean_quality": quality.mean(), "quality_coverage": 1 - quality.null_count() / max(table.height, 1)}
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return None if a is None or not b else a / b
+
+
+def summary(result: "SimulationResult") -> dict[str, Any]:
+    """Policy-level metrics plus everything that limits them (unavailable signals, approximations)."""
+    req = result.requests
+    n = req.height
+    total_cost = req["cost_usd"].sum() if n else 0.0
+    quality, low, high = mean_ci(req["quality"])
+    strongest = strongest_model(result.outcomes)
+    strong = baseline(result.outcomes, strongest)
+    default = baseline(result.outcomes, result.policy.default_model)
+    hits = req["decision"].value_counts()
+    hit_names = set(hits["decision"].drop_nulls().to_list())
+    affected = {}
+    for label in result.unavailable:
+        kind, name = label.split(":", 1)
+        affected[label] = [d.name for d in result.policy.decisions if d.rules is not None
+                           and any(leaf.type == kind and leaf.name == name for _, leaf in d.rules.leaves())]
+    return {
+        "requests": n,
+        "seconds": round(result.seconds, 4),
+        "ranking_mode": result.mode,
+        "total_cost_usd": total_cost,
+        "cost_per_1k_requests_usd": (total_cost / n * 1000) if n else None,
+        "cost_coverage": 1 - req["cost_usd"].null_count() / n if n else 0.0,
+        "p50_latency_ms": req["latency_ms"].quantile(0.5, "linear") if n else None,
+        "p95_latency_ms": req["latency_ms"].quantile(0.95, "linear") if n else None,
+        "latency_coverage": 1 - req["latency_ms"].null_count() / n if n else 0.0,
+        "mean_quality": quality, "quality_ci95": [low, high],
+        "quality_coverage": 1 - req["quality"].null_count() / n if n else 0.0,
+        "default_route_share": req["decision"].null_count() / n if n else 0.0,
+        "decision_share": {str(d): c / n for d, c in hits.iter_rows() if d is not None},
+        "model_share": {str(m): c / n for m, c in req["model"].value_counts().iter_rows()},
+        "strongest_model": strongest,
+        "strongest_share": (req["model"] == strongest).sum() / n if n and strongest else None,
+        "baseline_strongest": strong,
+        "baseline_default": default,
+        "savings_vs_strongest": None if _ratio(total_cost, strong["total_cost"]) is None
+        else 1 - _ratio(total_cost, strong["total_cost"]),
+        "savings_vs_default": None if _ratio(total_cost, default["total_cost"]) is None
+        else 1 - _ratio(total_cost, default["total_cost"]),
+        "quality_retained_vs_strongest": _ratio(quality, strong["mean_quality"]),
+        "decisions_never_hit": [d for d in result.decisions if d not in hit_names],
+        "unavailable_signals": {k: {"reason": v, "decisions": affected[k]} for k, v in result.unavailable.items()},
+        "approximated_selection": result.approximations,
+        "quality_source": "direct method (logged outcomes, no propensity correction)",
+    }
