@@ -23,6 +23,7 @@ MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 128
 MAX_NODES = 2_000_000  # counts alias re-visits, so a "billion laughs" file stops here
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 @dataclass
@@ -65,6 +66,8 @@ class _Builder:
             raise self.error(f"document nests deeper than {MAX_DEPTH} levels", node, path)
         self.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, yaml.ScalarNode):
+            if node.tag == _STR_TAG:  # the common case, without the constructor's bookkeeping
+                return node.value
             try:
                 return self.constructor.construct_object(node, deep=True)
             except yaml.constructor.ConstructorError as exc:
