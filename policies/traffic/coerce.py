@@ -52,6 +52,18 @@ def as_text(value: Any, field: str) -> str | None:
     raise RowError(field, f"expected text, got {type_name(value)}")
 
 
+def as_key(value: Any, field: str) -> str:
+    """An object key or name used as a value (tag names, model columns): text, valid UTF-8."""
+    return as_text(str(value), field) or ""
+
+
+def as_tag_list(value: Any, field: str) -> list[str] | None:
+    """Tags as text: a list as is, an object ``{k: v}`` as ``"k:v"`` items (OpenPipe, LiteLLM)."""
+    if isinstance(value, dict):
+        return [as_key(f"{k}:{v}", field) for k, v in value.items()]
+    return as_text_list(as_list(value, field), field)
+
+
 def as_int(value: Any, field: str) -> int | None:
     """Whole number from an int, an integral float or a numeric string."""
     if value is None:

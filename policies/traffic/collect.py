@@ -15,11 +15,12 @@ from .schema import CANDIDATES_SCHEMA, REJECTS_SCHEMA, REQUESTS_SCHEMA, empty_fr
 from .trafficset import TrafficSet, TrafficSource
 
 DEFAULT_CHUNK_ROWS = 10_000
+_FLATTEN_FROM_ROWS = 200  # below this, per-row construction is cheaper than the flatten/join plan
 
 
 def _series(name: str, dtype: pl.DataType, values: list[Any]) -> pl.Series:
     """One typed column; lists of structs are built from flat columns (10x faster than per row)."""
-    if isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct):
+    if isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct) and len(values) >= _FLATTEN_FROM_ROWS:
         return _list_of_structs(name, dtype, values)
     return pl.Series(name, values, dtype=dtype)
 
@@ -65,6 +66,11 @@ class _Table:
         return pl.concat(self.frames, how="vertical", rechunk=True)
 
 
+def _printable(text: str) -> str:
+    """Reject texts quote source keys; a lone surrogate there must not break the rejects frame."""
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 class Collector:
     """Sink for one import: ``add`` mapped records, ``reject`` bad ones, ``finish`` into a set."""
 
@@ -81,7 +87,8 @@ class Collector:
 
     def reject(self, source_file: str, line: int | None, field: str, reason: str) -> None:
         self.records += 1
-        self.rejects.extend([{"source_file": source_file, "line": line, "field": field, "reason": reason}])
+        self.rejects.extend([{"source_file": _printable(source_file), "line": line, "field": _printable(field),
+                              "reason": _printable(reason)}])
 
     def finish(self, path: str, fmt: str) -> TrafficSet:
         return TrafficSet(self.requests.frame(), self.candidates.frame(), self.rejects.frame(),

@@ -95,7 +95,8 @@ def message_text(message: Mapping[str, Any], at: str, content: Content | None = 
                 content.has_tools = True
                 content._add_tool_name(name)
         if not text and calls:
-            text = json.dumps(calls, ensure_ascii=False, sort_keys=True, default=str)
+            text = as_text(json.dumps(calls, ensure_ascii=False, sort_keys=True, default=str),
+                           f"{at}.tool_calls") or ""
     return text
 
 

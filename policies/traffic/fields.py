@@ -6,6 +6,7 @@ of the wrong type rejects the row with the *source* path in ``field`` (what the 
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any, Mapping
 
@@ -53,20 +54,37 @@ class Fields:
     def raw(self, path: str) -> Any:
         return lookup(self.data, path) if "." in path else self.data.get(path)
 
+    # Each accessor returns plain values of the right type at once and only builds the source
+    # path (string work) when coercion or an error needs it: this is the import's hot loop.
     def text(self, path: str) -> str | None:
-        return coerce.as_text(self.raw(path), self.where(path))
+        value = self.raw(path)
+        if value is None or (type(value) is str and value.isascii()):
+            return value
+        return coerce.as_text(value, self.where(path))
 
     def int(self, path: str) -> int | None:
-        return coerce.as_int(self.raw(path), self.where(path))
+        value = self.raw(path)
+        if value is None or (type(value) is int and -2**63 < value < 2**63):
+            return value
+        return coerce.as_int(value, self.where(path))
 
     def float(self, path: str) -> float | None:
-        return coerce.as_float(self.raw(path), self.where(path))
+        value = self.raw(path)
+        if value is None:
+            return None
+        if type(value) is float and math.isfinite(value):
+            return value
+        return coerce.as_float(value, self.where(path))
 
     def bool(self, path: str) -> bool | None:
-        return coerce.as_bool(self.raw(path), self.where(path))
+        value = self.raw(path)
+        if value is None or type(value) is bool:
+            return value
+        return coerce.as_bool(value, self.where(path))
 
     def ts(self, path: str) -> datetime | None:
-        return coerce.as_datetime(self.raw(path), self.where(path))
+        value = self.raw(path)
+        return None if value is None else coerce.as_datetime(value, self.where(path))
 
     def texts(self, path: str) -> list[str] | None:
         return coerce.as_text_list(coerce.as_list(self.raw(path), self.where(path)), self.where(path))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..coerce import as_tag_list
 from ..content import Content, message_text, parse_messages, parts_text
 from ..fields import Fields
 
@@ -25,15 +26,8 @@ def read_request(req: Fields) -> tuple[Content, dict[str, Any]]:
     if meta is not None:
         fields.update(metadata=dict(meta.data), request_id=meta.text("request_id"),
                       tenant=meta.text("tenant"), session_id=meta.text("session_id"),
-                      tags=_tags(meta))
+                      tags=as_tag_list(meta.raw("tags"), meta.where("tags")))
     return content, fields
-
-
-def _tags(meta: Fields) -> list[str] | None:
-    raw = meta.raw("tags")
-    if isinstance(raw, dict):
-        return [f"{k}:{v}" for k, v in raw.items()]
-    return meta.texts("tags")
 
 
 def read_completion(resp: Fields) -> tuple[dict[str, Any], str | None]:

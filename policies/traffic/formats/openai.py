@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ..coerce import RowError, type_name
+from ..coerce import RowError, as_tag_list, type_name
 from ..fields import Fields
 from ..rows import LineContext, Mapped, candidate_row, merge_candidates, request_row, served_candidate
 from .base import Format
@@ -73,7 +73,7 @@ def map_record(rec: Fields, ctx: LineContext) -> Mapped:
         fields["metadata"] = {**(fields.get("metadata") or {}), "error": rec.raw("error")}
     tags = rec.raw("tags")
     if tags is not None:  # OpenPipe tags are an object; list tags are accepted too
-        fields["tags"] = [f"{k}:{v}" for k, v in tags.items()] if isinstance(tags, dict) else rec.texts("tags")
+        fields["tags"] = as_tag_list(tags, "tags")
     row = request_row(ctx, fields, content, text)
     others = [candidate_row(row["request_id"], c.text("model") or "", c.text("source") or EXTENSION_SOURCE,
                             quality=c.float("quality"), cost_usd=c.float("cost_usd"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ..coerce import as_float
+from ..coerce import as_float, as_key
 from ..content import Content, parse_messages
 from ..fields import Fields
 from ..rows import LineContext, Mapped, candidate_row, merge_candidates, request_row, served_candidate
@@ -104,7 +104,8 @@ def _named_values(rec: Fields, key: str) -> list[dict[str, Any]] | None:
     values = rec.obj(key)
     if values is None:
         return None
-    return [{"name": str(name), "value": as_float(value, f"{key}.{name}")} for name, value in values.data.items()]
+    return [{"name": as_key(name, key), "value": as_float(value, f"{key}.{as_key(name, key)}")}
+            for name, value in values.data.items()]
 
 
 def _outcomes(rec: Fields) -> list[dict[str, Any]]:

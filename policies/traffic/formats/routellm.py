@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ..coerce import RowError, as_bool
+from ..coerce import RowError, as_bool, as_key
 from ..content import parse_messages
 from ..fields import Fields
 from ..rows import LineContext, Mapped, candidate_row, request_row
@@ -30,8 +30,9 @@ def map_record(rec: Fields, ctx: LineContext) -> Mapped:
     for model, value in rec.data.items():
         if model == "prompt":
             continue
-        correct = as_bool(value, str(model))
-        candidates.append(candidate_row(row["request_id"], str(model), NAME,
+        name = as_key(model, "columns")
+        correct = as_bool(value, name)
+        candidates.append(candidate_row(row["request_id"], name, NAME,
                                         quality=None if correct is None else float(correct)))
     return Mapped([row], candidates)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ..coerce import RowError, as_float, as_text
+from ..coerce import RowError, as_float, as_key, as_text
 from ..content import parse_messages
 from ..fields import Fields
 from ..rows import LineContext, Mapped, candidate_row, request_row
@@ -30,8 +30,9 @@ def models_in(record: Mapping[str, Any]) -> list[str]:
     """Model names: the prefixes of ``<model>|...`` columns, in column order."""
     names: list[str] = []
     for key in record:
-        model = str(key).split("|", 1)[0]
-        if "|" in str(key) and model not in names:
+        text = as_key(key, "columns")
+        model = text.split("|", 1)[0]
+        if "|" in text and model not in names:
             names.append(model)
     return names
 
