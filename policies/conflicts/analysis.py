@@ -307,30 +307,33 @@ class ProfileAnalysis:
                 same = self.actions[j] == self.actions[k]
                 if self.tied(j, k):
                     if not same and self._overlaps(j, k):
-                        out.append(self._tie(j, k, strategy))
+                        live = self._live_overlap(j, k)
+                        if live is not None:
+                            out.append(self._tie(j, k, strategy, *live))
                     continue
                 if not self.beats(j, k):
                     continue
                 if same:
                     self._redundancy(j, k, out)
                     continue
-                if not self._overlaps(j, k):
+                live = self._live_overlap(j, k) if self._overlaps(j, k) else None
+                if live is None:
                     continue
-                pair = [self.solver.pos[j], self.solver.pos[k]]
-                region = ("and", [("match", self.names[j]), ("match", self.names[k])])
+                outcome, pair, region = live
+                evidence = self.evidence([j, k]) if outcome.sat else "unknown"
                 if self._contained(j, k):
                     if self.order[k].is_catch_all:
                         continue  # a special case above the fallback is the design, not a finding
                     out.append(self.finding(
                         "generalization", Severity.INFO, [j, k],
                         f"'{self.names[j]}' is a special case of '{self.names[k]}' and ranks first (the usual "
-                        "intended exception)", evidence=self.evidence([j, k]), assumptions=pair, region=region))
+                        "intended exception)", evidence=evidence, assumptions=pair, region=region, model=outcome.model))
                 else:
                     out.append(self.finding(
                         "overlap", Severity.WARNING, [j, k],
                         f"requests matching both '{self.names[j]}' and '{self.names[k]}' go to '{self.names[j]}' "
-                        "(it ranks first); the two route differently", evidence=self.evidence([j, k]),
-                        assumptions=pair, region=region))
+                        "(it ranks first); the two route differently", evidence=evidence,
+                        assumptions=pair, region=region, model=outcome.model))
 
     def _overlaps(self, j: int, k: int) -> bool:
         """SAT(B ∧ φⱼ ∧ φₖ), answered from known models or independence when possible."""
@@ -341,6 +344,19 @@ class ProfileAnalysis:
             return True
         outcome = self.solver.check([self.solver.pos[j], self.solver.pos[k]])
         return not outcome.unsat  # unknown counts as a possible overlap, never as a pass
+
+    def _live_overlap(self, j: int, k: int) -> tuple[Outcome, list[z3.BoolRef], tuple] | None:
+        """The part of φⱼ ∧ φₖ no higher decision takes: (outcome, assumptions, region), None when empty."""
+        higher = [m for m in range(j) if self.beats(m, j) and self.alive[m]]
+        assumptions = [self.solver.pos[j], self.solver.pos[k]] + [self.solver.neg[m] for m in higher]
+        region = ("and", [("match", self.names[j]), ("match", self.names[k])] +
+                  [("not", ("match", self.names[m])) for m in higher])
+        for model in (self.models.get(j), self.models.get(k)):
+            if model is not None and self.holds(j, model) and self.holds(k, model) and not any(
+                    self.holds(m, model) for m in higher):
+                return Outcome("sat", model), assumptions, region
+        outcome = self.solver.check(assumptions)
+        return None if outcome.unsat else (outcome, assumptions, region)
 
     def _contained(self, j: int, k: int) -> bool:
         """UNSAT(B ∧ φⱼ ∧ ¬φₖ): every request matching j also matches k."""
@@ -353,7 +369,8 @@ class ProfileAnalysis:
             return False
         return self.solver.check([self.solver.pos[j], self.solver.neg[k]]).unsat
 
-    def _tie(self, j: int, k: int, strategy: str) -> ConflictFinding:
+    def _tie(self, j: int, k: int, strategy: str, outcome: Outcome, assumptions: list[z3.BoolRef],
+             region: tuple) -> ConflictFinding:
         dj, dk = self.order[j], self.order[k]
         kind = "confidence-decided" if strategy == "confidence" else "priority-tie"
         first = min(dj.name, dk.name)
@@ -362,8 +379,8 @@ class ProfileAnalysis:
                f"when every candidate is scored, else alphabetically by name ('{first}' wins)")
         return self.finding(kind, Severity.WARNING, [j, k],
                             f"'{dj.name}' and '{dk.name}' can both match and route differently; {how}",
-                            evidence=self.evidence([j, k]), assumptions=[self.solver.pos[j], self.solver.pos[k]],
-                            region=("and", [("match", dj.name), ("match", dk.name)]))
+                            evidence=self.evidence([j, k]) if outcome.sat else "unknown", assumptions=assumptions,
+                            region=region, model=outcome.model)
 
     def _redundancy(self, j: int, k: int, out: list[ConflictFinding]) -> None:
         """j ≻ k, φⱼ ⊆ φₖ, equal action, and nothing routing differently in between overlaps φⱼ: j can go."""
