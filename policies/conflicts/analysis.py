@@ -80,6 +80,7 @@ class ProfileAnalysis:
         self._support: dict[int, frozenset[str]] = {}
         self._components: Components | None = None
         self._evals: dict[tuple[int, int], bool] = {}
+        self._kept: dict[int, z3.ModelRef] = {}
 
     # -- helpers -------------------------------------------------------------------------------
     @property
@@ -130,8 +131,10 @@ class ProfileAnalysis:
         return not (comps.of(self.support_of(a)) & comps.of(self.support_of(b)))
 
     def holds(self, k: int, model: z3.ModelRef) -> bool:
+        """φₖ under a model (cached; models are kept alive so their ids stay unique)."""
         key = (id(model), k)
         if key not in self._evals:
+            self._kept[id(model)] = model
             self._evals[key] = z3.is_true(model.eval(self.phi[k], model_completion=True))
         return self._evals[key]
 
@@ -154,7 +157,7 @@ class ProfileAnalysis:
                 signals: list[str] | None = None, **data) -> ConflictFinding:
         finding = ConflictFinding(kind, severity, self.profile.name, [self.names[k] for k in indexes], explanation,
                                   evidence, signals if signals is not None else self.signals_of(indexes), region,
-                                  data=data, query=self.solver.query(assumptions, extra))
+                                  data=data, _query_fn=lambda: self.solver.query(assumptions, extra))
         if with_witness:
             finding._witness_fn = self.lazy_witness(assumptions, extra, model)
         return finding
@@ -245,6 +248,8 @@ class ProfileAnalysis:
                 continue
             if d.is_catch_all:
                 self.valid.append(True)
+            elif any(not self.holds(k, m) for m in list(self.models.values())[:5]):
+                self.valid.append(False)  # a known request falsifies φₖ: no solver call needed
             else:
                 self.valid.append(self.solver.check([self.solver.neg[k]]).unsat)
         for k, d in enumerate(self.order):

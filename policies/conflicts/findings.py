@@ -65,7 +65,7 @@ class ConflictFinding:
     repairs: list[Repair] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
     # on-demand parts: the query (for SMT-LIB) and a way to produce a model of it
-    query: list[z3.BoolRef] | None = field(default=None, repr=False)
+    _query_fn: Callable[[], list[z3.BoolRef]] | None = field(default=None, repr=False)
     _witness_fn: Callable[[], Witness | None] | None = field(default=None, repr=False)
     _witness: Witness | None = field(default=None, repr=False)
     _smtlib: str | None = field(default=None, repr=False)
@@ -86,7 +86,7 @@ class ConflictFinding:
         """The query as SMT-LIB 2 (background included), for audit."""
         if self._smtlib is None:
             solver = z3.Solver()
-            solver.add(*(self.query or []))
+            solver.add(*(self._query_fn() if self._query_fn else []))
             self._smtlib = solver.to_smt2()
         return self._smtlib
 

@@ -91,6 +91,12 @@ class RegionSolver:
 
     def query(self, assumptions: Sequence[z3.BoolRef], extra: Sequence[z3.BoolRef] = ()) -> list[z3.BoolRef]:
         """The query as plain formulas (B, the assumed φ/¬φ, extra), for SMT-LIB audit text."""
-        lookup = {p.get_id(): phi for p, phi in zip(self.pos, self.formulas)}
-        lookup.update({n.get_id(): z3.Not(phi) for n, phi in zip(self.neg, self.formulas)})
-        return list(self.encoding.background()) + [lookup.get(a.get_id(), a) for a in assumptions] + list(extra)
+        index = {p.get_id(): (k, True) for k, p in enumerate(self.pos)}
+        index.update({n.get_id(): (k, False) for k, n in enumerate(self.neg)})
+
+        def plain(a: z3.BoolRef) -> z3.BoolRef:
+            if a.get_id() not in index:
+                return a
+            k, positive = index[a.get_id()]
+            return self.formulas[k] if positive else z3.Not(self.formulas[k])
+        return list(self.encoding.background()) + [plain(a) for a in assumptions] + list(extra)
