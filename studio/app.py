@@ -6,6 +6,8 @@ shows (policy, version, tab, finding filter, draft id) lives in the URL, so a li
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import panel as pn
 
 from policies import PolicyError
@@ -23,6 +25,7 @@ from .drafts import DraftKeeper
 from .extra_tabs import extra_tabs
 
 DEFAULT_SAMPLE = "cost_optimised"
+HEADER_STYLE = {"background": "#0b5cab", "color": "white", "padding": "10px 16px", "border-radius": "4px"}
 TAB_NAMES = ("workspace", "builder", "yaml", "checks", "export", "versions", "simulation", "compare", "explain")
 
 
@@ -38,8 +41,8 @@ def open_initial(state: PolicyState, workspace: Workspace, store: Store) -> None
 
 def toolbar(state: PolicyState) -> pn.viewable.Viewable:
     """Undo / redo across both views, and the session's notices."""
-    undo = pn.widgets.Button(name="↶ Undo", disabled=state.param.can_undo.rx.not_(), css_classes=["undo"])
-    redo = pn.widgets.Button(name="↷ Redo", disabled=state.param.can_redo.rx.not_(), css_classes=["redo"])
+    undo = pn.widgets.Button(label="↶ Undo", disabled=state.param.can_undo.rx.not_(), css_classes=["undo"])
+    redo = pn.widgets.Button(label="↷ Redo", disabled=state.param.can_redo.rx.not_(), css_classes=["redo"])
     undo.on_click(lambda _: state.undo())
     redo.on_click(lambda _: state.redo())
     title = pn.pane.Markdown(pn.rx("**{}** {}").format(state.param.policy_name,
@@ -65,18 +68,36 @@ def build_app(config: StudioConfig | None = None, store: Store | None = None) ->
         open_initial(state, workspace, store)
     except PolicyError as exc:
         state.message = exc.findings[0].human()
-    tabs = pn.Tabs(
-        ("Workspace", workspace), ("Builder", RuleBuilder(state=state)), ("YAML", YamlEditor(state=state)),
-        ("Checks", ChecksPanel(state=state)), ("Export", ExportView(state=state)), ("Versions", versions),
-        *extra_tabs(state, store=store), dynamic=True, sizing_mode="stretch_width")
+    pages: list[tuple[str, Callable[[], Any]]] = [
+        ("Workspace", lambda: workspace), ("Builder", lambda: RuleBuilder(state=state)),
+        ("YAML", lambda: YamlEditor(state=state)), ("Checks", lambda: ChecksPanel(state=state)),
+        ("Export", lambda: ExportView(state=state)), ("Versions", lambda: versions),
+        *extra_tabs(state, store=store)]
+    tabs = lazy_tabs(pages, TAB_NAMES.index(state.tab) if state.tab in TAB_NAMES else 0)
     _link_tab(state, tabs)
-    return pn.template.FastListTemplate(title="Routing Studio", main=[toolbar(state), tabs],
-                                        theme_toggle=False, main_max_width="1400px")
+    # A plain layout, not a template: templates load their own design system and delay the first paint.
+    header = pn.pane.HTML("<h2 style='margin:0'>Routing Studio</h2>", styles=HEADER_STYLE, sizing_mode="stretch_width")
+    return pn.Column(header, toolbar(state), tabs, sizing_mode="stretch_width", styles={"max-width": "1400px"})
+
+
+def lazy_tabs(pages: list[tuple[str, Callable[[], Any]]], active: int = 0) -> pn.Tabs:
+    """Tabs whose content is built on first view, so the first paint only pays for the visible page."""
+    tabs = pn.Tabs(*[(title, pn.Column(sizing_mode="stretch_width")) for title, _ in pages],
+                   dynamic=True, sizing_mode="stretch_width")
+    built: set[int] = set()
+
+    def ensure(index: int) -> None:
+        if index not in built:
+            built.add(index)
+            tabs[index].objects = [pages[index][1]()]
+
+    ensure(active)
+    tabs.active = active
+    tabs.param.watch(lambda e: ensure(e.new), "active")
+    return tabs
 
 
 def _link_tab(state: PolicyState, tabs: pn.Tabs) -> None:
     """``state.tab`` (in the URL) and the active tab follow each other."""
-    if state.tab in TAB_NAMES:
-        tabs.active = min(TAB_NAMES.index(state.tab), len(tabs) - 1)
     tabs.param.watch(lambda e: setattr(state, "tab", TAB_NAMES[e.new]), "active")
     state.param.watch(lambda e: e.new in TAB_NAMES and setattr(tabs, "active", TAB_NAMES.index(e.new)), "tab")

@@ -7,7 +7,7 @@ is reported in its tab rather than hidden.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import Any, Callable
 
 import panel as pn
 
@@ -19,17 +19,18 @@ EXTRA_TABS = (("Simulation", "widgets.simulation_dashboard", "SimulationDashboar
               ("Explain", "widgets.explain", "ExplainView"))
 
 
-def extra_tabs(state: PolicyState, **context: Any) -> list[tuple[str, pn.viewable.Viewable]]:
-    """One tab per widget, built on the session's policy; a tab explains why it is empty when unavailable."""
-    tabs = []
-    for title, module, name in EXTRA_TABS:
-        try:
-            cls = getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError) as exc:
-            tabs.append((title, pn.pane.Markdown(f"*{title} is not available yet ({exc}).*")))
-            continue
-        tabs.append((title, _build(cls, state, context)))
-    return tabs
+def extra_tabs(state: PolicyState, **context: Any) -> list[tuple[str, Callable[[], pn.viewable.Viewable]]]:
+    """(title, builder) per widget, built on the session's policy; an unavailable one says why in its tab."""
+    return [(title, lambda m=module, n=name, t=title: _load(t, m, n, state, context))
+            for title, module, name in EXTRA_TABS]
+
+
+def _load(title: str, module: str, name: str, state: PolicyState, context: dict[str, Any]) -> pn.viewable.Viewable:
+    try:
+        cls = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as exc:
+        return pn.pane.Markdown(f"*{title} is not available yet ({exc}).*")
+    return _build(cls, state, context)
 
 
 def _build(cls: type, state: PolicyState, context: dict[str, Any]) -> pn.viewable.Viewable:

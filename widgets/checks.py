@@ -89,7 +89,7 @@ class ChecksPanel(StateView):
         self._conflicts: list[Any] = []
         self.severity_filter = pn.widgets.RadioButtonGroup(
             options={"all": "", "errors": "error", "warnings": "warning", "info": "info"}, value=self.state.severity)
-        self.listing = pn.widgets.Select(name="Findings", options={}, size=12, sizing_mode="stretch_width",
+        self.listing = pn.widgets.Select(label="Findings", options={}, size=12, sizing_mode="stretch_width",
                                          css_classes=["checks-list"])
         self.summary = pn.pane.Markdown("", css_classes=["checks-summary"])
         self.detail = pn.Column(sizing_mode="stretch_width", css_classes=["checks-detail"])
@@ -174,9 +174,9 @@ class ChecksPanel(StateView):
         for i, repair in enumerate(conflict.repairs):
             proven = "proven local" if repair.local else "locality not proven"
             diff = repair.diff or (spec_diff(self.state.policy, repair.policy) if repair.policy else "")
-            accept = pn.widgets.Button(name="Accept repair", button_type="success", css_classes=["checks-accept"],
+            accept = pn.widgets.Button(label="Accept repair", color="success", css_classes=["checks-accept"],
                                        disabled=repair.policy is None)
-            reject = pn.widgets.Button(name="Reject", css_classes=["checks-reject"])
+            reject = pn.widgets.Button(label="Reject", css_classes=["checks-reject"])
             preview = pn.Column(pn.pane.Markdown(f"**Repair ({repair.kind}, {proven}):** {repair.description}"),
                                 pn.pane.Markdown(f"```diff\n{diff}\n```", css_classes=["checks-diff"]),
                                 pn.Row(accept, reject), sizing_mode="stretch_width")

@@ -40,9 +40,9 @@ class ExportView(StateView):
         self.preview = pn.widgets.CodeEditor(language="yaml", readonly=True, height=420, sizing_mode="stretch_width")
         self.diff_pane = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=["export-diff"])
         self.download = pn.widgets.FileDownload(callback=self._download_bytes, filename=self._filename(),
-                                                label="Download", button_type="primary", embed=False)
-        self.path_input = pn.widgets.TextInput(name="Write to path (on the server)", placeholder="/tmp/router.yaml")
-        self.write_button = pn.widgets.Button(name="Write file", button_type="success", css_classes=["export-write"])
+                                                label="Download", color="primary", embed=False)
+        self.path_input = pn.widgets.TextInput(label="Write to path (on the server)", placeholder="/tmp/router.yaml")
+        self.write_button = pn.widgets.Button(label="Write file", color="success", css_classes=["export-write"])
         self.write_button.on_click(lambda _: self.write(self.path_input.value))
         self.param.watch(lambda _: self.render(), "format")
         self.state.param.watch(lambda _: self.render(), "policy")

@@ -94,16 +94,16 @@ class RuleBuilder(StateView):
 
     def __init__(self, **params: Any):
         super().__init__(**params)
-        self.decision_select = pn.widgets.Select(name="Decision", options=[])
-        self.new_button = pn.widgets.Button(name="New decision", button_type="primary", css_classes=["rb-new-decision"])
-        self.delete_button = pn.widgets.Button(name="Delete decision", button_type="danger")
+        self.decision_select = pn.widgets.Select(label="Decision", options=[])
+        self.new_button = pn.widgets.Button(label="New decision", color="primary", css_classes=["rb-new-decision"])
+        self.delete_button = pn.widgets.Button(label="Delete decision", color="danger")
         self.form = pn.Column(sizing_mode="stretch_width")
         self.tree = pn.Column(sizing_mode="stretch_width", css_classes=["rb-tree"])
-        self.kind_select = pn.widgets.Select.from_param(self.param.signal_kind, name="Signal kind")
-        self.signal_select = pn.widgets.Select(name="Signal", options=[])
+        self.kind_select = pn.widgets.Select.from_param(self.param.signal_kind, label="Signal kind")
+        self.signal_select = pn.widgets.Select(label="Signal", options=[])
         self.signal_form = pn.Column(sizing_mode="stretch_width")
-        self.apply_signal_button = pn.widgets.Button(name="Apply signal", button_type="primary")
-        self.delete_signal_button = pn.widgets.Button(name="Delete signal", button_type="danger")
+        self.apply_signal_button = pn.widgets.Button(label="Apply signal", color="primary")
+        self.delete_signal_button = pn.widgets.Button(label="Delete signal", color="danger")
         self.signal_editor: Any = None
         self.decision_select.param.watch(self._pick_decision, "value")
         self.new_button.on_click(lambda _: self.new_decision())
@@ -251,20 +251,20 @@ class RuleBuilder(StateView):
 
     def _decision_form(self, d: dict[str, Any]) -> list[pn.viewable.Viewable]:
         policy = self.state.policy
-        name = pn.widgets.TextInput(name="Name", value=d.get("name", ""))
-        description = pn.widgets.TextInput(name="Description", value=d.get("description") or "")
-        priority = pn.widgets.IntInput(name="Priority", value=d.get("priority"), width=120)
-        tier = pn.widgets.IntInput(name="Tier", value=d.get("tier"), width=120)
+        name = pn.widgets.TextInput(label="Name", value=d.get("name", ""))
+        description = pn.widgets.TextInput(label="Description", value=d.get("description") or "")
+        priority = pn.widgets.IntInput(label="Priority", value=d.get("priority"), width=120)
+        tier = pn.widgets.IntInput(label="Tier", value=d.get("tier"), width=120)
         refs = d.get("modelRefs") or []
-        models = pn.widgets.MultiChoice(name="Models (first = static choice)",
+        models = pn.widgets.MultiChoice(label="Models (first = static choice)",
                                         options=list(dict.fromkeys(policy.model_names() + [r.get("model") for r in refs])),
                                         value=[r.get("model") for r in refs])
-        reasoning = pn.widgets.Checkbox(name="use reasoning", value=bool(refs and refs[0].get("use_reasoning")))
-        algorithm = pn.widgets.Select(name="Algorithm", options=["", *ALGORITHM_TYPES],
+        reasoning = pn.widgets.Checkbox(label="use reasoning", value=bool(refs and refs[0].get("use_reasoning")))
+        algorithm = pn.widgets.Select(label="Algorithm", options=["", *ALGORITHM_TYPES],
                                       value=(d.get("algorithm") or {}).get("type", ""))
         plugin_types = list(contract()["plugin_types"])
         current = [p.get("type") for p in d.get("plugins") or []]
-        plugins = pn.widgets.MultiChoice(name="Plugins", options=list(dict.fromkeys(plugin_types + current)),
+        plugins = pn.widgets.MultiChoice(label="Plugins", options=list(dict.fromkeys(plugin_types + current)),
                                          value=current)
         name.param.watch(lambda e: e.new and e.new != e.old and self.update_decision(name=e.new), "value")
         description.param.watch(lambda e: self.update_decision(description=e.new or None), "value")
@@ -288,8 +288,8 @@ class RuleBuilder(StateView):
             op_select = pn.widgets.Select(options=list(dict.fromkeys([*GROUP_OPS, op])), value=op, width=80)
             op_select.param.watch(lambda e: self.edit_rules(lambda r: node_at(r, path).update(operator=e.new)),
                                   "value")
-            add_leaf = pn.widgets.Button(name="+ condition", width=100, css_classes=["rb-add-condition"])
-            add_group = pn.widgets.Button(name="+ group", width=80, css_classes=["rb-add-group"])
+            add_leaf = pn.widgets.Button(label="+ condition", width=100, css_classes=["rb-add-condition"])
+            add_group = pn.widgets.Button(label="+ group", width=80, css_classes=["rb-add-group"])
             add_leaf.on_click(lambda _: self.edit_rules(lambda r: add_child(r, path, self._default_leaf())))
             add_group.on_click(lambda _: self.edit_rules(
                 lambda r: add_child(r, path, {"operator": "OR", "conditions": [self._default_leaf()]})))
@@ -301,14 +301,14 @@ class RuleBuilder(StateView):
                          css_classes=["rb-group"], sizing_mode="stretch_width")
 
     def _node_controls(self, path: NodePath) -> list[pn.widgets.Button]:
-        negate_button = pn.widgets.Button(name="NOT", width=55, css_classes=["rb-negate"],
+        negate_button = pn.widgets.Button(label="NOT", width=55, css_classes=["rb-negate"],
                                           description="wrap in NOT / remove the NOT")
         negate_button.on_click(lambda _: self.edit_rules(lambda r: negate(r, path)))
         if not path:
             return [negate_button]
-        up = pn.widgets.Button(name="↑", width=36, css_classes=["rb-up"])
-        down = pn.widgets.Button(name="↓", width=36, css_classes=["rb-down"])
-        delete = pn.widgets.Button(name="✕", width=36, button_type="danger", css_classes=["rb-remove"])
+        up = pn.widgets.Button(label="↑", width=36, css_classes=["rb-up"])
+        down = pn.widgets.Button(label="↓", width=36, css_classes=["rb-down"])
+        delete = pn.widgets.Button(label="✕", width=36, color="danger", css_classes=["rb-remove"])
         up.on_click(lambda _: self.edit_rules(lambda r: move(r, path, -1)))
         down.on_click(lambda _: self.edit_rules(lambda r: move(r, path, +1)))
         delete.on_click(lambda _: self.edit_rules(lambda r: remove(r, path)))
@@ -356,6 +356,6 @@ class RuleBuilder(StateView):
     def __panel__(self) -> pn.viewable.Viewable:
         decisions = pn.Column("### Decision", pn.Row(self.decision_select, self.new_button, self.delete_button),
                               self.form, "#### Rules", self.tree, sizing_mode="stretch_width")
-        signals = pn.Column("### Signals", pn.Row(self.kind_select, self.signal_select), self.signal_form,
+        signals = pn.Column("### Signals", self.kind_select, self.signal_select, self.signal_form,
                             pn.Row(self.apply_signal_button, self.delete_signal_button), sizing_mode="stretch_width")
         return pn.Row(decisions, pn.Column(signals, width=420), sizing_mode="stretch_width")

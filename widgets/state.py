@@ -135,6 +135,12 @@ class PolicyState(param.Parameterized):
         location.sync(self, URL_PARAMS)
         if not self.sid:
             self.sid = uuid.uuid4().hex[:12]
+        # The browser reports its own URL when it connects; push ours again once the page has loaded.
+        pn.state.onload(lambda: location.update_query(**self.url_query()))
+
+    def url_query(self) -> dict[str, str]:
+        """The shareable parameters as URL query values."""
+        return {key: str(getattr(self, p)) for p, key in URL_PARAMS.items() if getattr(self, p) not in ("", None, 0)}
 
     # -- internals ------------------------------------------------------------------------
     def _parse(self, text: str, name: str) -> tuple[Policy | None, list[Finding]]:

@@ -94,19 +94,19 @@ class Workspace(StateView):
     def __init__(self, **params: Any):
         super().__init__(**params)
         self.samples = sample_policies(Path(self.samples_dir))
-        self.sample_select = pn.widgets.Select(name="Sample policy", options=[""] + list(self.samples))
-        self.upload = pn.widgets.FileInput(accept=".yaml,.yml", name="Upload")
-        self.path_input = pn.widgets.TextInput(name="File path on the server", placeholder="/path/to/config.yaml")
-        self.open_path_button = pn.widgets.Button(name="Open file", button_type="primary")
-        self.stored_select = pn.widgets.Select(name="Stored policy", options=[])
-        self.version_select = pn.widgets.Select(name="Version", options=[])
-        self.open_version_button = pn.widgets.Button(name="Open version")
-        self.decision_select = pn.widgets.Select(name="Select decision", options=[])
+        self.sample_select = pn.widgets.Select(label="Sample policy", options=[""] + list(self.samples))
+        self.upload = pn.widgets.FileInput(accept=".yaml,.yml", label="Upload")
+        self.path_input = pn.widgets.TextInput(label="File path on the server", placeholder="/path/to/config.yaml")
+        self.open_path_button = pn.widgets.Button(label="Open file", color="primary")
+        self.stored_select = pn.widgets.Select(label="Stored policy", options=[])
+        self.version_select = pn.widgets.Select(label="Version", options=[])
+        self.open_version_button = pn.widgets.Button(label="Open version")
+        self.decision_select = pn.widgets.Select(label="Select decision", options=[])
         self.notice = pn.pane.Alert("", alert_type="warning", visible=False, css_classes=["workspace-notice"],
                                     sizing_mode="stretch_width")
         self.signals_pane = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=[TABLE_CSS])
         self.decisions_pane = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=[TABLE_CSS])
-        self.sample_select.param.watch(lambda e: e.new and self.open_sample(e.new), "value")
+        self.sample_select.param.watch(self._on_sample, "value")
         self.upload.param.watch(self._on_upload, "value")
         self.open_path_button.on_click(lambda _: self.open_path(self.path_input.value))
         self.stored_select.param.watch(lambda e: self._list_versions(), "value")
@@ -153,6 +153,10 @@ class Workspace(StateView):
         self._list_versions()
 
     # -- callbacks ------------------------------------------------------------------------
+    def _on_sample(self, event: param.parameterized.Event) -> None:
+        if event.new and event.new != self.state.policy_name:
+            self.open_sample(event.new)
+
     def _on_upload(self, event: param.parameterized.Event) -> None:
         if event.new:
             self.open_upload(event.new, self.upload.filename or "upload.yaml")
@@ -176,6 +180,7 @@ class Workspace(StateView):
 
     def _refresh(self, *_: Any) -> None:
         policy = self.state.policy
+        self.sample_select.value = self.state.policy_name if self.state.policy_name in self.samples else ""
         self.notice.object = self.state.message
         self.notice.visible = bool(self.state.message)
         if policy is None:

@@ -33,7 +33,7 @@ class YamlEditor(StateView):
     def __init__(self, **params: Any):
         super().__init__(**params)
         self.editor = pn.widgets.CodeEditor(value=self.state.text, language="yaml", theme="chrome",
-                                            sizing_mode="stretch_width", height=620, name="YAML")
+                                            sizing_mode="stretch_width", height=620, label="YAML")
         self.status = pn.pane.Alert("", alert_type="danger", visible=False, sizing_mode="stretch_width",
                                     css_classes=["yaml-parse-error"])
         self._commit = Debouncer(self._push_text, self.debounce_ms)

@@ -81,26 +81,26 @@ class SignalEditor(pn.viewable.Viewer):
 def _make_input(spec: FieldSpec, value: Any) -> pn.widgets.Widget:
     label = spec.label or spec.key.replace("_", " ")
     if spec.kind == "lines":
-        return pn.widgets.TextAreaInput(name=f"{label} (one per line)", value="\n".join(map(str, value or [])),
+        return pn.widgets.TextAreaInput(label=f"{label} (one per line)", value="\n".join(map(str, value or [])),
                                         height=90, description=spec.help or None)
     if spec.kind == "float":
-        return pn.widgets.FloatInput(name=label, value=value, step=0.05, description=spec.help or None)
+        return pn.widgets.FloatInput(label=label, value=value, step=0.05, description=spec.help or None)
     if spec.kind == "int":
-        return pn.widgets.IntInput(name=label, value=value, description=spec.help or None)
+        return pn.widgets.IntInput(label=label, value=value, description=spec.help or None)
     if spec.kind == "bool":
-        return pn.widgets.Select(name=label, options={"(unset)": None, "true": True, "false": False}, value=value)
+        return pn.widgets.Select(label=label, options={"(unset)": None, "true": True, "false": False}, value=value)
     if spec.kind == "choice":
         options = [""] + list(dict.fromkeys(spec.options + ((str(value),) if value else ())))
-        return pn.widgets.Select(name=label, options=options, value=str(value or ""))
+        return pn.widgets.Select(label=label, options=options, value=str(value or ""))
     if spec.kind == "choices":
         options = list(dict.fromkeys(spec.options + tuple(map(str, value or ()))))
-        return pn.widgets.MultiChoice(name=label, options=options, value=list(map(str, value or [])))
+        return pn.widgets.MultiChoice(label=label, options=options, value=list(map(str, value or [])))
     if spec.kind == "yaml":
         text = dump_yaml(value) if value is not None else ""
-        return pn.widgets.TextAreaInput(name=f"{label} (YAML)", value=text, height=110,
+        return pn.widgets.TextAreaInput(label=f"{label} (YAML)", value=text, height=110,
                                         description=spec.help or None)
     placeholder = "e.g. 4096, 32K or 1.5M" if spec.kind == "tokens" else ""
-    return pn.widgets.TextInput(name=label, value="" if value is None else str(value), placeholder=placeholder)
+    return pn.widgets.TextInput(label=label, value="" if value is None else str(value), placeholder=placeholder)
 
 
 def _read(spec: FieldSpec, raw: Any) -> Any:

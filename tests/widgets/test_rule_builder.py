@@ -1,0 +1,116 @@
+"""Rule builder: decisions and nested AND/OR/NOT trees built without YAML, reflected in the text."""
+
+from __future__ import annotations
+
+import pytest
+
+from widgets import rule_builder as rb
+from widgets.rule_builder import RuleBuilder
+from widgets.state import PolicyState
+
+
+def leaf(name: str) -> dict:
+    return {"type": "domain", "name": name}
+
+
+def test_tree_operations_on_spec_dicts() -> None:
+    root = {"operator": "AND", "conditions": [leaf("a"), leaf("b")]}
+    rb.add_child(root, (), {"operator": "OR", "conditions": [leaf("c")]})
+    rb.add_child(root, (2,), leaf("d"))
+    assert rb.node_at(root, (2, 1)) == leaf("d")
+    assert rb.move(root, (0,), +1) == (1,)
+    assert [c.get("name") for c in root["conditions"][:2]] == ["b", "a"]
+    assert rb.move(root, (0,), -1) == (0,)  # already first: unchanged
+    root = rb.negate(root, (1,))
+    assert root["conditions"][1] == {"operator": "NOT", "conditions": [leaf("a")]}
+    root = rb.negate(root, (1,))
+    assert root["conditions"][1] == leaf("a")
+    rb.remove(root, (2, 0))
+    assert root["conditions"][2]["conditions"] == [leaf("d")]
+    assert rb.negate(root, ())["operator"] == "NOT"
+    assert rb.as_group(None) == {"operator": "AND", "conditions": []}
+    assert rb.as_group(leaf("x")) == {"operator": "AND", "conditions": [leaf("x")]}
+
+
+def test_build_a_decision_without_yaml(state: PolicyState) -> None:
+    builder = RuleBuilder(state=state)
+    builder.__panel__()
+    name = builder.new_decision()
+    assert state.selected_decision == name
+    builder.update_decision(priority=250, tier=1)
+    builder.edit_rules(lambda r: rb.add_child(r, (), leaf("math")))
+    builder.edit_rules(lambda r: rb.add_child(r, (), {"operator": "OR", "conditions": [leaf("stem"), leaf("code")]}))
+    builder.edit_rules(lambda r: rb.negate(r, (1,)))
+    builder.set_models(["deepseek-r1", "qwen3-32b"])
+    builder.set_reasoning(True)
+    builder.set_algorithm("confidence")
+    builder.set_plugins(["system_prompt"])
+    decision = state.policy.routing.decision(name)
+    first, second = decision.rules.conditions
+    assert decision.rules.op == "AND" and (first.type, first.name) == ("domain", "math")
+    assert second.op == "NOT" and second.conditions[0].op == "OR"
+    assert [c.name for c in second.conditions[0].conditions] == ["stem", "code"]
+    assert (decision.priority, decision.tier) == (250, 1)
+    assert decision.models() == ["deepseek-r1", "qwen3-32b"] and decision.model_refs[0].use_reasoning
+    assert decision.algorithm.type == "confidence" and decision.plugins[0].type == "system_prompt"
+    assert f"name: {name}" in state.text  # the YAML view follows
+    assert len(builder.tree.objects) == 1  # the tree re-rendered for the selected decision
+
+
+def test_rename_keeps_selection_and_undo_walks_back(state: PolicyState) -> None:
+    builder = RuleBuilder(state=state)
+    builder.new_decision("fresh")
+    builder.update_decision(name="renamed")
+    assert state.selected_decision == "renamed"
+    assert state.policy.routing.decision("renamed") is not None
+    state.undo()
+    assert state.policy.routing.decision("fresh") is not None
+    state.undo()
+    assert state.policy.routing.decision("fresh") is None
+
+
+def test_delete_decision(state: PolicyState) -> None:
+    builder = RuleBuilder(state=state)
+    state.selected_decision = "everyday_code"
+    builder.delete_decision()
+    assert [d.name for d in state.policy.decisions] == ["long_documents", "hard_math", "hard_stem_or_code"]
+
+
+def test_buttons_drive_the_tree(state: PolicyState) -> None:
+    builder = RuleBuilder(state=state)
+    builder.new_decision("clicked")
+    group = builder.tree.objects[0]
+    add_condition = next(w for w in group.objects[0].objects if getattr(w, "label", "") == "+ condition")
+    add_condition.clicks += 1
+    rules = state.policy.routing.decision("clicked").rules
+    assert len(rules.conditions) == 1 and rules.conditions[0].is_leaf
+
+
+def test_signal_editor_adds_and_edits_a_signal(state: PolicyState) -> None:
+    builder = RuleBuilder(state=state)
+    builder.signal_kind = "keyword"
+    builder.signal_editor.set_value("name", "urgent")
+    builder.signal_editor.set_value("keywords", "asap\nurgent")
+    builder.signal_editor.set_value("operator", "OR")
+    assert builder.apply_signal()
+    signal = state.policy.routing.find_signal("keyword", "urgent")
+    assert signal.keywords == ["asap", "urgent"] and signal.operator == "OR"
+    assert builder.signal_name == "urgent"
+    builder.signal_editor.set_value("keywords", "now")
+    assert builder.apply_signal()
+    assert state.policy.routing.find_signal("keyword", "urgent").keywords == ["now"]
+    builder.delete_signal()
+    assert state.policy.routing.find_signal("keyword", "urgent") is None
+
+
+def test_nameless_signal_is_refused(state: PolicyState) -> None:
+    builder = RuleBuilder(state=state)
+    assert not builder.apply_signal({"keywords": ["x"]})
+    assert "name" in state.message
+
+
+@pytest.mark.parametrize("kind", ["context", "pii", "domain", "complexity"])
+def test_declared_leaves_name_what_a_leaf_may_reference(state: PolicyState, kind: str) -> None:
+    declared = {"context": "long_context", "domain": "math", "complexity": "difficulty:easy"}
+    leaves = rb.declared_leaves(state.policy.routing.all_signals())
+    assert leaves.get(kind, [None])[0] == declared.get(kind)
