@@ -38,9 +38,9 @@ class Content:
     def add_tools(self, tools: list[Any] | None, where: str) -> None:
         """Declared tools (``request.tools``) count as tool use and contribute their names."""
         for i, tool in enumerate(tools or []):
-            if not isinstance(tool, Mapping):
+            if not isinstance(tool, dict):
                 raise RowError(f"{where}[{i}]", f"expected an object, got {type_name(tool)}")
-            function = tool.get("function") if isinstance(tool.get("function"), Mapping) else tool
+            function = tool.get("function") if isinstance(tool.get("function"), dict) else tool
             self._add_tool_name(as_text(function.get("name"), f"{where}[{i}].function.name"))
             self.has_tools = True
 
@@ -61,7 +61,7 @@ def parse_messages(value: Any, where: str) -> Content:
     system_parts: list[str] = []
     for i, message in enumerate(value):
         at = f"{where}[{i}]"
-        if not isinstance(message, Mapping):
+        if not isinstance(message, dict):
             raise RowError(at, f"expected a message object, got {type_name(message)}")
         role = as_text(message.get("role"), f"{at}.role")
         if not role:
@@ -86,11 +86,11 @@ def message_text(message: Mapping[str, Any], at: str, content: Content | None = 
         if not isinstance(calls, list):
             raise RowError(f"{at}.tool_calls", f"expected an array, got {type_name(calls)}")
         for j, call in enumerate(calls):
-            if not isinstance(call, Mapping):
+            if not isinstance(call, dict):
                 raise RowError(f"{at}.tool_calls[{j}]", f"expected an object, got {type_name(call)}")
             function = call.get("function")
             name = as_text(function.get("name"), f"{at}.tool_calls[{j}].function.name") \
-                if isinstance(function, Mapping) else None
+                if isinstance(function, dict) else None
             if content is not None:
                 content.has_tools = True
                 content._add_tool_name(name)
@@ -106,7 +106,7 @@ def parts_text(value: Any, at: str, content: Content | None = None) -> str:
         return ""
     if isinstance(value, str):
         return as_text(value, at) or ""
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         value = [value]
     if not isinstance(value, list):
         raise RowError(at, f"expected text or an array of content parts, got {type_name(value)}")
@@ -116,7 +116,7 @@ def parts_text(value: Any, at: str, content: Content | None = None) -> str:
         if isinstance(part, str):
             texts.append(as_text(part, where) or "")
             continue
-        if not isinstance(part, Mapping):
+        if not isinstance(part, dict):
             raise RowError(where, f"expected a content part object, got {type_name(part)}")
         kind = as_text(part.get("type"), f"{where}.type")
         if kind in _TEXT_PARTS or (kind is None and "text" in part):

@@ -21,14 +21,14 @@ def lookup(data: Any, path: str) -> Any:
     """
     current = data
     for part in path.split("."):
-        if isinstance(current, Mapping):
+        if isinstance(current, dict):
             current = current.get(part)
         elif isinstance(current, list) and part.isdigit():
             index = int(part)
             current = current[index] if index < len(current) else None
         elif isinstance(current, list):
             current = next((item.get("value") for item in current
-                            if isinstance(item, Mapping) and item.get("name") == part), None)
+                            if isinstance(item, dict) and item.get("name") == part), None)
         else:
             return None
         if current is None:
@@ -109,7 +109,7 @@ class Fields:
         out = []
         for i, item in enumerate(values):
             where = f"{self.where(path)}[{i}]"
-            if not isinstance(item, Mapping):
+            if not isinstance(item, dict):
                 raise RowError(where, f"expected an object, got {coerce.type_name(item)}")
             out.append(Fields(item, where))
         return out

@@ -36,7 +36,7 @@ def import_records(records: Iterable[Record], *, source_file: str, file_key: str
         try:
             if isinstance(record, RowError):
                 raise record
-            if not isinstance(record, Mapping):
+            if not isinstance(record, dict):
                 raise RowError("line", f"expected a JSON object, got {type_name(record)}")
             mapped = map_record(Fields(record), LineContext(fmt.name, source_file, file_key, line))
             if overrides:
@@ -53,7 +53,7 @@ def _peek(records: Iterator[Record]) -> tuple[Mapping[str, Any] | None, Iterator
     seen: list[Record] = []
     for item in itertools.islice(records, DETECT_WINDOW):
         seen.append(item)
-        if isinstance(item[1], Mapping):
+        if isinstance(item[1], dict):
             return item[1], itertools.chain(seen, records)
     return None, itertools.chain(seen, records)
 

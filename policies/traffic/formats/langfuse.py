@@ -82,7 +82,7 @@ def _row(trace: Fields | None, gen: Fields | None, ctx: LineContext,
 def _metadata(trace: Fields) -> dict[str, Any] | None:
     meta = trace.raw("metadata")
     extra = {k: trace.raw(k) for k in ("name", "release", "version") if trace.raw(k) is not None}
-    if isinstance(meta, Mapping):
+    if isinstance(meta, dict):
         extra.update(meta)
     elif meta is not None:
         extra["metadata"] = meta
@@ -92,12 +92,12 @@ def _metadata(trace: Fields) -> dict[str, Any] | None:
 def _content(source: Fields) -> Content:
     """Generation/trace ``input``: messages, ``{"messages": [...]}`` or plain text."""
     raw = source.raw("input")
-    if isinstance(raw, Mapping) and "messages" in raw:
+    if isinstance(raw, dict) and "messages" in raw:
         inner = Fields(raw, source.where("input"))
         content = parse_messages(inner.raw("messages"), inner.where("messages"))
         content.add_tools(inner.list("tools"), inner.where("tools"))
         return content
-    if isinstance(raw, Mapping):
+    if isinstance(raw, dict):
         text = parts_text(raw.get("text") or raw.get("prompt") or raw.get("query"), source.where("input"))
         return parse_messages(text or None, source.where("input"))
     return parse_messages(raw, source.where("input"))
@@ -105,7 +105,7 @@ def _content(source: Fields) -> Content:
 
 def _output_text(source: Fields) -> str | None:
     raw = source.raw("output")
-    if isinstance(raw, Mapping):
+    if isinstance(raw, dict):
         out = Fields(raw, source.where("output"))
         if "choices" in out:
             return completion_text(out)

@@ -63,7 +63,7 @@ def _seconds_ms(rec: Fields, key: str) -> float | None:
 
 def _response_text(rec: Fields) -> str | None:
     raw = rec.raw("response")
-    if isinstance(raw, Mapping):
+    if isinstance(raw, dict):
         return completion_text(Fields(raw, rec.where("response")))
     return parts_text(raw, rec.where("response")) or None
 

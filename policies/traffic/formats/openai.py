@@ -33,7 +33,7 @@ EXTENSION_SOURCE = "logged"
 
 
 def detect(record: Mapping[str, Any]) -> bool:
-    if isinstance(record.get("request"), Mapping):
+    if isinstance(record.get("request"), dict):
         return True
     if "custom_id" in record and ("body" in record or "response" in record):
         return True
