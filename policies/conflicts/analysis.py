@@ -14,7 +14,7 @@ reported as decided by confidence or by name.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import z3
 
@@ -35,6 +35,7 @@ VALIDATOR_KINDS = ("dangling-reference", "unused-signal")
 @dataclass
 class AnalysisOptions:
     timeout_ms: int = 2000  # per solver query; a timeout yields evidence "unknown"
+    encoder: Any = None  # an embedding_geometry.Encoder: enables level-2 cap tests and lemmas
 
 
 @dataclass
@@ -447,14 +448,22 @@ def validator_findings(policy: Policy) -> list[ConflictFinding]:
 
 def analyze_policy(policy: Policy, options: AnalysisOptions | None = None, invariants: list | None = None) -> Report:
     """Every finding of every profile (top-level routing and each recipe), best first; plus user invariants."""
+    from .embedding_geometry import add_lemmas, analyse_geometry, geometry_findings
     from .invariants import check_invariants
 
+    options = options or AnalysisOptions()
     profiles = []
     for profile in policy.profiles():
         if not profile.routing.all_decisions():
             continue
-        analysis = ProfileAnalysis(policy, profile, options)
-        profiles.append(ProfileReport(profile, analysis, analysis.run()))
+        encoding, extra = Encoding(profile.routing, VarPool()), []
+        if options.encoder is not None:
+            geometry = analyse_geometry(profile.routing, options.encoder)
+            add_lemmas(encoding, geometry)
+        analysis = ProfileAnalysis(policy, profile, options, encoding)
+        if options.encoder is not None:
+            extra = geometry_findings(analysis, geometry)
+        profiles.append(ProfileReport(profile, analysis, analysis.run() + extra))
     findings = validator_findings(policy) + [f for p in profiles for f in p.findings]
     findings += check_invariants([p.analysis for p in profiles], invariants or [])
     report = Report(policy, profiles, findings)

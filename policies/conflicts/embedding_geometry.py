@@ -1,0 +1,181 @@
+"""Level 2 (spec §4): embedding thresholds as spherical caps, decided by geometry.
+
+A single-candidate signal fires on the cap {x : cos(x, c) ≥ t}. Two caps intersect iff
+angle(c₁, c₂) < arccos t₁ + arccos t₂; the margin m = arccos t₁ + arccos t₂ − angle (radians) says
+how robust the overlap is. ``max``/``any`` aggregation is a union of caps (every candidate pair is
+tested); ``mean`` is one cap around the mean direction with threshold t/‖c̄‖ (above 1 the signal
+can never fire). Negative candidates, thresholds ≤ 0 and prototype scoring fall back to level 3.
+Caps proved disjoint become background lemmas for the solver.
+
+Embeddings come from the encoder the simulation uses (``policies.inference.default_encoder`` when
+that package is installed); anything with ``encode(list[str]) -> [N, d]`` L2-normalised rows works.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from itertools import combinations, product
+from typing import Protocol
+
+import numpy as np
+import z3
+
+from ..model import RuleNode, Routing
+from ..model.signals import EmbeddingSignal
+from .encoding import DEFAULT_THRESHOLD, Encoding
+
+
+class Encoder(Protocol):
+    def encode(self, texts: list[str]) -> np.ndarray: ...
+
+
+def default_encoder() -> Encoder | None:
+    """The simulation's ONNX text encoder, or None while ``policies.inference`` is not installed."""
+    try:
+        from ..inference import default_encoder as make  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return make()
+
+
+@dataclass(frozen=True)
+class Cap:
+    centre: np.ndarray
+    threshold: float
+    phrase: str  # the candidate (or "mean of …") the cap is built from
+
+    @property
+    def radius(self) -> float:
+        return math.acos(max(-1.0, min(1.0, self.threshold)))
+
+
+@dataclass
+class CapPair:
+    """The closest-to-overlapping caps of two signals."""
+
+    a: str
+    b: str
+    angle: float
+    margin: float  # > 0: the caps intersect
+    phrase_a: str
+    phrase_b: str
+    witness: np.ndarray
+    nearest_phrase: str  # candidate phrase nearest to the witness direction
+
+    @property
+    def intersects(self) -> bool:
+        return self.margin > 0
+
+    def separating_threshold(self, cap_a: Cap) -> float:
+        """Smallest threshold for b that makes the two caps disjoint: cos(angle − a₁)."""
+        return math.cos(max(0.0, self.angle - cap_a.radius))
+
+
+def caps_of(signal: EmbeddingSignal, vectors: dict[str, np.ndarray]) -> list[Cap] | None:
+    """The signal's firing region as caps; [] = never fires; None = not decidable at level 2."""
+    t = signal.threshold if signal.threshold is not None else DEFAULT_THRESHOLD
+    candidates = [c for c in signal.candidates or [] if c in vectors]
+    prototypes = bool((signal.prototype_scoring or {}).get("enabled"))
+    if (signal.negative_candidates or signal.negative_image_candidates or t <= 0 or prototypes or not candidates
+            or signal.image_candidates):
+        return None
+    if (signal.aggregation_method or "max") == "mean":
+        mean = np.mean([vectors[c] for c in candidates], axis=0)
+        norm = float(np.linalg.norm(mean))
+        if norm == 0 or t / norm > 1:
+            return []
+        return [Cap(mean / norm, t / norm, "mean of " + "; ".join(candidates))]
+    return [Cap(vectors[c], t, c) for c in candidates]
+
+
+def _pair(a: Cap, b: Cap, phrases: dict[str, np.ndarray]) -> tuple[float, float, np.ndarray, str]:
+    cosine = float(np.clip(np.dot(a.centre, b.centre), -1.0, 1.0))
+    angle = math.acos(cosine)
+    margin = a.radius + b.radius - angle
+    theta = min(max((angle + a.radius - b.radius) / 2, 0.0), angle)
+    if angle < 1e-9:
+        witness = a.centre
+    else:
+        witness = (math.sin(angle - theta) * a.centre + math.sin(theta) * b.centre) / math.sin(angle)
+    nearest = max(phrases, key=lambda p: float(np.dot(phrases[p], witness))) if phrases else ""
+    return angle, margin, witness, nearest
+
+
+@dataclass
+class Geometry:
+    """Cap tests for every pair of embedding signals of one profile."""
+
+    pairs: list[CapPair]
+    caps: dict[str, list[Cap]]
+    undecided: list[str]  # signals left to level 3
+    dead: list[str]  # mean aggregation with t/‖c̄‖ > 1
+
+    def pair(self, a: str, b: str) -> CapPair | None:
+        return next((p for p in self.pairs if {p.a, p.b} == {a, b}), None)
+
+
+def analyse_geometry(routing: Routing, encoder: Encoder) -> Geometry:
+    signals = [s for s in (routing.signals.embeddings if routing.signals else None) or []]
+    texts = sorted({c for s in signals for c in s.candidates or []})
+    vectors = dict(zip(texts, np.asarray(encoder.encode(texts), dtype=np.float64))) if texts else {}
+    caps, undecided, dead = {}, [], []
+    for s in signals:
+        found = caps_of(s, vectors)
+        if found is None:
+            undecided.append(s.name)
+        elif not found:
+            dead.append(s.name)
+        else:
+            caps[s.name] = found
+    pairs = []
+    for a, b in combinations(sorted(caps), 2):
+        best = None
+        for ca, cb in product(caps[a], caps[b]):
+            angle, margin, witness, nearest = _pair(ca, cb, vectors)
+            if best is None or margin > best.margin:
+                best = CapPair(a, b, angle, margin, ca.phrase, cb.phrase, witness, nearest)
+        pairs.append(best)
+    return Geometry(pairs, caps, undecided, dead)
+
+
+def add_lemmas(encoding: Encoding, geometry: Geometry) -> int:
+    """Background lemmas: ¬(s_A ≥ t_A ∧ s_B ≥ t_B) for disjoint caps, ¬(s ≥ t) for dead signals."""
+    added = 0
+    atom = {name: encoding.atom(RuleNode.leaf("embedding", name)) for name in list(geometry.caps) + geometry.dead}
+    for pair in geometry.pairs:
+        if not pair.intersects:
+            encoding.add_lemma(z3.Not(z3.And(atom[pair.a], atom[pair.b])))
+            added += 1
+    for name in geometry.dead:
+        encoding.add_lemma(z3.Not(atom[name]))
+        added += 1
+    return added
+
+
+def geometry_findings(analysis, geometry: Geometry) -> list:
+    """Embedding co-firing (warning, proved by the cap test) for signals of decisions that route differently."""
+    from ..errors import Severity
+    from .findings import ConflictFinding
+
+    users: dict[str, set[int]] = {}
+    for k, d in enumerate(analysis.order):
+        for _, leaf in (d.rules.leaves() if d.rules else []):
+            if leaf.type == "embedding":
+                users.setdefault(str(leaf.name), set()).add(k)
+    out = []
+    for pair in geometry.pairs:
+        pairs = [(i, j) for i in users.get(pair.a, ()) for j in users.get(pair.b, ())
+                 if i != j and analysis.actions[i] != analysis.actions[j]]
+        if not pair.intersects or not pairs:
+            continue
+        i, j = min(pairs)
+        names = sorted({analysis.names[i], analysis.names[j]}, key=analysis.names.index)
+        out.append(ConflictFinding(
+            "embedding-co-firing", Severity.WARNING, analysis.profile.name, names,
+            f"embedding caps '{pair.a}' ({pair.phrase_a!r}) and '{pair.b}' ({pair.phrase_b!r}) intersect with margin "
+            f"{pair.margin:.3f} rad: a request near {pair.nearest_phrase!r} fires both", "proved",
+            [f"embedding:{pair.a}", f"embedding:{pair.b}"],
+            ("and", [("leaf", ("embedding", pair.a)), ("leaf", ("embedding", pair.b))]),
+            data={"margin": pair.margin, "angle": pair.angle, "nearest_phrase": pair.nearest_phrase}))
+    return out
