@@ -30,6 +30,12 @@ def _cli() -> SimpleNamespace:
 
     if hasattr(yaml, "CSafeLoader"):
         yaml.SafeLoader = yaml.CSafeLoader  # process-wide: vllm-sr reads yaml.SafeLoader at call time
+    import cli.config_schema
+    import cli.config_schema.validation as structure
+
+    # vllm-sr re-parses its 180 kB schema several times per file; nothing mutates it, so parse it once.
+    cached = lru_cache(maxsize=1)(cli.config_schema.schema_document)
+    cli.config_schema.schema_document = structure.schema_document = cached
     from cli.commands.validate import _provider_projection_errors
     from cli.parser import ConfigParseError, parse_user_config
     from cli.validator import validate_user_config

@@ -21,7 +21,7 @@ from importlib import resources
 from typing import Any, Callable, Iterator
 
 from ..errors import Finding, SpecPath
-from ..model import Policy
+from ..model import Policy, Signal
 from .base import did_you_mean, error, policy_check
 from .contract import DEPRECATED_PLUGIN_ALIASES
 
@@ -275,6 +275,11 @@ def _owned(path: SpecPath, kind: str) -> bool:
     if kind == "unknown":
         return (p[:-1] == ("routing", "signals")  # structure.signal_collections: unknown-signal-type
                 or (len(p) == 4 and p[:2] == ("routing", "modelCards") and p[3] == "quality_score"))  # kept prior
+    if kind == "required":  # structure.py: missing-priority / missing-field for signals
+        if len(p) == 4 and p[:2] == ("routing", "decisions") and p[3] == "priority":
+            return True
+        kind_cls = Signal.for_collection(str(p[2])) if len(p) == 5 and p[:2] == ("routing", "signals") else None
+        return kind_cls is not None and p[4] in kind_cls.required
     if kind not in ("enum", "const"):
         return False
     if p in (("version",), ("routing", "strategy")):
@@ -311,3 +316,6 @@ def json_schema(policy: Policy) -> Iterator[Finding]:
     for path, kind, message, suggestion in schema_issues(policy.to_spec()):
         if not _owned(path, kind):
             yield error("unknown-field" if kind == "unknown" else "schema", message, path, suggestion)
+
+
+from . import pydantic_rules  # noqa: E402,F401  registers its checks; belongs in validation/__init__.py
