@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import resource
 import subprocess
@@ -22,23 +21,23 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.common import machine  # noqa: E402
+
 WORDS = ("route", "model", "token", "latency", "policy", "signal", "domain", "cost", "quality", "prompt",
          "math", "law", "code", "summary", "translate", "explain", "why", "how", "compare", "list")
 MODELS = ("qwen3-8b", "qwen3-32b", "gpt-4o-mini", "gpt-4o", "deepseek-r1")
 
 
-def machine() -> dict[str, object]:
-    """What the numbers were measured on."""
-    mem_kb = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal")), 0) if Path("/proc/meminfo").exists() else 0
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() \
-        else platform.processor()
+def machine_info() -> dict[str, object]:
+    """What the numbers were measured on (load matters: the machine may be shared)."""
     import polars
 
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem_kb / 2**20, 1),
-            "python": platform.python_version(), "polars": polars.__version__,
-            "load_average_at_start": os.getloadavg() if hasattr(os, "getloadavg") else None}
+    mem_kb = 0
+    if Path("/proc/meminfo").exists():
+        mem_kb = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                       if line.startswith("MemTotal")), 0)
+    return {"machine": machine(), "memory_gib": round(mem_kb / 2**20, 1), "polars": polars.__version__,
+            "load_average_at_start": [round(x, 1) for x in os.getloadavg()]}
 
 
 def synthetic_log(path: Path, rows: int, seed: int = 7) -> None:
@@ -93,7 +92,7 @@ def main() -> None:
         return
     from policies.traffic.sample import sample_path
 
-    results: dict[str, object] = {"machine": machine(), "sample": measure(sample_path())}
+    results: dict[str, object] = {"machine": machine_info(), "sample": measure(sample_path())}
     print(json.dumps({"sample": results["sample"]}))
     if not args.skip_synthetic:
         with tempfile.TemporaryDirectory() as tmp:

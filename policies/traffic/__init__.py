@@ -1,7 +1,8 @@
 """Traffic import: logged LLM requests from many tools into normalised Polars tables.
 
-``read_traffic(path)`` detects the format (OpenAI logs, LiteLLM, Langfuse, Helicone, RouterBench,
-RouteLLM, LLMRouter, vLLM SR Router Replay, plain tables) and returns a :class:`TrafficSet` with
+``read_traffic(path)`` detects the format (OpenAI logs, LiteLLM, Langfuse, Helicone, LMSYS-Chat,
+Arena preferences, RouterBench, RouteLLM, LLMRouter, vLLM SR Router Replay, plain tables) and
+returns a :class:`TrafficSet` with
 ``requests``, ``candidate_outcomes`` and ``rejects`` (spec: shared/specs/traffic-formats.md).
 """
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from . import helicone, langfuse, litellm, llmrouter, openai, replay, routellm, routerbench, table
+from . import arena, helicone, langfuse, litellm, llmrouter, lmsys, openai, replay, routellm, routerbench, table
 from .base import Format
 
 FORMATS: tuple[Format, ...] = (
     replay.FORMAT, litellm.FORMAT, langfuse.FORMAT, helicone.FORMAT, llmrouter.FORMAT,
-    routerbench.FORMAT, openai.FORMAT, routellm.FORMAT,
+    routerbench.FORMAT, arena.FORMAT, lmsys.FORMAT, openai.FORMAT, routellm.FORMAT,
 )
 
 

@@ -8,7 +8,7 @@ from policies.errors import PolicyError
 from policies.traffic import format_names, read_traffic
 
 from .conftest import chat_pair
-from .test_formats import HELICONE, LANGFUSE_TRACE, LITELLM, REPLAY
+from .test_formats import ARENA, HELICONE, LANGFUSE_TRACE, LITELLM, LMSYS, REPLAY
 
 SAMPLES = {
     "openai": chat_pair(),
@@ -16,6 +16,8 @@ SAMPLES = {
     "langfuse": LANGFUSE_TRACE,
     "helicone": HELICONE,
     "replay": REPLAY,
+    "lmsys": LMSYS,
+    "arena": ARENA,
     "llmrouter": {"query": "q", "model_name": "m", "performance": 1.0},
     "routerbench": {"sample_id": "1", "prompt": "p", "eval_name": "e", "m": 1.0, "m|total_cost": 0.1},
     "routellm": {"prompt": "p", "strong": True, "weak": False},

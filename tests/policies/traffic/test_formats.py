@@ -202,3 +202,39 @@ def test_router_replay_records_fill_prior_columns(write_lines) -> None:
     cands = ts.candidate_outcomes.sort("model")
     assert cands.select("model", "quality").rows() == [("deepseek-r1", 0.95), ("qwen3-8b", 0.3)]
     assert cands["response"][0] == "x^3/3 + C"
+
+
+LMSYS = {"conversation_id": "c-33", "model": "vicuna-13b", "turn": 2, "language": "German", "redacted": True,
+         "conversation": [{"role": "user", "content": "Hallo!"}, {"role": "assistant", "content": "Hallo, wie geht's?"},
+                          {"role": "user", "content": "Erkläre Photosynthese."},
+                          {"role": "assistant", "content": "Pflanzen wandeln Licht in Energie um."}],
+         "openai_moderation": [{"flagged": False, "categories": {"hate": False}, "category_scores": {"hate": 0.01}},
+                               {"flagged": True, "categories": {"hate": True}, "category_scores": {"hate": 0.9}}]}
+
+ARENA = {"id": 65089, "model_a": "gpt-4-0613", "model_b": "claude-2.1",
+         "prompt": json.dumps(["Is it morally right to kill mosquitoes?"]),
+         "response_a": json.dumps(["It depends."]), "response_b": json.dumps(["Many argue yes."]),
+         "winner_model_a": 0, "winner_model_b": 0, "winner_tie": 1}
+
+
+def test_lmsys_conversations(tmp_path: Path) -> None:
+    path = tmp_path / "lmsys.parquet"
+    pl.DataFrame([LMSYS]).write_parquet(path)
+    ts = read_traffic(path)
+    assert ts.source.format == "lmsys"
+    row = ts.requests.row(0, named=True)
+    assert row["request_id"] == "c-33" and row["turn_index"] == 2 and row["model_served"] == "vicuna-13b"
+    assert row["prompt"] == "Erkläre Photosynthese." and len(row["messages"]) == 3
+    assert (row["language"], row["moderation_flagged"], row["redacted"]) == ("German", True, True)
+    assert ts.candidate_outcomes["response"].to_list() == ["Pflanzen wandeln Licht in Energie um."]
+
+
+def test_arena_pairwise_preferences(write_lines) -> None:
+    win_b = {**ARENA, "id": 2, "winner_tie": 0, "winner_model_b": 1}
+    broken = {**ARENA, "id": 3, "winner_model_a": 1}
+    ts = read_traffic(write_lines("arena.jsonl", [ARENA, win_b, broken]))
+    assert ts.source.format == "arena"
+    assert ts.requests["prompt"].to_list() == ["Is it morally right to kill mosquitoes?"] * 2
+    assert ts.candidate_outcomes.select("request_id", "model", "quality").rows() == [
+        ("65089", "gpt-4-0613", 0.5), ("65089", "claude-2.1", 0.5), ("2", "gpt-4-0613", 0.0), ("2", "claude-2.1", 1.0)]
+    assert ts.rejects["line"].to_list() == [3]
