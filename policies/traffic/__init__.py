@@ -2,8 +2,8 @@
 
 ``read_traffic(path)`` detects the format (OpenAI logs, LiteLLM, Langfuse, Helicone, LMSYS-Chat,
 Arena preferences, RouterBench, RouteLLM, LLMRouter, vLLM SR Router Replay, plain tables) and
-returns a :class:`TrafficSet` with
-``requests``, ``candidate_outcomes`` and ``rejects`` (spec: shared/specs/traffic-formats.md).
+returns a :class:`TrafficSet` with ``requests``, ``candidate_outcomes`` and ``rejects`` (spec:
+shared/specs/traffic-formats.md). ``read_sql_traffic`` does the same for a database table.
 """
 
 from .coerce import RowError
