@@ -90,3 +90,45 @@ class NeuralContext:
         if not candidates:
             return np.zeros((len(texts), 0), dtype=np.float32)
         return (matrix @ self.embed(list(candidates)).T)[index]
+
+    # -- classifier heads and PII ----------------------------------------------------------
+    def head_probabilities(self, name: str, texts: pl.Series) -> tuple[list[str], np.ndarray]:
+        """(labels, probabilities [requests, labels]) of a head over the shared embeddings."""
+        head = self.head(name)
+        matrix, index = self.embed_series(texts)
+        if hasattr(head, "predict_proba"):
+            probs = head.predict_proba(matrix)
+        else:
+            probs = head(matrix)
+        labels = list(getattr(head, "labels", None) or getattr(head, "classes", None) or [])
+        if not labels:
+            raise Unavailable(f"{name} classifier does not name its labels")
+        return labels, np.asarray(probs, dtype=np.float64)[index]
+
+    def pii_scores(self, texts: pl.Series) -> dict[str, np.ndarray]:
+        """Max detector score per PII entity type, per request (types never seen are absent)."""
+        detect = self._pii or getattr(_inference(), "detect_pii", None)
+        if detect is None:
+            raise Unavailable("no PII detector in policies.inference")
+        uniq = texts.unique(maintain_order=True)
+        found = detect(uniq.to_list())
+        per_type: dict[str, np.ndarray] = {}
+        for row, entities in enumerate(found):
+            for entity in entities or []:
+                kind, score = _entity(entity)
+                column = per_type.setdefault(kind, np.zeros(len(uniq)))
+                column[row] = max(column[row], score)
+        index = pl.DataFrame({"t": texts}).join(
+            pl.DataFrame({"t": uniq, "i": pl.int_range(uniq.len(), eager=True)}), on="t", how="left",
+            maintain_order="left")["i"].to_numpy()
+        return {kind: values[index] for kind, values in per_type.items()}
+
+
+def _entity(entity: Any) -> tuple[str, float]:
+    """(entity type, score) from a detector result given as a mapping or an object."""
+    get = entity.get if isinstance(entity, dict) else lambda k, default=None: getattr(entity, k, default)
+    kind = get("entity_type") or get("type") or get("label")
+    score = get("score")
+    if score is None:
+        score = get("confidence", 1.0)
+    return str(kind).upper(), float(score)
