@@ -1,0 +1,122 @@
+"""Encoder throughput: TextEncoder.encode end to end vs a bare onnxruntime session.
+
+(a) ``TextEncoder.encode`` on N prompts, tokenisation, dedup, length-sorting and padding included;
+(b) a bare ``InferenceSession`` on the same model file, same session options and batch size,
+    on the same prompts tokenised, length-sorted and padded beforehand (not timed).
+Prints sentences/s for both and the ratio a/b (goal >= 0.9). Prompts are the real ones in
+shared/data, made unique with realistic prefixes/suffixes when N exceeds them.
+
+    python benchmarks/bench_encoder.py --n 2000 [--provider cpu|cuda|auto] [--batch-size 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+PREFIXES = ["", "Quick question: ", "Please help: ", "For my class, ", "Be concise. ", "Context: internal. ",
+            "Urgent - ", "Hi! "]
+SUFFIXES = ["", " Explain step by step.", " Answer briefly.", " Cite sources if possible.", " Thanks!",
+            " Use simple words.", " Give an example.", " Show your reasoning."]
+
+
+def real_prompts(data_dir: Path) -> list[str]:
+    texts: list[str] = []
+    for name in ("mmlu_pro_domain_exemplars.json", "privacy_intent_exemplars.json"):
+        labels = json.loads((data_dir / name).read_text())["labels"]
+        texts += [t for entry in labels.values() for t in entry["exemplars"]]
+    return list(dict.fromkeys(texts))
+
+
+def workload(data_dir: Path, n: int) -> list[str]:
+    """N distinct prompts: every real prompt once, then with prefix/suffix variations."""
+    base = real_prompts(data_dir)
+    variants = (p + t + s for p, s in itertools.product(PREFIXES, SUFFIXES) for t in base)
+    out = list(dict.fromkeys(itertools.islice(variants, n)))
+    if len(out) < n:
+        raise SystemExit(f"only {len(out)} distinct prompts available (max {len(base) * 64})")
+    return out
+
+
+def machine(provider: str) -> str:
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    text = f"{cpu}, {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()} cores"
+    if provider.startswith("CUDA"):
+        try:
+            gpu = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
+                                 capture_output=True, text=True, timeout=10).stdout.strip()
+            text += f", GPU {gpu}"
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return text + f", provider {provider}"
+
+
+def bare_batches(encoder, texts: list[str], batch_size: int) -> list[dict]:
+    from policies.inference.encoder import pad_batch
+
+    ids = sorted((e.ids for e in encoder.tokenizer.encode_batch(texts)), key=len)
+    return [pad_batch(ids[b:b + batch_size], encoder.pad_id, encoder.input_names) for b in range(0, len(ids), batch_size)]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=2000)
+    ap.add_argument("--provider", choices=["auto", "cpu", "cuda"], default="auto")
+    ap.add_argument("--batch-size", type=int, default=None)
+    ap.add_argument("--repeats", type=int, default=2, help="alternating runs of (b) and (a); best of each is kept")
+    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    args = ap.parse_args()
+    if args.provider != "auto":
+        os.environ["ROUTING_STUDIO_PROVIDER"] = args.provider
+
+    from policies.inference import TextEncoder
+    from policies.inference.providers import active_provider, create_session
+
+    provider = active_provider()
+    if args.provider == "cuda" and not provider.startswith("CUDA"):
+        raise SystemExit("--provider cuda requested but no CUDA session can be created here")
+    encoder = TextEncoder(provider=provider)
+    bare = create_session(encoder.model_path, provider)
+    batch_size = args.batch_size or encoder.default_batch_size()
+    texts = workload(args.data, args.n)
+    batches = bare_batches(encoder, texts, batch_size)
+    warm = texts[:4 * batch_size]
+    encoder.encode(warm, batch_size=batch_size)
+    for feeds in batches[:4]:
+        bare.run(["sentence_embedding"], feeds)
+
+    best_a = best_b = float("inf")
+    for _ in range(args.repeats):
+        t0 = time.perf_counter()
+        for feeds in batches:
+            bare.run(["sentence_embedding"], feeds)
+        best_b = min(best_b, time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        encoder.encode(texts, batch_size=batch_size)
+        best_a = min(best_a, time.perf_counter() - t0)
+
+    a, b = len(texts) / best_a, len(texts) / best_b
+    print(f"machine: {machine(provider)}")
+    print(f"prompts: {len(texts)} distinct real prompts, batch size {batch_size}, best of {args.repeats}")
+    print(f"(a) TextEncoder.encode end to end : {a:9.1f} sentences/s")
+    print(f"(b) bare onnxruntime session      : {b:9.1f} sentences/s  (pre-tokenised, length-sorted)")
+    print(f"ratio a/b                         : {a / b:9.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""Sentence embeddings from the bundled all-MiniLM-L6-v2 ONNX model (or any compatible export).
+
+Throughput comes from three things: identical texts are encoded once, texts are batched by
+token length so little time goes to padding, and a background thread tokenises and pads the
+next chunk while onnxruntime runs the current one (both release the GIL). Results are
+batch-invariant: the graph has no batch-dependent scales and padding is masked out.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+from tokenizers import Tokenizer
+
+from policies.errors import PolicyError
+from policies.inference.bundle import ENCODER_FILE, TOKENIZER_FILE, file_sha256, models_dir
+from policies.inference.providers import CPU, active_provider, create_session
+
+MAX_TOKENS = 256
+OUTPUT = "sentence_embedding"
+
+
+def load_tokenizer(path: str | Path, max_tokens: int = MAX_TOKENS) -> Tokenizer:
+    """A ``tokenizer.json`` with truncation set; padding is done here, per batch, in numpy."""
+    path = Path(path)
+    if not path.is_file():
+        raise PolicyError.single("tokenizer-missing", f"tokenizer file not found: {path}", file=str(path))
+    try:
+        tok = Tokenizer.from_file(str(path))
+    except Exception as exc:  # tokenizers raises a bare Exception on malformed JSON
+        raise PolicyError.single("tokenizer-corrupt", f"cannot load tokenizer {path}: {exc}", file=str(path)) from exc
+    tok.no_padding()
+    tok.enable_truncation(max_length=max_tokens)
+    return tok
+
+
+@dataclass
+class Batch:
+    """Padded model inputs for some unique texts, with their positions in the unique list."""
+
+    positions: np.ndarray
+    feeds: dict[str, np.ndarray]
+
+
+def pad_batch(ids: Sequence[Sequence[int]], pad_id: int, input_names: Sequence[str]) -> dict[str, np.ndarray]:
+    """Right-pad token ids to the batch's longest row and build the feeds the graph asks for."""
+    width = max(len(row) for row in ids)
+    input_ids = np.full((len(ids), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(ids), width), dtype=np.int64)
+    for i, row in enumerate(ids):
+        input_ids[i, :len(row)] = row
+        mask[i, :len(row)] = 1
+    feeds = {"input_ids": input_ids, "attention_mask": mask}
+    if "token_type_ids" in input_names:
+        feeds["token_type_ids"] = np.zeros_like(input_ids)
+    return {k: v for k, v in feeds.items() if k in input_names}
+
+
+class TextEncoder:
+    """Texts -> L2-normalised float32 embeddings, shape (N, dim)."""
+
+    def __init__(self, model_dir: str | Path | None = None, *, provider: str | None = None,
+                 max_tokens: int = MAX_TOKENS, chunk_size: int = 2048) -> None:
+        directory = Path(model_dir) if model_dir is not None else models_dir()
+        self.model_path = directory / ENCODER_FILE
+        self.session = create_session(self.model_path, provider)
+        self.tokenizer = load_tokenizer(directory / TOKENIZER_FILE, max_tokens)
+        self.provider = self.session.get_providers()[0]
+        self.input_names = [i.name for i in self.session.get_inputs()]
+        outputs = [o.name for o in self.session.get_outputs()]
+        if OUTPUT not in outputs:
+            raise PolicyError.single("model-outputs", f"{self.model_path} has outputs {outputs}, expected '{OUTPUT}'",
+                                     file=str(self.model_path))
+        self.dim = int(self.session.get_outputs()[outputs.index(OUTPUT)].shape[-1])
+        pad = self.tokenizer.token_to_id("[PAD]")
+        self.pad_id = 0 if pad is None else pad
+        self.chunk_size = chunk_size
+
+    @property
+    def model_sha256(self) -> str:
+        """Identity of the weights, for score-cache keys."""
+        return file_sha256(self.model_path)
+
+    def default_batch_size(self) -> int:
+        return 32 if self.provider == CPU else 256
+
+    def _batches(self, texts: Sequence[str], batch_size: int) -> Iterator[Batch]:
+        """Tokenise chunk by chunk; within a chunk, sort by length and cut into padded batches."""
+        for start in range(0, len(texts), self.chunk_size):
+            encodings = self.tokenizer.encode_batch(list(texts[start:start + self.chunk_size]))
+            ids = [e.ids for e in encodings]
+            order = sorted(range(len(ids)), key=lambda i: (len(ids[i]), i))
+            for b in range(0, len(order), batch_size):
+                members = order[b:b + batch_size]
+                yield Batch(np.asarray(members, dtype=np.int64) + start,
+                            pad_batch([ids[i] for i in members], self.pad_id, self.input_names))
+
+    def _prefetch(self, texts: Sequence[str], batch_size: int) -> Iterator[Batch]:
+        """Run :meth:`_batches` in a background thread so tokenising overlaps inference."""
+        done = object()
+        ready: queue.Queue = queue.Queue(maxsize=max(4, 2 * self.chunk_size // batch_size))
+        failure: list[BaseException] = []
+
+        def produce() -> None:
+            try:
+                for batch in self._batches(texts, batch_size):
+                    ready.put(batch)
+            except BaseException as exc:  # surfaced in the consumer thread below
+                failure.append(exc)
+            finally:
+                ready.put(done)
+
+        worker = threading.Thread(target=produce, name="tokenise", daemon=True)
+        worker.start()
+        while (item := ready.get()) is not done:
+            yield item
+        worker.join()
+        if failure:
+            raise failure[0]
+
+    def encode(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
+        """Embeddings in input order; duplicates are encoded once and copied."""
+        if isinstance(texts, str):
+            raise TypeError("encode() takes a list of texts, not a single string")
+        unique: dict[str, int] = {}
+        index = np.fromiter((unique.setdefault(t, len(unique)) for t in texts), dtype=np.int64, count=len(texts))
+        out = np.empty((len(unique), self.dim), dtype=np.float32)
+        batches = self._prefetch(list(unique), batch_size or self.default_batch_size())
+        for batch in batches:
+            out[batch.positions] = self.session.run([OUTPUT], batch.feeds)[0]
+        return out[index]
