@@ -1,9 +1,10 @@
 """One slider per thresholded signal; moving one yields a tuned copy of the policy.
 
-The widget only edits ``threshold`` values on a copy (the user's policy is never mutated) and
-publishes it as ``tuned``; re-evaluating traffic against it is the engine's job. Ranges follow
-the validator: cosine thresholds of embeddings in [-1, 1] ([-2, 2] with negative candidates),
-unit thresholds in [0, 1].
+Which fields are thresholds is the simulation engine's call (``Extractor.threshold_fields``:
+changing them re-uses cached raw scores), so every slider re-evaluates without a model run.
+The widget only edits numeric values on a copy (the user's policy is never mutated) and
+publishes it as ``tuned``. Ranges follow the validator: embedding cosines in [-1, 1] ([-2, 2]
+with negative candidates), unit thresholds in [0, 1]; other scores from 0 to twice the value.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from panel.viewable import Viewer
 
 from policies.model import Policy
 from policies.model.signals import EmbeddingSignal, Signal
+from policies.simulation.signals import Extractor
 
 
 @dataclass(frozen=True)
@@ -25,42 +27,49 @@ class ThresholdKnob:
 
     collection: str
     name: str
+    field: str
     value: float
     low: float
     high: float
 
     @property
     def key(self) -> str:
-        return f"{self.collection}.{self.name}"
+        return f"{self.collection}.{self.name}.{self.field}"
 
 
-def _bounds(signal: Signal) -> tuple[float, float]:
-    if isinstance(signal, EmbeddingSignal):
+def _bounds(signal: Signal, field: str, value: float) -> tuple[float, float]:
+    if field == "threshold" and isinstance(signal, EmbeddingSignal):
         limit = 2.0 if (signal.negative_candidates or signal.negative_image_candidates) else 1.0
         return -limit, limit
-    return 0.0, 1.0
+    if field == "threshold" and signal.unit_threshold or field == "ngram_threshold":
+        return 0.0, 1.0
+    return 0.0, max(1.0, 2 * value)
 
 
 def threshold_knobs(policy: Policy | None) -> list[ThresholdKnob]:
-    """Every signal of the top-level routing that declares a numeric ``threshold``."""
+    """Every numeric threshold field set on a signal of the top-level routing."""
     if policy is None or policy.routing is None:
         return []
     knobs = []
     for collection, signal in policy.routing.all_signals():
-        value = getattr(signal, "threshold", None)
-        if isinstance(value, (int, float)) and (signal.unit_threshold or isinstance(signal, EmbeddingSignal)):
-            low, high = _bounds(signal)
-            knobs.append(ThresholdKnob(collection, signal.name, float(value), min(low, value), max(high, value)))
+        extractor = Extractor.for_leaf_type(type(signal).leaf_type)
+        for field in sorted(extractor.threshold_fields) if extractor else []:
+            value = getattr(signal, field, None)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                low, high = _bounds(signal, field, float(value))
+                knobs.append(ThresholdKnob(collection, signal.name, field, float(value),
+                                           min(low, value), max(high, value)))
     return knobs
 
 
 def with_thresholds(policy: Policy, values: dict[str, float]) -> Policy:
-    """A copy of ``policy`` whose signals take the thresholds in ``values`` (keyed ``collection.name``)."""
+    """A copy of ``policy`` with the threshold ``values`` (keyed ``collection.name.field``) applied."""
     tuned = policy.copy_policy()
     for collection, signal in tuned.routing.all_signals() if tuned.routing else []:
-        key = f"{collection}.{signal.name}"
-        if key in values:
-            signal.threshold = float(values[key])
+        for key, value in values.items():
+            owner, _, field = key.rpartition(".")
+            if owner == f"{collection}.{signal.name}":
+                setattr(signal, field, float(value))
     return tuned
 
 
@@ -86,7 +95,7 @@ class ThresholdSliders(Viewer):
         return threshold_knobs(self.policy)
 
     def set_value(self, key: str, value: float) -> None:
-        """Move one slider (what a user drag does), e.g. ``set_value("complexity.difficulty", 0.3)``."""
+        """Move one slider (what a user drag does), e.g. ``set_value("complexity.difficulty.threshold", 0.3)``."""
         if key not in self._sliders:
             raise KeyError(f"no threshold slider {key!r}; have {sorted(self._sliders)}")
         self._moved(key, value)
@@ -99,7 +108,7 @@ class ThresholdSliders(Viewer):
         self._sliders = {}
         for knob in knobs:
             step = (knob.high - knob.low) / 200
-            slider = pn.widgets.FloatSlider(label=f"{knob.collection} · {knob.name}", start=knob.low, end=knob.high,
+            slider = pn.widgets.FloatSlider(label=f"{knob.collection} · {knob.name} · {knob.field}", start=knob.low, end=knob.high,
                                             step=step, value=knob.value,
                                             sizing_mode="stretch_width")
             slider.param.watch(lambda event, key=knob.key: self._moved(key, event.new),

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import panel as pn
 import param
-import sqlalchemy as sa
 from panel.viewable import Viewer
 
 from policies.errors import PolicyError
-from policies.traffic import TrafficSet, format_names, read_traffic
-from policies.traffic.pipeline import import_records
-from policies.traffic.sample import sample_traffic
+from policies.traffic import TrafficSet, format_names, read_sql_traffic, read_traffic, sample_traffic
 
 SOURCES = ("Sample", "File", "Database")
 AUTO = "auto-detect"
@@ -40,37 +37,12 @@ def read_upload(filename: str, data: bytes, format: str | None = None) -> Traffi
         return read_traffic(path, format=format)
 
 
-def _table_records(url: sa.URL, table: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Rows of ``table`` as ``(row number, record)``, streamed in batches."""
-    engine = sa.create_engine(url)
-    try:
-        reflected = sa.Table(table, sa.MetaData(), autoload_with=engine)
-        with engine.connect() as conn:
-            rows = conn.execution_options(yield_per=5000).execute(sa.select(reflected))
-            for number, row in enumerate(rows, start=1):
-                yield number, dict(row._mapping)
-    finally:
-        engine.dispose()
-
-
 def read_table(url: str, table: str, format: str | None = None) -> TrafficSet:
-    """A database table of logged requests (any format the file readers detect) as a TrafficSet."""
+    """A database table of logged requests, read by the engine's SQL reader."""
     if not url.strip() or not table.strip():
         raise PolicyError.single("traffic.db_missing", "give both a SQLAlchemy URL and a table name",
                                  suggestion="e.g. sqlite:///logs.db and requests")
-    try:
-        parsed = sa.make_url(url.strip())
-    except (sa.exc.ArgumentError, ValueError) as exc:
-        raise PolicyError.single("traffic.db_url", f"not a SQLAlchemy URL: {exc}") from None
-    shown = f"{parsed.render_as_string(hide_password=True)}#{table.strip()}"
-    try:
-        return import_records(_table_records(parsed, table.strip()), source_file=shown, file_key=table.strip(),
-                              format=format)
-    except sa.exc.NoSuchTableError:
-        raise PolicyError.single("traffic.db_table", f"no table named {table.strip()!r}", file=shown) from None
-    except (sa.exc.SQLAlchemyError, ImportError) as exc:
-        raise PolicyError.single("traffic.db_unreadable", f"cannot read the table: {describe_failure(exc)}",
-                                 file=shown) from None
+    return read_sql_traffic(url.strip(), table.strip(), format=format)
 
 
 class TrafficPicker(Viewer):

@@ -34,7 +34,7 @@ def frame() -> pl.DataFrame:
 def test_picker_keeps_last_good_traffic_on_a_bad_upload(tmp_path: Path) -> None:
     picker = TrafficPicker(source="Database", db_url="sqlite:///" + str(tmp_path / "none.db"), db_table="nope")
     picker.__panel__()
-    assert picker.load() is False and "no table named 'nope'" in picker.error
+    assert picker.load() is False and "no table 'nope'" in picker.error
     good = tmp_path / "good.jsonl"
     good.write_text('{"request_id": "r1", "messages": [{"role": "user", "content": "hi"}], "model": "m"}\n')
     picker.source = "File"
@@ -68,15 +68,17 @@ def test_read_upload_names_the_file_in_errors() -> None:
 
 
 def test_metric_cards_format_and_delta() -> None:
-    cards = MetricCards(summary={"total_cost": 12.5, "default_share": 0.25, "p95_latency_ms": 1200.0})
+    cards = MetricCards(summary={"total_cost_usd": 12.5, "default_route_share": 0.25, "p95_latency_ms": 1200.0,
+                                 "quality_coverage": 0.5})
     cards.__panel__()
     values = cards.values()
-    assert values["total_cost"] == "$12.50" and values["default_share"] == "25.0%"
+    assert values["total_cost_usd"] == "$12.50" and values["default_route_share"] == "25.0%"
     assert values["mean_quality"] == "n/a"
-    cards.reference = {"total_cost": 10.0, "default_share": 0.25}
+    cards.reference = {"total_cost_usd": 10.0, "default_route_share": 0.25}
     html = cards.__panel__().object
     assert "+$2.50" in html and "#cf222e" in html  # cost went up: shown as worse
-    cards.summary = {**cards.summary, "total_cost": 8.0}
+    assert "coverage 50%" in html
+    cards.summary = {**cards.summary, "total_cost_usd": 8.0}
     assert "−$2.00" in cards.__panel__().object
 
 
@@ -100,18 +102,18 @@ def test_flow_edges_and_sankey_tap(frame: pl.DataFrame) -> None:
 def test_threshold_sliders_tune_a_copy() -> None:
     policy = load_policy(COST)
     knobs = threshold_knobs(policy)
-    assert [(k.key, k.value, k.low, k.high) for k in knobs] == [("complexity.difficulty", 0.1, 0.0, 1.0)]
+    assert [(k.key, k.value, k.low, k.high) for k in knobs] == [("complexity.difficulty.threshold", 0.1, 0.0, 1.0)]
     sliders = ThresholdSliders(policy=policy)
     sliders.__panel__()
     assert sliders.tuned.routing.signals.complexity[0].threshold == 0.1
-    sliders.set_value("complexity.difficulty", 0.4)
+    sliders.set_value("complexity.difficulty.threshold", 0.4)
     assert sliders.tuned.routing.signals.complexity[0].threshold == 0.4
     assert policy.routing.signals.complexity[0].threshold == 0.1
-    assert sliders._sliders["complexity.difficulty"].value == 0.4
+    assert sliders._sliders["complexity.difficulty.threshold"].value == 0.4
     sliders.reset()
     assert sliders.tuned.routing.signals.complexity[0].threshold == 0.1
     with pytest.raises(KeyError):
-        sliders.set_value("complexity.nope", 0.2)
+        sliders.set_value("complexity.nope.threshold", 0.2)
 
 
 def test_drilldown_filters_and_click(frame: pl.DataFrame) -> None:
