@@ -1,20 +1,25 @@
 """Model-backed inputs of neural signals: one encoder pass per distinct text, shared by every signal.
 
-:class:`NeuralContext` is the only place that calls models. It embeds each distinct text once
-(prompts, and separately each signal's candidate phrases) and memoises the vectors, so
-embedding, complexity, domain and jailbreak heads all read the same matrix; an on-disk score
-cache (``policies.inference.cache``) keyed by text hash + model hash makes a second process skip
-the encoder too. Models load lazily from ``policies.inference`` on first use; when that package
-or a model is missing, the signals that need it are reported unavailable, never silently false.
+:class:`NeuralContext` is the only place that calls models (``policies.inference``). It embeds
+each distinct text once — prompts, and each signal's candidate phrases — and memoises the
+vectors, so embedding, complexity, preference, reask, domain and jailbreak signals all read the
+same matrix; the heads run on those embeddings (``predict_embeddings``), never re-encoding.
+Every vector also goes through the on-disk :class:`policies.inference.ScoreCache`, keyed by text
+hash + model hash + what is computed, so another process (the CLI, the studio) skips the models
+too. Raw scores stay in the simulation's :class:`.extract.RawStore`, so threshold edits never
+touch this module. Models load lazily; a missing package, bundle or head makes the signals that
+need it unavailable (reported), never silently false.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
 import polars as pl
 
+from ..errors import PolicyError
 from .signals.base import Unavailable
 
 Progress = Callable[[int, int], None]  # (texts done, texts total)
@@ -28,19 +33,30 @@ def _inference() -> Any:
     return inference
 
 
-class NeuralContext:
-    """Lazily loaded encoder and heads plus the per-text memo of their outputs."""
+def _row_index(texts: pl.Series) -> tuple[pl.Series, np.ndarray]:
+    """(distinct texts in first-seen order, index of each request's text among them)."""
+    uniq = texts.unique(maintain_order=True)
+    index = pl.DataFrame({"t": texts}).join(
+        pl.DataFrame({"t": uniq, "i": pl.int_range(uniq.len(), eager=True)}), on="t", how="left",
+        maintain_order="left")["i"].to_numpy()
+    return uniq, index
 
-    def __init__(self, encoder: Any = None, *, domain: Any = None, jailbreak: Any = None,
-                 pii: Callable[[Sequence[str]], Any] | None = None, batch_size: int = 64,
-                 progress: Progress | None = None) -> None:
+
+class NeuralContext:
+    """Lazily loaded encoder and heads, the per-text memo of their outputs, and the disk cache."""
+
+    def __init__(self, encoder: Any = None, *, cache_dir: str | Path | None = None, use_disk_cache: bool = True,
+                 batch_size: int = 512, progress: Progress | None = None) -> None:
         self._encoder = encoder
-        self._domain = domain
-        self._jailbreak = jailbreak
-        self._pii = pii
+        self._heads: dict[str, Any] = {}
+        self._cache_dir = cache_dir
+        self._use_disk = use_disk_cache
+        self._cache: Any = None
         self.batch_size = batch_size
         self.progress = progress
         self._vectors: dict[str, np.ndarray] = {}
+        self._head_rows: dict[str, dict[str, np.ndarray]] = {}
+        self._head_labels: dict[str, tuple[str, ...]] = {}
 
     # -- models --------------------------------------------------------------------------
     @property
@@ -48,87 +64,75 @@ class NeuralContext:
         if self._encoder is None:
             try:
                 self._encoder = _inference().default_encoder()
-            except (OSError, FileNotFoundError) as exc:
+            except (OSError, PolicyError) as exc:
                 raise Unavailable(f"text encoder cannot be loaded: {exc}") from None
         return self._encoder
 
     def head(self, name: str) -> Any:
-        """A classifier head over embeddings: ``domain`` or ``jailbreak``."""
-        attr = f"_{name}"
-        if getattr(self, attr) is None:
-            factory = getattr(_inference(), f"{name}_classifier", None)
-            if factory is None:
-                raise Unavailable(f"no {name} classifier in policies.inference")
-            setattr(self, attr, factory())
-        return getattr(self, attr)
+        """A classifier head over the shared embeddings: ``domain`` or ``jailbreak``."""
+        if name not in self._heads:
+            try:
+                self._heads[name] = getattr(_inference(), f"{name}_classifier")()
+            except (OSError, KeyError, PolicyError) as exc:
+                raise Unavailable(f"{name} classifier cannot be loaded: {exc}") from None
+        return self._heads[name]
+
+    @property
+    def cache(self) -> Any:
+        if self._cache is None and self._use_disk:
+            self._cache = _inference().ScoreCache(self._cache_dir)
+        return self._cache
+
+    def _cached(self, texts: list[str], model_sha: str, what: str,
+                compute: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+        if self.cache is None:
+            return compute(texts)
+        signal_sha = _inference().cache.definition_sha(what)
+        return self.cache.scores(texts, model_sha, signal_sha, compute)
 
     # -- embeddings ----------------------------------------------------------------------
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        out = []
+        for start in range(0, len(texts), self.batch_size):
+            out.append(np.asarray(self.encoder.encode(texts[start:start + self.batch_size]), dtype=np.float32))
+            if self.progress:
+                self.progress(min(start + self.batch_size, len(texts)), len(texts))
+        return np.concatenate(out) if out else np.zeros((0, 0), dtype=np.float32)
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Normalised embeddings of ``texts`` (rows aligned); each distinct text is encoded once ever."""
         missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
-        for start in range(0, len(missing), self.batch_size):
-            chunk = missing[start:start + self.batch_size]
-            vectors = np.asarray(self.encoder.encode(chunk), dtype=np.float32)
-            self._vectors.update(zip(chunk, vectors))
-            if self.progress:
-                self.progress(min(start + self.batch_size, len(missing)), len(missing))
+        if missing:
+            vectors = self._cached(missing, self.encoder.model_sha256, "sentence-embedding", self._encode)
+            self._vectors.update(zip(missing, vectors))
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         return np.stack([self._vectors[t] for t in texts])
 
-    def embed_series(self, texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
-        """(matrix of distinct texts, row index per request) — keeps memory at one row per distinct text."""
-        uniq = texts.unique(maintain_order=True)
-        index = pl.DataFrame({"t": texts}).join(
-            pl.DataFrame({"t": uniq, "i": pl.int_range(uniq.len(), eager=True)}), on="t", how="left",
-            maintain_order="left")["i"].to_numpy()
-        return self.embed(uniq.to_list()), index
-
     def similarities(self, texts: pl.Series, candidates: Sequence[str]) -> np.ndarray:
         """Cosine similarity of every request text to every candidate phrase: [requests, candidates]."""
-        matrix, index = self.embed_series(texts)
+        uniq, index = _row_index(texts)
         if not candidates:
             return np.zeros((len(texts), 0), dtype=np.float32)
-        return (matrix @ self.embed(list(candidates)).T)[index]
+        return (self.embed(uniq.to_list()) @ self.embed(list(candidates)).T)[index]
 
     # -- classifier heads and PII ----------------------------------------------------------
     def head_probabilities(self, name: str, texts: pl.Series) -> tuple[list[str], np.ndarray]:
-        """(labels, probabilities [requests, labels]) of a head over the shared embeddings."""
+        """(labels, probabilities [requests, labels]) of a head run on the shared embeddings."""
         head = self.head(name)
-        matrix, index = self.embed_series(texts)
-        if hasattr(head, "predict_proba"):
-            probs = head.predict_proba(matrix)
-        else:
-            probs = head(matrix)
-        labels = list(getattr(head, "labels", None) or getattr(head, "classes", None) or [])
-        if not labels:
-            raise Unavailable(f"{name} classifier does not name its labels")
-        return labels, np.asarray(probs, dtype=np.float64)[index]
+        rows = self._head_rows.setdefault(name, {})
+        uniq, index = _row_index(texts)
+        missing = [t for t in uniq.to_list() if t not in rows]
+        if missing:
+            probs = self._cached(missing, head.model_sha256, f"head:{name}",
+                                 lambda ts: head.predict_embeddings(self.embed(ts)).probs)
+            rows.update(zip(missing, probs))
+        self._head_labels[name] = tuple(head.labels)
+        matrix = np.stack([rows[t] for t in uniq.to_list()]) if len(uniq) else np.zeros((0, len(head.labels)))
+        return list(head.labels), matrix.astype(np.float64)[index]
 
     def pii_scores(self, texts: pl.Series) -> dict[str, np.ndarray]:
-        """Max detector score per PII entity type, per request (types never seen are absent)."""
-        detect = self._pii or getattr(_inference(), "detect_pii", None)
-        if detect is None:
-            raise Unavailable("no PII detector in policies.inference")
-        uniq = texts.unique(maintain_order=True)
-        found = detect(uniq.to_list())
-        per_type: dict[str, np.ndarray] = {}
-        for row, entities in enumerate(found):
-            for entity in entities or []:
-                kind, score = _entity(entity)
-                column = per_type.setdefault(kind, np.zeros(len(uniq)))
-                column[row] = max(column[row], score)
-        index = pl.DataFrame({"t": texts}).join(
-            pl.DataFrame({"t": uniq, "i": pl.int_range(uniq.len(), eager=True)}), on="t", how="left",
-            maintain_order="left")["i"].to_numpy()
-        return {kind: values[index] for kind, values in per_type.items()}
-
-
-def _entity(entity: Any) -> tuple[str, float]:
-    """(entity type, score) from a detector result given as a mapping or an object."""
-    get = entity.get if isinstance(entity, dict) else lambda k, default=None: getattr(entity, k, default)
-    kind = get("entity_type") or get("type") or get("label")
-    score = get("score")
-    if score is None:
-        score = get("confidence", 1.0)
-    return str(kind).upper(), float(score)
+        """Max detector score per PII entity type, per request."""
+        uniq, index = _row_index(texts)
+        scores = _inference().detect_pii(uniq.to_list())
+        return {label: scores.probs[:, j].astype(np.float64)[index] for j, label in enumerate(scores.labels)}
