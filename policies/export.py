@@ -77,7 +77,7 @@ def export_documents(policy: Policy, fmt: str = "vllm-sr", drop_unsupported: boo
     if fmt == "k8s-semanticrouter":
         return [kubernetes.to_semantic_router(config, name)], notes
     canonical = Policy.from_spec(config)
-    canonical.attach_source(policy.source_file, policy._positions, policy.dialect, moves=policy._path_moves)
+    canonical.attach_source(policy.source_file, policy._source_map, policy.dialect, moves=policy._path_moves)
     return kubernetes.to_pool_and_route(canonical, name), notes + kubernetes.dropped_by_pair(canonical)
 
 

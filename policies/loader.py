@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from .dialects import normalise
 from .errors import Finding, PolicyError, Severity, SpecPath
 from .model import Policy
-from .yaml_source import YamlDocument, load_documents, read_file
+from .yaml_source import SourceMap, YamlDocument, load_documents, read_file
 
 
 def _data_path(data: Any, loc: tuple) -> SpecPath:
@@ -58,12 +58,7 @@ def policy_from_documents(docs: list[YamlDocument], dialect: str | None = None) 
     """Build the typed policy from parsed documents; type errors become located findings."""
     file = docs[0].file
     data = [d.data for d in docs]
-    positions: dict[SpecPath, tuple[int, int]] = {}
-    if len(docs) == 1:
-        positions = docs[0].positions
-    else:
-        for i, d in enumerate(docs):
-            positions.update({(i,) + p: pos for p, pos in d.positions.items()})
+    source_map = SourceMap([d.root for d in docs if d.root is not None])
     load_notes = [n for d in docs for n in d.findings]
     try:
         normalised = normalise(data, dialect)
@@ -71,16 +66,16 @@ def policy_from_documents(docs: list[YamlDocument], dialect: str | None = None) 
         for f in exc.findings:
             f.file = f.file or file
             if f.line is None and f.path:
-                f.line, f.column = YamlDocument(None, positions).position(f.path)
+                f.line, f.column = source_map.position(f.path)
         raise
     carrier = Policy()
-    carrier.attach_source(file, positions, normalised.dialect, moves=normalised.moves)
+    carrier.attach_source(file, source_map, normalised.dialect, moves=normalised.moves)
     try:
         policy = Policy.from_spec(normalised.data)
     except ValidationError as exc:
         raise PolicyError([carrier.locate(f) for f in _type_findings(exc, normalised.data)]) from None
     notes = [carrier.locate(n) if not n.line else n for n in load_notes + normalised.notes]
-    return policy.attach_source(file, positions, normalised.dialect, notes, normalised.moves)
+    return policy.attach_source(file, source_map, normalised.dialect, notes, normalised.moves)
 
 
 def loads_policy(text: str | bytes, file: str | None = None, dialect: str | None = None) -> Policy:

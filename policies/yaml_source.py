@@ -26,87 +26,125 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
 
 
-@dataclass
-class YamlDocument:
-    """One parsed document: its data, where each path sits in the file, and load-time findings."""
+class SourceMap:
+    """Where each spec path sits in the file, found by walking the composed nodes on demand.
 
-    data: Any
-    positions: dict[SpecPath, tuple[int, int]] = field(default_factory=dict)
-    file: str | None = None
-    findings: list[Finding] = field(default_factory=list)
+    Positions are looked up only when a finding needs one, so loading a clean file pays nothing
+    for them. A mapping entry's position is its key; a list item's is the item's first character.
+    With several documents the first path element is the document index.
+    """
+
+    def __init__(self, roots: list[yaml.Node]):
+        self.roots = roots
+
+    def lookup(self, path: SpecPath) -> tuple[int, int] | None:
+        path = tuple(path)
+        if len(self.roots) > 1:
+            if not path or not isinstance(path[0], int) or not 0 <= path[0] < len(self.roots):
+                return None
+            node, path = self.roots[path[0]], path[1:]
+        elif self.roots:
+            node = self.roots[0]
+        else:
+            return None
+        mark = node.start_mark
+        for part in path:
+            if isinstance(node, yaml.MappingNode):
+                entry = next(((k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(part)),
+                             None)
+                if entry is None:
+                    return None
+                mark, node = entry[0].start_mark, entry[1]
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+                node = node.value[part]
+                mark = node.start_mark
+            else:
+                return None
+        return (mark.line + 1, mark.column + 1)
 
     def position(self, path: SpecPath) -> tuple[int | None, int | None]:
         """Line/column of ``path`` or of its nearest ancestor that the file has."""
         path = tuple(path)
         while True:
-            if path in self.positions:
-                return self.positions[path]
+            found = self.lookup(path)
+            if found is not None:
+                return found
             if not path:
                 return (None, None)
             path = path[:-1]
 
 
+@dataclass
+class YamlDocument:
+    """One parsed document: its data, its composed node tree (for positions) and load-time findings."""
+
+    data: Any
+    root: yaml.Node | None = None
+    file: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    def position(self, path: SpecPath) -> tuple[int | None, int | None]:
+        return SourceMap([self.root] if self.root is not None else []).position(path)
+
+
 class _Builder:
+    """Plain values from composed nodes, with bounds on size, depth and alias expansion."""
+
     def __init__(self, file: str | None):
         self.file = file
-        self.positions: dict[SpecPath, tuple[int, int]] = {}
         self.findings: list[Finding] = []
         self.nodes = 0
         self.constructor = yaml.constructor.SafeConstructor()
 
-    def error(self, message: str, node: yaml.Node, path: SpecPath, code: str = "yaml-limit") -> PolicyError:
+    def error(self, message: str, node: yaml.Node, code: str = "yaml-limit") -> PolicyError:
         return PolicyError.single(code, message, file=self.file, line=node.start_mark.line + 1,
-                                  column=node.start_mark.column + 1, path=path)
+                                  column=node.start_mark.column + 1)
 
-    def build(self, node: yaml.Node, path: SpecPath, depth: int = 0) -> Any:
+    def build(self, node: yaml.Node, depth: int = 0) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise self.error(f"document expands to more than {MAX_NODES:,} values (alias bomb?)", node, path)
+            raise self.error(f"document expands to more than {MAX_NODES:,} values (alias bomb?)", node)
         if depth > MAX_DEPTH:
-            raise self.error(f"document nests deeper than {MAX_DEPTH} levels", node, path)
-        self.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+            raise self.error(f"document nests deeper than {MAX_DEPTH} levels", node)
         if isinstance(node, yaml.ScalarNode):
             if node.tag == _STR_TAG:  # the common case, without the constructor's bookkeeping
                 return node.value
             try:
                 return self.constructor.construct_object(node, deep=True)
             except yaml.constructor.ConstructorError as exc:
-                raise self.error(f"unsupported YAML value: {exc.problem}", node, path, "yaml-tag") from None
+                raise self.error(f"unsupported YAML value: {exc.problem}", node, "yaml-tag") from None
         if isinstance(node, yaml.SequenceNode):
             if node.tag != "tag:yaml.org,2002:seq":
-                raise self.error(f"unsupported YAML tag {node.tag}", node, path, "yaml-tag")
-            return [self.build(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
+                raise self.error(f"unsupported YAML tag {node.tag}", node, "yaml-tag")
+            return [self.build(child, depth + 1) for child in node.value]
         if node.tag != "tag:yaml.org,2002:map":
-            raise self.error(f"unsupported YAML tag {node.tag}", node, path, "yaml-tag")
-        return self.build_mapping(node, path, depth)
+            raise self.error(f"unsupported YAML tag {node.tag}", node, "yaml-tag")
+        return self.build_mapping(node, depth)
 
-    def build_mapping(self, node: yaml.MappingNode, path: SpecPath, depth: int) -> dict:
+    def build_mapping(self, node: yaml.MappingNode, depth: int) -> dict:
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE_TAG:
-                merged = self.build(value_node, path, depth + 1)
+                merged = self.build(value_node, depth + 1)
                 for item in merged if isinstance(merged, list) else [merged]:
                     if not isinstance(item, dict):
-                        raise self.error("'<<' merge needs a mapping", value_node, path, "yaml-syntax")
+                        raise self.error("'<<' merge needs a mapping", value_node, "yaml-syntax")
                     for k, v in item.items():
                         out.setdefault(k, v)
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
-                raise self.error("mapping keys must be plain values", key_node, path, "yaml-syntax")
-            key = self.build(key_node, path + ("<key>",), depth + 1)
+                raise self.error("mapping keys must be plain values", key_node, "yaml-syntax")
+            key = self.build(key_node, depth + 1)
             if not isinstance(key, (str, int, float, bool)) and key is not None:
-                raise self.error("mapping keys must be plain values", key_node, path, "yaml-syntax")
+                raise self.error("mapping keys must be plain values", key_node, "yaml-syntax")
             key = key if isinstance(key, str) else str(key).lower() if isinstance(key, bool) else str(key)
-            child = path + (key,)
             if key in out:
                 self.findings.append(Finding(
                     "yaml-duplicate-key", Severity.ERROR,
                     f"key '{key}' appears twice in this mapping; YAML readers disagree on which wins",
-                    path=child, file=self.file, line=key_node.start_mark.line + 1,
-                    column=key_node.start_mark.column + 1, suggestion=f"keep one '{key}' entry"))
-            self.positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            out[key] = self.build(value_node, child, depth + 1)
-        self.positions.pop(path + ("<key>",), None)
+                    file=self.file, line=key_node.start_mark.line + 1, column=key_node.start_mark.column + 1,
+                    suggestion=f"keep one '{key}' entry"))
+            out[key] = self.build(value_node, depth + 1)
         return out
 
 
@@ -142,8 +180,8 @@ def load_documents(text: str | bytes, file: str | None = None) -> list[YamlDocum
             if node is None:
                 continue
             builder = _Builder(file)
-            data = builder.build(node, ())
-            docs.append(YamlDocument(data, builder.positions, file, builder.findings))
+            data = builder.build(node)
+            docs.append(YamlDocument(data, node, file, builder.findings))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"

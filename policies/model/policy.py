@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field, PrivateAttr
 
 from ..errors import Finding, SpecPath
+from ..yaml_source import SourceMap
 from .base import SpecModel
 from .decisions import Decision
 from .providers import ProviderModel, Providers
@@ -27,7 +28,7 @@ class Policy(SpecModel):
 
     # Where the policy came from; not part of the spec.
     _source_file: str | None = PrivateAttr(default=None)
-    _positions: dict[SpecPath, tuple[int, int]] = PrivateAttr(default_factory=dict)
+    _source_map: SourceMap | None = PrivateAttr(default=None)
     _dialect: str = PrivateAttr(default="canonical")
     _import_notes: list[Finding] = PrivateAttr(default_factory=list)
     _path_moves: list[tuple[SpecPath, SpecPath]] = PrivateAttr(default_factory=list)
@@ -46,11 +47,11 @@ class Policy(SpecModel):
         """What the importer changed or could not carry (e.g. legacy fields), as findings."""
         return list(self._import_notes)
 
-    def attach_source(self, file: str | None, positions: dict[SpecPath, tuple[int, int]], dialect: str,
+    def attach_source(self, file: str | None, source_map: SourceMap | None, dialect: str,
                       notes: list[Finding] | None = None,
                       moves: list[tuple[SpecPath, SpecPath]] | None = None) -> "Policy":
         self._source_file = file
-        self._positions = dict(positions)
+        self._source_map = source_map
         self._dialect = dialect
         self._import_notes = list(notes or [])
         self._path_moves = list(moves or [])
@@ -63,12 +64,7 @@ class Policy(SpecModel):
             if path[: len(canonical_prefix)] == canonical_prefix:
                 path = source_prefix + path[len(canonical_prefix):]
                 break
-        while True:
-            if path in self._positions:
-                return self._positions[path]
-            if not path:
-                return (None, None)
-            path = path[:-1]
+        return self._source_map.position(path) if self._source_map else (None, None)
 
     def locate(self, finding: Finding) -> Finding:
         """Fill a finding's file/line/column from its path."""
@@ -103,7 +99,7 @@ class Policy(SpecModel):
     def copy_policy(self) -> "Policy":
         """A deep, independent copy that keeps provenance (used for repairs and what-ifs)."""
         clone = Policy.from_spec(self.to_spec())
-        clone.attach_source(self._source_file, self._positions, self._dialect, self._import_notes, self._path_moves)
+        clone.attach_source(self._source_file, self._source_map, self._dialect, self._import_notes, self._path_moves)
         return clone
 
     def same_as(self, other: "Policy") -> bool:
