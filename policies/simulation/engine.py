@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -24,6 +25,23 @@ from .frame import prepare_requests
 from .outcomes import Outcomes, compute_outcomes
 from .result import SimulationResult
 from .selection import Selection, select
+
+
+@dataclass
+class Plan:
+    """A simulation before it runs: the lazy query plus what its summary needs."""
+
+    policy: Policy
+    profile: str
+    query: pl.LazyFrame
+    extraction: Extraction
+    selections: list[Selection]
+    outcomes: Outcomes
+
+    def result(self, frame: pl.DataFrame, mode: str, seconds: float) -> SimulationResult:
+        return SimulationResult(policy=self.policy, profile=self.profile, requests=frame,
+                                extraction=self.extraction, selections=self.selections,
+                                outcomes=self.outcomes, mode=mode, seconds=seconds)
 
 
 def _routing(policy: Policy, profile: str) -> Routing:
@@ -68,24 +86,35 @@ class Simulator:
                                                    tokenizer_ratio=self.tokenizer_ratio)
         return self._outcomes[key]
 
-    def simulate(self, policy: Policy, profile: str = "") -> SimulationResult:
-        """Route every request through ``policy`` (``profile``: a recipe name, "" = top-level routing)."""
-        started = time.perf_counter()
+    def plan(self, policy: Policy, profile: str = "") -> Plan:
+        """The lazy query of one simulation (signals are extracted; nothing else runs yet)."""
         routing = _routing(policy, profile)
         extraction = extract(routing, self.store)
         compiled = compile_decisions(routing.all_decisions(), extraction.scored, routing.strategy_name, self.mode)
         selections = [select(d, policy) for d in compiled.decisions]
         outcomes = self.outcomes(policy)
-        frame = self._query(policy, routing, extraction, compiled, selections, outcomes)
-        return SimulationResult(policy=policy, profile=profile, requests=frame, extraction=extraction,
-                                selections=selections, outcomes=outcomes, mode=self.mode,
-                                seconds=time.perf_counter() - started)
+        query = self._query(policy, routing, extraction, compiled, selections, outcomes)
+        return Plan(policy, profile, query, extraction, selections, outcomes)
+
+    def simulate(self, policy: Policy, profile: str = "") -> SimulationResult:
+        """Route every request through ``policy`` (``profile``: a recipe name, "" = top-level routing)."""
+        started = time.perf_counter()
+        plan = self.plan(policy, profile)
+        return plan.result(plan.query.collect(), self.mode, time.perf_counter() - started)
+
+    def simulate_many(self, policies: list[Policy], profile: str = "") -> list[SimulationResult]:
+        """Several variants in one Polars run (``collect_all`` shares the scan of cached columns)."""
+        started = time.perf_counter()
+        plans = [self.plan(p, profile) for p in policies]
+        frames = pl.collect_all([p.query for p in plans])
+        seconds = time.perf_counter() - started
+        return [p.result(f, self.mode, seconds) for p, f in zip(plans, frames)]
 
     # alias that reads well where the studio re-runs a tweaked policy over cached signals
     resimulate = simulate
 
     def _query(self, policy: Policy, routing: Routing, extraction: Extraction, compiled: Compiled,
-               selections: list[Selection], outcomes: Outcomes) -> pl.DataFrame:
+               selections: list[Selection], outcomes: Outcomes) -> pl.LazyFrame:
         names = [d.name for d in compiled.decisions]
         default = policy.default_model
         winner = pl.col(WINNER)
@@ -113,7 +142,7 @@ class Simulator:
         keep = ["request_id", "decision", "model", "cost_usd", "latency_ms", "quality", "quality_source"]
         keep += [f"match::{n}" for n in names]
         keep += [e.meta.output_name() for e in leaf_cols]
-        return lazy.select(keep).collect()
+        return lazy.select(keep)
 
     @staticmethod
     def _pick(outcomes: Outcomes, kind: str) -> pl.Expr:
