@@ -40,8 +40,9 @@ class DraftKeeper:
         if not self.state.sid:
             return
         try:
-            if event.new == self.state.opened_text:  # back to what was opened or saved: nothing unsaved
-                self.store.discard_draft(self.state.sid, self.state.policy_name)
+            if event.new == self.state.opened_text:
+                if self.state.can_redo:  # undone back to what was opened or saved: nothing unsaved
+                    self.store.discard_draft(self.state.sid, self.state.policy_name)
             else:
                 self.store.save_draft(self.state.sid, self.state.policy_name, event.new)
         except PolicyError as exc:

@@ -20,13 +20,23 @@ from policies.yaml_source import dump_yaml
 
 from .state import Debouncer, StateView
 
-from policies.conflicts import ConflictFinding, analyze_policy
+from policies.conflicts import ConflictFinding, Repair, Report, analyze_policy
 from policies.conflicts.analysis import VALIDATOR_KINDS
+from policies.conflicts.repairs import propose_repairs
 
 
-def conflicts(policy: Policy) -> list[ConflictFinding]:
+def conflicts(report: Report) -> list[ConflictFinding]:
     """Conflict findings, without the ones that repeat a validator finding (listed once, as the validator's)."""
-    return [f for f in analyze_policy(policy).findings if f.kind not in VALIDATOR_KINDS]
+    return [f for f in report.findings if f.kind not in VALIDATOR_KINDS]
+
+
+def repairs_for(report: Report, finding: ConflictFinding) -> list[Repair]:
+    """The finding's proven repairs, computed on first look (proofs cost solver time)."""
+    if not finding.repairs:
+        analysis = next((p.analysis for p in report.profiles if p.profile.name == finding.profile), None)
+        if analysis is not None:
+            finding.repairs = propose_repairs(analysis, finding)
+    return finding.repairs
 
 
 @dataclass
@@ -78,15 +88,15 @@ class ChecksPanel(StateView):
     """Findings of the current policy, with witness and repair preview for the selected one."""
 
     debounce_ms = param.Integer(default=600, bounds=(0, None), doc="Quiet time before conflict analysis re-runs.")
-    analyser = param.Callable(default=conflicts, allow_None=True,
-                              doc="Conflict analysis (policy → conflict findings); None = validation only.")
+    analyser = param.Callable(default=analyze_policy, allow_None=True,
+                              doc="Conflict analysis (policy → Report); None = validation only.")
     items = param.List(default=[], item_type=CheckItem, doc="Every current finding, sorted.")
     selected = param.String(default="", doc="Key of the selected finding.")
     analysis_error = param.String(default="", doc="Why conflict analysis could not run on this policy.")
 
     def __init__(self, **params: Any):
         super().__init__(**params)
-        self._conflicts: list[Any] = []
+        self._report: Report | None = None
         self.severity_filter = pn.widgets.RadioButtonGroup(
             options={"all": "", "errors": "error", "warnings": "warning", "info": "info"}, value=self.state.severity)
         self.listing = pn.widgets.Select(label="Findings", options={}, size=12, sizing_mode="stretch_width",
@@ -105,10 +115,10 @@ class ChecksPanel(StateView):
     # -- analysis -------------------------------------------------------------------------
     def run_analysis(self) -> None:
         """Run conflict analysis on the current policy (validation findings come with the state)."""
-        self._conflicts, self.analysis_error = [], ""
+        self._report, self.analysis_error = None, ""
         if self.analyser is not None and self.state.policy is not None:
             try:
-                self._conflicts = list(self.analyser(self.state.policy))
+                self._report = self.analyser(self.state.policy)
             except Exception as exc:  # noqa: BLE001 - an engine failure must not take the session down
                 self.analysis_error = f"conflict analysis failed: {exc.__class__.__name__}: {exc}"
         self._collect()
@@ -119,7 +129,7 @@ class ChecksPanel(StateView):
     def accept_repair(self, index: int = 0) -> bool:
         """Apply the selected finding's repair number ``index`` as one undoable edit."""
         item = self.item(self.selected)
-        repairs = getattr(item.original, "repairs", []) if item else []
+        repairs = repairs_for(self._report, item.original) if item and item.source == "conflict" else []
         if index >= len(repairs) or repairs[index].policy is None:
             return False
         ok = self.state.apply_spec(repairs[index].policy.to_spec())
@@ -129,7 +139,8 @@ class ChecksPanel(StateView):
 
     # -- view updates ---------------------------------------------------------------------
     def _collect(self) -> None:
-        self.items = check_items(self.state.findings, self._conflicts, self.state.policy)
+        found = conflicts(self._report) if self._report else []
+        self.items = check_items(self.state.findings, found, self.state.policy)
         shown = [it for it in self.items if not self.state.severity or it.severity.value == self.state.severity]
         self.listing.options = {it.label(): it.key for it in shown}
         counts = {s: sum(1 for it in self.items if it.severity is s) for s in Severity}
@@ -171,7 +182,7 @@ class ChecksPanel(StateView):
             parts.append(pn.pane.Markdown(f"**Witness request:** `{witness.describe()}`  \n"
                                           f"signals that fire: {', '.join(witness.fired()) or 'none'}",
                                           css_classes=["checks-witness"]))
-        for i, repair in enumerate(conflict.repairs):
+        for i, repair in enumerate(repairs_for(self._report, conflict)):
             proven = "proven local" if repair.local else "locality not proven"
             diff = repair.diff or (spec_diff(self.state.policy, repair.policy) if repair.policy else "")
             accept = pn.widgets.Button(label="Accept repair", color="success", css_classes=["checks-accept"],

@@ -76,6 +76,7 @@ class PolicyState(param.Parameterized):
             policy, _ = self._parse(text, name)
         self._undo.clear()
         self._redo.clear()
+        self._sync_flags()
         self.param.update(policy_name=name, version=version, text=text, opened_text=text, selected_decision="",
                           highlighted=[], message=notes)
         self._accept(text, policy)

@@ -1,0 +1,100 @@
+"""Live checks: validator and solver findings in one list, highlight, witness, and repair accept/reject."""
+
+from __future__ import annotations
+
+import panel as pn
+
+from policies import Severity
+from policies.conflicts import ConflictFinding, Repair, Report
+from widgets.checks import ChecksPanel, check_items, spec_diff
+from widgets.state import PolicyState
+
+
+def shadowed(state: PolicyState) -> None:
+    """Make 'everyday_code' also catch hard maths above 'hard_math'... by giving hard_math a lower priority."""
+    spec = state.spec()
+    spec["routing"]["decisions"][1]["priority"] = 50  # hard_math below everyday_code (100)
+    spec["routing"]["decisions"][3]["rules"] = {"operator": "OR", "conditions": [
+        {"type": "domain", "name": "code"}, {"type": "domain", "name": "math"}]}
+    assert state.apply_spec(spec)
+
+
+def test_conflicts_of_the_sample_are_listed_with_witness(state: PolicyState) -> None:
+    checks = ChecksPanel(state=state, debounce_ms=0)
+    checks.__panel__()
+    overlap = next(it for it in checks.items if it.source == "conflict" and it.code == "overlap")
+    checks.selected = overlap.key
+    assert state.highlighted == overlap.decisions
+    text = " ".join(getattr(o, "object", "") or "" for o in checks.detail.objects)
+    assert "Witness request" in text
+
+
+def test_edit_reruns_analysis_and_finds_shadowing(state: PolicyState) -> None:
+    checks = ChecksPanel(state=state, debounce_ms=0)
+    shadowed(state)
+    kinds = {(it.code, tuple(it.decisions)) for it in checks.items if it.source == "conflict"}
+    assert any("hard_math" in names and code in ("unreachable", "shadowed") for code, names in kinds), kinds
+
+
+def test_validation_findings_name_their_decision_and_sort_first(state: PolicyState) -> None:
+    checks = ChecksPanel(state=state, debounce_ms=0)
+    state.edit_text(state.text.replace("{model: deepseek-r1, use_reasoning: true}", "{model: nope}"))
+    first = checks.items[0]
+    assert first.severity is Severity.ERROR and first.source == "validation"
+    assert first.decisions == ["hard_math"]
+
+
+def test_severity_filter_follows_state(state: PolicyState) -> None:
+    checks = ChecksPanel(state=state, debounce_ms=0)
+    state.severity = "error"
+    assert checks.listing.options == {}
+    checks.severity_filter.value = ""
+    assert state.severity == "" and len(checks.listing.options) == len(checks.items)
+
+
+def test_repair_preview_accept_and_reject(state: PolicyState) -> None:
+    repaired = state.policy.copy_policy()
+    repaired.routing.decisions[3].priority = 10
+    finding = ConflictFinding("overlap", Severity.WARNING, "", ["everyday_code"], "demo", repairs=[
+        Repair("reorder", "lower everyday_code", "", True, policy=repaired)])
+    checks = ChecksPanel(state=state, debounce_ms=0, analyser=lambda p: Report(p, [], [finding]))
+    checks.selected = f"c{finding.id}"
+    preview = checks.detail.objects[-1]
+    title, diff, buttons = preview.objects
+    assert "proven local" in title.object
+    assert "-    priority: 100" in diff.object and "+    priority: 10" in diff.object
+    reject = buttons.objects[1]
+    reject.clicks += 1
+    assert not preview.visible and state.policy.routing.decision("everyday_code").priority == 100
+    assert checks.accept_repair(0)
+    assert state.policy.routing.decision("everyday_code").priority == 10
+    assert state.can_undo and "Repair applied" in state.message
+    state.undo()
+    assert state.policy.routing.decision("everyday_code").priority == 100
+
+
+def test_spec_diff_shows_the_change(state: PolicyState) -> None:
+    other = state.policy.copy_policy()
+    other.routing.decisions[0].priority = 7
+    diff = spec_diff(state.policy, other)
+    assert "-    priority: 300" in diff and "+    priority: 7" in diff
+
+
+def test_analysis_failure_is_reported_not_raised(state: PolicyState) -> None:
+    def broken(policy):
+        raise RuntimeError("solver exploded")
+
+    checks = ChecksPanel(state=state, debounce_ms=0, analyser=broken)
+    assert "solver exploded" in checks.summary.object
+    assert all(it.source == "validation" for it in check_items(state.findings, [], state.policy))
+
+
+def test_engine_repairs_are_proposed_on_selection_and_accepted(state: PolicyState) -> None:
+    checks = ChecksPanel(state=state, debounce_ms=0)
+    overlap = next(it for it in checks.items if it.code == "overlap")
+    checks.selected = overlap.key
+    previews = [o for o in checks.detail.objects if isinstance(o, pn.Column)]
+    assert previews, "an overlap has proven repairs (reorder, guard)"
+    before = state.valid_text
+    assert checks.accept_repair(0)
+    assert state.valid_text != before and state.can_undo
