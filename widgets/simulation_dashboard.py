@@ -1,0 +1,251 @@
+"""Simulation dashboard: replay traffic through a policy and tune its thresholds live.
+
+Run = build a :class:`Simulator` for the chosen traffic (cached per traffic set, so raw signal
+scores and counterfactual outcomes are computed once) and simulate the policy. Moving a
+threshold slider re-simulates the tuned copy over those cached scores; the cards show deltas
+against the run at the policy's own thresholds. Every number drills down to its requests, and a
+request opens its explanation. A failed run shows its message and keeps the last good result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Callable, Generator
+
+import holoviews as hv
+import panel as pn
+import param
+import polars as pl
+from panel.viewable import Viewer
+
+from policies.model import Policy
+from policies.simulation.engine import Simulator
+from policies.simulation.report import DEFAULT_LABEL, baseline
+from policies.simulation.result import SimulationResult
+from policies.traffic import TrafficSet
+
+from .drilldown import Drilldown
+from .explain import RequestExplanation
+from .metric_cards import MetricCards
+from .sankey import FlowSankey
+from .threshold_sliders import ThresholdSliders
+from .traffic_picker import TrafficPicker, describe_failure
+
+DECISION_COLUMNS = ["decision", "hits", "hit_rate", "models", "total_cost", "cost_share", "mean_cost",
+                    "p50_latency_ms", "p95_latency_ms", "mean_quality", "quality_low", "quality_high",
+                    "quality_coverage"]
+
+Stage = tuple[int, str, Callable[[], Any]]  # (progress %, label, work)
+
+
+def decision_table(result: SimulationResult) -> pl.DataFrame:
+    """The engine's per-decision metrics with the model shares as readable text."""
+    table = result.per_decision()
+    models = pl.col("models").list.eval(
+        pl.format("{} ({})", pl.element().struct.field("model"), pl.element().struct.field("count"))
+    ).list.join(", ")
+    return table.with_columns(models.fill_null("")).select([c for c in DECISION_COLUMNS if c in table.columns])
+
+
+def with_prompts(result: SimulationResult, traffic: TrafficSet) -> pl.DataFrame:
+    """Per-request outcomes plus the prompt text, for drill-downs."""
+    prompts = traffic.requests.select("request_id", "prompt").unique("request_id", keep="first")
+    core = result.requests.select("request_id", "decision", "model", "cost_usd", "latency_ms", "quality")
+    return core.join(prompts, on="request_id", how="left", maintain_order="left")
+
+
+def cost_quality_plot(result: SimulationResult, reference: SimulationResult | None) -> hv.Overlay:
+    """The policy against sending everything to one model (each model's cost and quality)."""
+    rows = [{**baseline(result.outcomes, m), "label": f"all {m}"} for m in result.outcomes.models]
+    points = [{"label": r["label"], "total_cost": r["total_cost"], "mean_quality": r["mean_quality"], "kind": "single model"}
+              for r in rows if r["total_cost"] is not None and r["mean_quality"] is not None]
+    for name, res in (("policy (as written)", reference), ("policy", result)):
+        if res is not None:
+            s = res.summary()
+            if s["mean_quality"] is not None:
+                points.append({"label": name, "total_cost": s["total_cost_usd"], "mean_quality": s["mean_quality"],
+                               "kind": name})
+    frame = pl.DataFrame(points, schema={"label": pl.String, "total_cost": pl.Float64, "mean_quality": pl.Float64,
+                                         "kind": pl.String}).to_pandas()
+    scatter = hv.Scatter(frame, "total_cost", ["mean_quality", "label", "kind"]).opts(
+        color="kind", cmap={"single model": "#8c959f", "policy": "#cf222e", "policy (as written)": "#0969da"},
+        size=11, tools=["hover"], legend_position="bottom_right", responsive=True, min_height=300,
+        xlabel="total cost (USD)", ylabel="mean quality", title="Cost vs quality")
+    labels = hv.Labels(frame, ["total_cost", "mean_quality"], "label").opts(text_font_size="8pt", yoffset=0.008)
+    return scatter * labels
+
+
+class SimulationDashboard(Viewer):
+    """Pick traffic, simulate ``policy``, tune thresholds, drill down and explain."""
+
+    policy = param.ClassSelector(class_=Policy, allow_None=True, doc="The policy as written.")
+    traffic = param.ClassSelector(class_=TrafficSet, allow_None=True, doc="Traffic replayed (from the picker).")
+    result = param.ClassSelector(class_=SimulationResult, allow_None=True, doc="The latest simulation.")
+    reference = param.ClassSelector(class_=SimulationResult, allow_None=True,
+                                    doc="The run at the policy's own thresholds (cards show deltas to it).")
+    progress = param.Integer(default=0, bounds=(0, 100))
+    status = param.String(default="", doc="What the last run did, or why it failed.")
+    error = param.String(default="")
+
+    def __init__(self, **params: Any):
+        super().__init__(**params)
+        self._simulators: dict[int, Simulator] = {}
+        self.picker = TrafficPicker(traffic=self.traffic)
+        self.picker.param.watch(lambda e: setattr(self, "traffic", e.new), "traffic")
+        self.sliders = ThresholdSliders(policy=self.policy)
+        self.sliders.param.watch(self._retune, "tuned")
+        self.cards = MetricCards()
+        self.sankey = FlowSankey(title="Traffic → decision → model")
+        self.sankey.param.watch(self._drill_node, "selected")
+        self.drilldown = Drilldown()
+        self.explanation = RequestExplanation()
+        self.drilldown.param.watch(self._explain, "selected_request")
+        self._run_button = pn.widgets.Button(label="Run simulation", color="primary")
+        self._run_button.on_click(self._on_run)
+        self._bar = pn.indicators.Progress(value=0, max=100, visible=False, sizing_mode="stretch_width")
+        self._status = pn.pane.Markdown(sizing_mode="stretch_width")
+        self._alert = pn.pane.Alert("", alert_type="danger", visible=False, sizing_mode="stretch_width")
+        self._decisions = pn.widgets.Tabulator(disabled=True, show_index=False, sizing_mode="stretch_width",
+                                               layout="fit_data_stretch", formatters=_FORMATTERS)
+        self._decisions.on_click(self._drill_cell)
+        self._plot = pn.pane.HoloViews(sizing_mode="stretch_width", min_height=300)
+        self.param.watch(self._policy_changed, "policy")
+        self.param.watch(self._show, ["result", "reference"])
+        self.param.watch(self._show_status, ["progress", "status", "error"])
+
+    # -- running ------------------------------------------------------------------------------
+    def simulator(self) -> Simulator:
+        """The simulator of the current traffic (raw scores cached across runs and slider moves)."""
+        key = id(self.traffic)
+        if key not in self._simulators:
+            self._simulators = {key: Simulator(self.traffic)}
+        return self._simulators[key]
+
+    def _stages(self) -> Generator[Stage, Any, SimulationResult]:
+        if self.traffic is None and not self.picker.load():
+            raise ValueError(self.picker.error)
+        if self.policy is None:
+            raise ValueError("open a policy first")
+        simulator = yield 10, f"Preparing {self.traffic.requests.height:,} requests", self.simulator
+        reference = yield 40, "Extracting signals and routing", lambda: simulator.simulate(self.policy)
+        tuned = self.sliders.tuned
+        result = reference if not self.sliders.moved() else (
+            yield 80, "Applying the slider thresholds", lambda: simulator.resimulate(tuned))
+        self.reference = reference
+        return result
+
+    def run(self) -> bool:
+        """Simulate now (blocking; what the button does in a server thread). False: see ``error``."""
+        stages = self._stages()
+        value: Any = None
+        try:
+            while True:
+                percent, label, work = stages.send(value)
+                self.param.update(progress=percent, status=label)
+                value = work()
+        except StopIteration as done:
+            return self._finished(done.value)
+        except Exception as exc:  # the UI boundary: report, keep the last good result
+            return self._failed(exc)
+
+    async def _on_run(self, _event: Any) -> None:
+        self._run_button.disabled = True
+        stages = self._stages()
+        value: Any = None
+        try:
+            while True:
+                percent, label, work = stages.send(value)
+                self.param.update(progress=percent, status=label)
+                value = await asyncio.to_thread(work)
+        except StopIteration as done:
+            self._finished(done.value)
+        except Exception as exc:  # the UI boundary: report, keep the last good result
+            self._failed(exc)
+        finally:
+            self._run_button.disabled = False
+
+    def _finished(self, result: SimulationResult) -> bool:
+        summary = result.summary()
+        missing = summary["unavailable_signals"]
+        note = f" — {len(missing)} signal(s) unavailable offline: {', '.join(missing)}" if missing else ""
+        self.param.update(result=result, progress=100, error="",
+                          status=f"Simulated {summary['requests']:,} requests in {summary['seconds']:.2f} s{note}")
+        return True
+
+    def _failed(self, exc: BaseException) -> bool:
+        self.param.update(progress=0, error=describe_failure(exc), status="")
+        return False
+
+    def _policy_changed(self, event: param.parameterized.Event) -> None:
+        """An edited policy: sliders restart from its thresholds and re-simulate over the cache."""
+        self.sliders.policy = event.new
+        if self.result is not None:
+            self.reference = self.result
+
+    def _retune(self, event: param.parameterized.Event) -> None:
+        """A slider moved: re-simulate the tuned policy over the cached scores."""
+        if self.result is None or event.new is None:
+            return
+        try:
+            self.result = self.simulator().resimulate(event.new)
+            self.error = ""
+        except Exception as exc:  # the UI boundary: report, keep the last good result
+            self._failed(exc)
+
+    # -- drilling -----------------------------------------------------------------------------
+    def drill(self, column: str, value: str | None) -> None:
+        """Show the requests with ``column == value`` (``None``: the default route)."""
+        self.drilldown.filters = {column: value}
+
+    def _drill_node(self, event: param.parameterized.Event) -> None:
+        if event.new is not None:
+            self.drill(*event.new)
+
+    def _drill_cell(self, event: Any) -> None:
+        table = self._decisions.value
+        if event.row is None or not 0 <= event.row < len(table):
+            return
+        name = table["decision"].iloc[event.row]
+        self.drill("decision", None if name == DEFAULT_LABEL else name)
+
+    def _explain(self, event: param.parameterized.Event) -> None:
+        if event.new is None or self.result is None:
+            return
+        prompt = self.drilldown.rows().filter(pl.col("request_id") == event.new)["prompt"]
+        self.explanation.param.update(result=self.result, simulator=self.simulator(),
+                                      prompt=(prompt[0] or "") if len(prompt) else "", request_id=event.new)
+
+    # -- showing ------------------------------------------------------------------------------
+    def _show(self, *_events: Any) -> None:
+        if self.result is None:
+            return
+        self.cards.param.update(summary=self.result.summary(),
+                                reference=None if self.reference is None else self.reference.summary())
+        frame = with_prompts(self.result, self.traffic)
+        self.sankey.frame = frame
+        self.drilldown.frame = frame
+        self._decisions.value = decision_table(self.result).to_pandas()
+        self._plot.object = cost_quality_plot(self.result, self.reference)
+        if self.explanation.request_id:
+            self.explanation.result = self.result
+
+    def _show_status(self, *_events: Any) -> None:
+        self._bar.param.update(value=self.progress, visible=0 < self.progress < 100)
+        self._status.object = self.status
+        self._alert.param.update(object=self.error, visible=bool(self.error))
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        controls = pn.Column(self.picker, pn.Row(self._run_button), self._bar, self._status, self._alert,
+                             self.sliders, width=360)
+        results = pn.Column(self.cards, pn.Row(self.sankey, self._plot, sizing_mode="stretch_width"),
+                            "#### Per decision (click a row for its requests)", self._decisions,
+                            self.drilldown, self.explanation, sizing_mode="stretch_width")
+        return pn.Row(controls, results, sizing_mode="stretch_width")
+
+
+_FORMATTERS = {
+    "hit_rate": {"type": "progress", "max": 1, "legend": True},
+    "total_cost": {"type": "money", "symbol": "$", "precision": 4},
+    "mean_cost": {"type": "money", "symbol": "$", "precision": 6},
+    "cost_share": {"type": "progress", "max": 1},
+}
