@@ -4,7 +4,7 @@ Which fields are thresholds is the simulation engine's call (``Extractor.thresho
 changing them re-uses cached raw scores), so every slider re-evaluates without a model run.
 The widget only edits numeric values on a copy (the user's policy is never mutated) and
 publishes it as ``tuned``. Ranges follow the validator: embedding cosines in [-1, 1] ([-2, 2]
-with negative candidates), unit thresholds in [0, 1]; other scores from 0 to twice the value.
+with negative candidates), unit thresholds in [0, 1]; unbounded scores (BM25) 0 to max(3, 3×value).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def _bounds(signal: Signal, field: str, value: float) -> tuple[float, float]:
         return -limit, limit
     if field == "threshold" and signal.unit_threshold or field == "ngram_threshold":
         return 0.0, 1.0
-    return 0.0, max(1.0, 2 * value)
+    return 0.0, max(3.0, 3 * value)
 
 
 def threshold_knobs(policy: Policy | None) -> list[ThresholdKnob]:
@@ -100,6 +100,10 @@ class ThresholdSliders(Viewer):
             raise KeyError(f"no threshold slider {key!r}; have {sorted(self._sliders)}")
         self._moved(key, value)
 
+    def moved(self) -> bool:
+        """Whether any slider differs from the policy's own value."""
+        return self.values != {k.key: k.value for k in self.knobs()}
+
     def reset(self) -> None:
         self.values = {k.key: k.value for k in self.knobs()}
 
@@ -125,8 +129,7 @@ class ThresholdSliders(Viewer):
         for key, value in self.values.items():
             if key in self._sliders and self._sliders[key].value != value:
                 self._sliders[key].value = value
-        originals = {k.key: k.value for k in self.knobs()}
-        self._reset.disabled = self.values == originals
+        self._reset.disabled = not self.moved()
         self.tuned = None if self.policy is None else with_thresholds(self.policy, self.values)
 
     def __panel__(self) -> pn.viewable.Viewable:

@@ -135,3 +135,70 @@ def test_drilldown_filters_and_click(frame: pl.DataFrame) -> None:
 def test_make_requests_traffic_loads_in_picker_status() -> None:
     picker = TrafficPicker(traffic=make_requests(5))
     assert "5 requests" in picker._status_text()
+
+
+OFFLINE = REPO / "notebooks" / "policies" / "keyword_tiers.yaml"
+REASONING = "keywords.reasoning.bm25_threshold"
+
+
+@pytest.fixture(scope="module")
+def offline_traffic():
+    from policies.traffic.testing import make_requests
+    return make_requests(400, seed=3)
+
+
+def test_dashboard_runs_then_slider_changes_metrics(offline_traffic) -> None:
+    from widgets.simulation_dashboard import SimulationDashboard
+
+    dash = SimulationDashboard(policy=load_policy(OFFLINE), traffic=offline_traffic)
+    dash.__panel__()
+    assert dash.run(), dash.error
+    before = dash.cards.values()
+    assert before["total_cost_usd"] != "n/a"
+    shares = dash.result.summary()["decision_share"]
+    assert shares.get("reasoning", 0) > 0, shares
+    assert dash._decisions.value["hits"].sum() == offline_traffic.requests.height
+    hits_before = int((dash.result.requests["decision"] == "reasoning").sum())
+    dash.sliders.set_value(REASONING, 2.0)  # stricter: fewer requests count as reasoning
+    hits_after = int((dash.result.requests["decision"] == "reasoning").sum())
+    assert hits_after < hits_before
+    assert dash.cards.values() != before
+    assert "rs-delta" in dash.cards.html()  # deltas against the run at the policy's thresholds
+    assert dash.simulator().store.computed == len(dash.simulator().store.columns)  # no raw recomputation
+
+
+def test_dashboard_drill_and_explain(offline_traffic) -> None:
+    from widgets.simulation_dashboard import SimulationDashboard
+
+    dash = SimulationDashboard(policy=load_policy(OFFLINE), traffic=offline_traffic)
+    dash.__panel__()
+    assert dash.run(), dash.error
+    dash.sankey._on_tap([dash.sankey._nodes.index("decision: reasoning")])
+    rows = dash.drilldown.rows()
+    assert rows.height == int((dash.result.requests["decision"] == "reasoning").sum()) > 0
+    assert set(rows["decision"].to_list()) == {"reasoning"}
+
+    class Click:
+        row = 0
+
+    dash.drilldown._clicked(Click())
+    rid = dash.drilldown.selected_request
+    assert dash.explanation.request_id == rid
+    assert "keyword(reasoning)" in dash.explanation._trees.object
+    flip = dash.explanation.flip()
+    assert flip is not None and flip.knob.key == REASONING and flip.decision != "reasoning"
+    assert flip.value > flip.knob.value  # a stricter threshold drops it out of 'reasoning'
+
+
+def test_dashboard_bad_traffic_keeps_last_result(offline_traffic, tmp_path: Path) -> None:
+    from widgets.simulation_dashboard import SimulationDashboard
+
+    dash = SimulationDashboard(policy=load_policy(OFFLINE), traffic=offline_traffic)
+    dash.__panel__()
+    assert dash.run()
+    good = dash.result
+    dash.picker.source = "File"
+    dash.picker._file.param.update(value=b"not json at all\x00\x01", filename="bad.parquet")
+    assert dash.picker.load() is False
+    assert dash.traffic is offline_traffic and dash.result is good
+    assert dash.picker.error
