@@ -1,0 +1,152 @@
+"""``routing-studio simulate | diff | explain``: route logged traffic through policies, offline."""
+
+from __future__ import annotations
+
+import io
+import sys
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import click
+
+from ..atomic import atomic_write_bytes
+from ..errors import PolicyError
+from ..loader import load_policy
+from ..simulation import Simulator
+from ..simulation.compare import compare
+from ..simulation.explain import explain, explain_text
+from ..simulation.neural import NeuralContext
+from ..traffic import read_traffic
+from . import main
+from .output import EXIT_OK, emit_json, fail
+
+POLICY = click.Path(exists=True, dir_okay=False)
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[NeuralContext]:
+    """A neural context whose encoder batches drive a progress bar on stderr (long runs only)."""
+    state: dict[str, Any] = {}
+
+    def report(done: int, total: int) -> None:
+        if "bar" not in state:
+            state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
+            state["bar"].__enter__()
+            state["done"] = 0
+        state["bar"].update(done - state["done"])
+        state["done"] = done
+        if done >= total:
+            state.pop("bar").__exit__(None, None, None)
+
+    try:
+        yield NeuralContext(progress=report)
+    finally:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
+
+
+def _simulator(traffic: str, context: NeuralContext, seed: int, mode: str) -> Simulator:
+    return Simulator(read_traffic(traffic), context=context, seed=seed, mode=mode)
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    click.echo(f"requests: {summary['requests']}  total cost: ${summary['total_cost_usd']:.4f}  "
+               f"p50/p95 latency: {summary['p50_latency_ms']}/{summary['p95_latency_ms']} ms")
+    q = summary["mean_quality"]
+    click.echo(f"mean quality: {q if q is None else round(q, 4)} (coverage {summary['quality_coverage']:.0%})  "
+               f"default route: {summary['default_route_share']:.1%}  "
+               f"savings vs {summary['strongest_model']}: {summary['savings_vs_strongest']}")
+    for name, info in summary["unavailable_signals"].items():
+        click.echo(f"unavailable: {name}: {info['reason']} (decisions: {', '.join(info['decisions']) or '-'})")
+    for name, note in summary["approximated_selection"].items():
+        click.echo(f"approximated: {name}: {note}")
+
+
+@main.command()
+@click.argument("policy", type=POLICY)
+@click.option("--traffic", "traffic", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Traffic log (any format read_traffic detects).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable summary and per-decision table.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write per-request results to this Parquet file.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the latency residual draws.")
+@click.option("--mode", type=click.Choice(["current", "aug2026"]), default="current", show_default=True,
+              help="Router ranking to simulate.")
+def simulate(policy: str, traffic: str, as_json: bool, out: str | None, seed: int, mode: str) -> None:
+    """Route every request of a traffic log through POLICY and report cost, latency and quality."""
+    try:
+        loaded = load_policy(policy)
+        with _progress("encoding prompts") as context:
+            result = _simulator(traffic, context, seed, mode).simulate(loaded)
+    except PolicyError as exc:
+        fail(exc, as_json)
+    if out:
+        buffer = io.BytesIO()
+        result.outputs().write_parquet(buffer)
+        atomic_write_bytes(out, buffer.getvalue())
+    summary = result.summary()
+    if as_json:
+        emit_json({"summary": summary, "per_decision": result.per_decision().to_dicts()})
+    else:
+        _print_summary(summary)
+        with_rows = result.per_decision().select("decision", "hits", "hit_rate", "total_cost", "p95_latency_ms",
+                                                 "mean_quality", "quality_coverage")
+        for row in with_rows.iter_rows(named=True):
+            click.echo(f"  {row['decision']:<32} hits={row['hits']:<7} share={row['hit_rate']:.1%}")
+    sys.exit(EXIT_OK)
+
+
+@main.command()
+@click.argument("policy_a", type=POLICY)
+@click.argument("policy_b", type=POLICY)
+@click.option("--traffic", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--seed", default=0, show_default=True)
+def diff(policy_a: str, policy_b: str, traffic: str, as_json: bool, seed: int) -> None:
+    """Compare two policies on the same traffic: transitions and metric deltas with 95 % intervals."""
+    try:
+        a, b = load_policy(policy_a), load_policy(policy_b)
+        with _progress("encoding prompts") as context:
+            simulator = _simulator(traffic, context, seed, "current")
+            comparison = compare(simulator.simulate(a), simulator.simulate(b), seed=seed)
+    except PolicyError as exc:
+        fail(exc, as_json)
+    if as_json:
+        emit_json({**comparison.summary(), "transitions": comparison.transitions().to_dicts()})
+    else:
+        summary = comparison.summary()
+        click.echo(f"{summary['changed']} of {summary['requests']} requests change decision or model")
+        for metric, d in summary["deltas"].items():
+            click.echo(f"  {d['statistic']} {metric}: {d['a']} → {d['b']} (Δ {d['delta']}, 95% CI {d['ci95']})")
+        for row in comparison.transitions().iter_rows(named=True):
+            click.echo(f"  {row['decision_a']} → {row['decision_b']}: {row['requests']}")
+    sys.exit(EXIT_OK)
+
+
+@main.command(name="explain")
+@click.argument("policy", type=POLICY)
+@click.option("--text", help="A prompt to route.")
+@click.option("--request", "request_id", help="A request id from --traffic.")
+@click.option("--traffic", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+def explain_command(policy: str, text: str | None, request_id: str | None, traffic: str | None, as_json: bool) -> None:
+    """Explain one request: signal values, rule trees, ranking, and the smallest flipping threshold."""
+    if (text is None) == (request_id is None) or (request_id is not None and traffic is None):
+        raise click.UsageError("give either --text, or --request with --traffic")
+    try:
+        loaded = load_policy(policy)
+        if text is not None:
+            result = explain_text(loaded, text)
+        else:
+            result = explain(Simulator(read_traffic(traffic)), loaded, request_id)
+    except PolicyError as exc:
+        fail(exc, as_json)
+    except KeyError as exc:
+        raise click.BadParameter(str(exc), param_hint="--request") from None
+    if as_json:
+        emit_json({"request_id": result.request_id, "decision": result.decision, "model": result.model,
+                   "decided_by": result.route.decided_by, "signals": result.signals,
+                   "ranking": [c.decision.name for c in result.route.ranked],
+                   "flip": result.flip.__dict__ if result.flip else None, "unavailable": result.notes})
+    else:
+        click.echo(result.text())
+    sys.exit(EXIT_OK)
