@@ -3,7 +3,8 @@
 Reasoning controls on ``modelRefs`` are checked against the model's reasoning family (named,
 inline, or inherited from its catalog entry; families come from the wheel's catalog, snapshotted
 with the schema). Identity rules: provider model and model card names are non-empty, cards name a
-declared model, backend names are unique per model and providers are known catalog providers.
+declared model, backend names are unique per model and providers are known catalog providers;
+projection names are unique per kind.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def _family(policy: Policy, model_name: str) -> dict[str, Any] | None:
     reasoning = model.reasoning
     if reasoning is not None:
         if reasoning.get("family"):
-            return families.get(reasoning["family"])
+            return families.get(str(reasoning["family"]))
         return {k: v for k, v in reasoning.items() if v is not None}
     return families.get(_catalog()["catalog_reasoning"].get(model.catalog or "", ""))
 
@@ -89,24 +90,25 @@ def model_identities(policy: Policy) -> Iterator[Finding]:
         if _blank(model.name):
             yield error("blank-name", "provider model name is empty", path + ("name",))
         family = (model.reasoning or {}).get("family")
-        if family and family not in families:
+        if family and str(family) not in families:
             yield error("reasoning-family", f"model '{model.name}' uses unknown reasoning family '{family}'",
-                        path + ("reasoning", "family"), did_you_mean(family, families))
+                        path + ("reasoning", "family"), did_you_mean(str(family), families))
         seen: set[str] = set()
         for j, ref in enumerate(model.backend_refs or []):
             spec = ref.to_spec()
-            if spec.get("name") in seen:
-                yield error("duplicate-backend", f"model '{model.name}' declares backend '{spec['name']}' twice",
+            name = str(spec.get("name"))
+            if name in seen:
+                yield error("duplicate-backend", f"model '{model.name}' declares backend '{name}' twice",
                             path + ("backend_refs", j, "name"), "give each backend_ref a unique name")
-            seen.add(spec.get("name"))
-            provider = spec.get("provider", "vllm")
+            seen.add(name)
+            provider = str(spec.get("provider", "vllm"))
             if provider not in providers:
                 yield error("unknown-provider", f"backend provider '{provider}' is not a known provider ID",
-                            path + ("backend_refs", j, "provider"), did_you_mean(str(provider), providers))
+                            path + ("backend_refs", j, "provider"), did_you_mean(provider, providers))
     for profile in policy.profiles():
         cards = profile.routing.model_cards or []
         catalog_names = {m.catalog for m in (policy.providers.models if policy.providers else []) if m.catalog}
-        loras = {lora.get("name") for card in cards for lora in (card.to_spec().get("loras") or [])
+        loras = {str(lora.get("name")) for card in cards for lora in (card.to_spec().get("loras") or [])
                  if isinstance(lora, dict)}
         seen_cards: set[str] = set()
         for i, card in enumerate(cards):
@@ -120,3 +122,17 @@ def model_identities(policy: Policy) -> Iterator[Finding]:
             if names and card.name not in names | catalog_names | loras:
                 yield error("unknown-model", f"model card '{card.name}' does not name a providers.models entry",
                             path, did_you_mean(card.name, names))
+
+
+@profile_check
+def projection_names(ctx: Context) -> Iterator[Finding]:
+    """Partition, score and mapping names are unique per kind within a profile (vllm-sr rejects repeats)."""
+    projections = ctx.profile.routing.projections
+    for kind in ("partitions", "scores", "mappings"):
+        seen: set[str] = set()
+        for i, item in enumerate(getattr(projections, kind, None) or [] if projections else []):
+            name = str(getattr(item, "name", "") or "")
+            if name and name in seen:
+                yield error("duplicate-projection", f"projection {kind[:-1]} '{name}' is declared twice",
+                            ctx.path("projections", kind, i, "name"), "rename or remove one")
+            seen.add(name)

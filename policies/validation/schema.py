@@ -6,9 +6,11 @@ run the same schema over ``policy.to_spec()``. A tiny compiler for the keywords 
 ``jsonschema`` package would take far longer and is not an engine dependency. ``${ENV}`` strings
 pass as numbers and booleans, as in vllm-sr (spec §13).
 
-This module is the single source of ``unknown-field`` errors. Where another check reports the
-same value with a more specific message (signal collections, rule leaf types, algorithm and plugin
-types, version, strategy, on_unknown), the schema finding is left out; see ``_OWNED``.
+Where another check already reports a violation with a more specific message, the schema finding
+is left out (``_owned``): unknown fields of the objects structure.py, rules.py and actions.py
+check with ``unknown_keys``, rule leaf / algorithm / plugin types, version, strategy, on_unknown,
+and the required fields structure.py names. Everywhere else (listeners, global, reasoning,
+projections, nested signal and plugin objects, ...) this module is the source of ``unknown-field``.
 """
 
 from __future__ import annotations
@@ -269,12 +271,26 @@ def _rule_path(path: SpecPath) -> bool:
     return len(rest) % 2 == 0 and all(rest[k] == "conditions" for k in range(0, len(rest), 2))
 
 
+# Objects whose unknown keys structure.py / actions.py already report (``*`` = any one step).
+_CHECKED_OBJECTS: tuple[SpecPath, ...] = (
+    (), ("providers",), ("providers", "models", "*"), ("providers", "models", "*", "pricing"),
+    ("providers", "models", "*", "backend_refs", "*"), ("routing",), ("routing", "signals"),
+    ("routing", "signals", "*", "*"), ("routing", "modelCards", "*"), ("routing", "decisions", "*"),
+    ("routing", "decisions", "*", "modelRefs", "*"), ("routing", "decisions", "*", "algorithm"),
+    ("routing", "decisions", "*", "algorithm", "*"), ("routing", "decisions", "*", "plugins", "*", "configuration"),
+)
+
+
+def _matches(path: SpecPath, pattern: SpecPath) -> bool:
+    return len(path) == len(pattern) and all(q == "*" or q == part for part, q in zip(path, pattern))
+
+
 def _owned(path: SpecPath, kind: str) -> bool:
     """True when another check reports this violation with a more specific message (or allows it)."""
     p = _canonical(path)
     if kind == "unknown":
-        return (p[:-1] == ("routing", "signals")  # structure.signal_collections: unknown-signal-type
-                or (len(p) == 4 and p[:2] == ("routing", "modelCards") and p[3] == "quality_score"))  # kept prior
+        parent = p[:-1]
+        return _rule_path(parent) or any(_matches(parent, pattern) for pattern in _CHECKED_OBJECTS)
     if kind == "required":  # structure.py: missing-priority / missing-field for signals
         if len(p) == 4 and p[:2] == ("routing", "decisions") and p[3] == "priority":
             return True

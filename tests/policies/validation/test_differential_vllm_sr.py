@@ -32,10 +32,17 @@ ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = sorted((ROOT / "tests" / "fixtures" / "configs").glob("*.yaml")) + sorted(
     (ROOT / "sample_data" / "policies").glob("*.yaml"))
 SEED = 20260927
-PER_KIND = 14  # mutations sampled per kind per fixture: ~1,000 in all, ~1 minute on 2 cores
+PER_KIND = 3  # mutations sampled per kind per fixture: ~600 in all, ~2.5 minutes on 2 shared cores
 
 # vllm-sr rules we do not mirror, as (mutation-id regex, reason). Keep short and explained.
-KNOWN_GAPS: list[tuple[str, str]] = []
+KNOWN_GAPS: list[tuple[str, str]] = [
+    (r"@providers\.models\.\d+\.backend_refs\.\d+\.(endpoint|base_url|protocol)$",
+     "provider projection (cli/catalog_provider_projection.py): whether a backend needs endpoint/base_url, and "
+     "which URL/port/protocol forms it takes, depends on each catalog provider's defaults and protocols; "
+     "mirroring it means vendoring the 1.4 MB provider catalog"),
+    (r"algorithm\.workflows\.roles",
+     "workflows role contracts (cli/validator_workflows.py: role names, models, final model) are not mirrored"),
+]
 
 Path_ = tuple[str | int, ...]
 
