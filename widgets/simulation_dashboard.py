@@ -212,7 +212,7 @@ class SimulationDashboard(Viewer):
         if event.new is None or self.result is None:
             return
         prompt = self.drilldown.rows().filter(pl.col("request_id") == event.new)["prompt"]
-        self.explanation.param.update(result=self.result, simulator=self.simulator(),
+        self.explanation.param.update(policy=self.result.policy, simulator=self.simulator(),
                                       prompt=(prompt[0] or "") if len(prompt) else "", request_id=event.new)
 
     # -- showing ------------------------------------------------------------------------------
@@ -227,7 +227,7 @@ class SimulationDashboard(Viewer):
         self._decisions.value = decision_table(self.result).to_pandas()
         self._plot.object = cost_quality_plot(self.result, self.reference)
         if self.explanation.request_id:
-            self.explanation.result = self.result
+            self.explanation.policy = self.result.policy
 
     def _show_status(self, *_events: Any) -> None:
         self._bar.param.update(value=self.progress, visible=0 < self.progress < 100)

@@ -1,0 +1,43 @@
+"""The request explanation alone: engine explanation laid out, unknown requests reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from policies.loader import load_policy
+from policies.simulation import Simulator
+from policies.traffic.testing import make_requests
+from widgets.explain import RequestExplanation, describe_flip
+
+OFFLINE = Path(__file__).resolve().parents[2] / "notebooks" / "policies" / "keyword_tiers.yaml"
+
+
+@pytest.fixture(scope="module")
+def simulator() -> Simulator:
+    return Simulator(make_requests(60, seed=5))
+
+
+def test_explains_a_routed_request(simulator: Simulator) -> None:
+    policy = load_policy(OFFLINE)
+    routed = simulator.simulate(policy).requests
+    rid = routed.filter(routed["decision"] == "code_help")["request_id"][0]
+    view = RequestExplanation(policy=policy, simulator=simulator, request_id=rid, prompt="Write a Python function")
+    view.__panel__()
+    assert view.explanation.decision == "code_help"
+    assert "Decision **code_help**" in view._head.object and "qwen3-32b" in view._head.object
+    assert "✓ keyword(code)" in view._trees.object and "✗ keyword(quick)" in view._trees.object
+    assert view._ranking.value["decision"].tolist()[0] == "code_help"
+    assert set(view._signals.value["leaf"]) >= {"keyword:code", "keyword:quick", "keyword:reasoning"}
+    assert view._flip.object.startswith("**Smallest flip:**")
+
+
+def test_unknown_request_is_a_message(simulator: Simulator) -> None:
+    view = RequestExplanation(policy=load_policy(OFFLINE), simulator=simulator, request_id="nope")
+    view.__panel__()
+    assert view.explanation is None and "nope" in view._head.object and not view._body.visible
+
+
+def test_describe_flip_without_one() -> None:
+    assert "no single threshold" in describe_flip(None)
