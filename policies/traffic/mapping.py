@@ -14,7 +14,7 @@ from ..errors import PolicyError
 from .coerce import as_list, coerce_for
 from .content import Content, parse_messages
 from .fields import lookup
-from .rows import content_columns
+from .rows import Mapped, content_columns
 from .schema import REQUESTS_SCHEMA
 
 # Columns the import itself owns; a mapping cannot set them.
@@ -58,20 +58,30 @@ def mapped_values(record: Mapping[str, Any], mapping: Mapping[str, str]) -> dict
     for target, source in mapping.items():
         value = record.get(source) if source in record else lookup(record, source)
         if target == "messages":
-            out[target] = parse_messages(as_list(value, source) if not isinstance(value, str) or
-                                         value.lstrip().startswith("[") else value, source)
+            # messages as an array, JSON text of one, or plain text meaning one user turn
+            if isinstance(value, str) and value.lstrip().startswith("["):
+                value = as_list(value, source)
+            out[target] = parse_messages(value, source)
         else:
             out[target] = coerce_for(REQUESTS_SCHEMA[target], value, source)
     return out
 
 
-def apply_overrides(rows: list[dict[str, Any]], record: Mapping[str, Any], mapping: Mapping[str, str]) -> None:
-    """Set mapped columns on a log format's rows (non-null mapped values win)."""
+def apply_overrides(mapped: Mapped, record: Mapping[str, Any], mapping: Mapping[str, str]) -> None:
+    """Set mapped columns on a log format's rows (non-null mapped values win).
+
+    A remapped ``request_id`` is carried over to the record's candidate rows so they still join.
+    """
     values = mapped_values(record, mapping)
     content = values.pop("messages", None)
-    for row in rows:
+    renamed: dict[str, str] = {}
+    for row in mapped.requests:
         if isinstance(content, Content):
             row.update(content_columns(content))
+        if values.get("request_id") is not None:
+            renamed[row["request_id"]] = values["request_id"]
         row.update((k, v) for k, v in values.items() if v is not None)
         if values.get("quality") is not None and "quality_source" not in mapping:
             row["quality_source"] = mapping["quality"]
+    for cand in mapped.candidates:
+        cand["request_id"] = renamed.get(cand["request_id"], cand["request_id"])

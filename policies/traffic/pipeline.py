@@ -14,8 +14,7 @@ from ..errors import PolicyError
 from .coerce import RowError, type_name
 from .collect import DEFAULT_CHUNK_ROWS, Collector
 from .fields import Fields
-from .formats import Format, detect_format, format_names, table
-from .formats import FORMATS
+from .formats import FORMATS, Format, detect_format, format_names, table
 from .mapping import apply_overrides, validate_mapping
 from .rows import LineContext
 from .sources import Record
@@ -40,7 +39,7 @@ def import_records(records: Iterable[Record], *, source_file: str, file_key: str
                 raise RowError("line", f"expected a JSON object, got {type_name(record)}")
             mapped = map_record(Fields(record), LineContext(fmt.name, source_file, file_key, line))
             if overrides:
-                apply_overrides(mapped.requests, record, overrides)
+                apply_overrides(mapped, record, overrides)
         except RowError as exc:
             collector.reject(source_file, line, exc.field, exc.reason)
         else:

@@ -238,3 +238,9 @@ def test_arena_pairwise_preferences(write_lines) -> None:
     assert ts.candidate_outcomes.select("request_id", "model", "quality").rows() == [
         ("65089", "gpt-4-0613", 0.5), ("65089", "claude-2.1", 0.5), ("2", "gpt-4-0613", 0.0), ("2", "claude-2.1", 1.0)]
     assert ts.rejects["line"].to_list() == [3]
+
+
+def test_mapping_override_of_request_id_keeps_candidates_joined(write_lines) -> None:
+    ts = read_traffic(write_lines("h.jsonl", [HELICONE]), mapping={"request_id": "request_properties.feature"})
+    assert ts.requests["request_id"].to_list() == ["chat"]
+    assert ts.candidate_outcomes["request_id"].to_list() == ["chat"]
