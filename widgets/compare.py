@@ -1,0 +1,136 @@
+"""Two versions of a policy on the same traffic: where requests move, what it costs, and a proof.
+
+The simulation side (paired outcomes, transitions, bootstrap intervals) is
+:func:`policies.simulation.compare.compare`; the logic side is the solver's
+:func:`policies.conflicts.diff.diff_policies`, which either proves that no request can route
+differently or gives a distinguishing request, whether or not the traffic contains one.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+import panel as pn
+import param
+import polars as pl
+from panel.viewable import Viewer
+
+from policies.conflicts.diff import DiffResult, diff_policies
+from policies.model import Policy
+from policies.simulation.compare import Comparison, compare
+from policies.simulation.engine import Simulator
+from policies.traffic import TrafficSet
+
+from .drilldown import Drilldown
+from .sankey import FlowSankey
+from .traffic_picker import describe_failure
+
+DELTA_LABELS = {"cost_usd": "total cost (USD)", "quality": "mean quality", "latency_ms": "p95 latency (ms)"}
+
+
+def deltas_frame(comparison: Comparison) -> pl.DataFrame:
+    """One row per metric: A, B, B − A and its paired-bootstrap 95 % interval."""
+    rows = [{"metric": DELTA_LABELS.get(m, m), "A": d["a"], "B": d["b"], "B − A": d["delta"],
+             "95% low": d["ci95"][0], "95% high": d["ci95"][1]} for m, d in comparison.deltas.items()]
+    return pl.DataFrame(rows, schema={"metric": pl.String, "A": pl.Float64, "B": pl.Float64, "B − A": pl.Float64,
+                                      "95% low": pl.Float64, "95% high": pl.Float64})
+
+
+CONTRADICTION = ("The solver proves the rule logic equivalent, yet requests changed route in the simulation: "
+                 "the versions differ in a threshold the solver treats as an opaque score (e.g. BM25 keywords).")
+
+
+def verdict_html(results: list[DiffResult], changed: int = 0) -> str:
+    """The solver's verdict per routing profile, with the distinguishing request when there is one.
+
+    ``changed`` (requests re-routed in the simulation) flags a proof that the traffic contradicts.
+    """
+    items = []
+    for r in results:
+        colour = "#1a7f37" if r.equivalent else "#57606a" if r.equivalent is None else "#cf222e"
+        head = f'<div class="rs-verdict" style="color:{colour};font-weight:600">{escape(r.describe())}</div>'
+        witness = ""
+        if r.equivalent is False and r.witness_a is not None:
+            fired = ", ".join(r.witness_a.fired()) or "no signal"
+            witness = (f"<div>Distinguishing request: signals fired <code>{escape(fired)}</code>; "
+                       f"A routes to <b>{escape(r.decision_a or 'default')}</b>, "
+                       f"B to <b>{escape(r.decision_b or 'default')}</b>.</div>")
+        items.append(head + witness)
+    if changed and results and all(r.equivalent for r in results):
+        items.append(f'<div class="rs-verdict-note" style="color:#9a6700">⚠ {escape(CONTRADICTION)}</div>')
+    return "".join(items) or "<em>No verdict yet.</em>"
+
+
+class PolicyCompare(Viewer):
+    """Compare ``policy_a`` and ``policy_b`` on ``traffic`` (or a shared ``simulator``)."""
+
+    policy_a = param.ClassSelector(class_=Policy, allow_None=True, doc="The baseline version.")
+    policy_b = param.ClassSelector(class_=Policy, allow_None=True, doc="The candidate version.")
+    traffic = param.ClassSelector(class_=TrafficSet, allow_None=True)
+    simulator = param.ClassSelector(class_=Simulator, allow_None=True,
+                                    doc="Reused when given (shares cached scores with the dashboard).")
+    comparison = param.ClassSelector(class_=Comparison, allow_None=True, constant=True)
+    verdicts = param.List(default=[], item_type=DiffResult, constant=True)
+    error = param.String(default="")
+
+    def __init__(self, **params: Any):
+        super().__init__(**params)
+        self.sankey = FlowSankey(stages=[("A", "decision_a"), ("B", "decision_b")], root=False,
+                                 title="Decision in A → decision in B")
+        self.changed = Drilldown(columns=["request_id", "decision_a", "decision_b", "model_a", "model_b",
+                                          "cost_usd_a", "cost_usd_b", "quality_a", "quality_b"])
+        self.sankey.param.watch(self._drill, "selected")
+        self._button = pn.widgets.Button(label="Compare", color="primary")
+        self._button.on_click(lambda _event: self.run())
+        self._summary = pn.pane.Markdown(sizing_mode="stretch_width")
+        self._deltas = pn.widgets.Tabulator(disabled=True, show_index=False, sizing_mode="stretch_width")
+        self._verdict = pn.pane.HTML(sizing_mode="stretch_width")
+        self._alert = pn.pane.Alert("", alert_type="danger", visible=False, sizing_mode="stretch_width")
+        self.param.watch(lambda e: self._alert.param.update(object=e.new, visible=bool(e.new)), "error")
+
+    def _simulator(self) -> Simulator:
+        if self.simulator is None:
+            if self.traffic is None:
+                raise ValueError("choose traffic (or pass a simulator) first")
+            self.simulator = Simulator(self.traffic)
+        return self.simulator
+
+    def run(self) -> bool:
+        """Simulate both versions, compare them and ask the solver; False: see ``error``."""
+        try:
+            if self.policy_a is None or self.policy_b is None:
+                raise ValueError("give both policy versions")
+            simulator = self._simulator()
+            comparison = compare(simulator.simulate(self.policy_a), simulator.simulate(self.policy_b))
+            verdicts = diff_policies(self.policy_a, self.policy_b)
+        except Exception as exc:  # the UI boundary: report, keep the last comparison
+            self.error = describe_failure(exc)
+            return False
+        with param.edit_constant(self):
+            self.param.update(comparison=comparison, verdicts=verdicts)
+        self.error = ""
+        self._show()
+        return True
+
+    def _show(self) -> None:
+        comparison = self.comparison
+        self._summary.object = (f"**{comparison.changed.height:,}** of {comparison.pairs.height:,} requests "
+                                f"change route.")
+        self.sankey.frame = comparison.pairs
+        self.changed.param.update(frame=comparison.changed, filters={})
+        self._deltas.value = deltas_frame(comparison).to_pandas()
+        self._verdict.object = verdict_html(self.verdicts, comparison.changed.height)
+
+    def _drill(self, event: param.parameterized.Event) -> None:
+        if event.new is None or self.comparison is None:
+            return
+        stage, value = event.new
+        column = {"A": "decision_a", "B": "decision_b"}[stage]
+        self.changed.param.update(frame=self.comparison.pairs, filters={column: value})
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return pn.Column(pn.Row(self._button), self._alert, "#### Solver verdict", self._verdict, self._summary,
+                         pn.Row(self.sankey, pn.Column("#### Metric deltas (paired bootstrap, 95 %)", self._deltas),
+                                sizing_mode="stretch_width"),
+                         "#### Requests that changed route", self.changed, sizing_mode="stretch_width")
