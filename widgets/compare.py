@@ -17,14 +17,16 @@ import polars as pl
 from panel.viewable import Viewer
 
 from policies.conflicts.diff import DiffResult, diff_policies
+from policies.loader import loads_policy
 from policies.model import Policy
 from policies.simulation.compare import Comparison, compare
 from policies.simulation.engine import Simulator
+from policies.storage import Store
 from policies.traffic import TrafficSet
 
 from .drilldown import Drilldown
 from .sankey import FlowSankey
-from .traffic_picker import describe_failure
+from .traffic_picker import TrafficPicker, describe_failure
 
 DELTA_LABELS = {"cost_usd": "total cost (USD)", "quality": "mean quality", "latency_ms": "p95 latency (ms)"}
 
@@ -81,8 +83,6 @@ class PolicyCompare(Viewer):
         self.changed = Drilldown(columns=["request_id", "decision_a", "decision_b", "model_a", "model_b",
                                           "cost_usd_a", "cost_usd_b", "quality_a", "quality_b"])
         self.sankey.param.watch(self._drill, "selected")
-        self._button = pn.widgets.Button(label="Compare", color="primary")
-        self._button.on_click(lambda _event: self.run())
         self._summary = pn.pane.Markdown(sizing_mode="stretch_width")
         self._deltas = pn.widgets.Tabulator(disabled=True, show_index=False, sizing_mode="stretch_width")
         self._verdict = pn.pane.HTML(sizing_mode="stretch_width")
@@ -130,7 +130,62 @@ class PolicyCompare(Viewer):
         self.changed.param.update(frame=self.comparison.pairs, filters={column: value})
 
     def __panel__(self) -> pn.viewable.Viewable:
-        return pn.Column(pn.Row(self._button), self._alert, "#### Solver verdict", self._verdict, self._summary,
+        return pn.Column(self._alert, "#### Solver verdict", self._verdict, self._summary,
                          pn.Row(self.sankey, pn.Column("#### Metric deltas (paired bootstrap, 95 %)", self._deltas),
                                 sizing_mode="stretch_width"),
                          "#### Requests that changed route", self.changed, sizing_mode="stretch_width")
+
+
+AS_OPENED = "the policy as first opened"
+
+
+class CompareView(Viewer):
+    """The studio's Compare tab: a stored version (A) against the policy being edited (B)."""
+
+    policy = param.ClassSelector(class_=Policy, allow_None=True, doc="The candidate (B): the open policy.")
+    store = param.ClassSelector(class_=Store, allow_None=True, doc="Where baseline versions come from.")
+
+    def __init__(self, **params: Any):
+        super().__init__(**params)
+        self.picker = TrafficPicker()
+        self.compare = PolicyCompare(policy_b=self.policy)
+        self.picker.param.watch(lambda e: self.compare.param.update(traffic=e.new, simulator=None), "traffic")
+        self._opened = self.policy
+        self._baseline = pn.widgets.Select(label="Baseline (A)", options=self.baselines())
+        self._run = pn.widgets.Button(label="Compare with the open policy (B)", color="primary")
+        self._run.on_click(lambda _event: self.run())
+        self.param.watch(self._policy_changed, "policy")
+
+    def baselines(self) -> list[str]:
+        """``name vN`` per stored version (newest first), then the policy as first opened."""
+        out = []
+        for info in self.store.list_policies() if self.store else []:
+            out += [f"{info.name} v{v.version}" for v in reversed(self.store.list_versions(info.name))]
+        return out + [AS_OPENED]
+
+    def baseline(self, label: str) -> Policy | None:
+        if label == AS_OPENED or self.store is None:
+            return self._opened
+        name, _, version = label.rpartition(" v")
+        return loads_policy(self.store.get_version(name, int(version)).spec_yaml, f"{name} v{version}")
+
+    def run(self, label: str | None = None) -> bool:
+        """Compare the chosen baseline with the open policy on the picked traffic (sample by default)."""
+        if self.picker.traffic is None and not self.picker.load():
+            self.compare.error = self.picker.error
+            return False
+        try:
+            baseline = self.baseline(label or self._baseline.value)
+        except Exception as exc:  # the UI boundary: a bad stored version is a message
+            self.compare.error = describe_failure(exc)
+            return False
+        self.compare.param.update(policy_a=baseline, policy_b=self.policy)
+        return self.compare.run()
+
+    def _policy_changed(self, event: param.parameterized.Event) -> None:
+        if self._opened is None:
+            self._opened = event.new
+        self._baseline.options = self.baselines()
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return pn.Column(self.picker, pn.Row(self._baseline, self._run), self.compare, sizing_mode="stretch_width")

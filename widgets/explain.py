@@ -18,7 +18,7 @@ from panel.viewable import Viewer
 from policies.evaluate import RouteResult
 from policies.model import Policy
 from policies.simulation.engine import Simulator
-from policies.simulation.explain import Explanation, Flip, explain
+from policies.simulation.explain import Explanation, Flip, explain, explain_text
 
 
 def describe_flip(flip: Flip | None) -> str:
@@ -51,7 +51,7 @@ class RequestExplanation(Viewer):
     policy = param.ClassSelector(class_=Policy, allow_None=True, doc="The policy (as tuned) that routed it.")
     simulator = param.ClassSelector(class_=Simulator, allow_None=True, doc="Holds the traffic and cached scores.")
     request_id = param.String(default=None, allow_None=True)
-    prompt = param.String(default="", doc="The request's text, shown for context.")
+    prompt = param.String(default="", doc="The request's text; without a simulator it is explained alone.")
     explanation = param.ClassSelector(class_=Explanation, allow_None=True, constant=True)
 
     def __init__(self, **params: Any):
@@ -69,8 +69,10 @@ class RequestExplanation(Viewer):
         self._refresh()
 
     def _explain(self) -> tuple[Explanation | None, str]:
+        if self.policy is not None and self.simulator is None and self.prompt.strip():
+            return explain_text(self.policy, self.prompt), ""
         if self.simulator is None or self.policy is None or not self.request_id:
-            return None, "Click a request to see why it routed where it did."
+            return None, "Click a request (or type a prompt) to see why it routes where it does."
         try:
             return explain(self.simulator, self.policy, self.request_id), ""
         except KeyError as exc:
@@ -97,3 +99,24 @@ class RequestExplanation(Viewer):
 
     def __panel__(self) -> pn.viewable.Viewable:
         return pn.Column(self._head, self._body, sizing_mode="stretch_width")
+
+
+class ExplainView(Viewer):
+    """Type a prompt and see how ``policy`` would route it (the studio's Explain tab)."""
+
+    policy = param.ClassSelector(class_=Policy, allow_None=True)
+
+    def __init__(self, **params: Any):
+        super().__init__(**params)
+        self.detail = RequestExplanation(policy=self.policy)
+        self.param.watch(lambda e: setattr(self.detail, "policy", e.new), "policy")
+        self._text = pn.widgets.TextAreaInput(placeholder="Paste a prompt…", rows=4, sizing_mode="stretch_width")
+        self._button = pn.widgets.Button(label="Explain", color="primary")
+        self._button.on_click(lambda _event: self.explain(self._text.value))
+
+    def explain(self, text: str) -> Explanation | None:
+        self.detail.prompt = text
+        return self.detail.explanation
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return pn.Column(self._text, self._button, self.detail, sizing_mode="stretch_width")

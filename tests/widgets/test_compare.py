@@ -63,3 +63,19 @@ def test_identical_versions_are_proved_equivalent(traffic) -> None:
 def test_missing_version_is_an_error_not_a_crash(traffic) -> None:
     view = PolicyCompare(policy_a=load_policy(OFFLINE), traffic=traffic)
     assert view.run() is False and "both policy versions" in view.error
+
+
+def test_compare_view_uses_a_stored_baseline(tmp_path: Path, traffic) -> None:
+    from policies.storage import Store
+    from widgets.compare import AS_OPENED, CompareView
+
+    b = with_thresholds(load_policy(OFFLINE), {"keywords.reasoning.bm25_threshold": 2.5})
+    store = Store.open(f"sqlite:///{tmp_path / 's.db'}")
+    store.save_version("tiers", OFFLINE.read_text(), "tester", "first")
+    view = CompareView(policy=b, store=store)
+    view.__panel__()
+    assert view.baselines() == ["tiers v1", AS_OPENED]
+    view.picker.traffic = traffic
+    assert view.run("tiers v1"), view.compare.error
+    assert view.compare.comparison.changed.height > 0
+    assert view.run(AS_OPENED) and view.compare.comparison.changed.height == 0

@@ -41,3 +41,13 @@ def test_unknown_request_is_a_message(simulator: Simulator) -> None:
 
 def test_describe_flip_without_one() -> None:
     assert "no single threshold" in describe_flip(None)
+
+
+def test_explain_view_routes_a_typed_prompt() -> None:
+    from widgets.explain import ExplainView
+
+    view = ExplainView(policy=load_policy(OFFLINE))
+    view.__panel__()
+    found = view.explain("Please solve this equation and prove the theorem")
+    assert found is not None and found.decision == "reasoning"
+    assert "Decision **reasoning**" in view.detail._head.object
