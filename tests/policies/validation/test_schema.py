@@ -227,6 +227,7 @@ def test_schema_check_is_fast_on_a_50_decision_config():
 
 
 def _timed(fn) -> float:
-    start = time.perf_counter()
+    """CPU seconds of ``fn``: the machine is shared, so wall time measures the neighbours."""
+    start = time.process_time()
     fn()
-    return time.perf_counter() - start
+    return time.process_time() - start
