@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
+import sys
 import time
+from pathlib import Path
 
-from policies.conflicts import analyze_policy
-from policies.labels import MMLU_DOMAINS
-from policies.model import Policy
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.common import machine  # noqa: E402
+from policies.conflicts import analyze_policy  # noqa: E402
+from policies.labels import MMLU_DOMAINS  # noqa: E402
+from policies.model import Policy  # noqa: E402
 
 MODELS = ["m0", "m1", "m2", "m3", "m4"]
 
@@ -62,10 +66,9 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 20, 50, 100, 200])
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores visible, "
-          f"Python {platform.python_version()}, {platform.system()}")
+    print(f"machine: {machine()}")
     print(f"load average at start: {os.getloadavg()[0]:.1f} (CPU s is this process's CPU time: less sensitive to "
-          "other jobs on a shared machine)")
+          "other jobs on a shared machine; wall s ≈ CPU s on an idle one)")
     print(f"{'decisions':>9} {'wall s (best)':>14} {'CPU s (best)':>13} {'findings':>8} {'queries':>8} {'witnesses s':>12}")
     for n in args.sizes:
         policy = generate(n)
@@ -81,6 +84,7 @@ def main() -> None:
         witnesses = time.perf_counter() - start
         queries = sum(p.analysis.solver.queries for p in report.profiles)
         print(f"{n:>9} {best:>14.3f} {best_cpu:>13.3f} {len(report.findings):>8} {queries:>8} {witnesses:>12.3f}")
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -73,6 +73,7 @@ class ProfileAnalysis:
         self.order: list[Decision] = static_order(self.routing.all_decisions())
         self.phi = [self.encoding.decision_formula(d) for d in self.order]
         self.actions = [d.action_key() for d in self.order]
+        self._tied = self._ties()
         self.solver = RegionSolver(self.encoding, self.phi, self.options.timeout_ms)
         self.alive: list[bool] = []
         self.valid: list[bool] = []
@@ -88,18 +89,18 @@ class ProfileAnalysis:
     def names(self) -> list[str]:
         return [d.name for d in self.order]
 
+    def _ties(self) -> list[list[bool]]:
+        """tied[a][b]: the router may order a and b by confidence or name rather than by static precedence."""
+        confidence = self.routing.strategy_name == "confidence"
+        keys = [(d.effective_tier, d.is_catch_all, d.effective_priority) for d in self.order]
+        return [[ka[:2] == kb[:2] and ((confidence and not ka[1]) or ka[2] == kb[2]) for kb in keys] for ka in keys]
+
     def tied(self, a: int, b: int) -> bool:
-        """Whether the router may order a and b by confidence or name rather than by static precedence."""
-        da, db = self.order[a], self.order[b]
-        if da.effective_tier != db.effective_tier or da.is_catch_all != db.is_catch_all:
-            return False
-        if self.routing.strategy_name == "confidence" and not da.is_catch_all:
-            return True
-        return da.effective_priority == db.effective_priority
+        return self._tied[a][b]
 
     def beats(self, j: int, i: int) -> bool:
         """j always wins over i when both match."""
-        return j < i and not self.tied(i, j)
+        return j < i and not self._tied[i][j]
 
     def witness_of(self, model: z3.ModelRef) -> Witness:
         return build_witness(self.encoding, model)

@@ -19,7 +19,7 @@ from ..evaluate import LeafKey, SignalHit, leaf_key
 from ..labels import COMPLEXITY_LEVELS, FACT_CHECK_LABELS, MMLU_DOMAINS, MODALITY_LABELS, PII_TYPES, USER_FEEDBACK_LABELS
 from ..model import Decision, RuleNode, Routing, Signal
 from ..validation import parse_token_count
-from .pool import ABSENT, VarPool
+from .pool import VarPool
 
 # vLLM SR applies a threshold when the config leaves it out; we assume 0.5 and say so in explanations.
 DEFAULT_THRESHOLD = 0.5
@@ -37,7 +37,7 @@ def spec_hash(data: Any) -> str:
 
 
 def _interval(value: z3.ArithRef, predicate: dict[str, Any] | None) -> z3.BoolRef:
-    """``{gt, gte, lt, lte}`` as a conjunction (no bounds = true)."""
+    """``{gt, gte, lt, lte}`` over a linear expression, as a conjunction (no bounds = true)."""
     ops = {"gt": lambda v, x: v > x, "gte": lambda v, x: v >= x, "lt": lambda v, x: v < x, "lte": lambda v, x: v <= x}
     parts = [ops[k](value, float(x)) for k, x in (predicate or {}).items() if k in ops and x is not None]
     return z3.And(parts) if parts else z3.BoolVal(True)
@@ -52,7 +52,7 @@ class Encoding:
         self.constraints: list[z3.BoolRef] = []  # profile-level B (partitions, geometric lemmas)
         self._atoms: dict[str, z3.BoolRef] = {}
         self._formulas: dict[str, z3.BoolRef] = {}
-        self._scores: dict[str, z3.ArithRef] = {}
+        self._scores: dict[str, list[str]] = {}  # leaf key -> pool numbers whose maximum is the leaf's confidence
         self._partition_of: dict[str, tuple[str, str]] = {}  # member signal name -> (var name, member)
         self._building: set[str] = set()
         self._encode_partitions()
@@ -101,10 +101,25 @@ class Encoding:
             self._atoms[key] = self._encode_leaf(leaf)
         return self._atoms[key]
 
-    def score(self, leaf: RuleNode) -> z3.ArithRef | None:
-        """The leaf's confidence as a term, for scored signals (None = crisp)."""
+    def _score_vars(self, leaf: RuleNode) -> list[str] | None:
         self.atom(leaf)
         return self._scores.get(spec_hash([leaf.type, leaf.name, leaf.label, leaf.predicate]))
+
+    def score_term(self, leaf: RuleNode) -> z3.ArithRef | None:
+        """The leaf's confidence as an arithmetic term, for scored signals (None = crisp)."""
+        names = self._score_vars(leaf)
+        if not names:
+            return None
+        terms = [self.pool.term(n) for n in names]
+        best = terms[0]
+        for t in terms[1:]:
+            best = z3.If(t > best, t, best)
+        return best
+
+    def confidence(self, leaf: RuleNode, model: z3.ModelRef) -> float | None:
+        """The leaf's confidence under ``model`` (None = crisp)."""
+        names = self._score_vars(leaf)
+        return max(self.pool.value(n, model) for n in names) if names else None
 
     def _opaque(self, leaf: RuleNode, why: str) -> z3.BoolRef:
         return self.pool.boolean(f"opaque:{leaf.type}:{leaf.name}:{leaf.label}", "opaque", f"{leaf.type} {leaf.name} ({why})",
@@ -118,7 +133,7 @@ class Encoding:
             return self._opaque(leaf, "undeclared")
         if signal.name in self._partition_of and leaf.type in ("domain", "embedding"):
             var_name, member = self._partition_of[signal.name]
-            return self.pool.vars[var_name] == self.pool.code(var_name, member)
+            return self.pool.is_(var_name, member)
         return self._signal_atom(leaf, signal)
 
     def _signal_atom(self, leaf: RuleNode, signal: Signal) -> z3.BoolRef:
@@ -141,7 +156,7 @@ class Encoding:
                 low, high = parse_token_count(signal.min_tokens) or 0, parse_token_count(signal.max_tokens)
             except ValueError:
                 return self._opaque(leaf, "unparsable token count")
-            return z3.And(tokens >= low, tokens <= high) if high is not None else tokens >= low
+            return pool.interval(tokens, {"gte": low, "lte": high})
         if t in ("structure", "conversation"):
             feature = signal.feature or {}
             ftype = str(feature.get("type") or "count")
@@ -150,8 +165,8 @@ class Encoding:
             var = pool.number(f"{t}:{sort}:{source}", sort, "density" if sort == "real" else "count",
                               f"{ftype} of {source}", 1, low=0)
             if ftype == "exists" or not signal.predicate:
-                return var >= 1 if ftype != "density" else var > 0
-            return _interval(var, signal.predicate)
+                return pool.at_least(var, 1) if ftype != "density" else pool.at_least(var, 0, strict=True)
+            return pool.interval(var, signal.predicate)
         if t in ("authz", "event"):
             return pool.boolean(f"{t}:{signal.name}", "flag", f"{t} {signal.name}")
         if t == "input_modality":
@@ -162,30 +177,27 @@ class Encoding:
             var = pool.enum(f"meta:{header}", header, 1, absent=True)
             pred = signal.predicate or {}
             if "equals" in pred:
-                return var == pool.code(f"meta:{header}", pred["equals"])
+                return pool.is_(var, pred["equals"])
             if "in" in pred:
-                return z3.Or([var == pool.code(f"meta:{header}", v) for v in pred.get("in") or []])
-            return var != ABSENT
+                return z3.Or([pool.is_(var, v) for v in pred.get("in") or []])
+            return pool.present(var)
         if t == "embedding":
             limit = 2.0 if (signal.negative_candidates or signal.negative_image_candidates) else 1.0
             s = pool.number(f"emb:{signal.name}", "real", "score", f"cosine to {signal.name}", 2, -limit, limit)
-            self._scores[key] = s
-            return s >= (signal.threshold if signal.threshold is not None else DEFAULT_THRESHOLD)
+            self._scores[key] = [s]
+            return pool.at_least(s, signal.threshold if signal.threshold is not None else DEFAULT_THRESHOLD)
         if t in _SCORED_FAMILIES:
             s = pool.number(f"score:{t}:{_SCORED_FAMILIES[t](signal)}", "real", "score", f"{t} score", 3, 0, 1)
-            self._scores[key] = s
-            return s >= (signal.threshold if signal.threshold is not None else DEFAULT_THRESHOLD)
+            self._scores[key] = [s]
+            return pool.at_least(s, signal.threshold if signal.threshold is not None else DEFAULT_THRESHOLD)
         if t == "pii":
             threshold = signal.threshold if signal.threshold is not None else DEFAULT_THRESHOLD
             allowed = set(signal.pii_types_allowed or [])
             confs = [pool.number(f"pii:{e}", "real", "score", f"PII {e}", 3, 0, 1) for e in PII_TYPES if e not in allowed]
             if not confs:
                 return z3.BoolVal(False)
-            best = confs[0]
-            for c in confs[1:]:
-                best = z3.If(c > best, c, best)
-            self._scores[key] = best
-            return z3.Or([c >= threshold for c in confs])
+            self._scores[key] = confs
+            return z3.Or([pool.at_least(c, threshold) for c in confs])
         if t == "complexity":
             level = str(leaf.name).partition(":")[2]
             var = pool.enum(f"complexity:{signal.name}", f"complexity {signal.name}", 3, COMPLEXITY_LEVELS, closed=True)
@@ -194,57 +206,58 @@ class Encoding:
                 self._building.add(signal.name)
                 gate = self.compile(RuleNode.from_spec(signal.composer))
                 self._building.discard(signal.name)
-            return z3.And(var == pool.code(f"complexity:{signal.name}", level), gate)
+            return z3.And(pool.is_(var, level), gate)
         if t == "domain":
             return self._domain_raw(signal)
         if t == "language":
             var = pool.enum("language", "language", 3)
-            atom = var == pool.code("language", signal.name)
+            atom = pool.is_(var, signal.name)
             if signal.threshold is not None:
                 conf = pool.number("language_conf", "real", "score", "language confidence", 3, 0, 1)
-                self._scores[key] = conf
-                atom = z3.And(atom, conf >= signal.threshold)
+                self._scores[key] = [conf]
+                atom = z3.And(atom, pool.at_least(conf, signal.threshold))
             return atom
         closed_sets = {"modality": MODALITY_LABELS, "fact_check": FACT_CHECK_LABELS, "user_feedback": USER_FEEDBACK_LABELS}
         if t in closed_sets:
             var = pool.enum(t, t, 3 if t != "modality" else 1, closed_sets[t], closed=True)
-            return var == pool.code(t, signal.name)
+            return pool.is_(var, signal.name)
         if t == "classifier":
             return self._classifier(leaf, signal, key)
         if t == "kb":
             if (signal.match or "best") == "best":
                 target = (signal.target or {}).get("value", signal.name)
                 var = pool.enum(f"kb:{signal.kb}", f"kb {signal.kb}", 3)
-                return var == pool.code(f"kb:{signal.kb}", str(target))
+                return pool.is_(var, str(target))
             return pool.boolean(f"kb:{signal.name}", "flag", f"kb {signal.name} above threshold", level=3)
         return self._opaque(leaf, "not modelled")
 
     def _domain_raw(self, signal: Signal) -> z3.BoolRef:
         """Top-1 MMLU label ∪ none: the signal fires iff the label is one of its categories."""
         var = self.pool.enum("domain", "MMLU domain", 3, MMLU_DOMAINS, closed=True)
-        codes = [self.pool.code("domain", c) for c in signal.categories() if c in MMLU_DOMAINS]
-        return z3.Or([var == c for c in codes]) if codes else z3.BoolVal(False)
+        labels = [self.pool.is_(var, c) for c in signal.categories() if c in MMLU_DOMAINS]
+        return z3.Or(labels) if labels else z3.BoolVal(False)
 
     def _classifier(self, leaf: RuleNode, signal: Signal, key: str) -> z3.BoolRef:
         """Top label as an enum; a ``predicate`` reads that label's probability (Σ ≤ 1, top label is the largest)."""
         labels = [str(x) for x in signal.labels or []]
         name = f"classifier:{signal.name}"
-        top = self.pool.enum(name, f"classifier {signal.name}", 3, labels, closed=True)
+        pool = self.pool
+        top = pool.enum(name, f"classifier {signal.name}", 3, labels, closed=True)
         if leaf.label not in labels:
             return z3.BoolVal(False)
         if not leaf.predicate:
-            return top == self.pool.code(name, leaf.label)
-        probs = {lab: self.pool.number(f"{name}:p:{lab}", "real", "score", f"P({signal.name}={lab})", 3, 0, 1)
-                 for lab in labels}
-        link = f"{name}:simplex"
-        if link not in self.pool.vars:
-            self.pool.boolean(link, "opaque", "classifier simplex marker", level=3)
-            self.pool.background.append(z3.Sum(list(probs.values())) <= 1)
+            return pool.is_(top, leaf.label)
+        probs = {lab: f"{name}:p:{lab}" for lab in labels}
+        if probs[leaf.label] not in pool.numbers:  # first predicate on this classifier: the simplex
             for lab, p in probs.items():
-                others = [p >= q for other, q in probs.items() if other != lab]
-                self.pool.background.append(z3.Implies(top == self.pool.code(name, lab), z3.And(others)))
-        self._scores[key] = probs[leaf.label]
-        return _interval(probs[leaf.label], leaf.predicate)
+                pool.number(p, "real", "score", f"P({signal.name}={lab})", 3, 0, 1)
+            terms = {lab: pool.term(p) for lab, p in probs.items()}
+            pool.background.append(z3.Sum(list(terms.values())) <= 1)
+            for lab, p in terms.items():
+                others = [p >= q for other, q in terms.items() if other != lab]
+                pool.background.append(z3.Implies(pool.is_(top, lab), z3.And(others)))
+        self._scores[key] = [probs[leaf.label]]
+        return pool.interval(probs[leaf.label], leaf.predicate)
 
     def _encode_partitions(self) -> None:
         """Exactly one of members ∪ default fires; a chosen member's own signal must fire; none firing ⇒ default."""
@@ -256,7 +269,7 @@ class Encoding:
                 continue
             name = f"partition:{part.name}:{spec_hash(members)[:8]}"
             var = self.pool.enum(name, f"partition {part.name}", 3, members, closed=True)
-            self.constraints.append(var >= 0)
+            self.pool.exactly_one(var, members)
             raw: dict[str, z3.BoolRef] = {}
             for m in members:
                 signal = self.routing.find_signal("domain", m) or self.routing.find_signal("embedding", m)
@@ -265,10 +278,10 @@ class Encoding:
                 raw[m] = self._signal_atom(RuleNode.leaf(signal.leaf_type, m), signal)
             for m, fires in raw.items():
                 if m != default:
-                    self.constraints.append(z3.Implies(var == self.pool.code(name, m), fires))
+                    self.constraints.append(z3.Implies(self.pool.is_(var, m), fires))
             if default is not None:
                 self.constraints.append(z3.Implies(z3.And([z3.Not(f) for m, f in raw.items() if m != default]),
-                                                   var == self.pool.code(name, default)))
+                                                   self.pool.is_(var, default)))
             for m in members:
                 self._partition_of.setdefault(m, (name, m))
 
@@ -278,19 +291,20 @@ class Encoding:
         for mapping in (projections.mappings if projections else None) or []:
             for out in mapping.outputs or []:
                 if isinstance(out, dict) and out.get("name") == output:
+                    band = {k: v for k, v in out.items() if k in ("gt", "gte", "lt", "lte")}
                     if mapping.calibration:
                         value = self.pool.number(f"projection:{mapping.name}:calibrated", "real", "score",
                                                  f"calibrated {mapping.name}", 3)
-                    else:
-                        value = self._score_expr(str(mapping.source), set())
-                    return _interval(value, {k: v for k, v in out.items() if k in ("gt", "gte", "lt", "lte")})
+                        return self.pool.interval(value, band)
+                    self.pool.arithmetic = True
+                    return _interval(self._score_expr(str(mapping.source), set()), band)
         return self._opaque(RuleNode.leaf("projection", output), "undefined projection output")
 
     def _score_expr(self, name: str, seen: set[str]) -> z3.ArithRef:
         projections = self.routing.projections
         score = next((s for s in (projections.scores if projections else None) or [] if s.name == name), None)
         if score is None or name in seen:
-            return self.pool.number(f"projection:{name}:free", "real", "score", f"score {name}", 3)
+            return self.pool.real(f"projection:{name}:free", "score", f"score {name}", 3)
         terms: list[z3.ArithRef] = []
         for item in score.inputs or []:
             weight = float(item.get("weight", 1.0))
@@ -298,11 +312,11 @@ class Encoding:
             if kind == "projection":
                 value = self._score_expr(str(item.get("name")), seen | {name})
             elif kind == "kb_metric" or Signal.kind(kind) is None:
-                value = self.pool.number(f"projection_input:{kind}:{item.get('name')}:{item.get('metric')}", "real",
-                                         "score", f"{kind} {item.get('name')}", 3)
+                value = self.pool.real(f"projection_input:{kind}:{item.get('name')}:{item.get('metric')}",
+                                       "score", f"{kind} {item.get('name')}", 3)
             else:
                 leaf = RuleNode.leaf(kind, str(item.get("name")))
-                fires, raw = self.atom(leaf), self.score(leaf)
+                fires, raw = self.atom(leaf), (self.score_term(leaf) if source != "binary" else None)
                 if source == "binary" or raw is None:
                     value = z3.If(fires, z3.RealVal(float(item.get("match", 1.0))), z3.RealVal(float(item.get("miss", 0.0))))
                 else:
@@ -324,17 +338,5 @@ class Encoding:
         out: dict[LeafKey, SignalHit] = {}
         for key, leaf in self.leaves().items():
             fired = z3.is_true(model.eval(self.atom(leaf), model_completion=True))
-            term = self.score(leaf)
-            conf = _as_float(model.eval(term, model_completion=True)) if term is not None else None
-            out[key] = SignalHit(fired, conf)
+            out[key] = SignalHit(fired, self.confidence(leaf, model))
         return out
-
-
-def _as_float(value: z3.ExprRef) -> float:
-    if z3.is_rational_value(value):
-        return float(value.numerator_as_long()) / float(value.denominator_as_long())
-    if z3.is_algebraic_value(value):
-        return float(value.approx(12).as_fraction())
-    if z3.is_int_value(value):
-        return float(value.as_long())
-    return float(str(value).rstrip("?"))

@@ -79,11 +79,11 @@ def check_invariant(analysis: ProfileAnalysis, invariant: Invariant) -> Conflict
     enc, order = analysis.encoding, analysis.order
     default = analysis.policy.default_model
     pre = enc.formula(invariant.when) if invariant.when else z3.BoolVal(True)
-    w, constraints = winner_constraints(enc, order, analysis.beats, f"__winner_{invariant.name}")
+    wins, constraints = winner_constraints(enc, order, analysis.beats, f"__winner_{invariant.name}")
     bad = [k for k, d in enumerate(order) if not invariant.holds_for(d, default)]
     if not invariant.holds_for(None, default):
         bad.append(DEFAULT)
-    extra = constraints + [pre, z3.Or([w == k for k in bad]) if bad else z3.BoolVal(False)]
+    extra = constraints + [pre, z3.Or([wins[k] for k in bad]) if bad else z3.BoolVal(False)]
     outcome = analysis.solver.check([], extra)
     when = invariant.when.describe() if invariant.when else "any request"
     what = ", ".join(f"{k}: {v}" for k, v in invariant.then.items())
@@ -95,7 +95,7 @@ def check_invariant(analysis: ProfileAnalysis, invariant: Invariant) -> Conflict
         finding = analysis.undecided("invariant-violated", [], f"invariant '{invariant.name}' holds", [])
         finding.data["invariant"] = invariant.name
         return finding
-    k = outcome.model.eval(w).as_long()
+    k = next(k for k, w in wins.items() if z3.is_true(outcome.model.eval(w, model_completion=True)))
     names = [order[k].name] if k != DEFAULT else []
     target = f"decision '{order[k].name}'" if k != DEFAULT else "the default model (no decision matched)"
     finding = analysis.finding("invariant-violated", Severity.ERROR, [k] if k != DEFAULT else [],

@@ -50,12 +50,14 @@ def selected_decision(encoding: Encoding, order: Sequence[Decision]) -> z3.Arith
     return term
 
 
-def winner_constraints(encoding: Encoding, order: Sequence[Decision], beats, name: str = "__winner") -> tuple[z3.ArithRef, list[z3.BoolRef]]:
-    """A winner variable W and constraints: W = k only if φₖ holds and nothing that always beats k matches."""
-    w = z3.Int(name)
+def winner_constraints(encoding: Encoding, order: Sequence[Decision], beats,
+                       name: str = "__winner") -> tuple[dict[int, z3.BoolRef], list[z3.BoolRef]]:
+    """One Bool per possible winner (DEFAULT included), exactly one true: k only if φₖ holds and nothing that
+    always beats k matches; DEFAULT exactly when nothing matches. Booleans keep the query propositional."""
     phi = [encoding.decision_formula(d) for d in order]
-    constraints = [w >= DEFAULT, w < len(order), (w == DEFAULT) == z3.And([z3.Not(p) for p in phi])]
+    wins = {k: z3.Bool(f"{name}={k}") for k in [DEFAULT, *range(len(order))]}
+    constraints = [z3.PbEq([(w, 1) for w in wins.values()], 1), wins[DEFAULT] == z3.And([z3.Not(p) for p in phi])]
     for k in range(len(order)):
         higher = [z3.Not(phi[j]) for j in range(len(order)) if beats(j, k)]
-        constraints.append(z3.Implies(w == k, z3.And([phi[k]] + higher)))
-    return w, constraints
+        constraints.append(z3.Implies(wins[k], z3.And([phi[k]] + higher)))
+    return wins, constraints

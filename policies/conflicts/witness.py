@@ -14,7 +14,7 @@ from typing import Any
 import z3
 
 from ..evaluate import LeafKey, SignalHit
-from .encoding import Encoding, _as_float
+from .encoding import Encoding
 
 
 @dataclass
@@ -48,11 +48,9 @@ def build_witness(encoding: Encoding, model: z3.ModelRef) -> Witness:
     words: list[str] = []
     request: dict[str, Any] = {"text": "", "tokens": None, "headers": {}, "labels": {}, "scores": {}, "counts": {},
                                "flags": [], "opaque": []}
-    for name, var in pool.vars.items():
-        info = pool.info[name]
-        value = model.eval(var, model_completion=True)
+    for name, info in pool.info.items():
         if info.kind == "bool":
-            if not z3.is_true(value) or info.role == "opaque" and name.endswith(":simplex"):
+            if not z3.is_true(model.eval(pool.bools[name], model_completion=True)):
                 continue
             if info.role == "keyword":
                 words.append(info.subject)
@@ -63,17 +61,17 @@ def build_witness(encoding: Encoding, model: z3.ModelRef) -> Witness:
             else:
                 request["opaque"].append(info.subject)
         elif info.kind == "enum":
-            label = pool.enums[name].label(value.as_long())
+            label = pool.enums[name].label(model)
             if info.role == "header":
                 if label != "<absent>":
                     request["headers"][info.subject] = label
             else:
                 request["labels"][info.subject] = label
         elif info.role == "tokens":
-            request["tokens"] = value.as_long()
+            request["tokens"] = int(pool.value(name, model))
         elif info.role in ("count", "density"):
-            request["counts"][info.subject] = _as_float(value)
-        elif _as_float(value) != 0.0:  # zero scores are the uninformative default; omit them
-            request["scores"][info.subject] = round(_as_float(value), 4)
+            request["counts"][info.subject] = pool.value(name, model)
+        elif pool.value(name, model) != 0.0:  # zero scores are the uninformative default; omit them
+            request["scores"][info.subject] = round(pool.value(name, model), 4)
     request["text"] = ". ".join(words)
     return Witness(encoding.state(model), {k: v for k, v in request.items() if v not in ({}, [], None) or k == "text"})
