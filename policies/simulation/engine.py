@@ -18,10 +18,10 @@ import polars as pl
 
 from ..columns import fired_column, outcome_column
 from ..model import Policy, Routing
-from ..traffic import CANDIDATES_SCHEMA, TrafficSet
+from ..traffic import TrafficSet
 from .decide import WINNER, Compiled, compile_decisions
 from .extract import Extraction, RawStore, extract
-from .frame import prepare_requests
+from .frame import prepare_candidates, prepare_requests
 from .outcomes import Outcomes, compute_outcomes
 from .result import SimulationResult
 from .selection import Selection, select
@@ -62,8 +62,7 @@ class Simulator:
         else:
             requests = traffic
         self.frame = prepare_requests(requests)
-        self.candidates = (candidate_outcomes if candidate_outcomes is not None
-                           else pl.DataFrame(schema=CANDIDATES_SCHEMA))
+        self.candidates = prepare_candidates(candidate_outcomes)
         if context is None:
             from .neural import NeuralContext  # the models load lazily, on the first neural signal
             context = NeuralContext()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from ..traffic.schema import REQUESTS_SCHEMA
+from ..traffic.schema import CANDIDATES_SCHEMA, REQUESTS_SCHEMA
 
 # Columns the extractors and outcome models read. Absent ones are added as typed nulls.
 USED_COLUMNS: tuple[str, ...] = (
@@ -46,3 +46,12 @@ def prepare_requests(requests: pl.DataFrame) -> pl.DataFrame:
         pl.coalesce(user_messages.list.join("\n"), pl.col("prompt"), pl.lit("")).alias(USER_TEXT),
     )
     return frame.collect()
+
+
+def prepare_candidates(candidates: pl.DataFrame | None) -> pl.DataFrame:
+    """``candidate_outcomes`` with every column of ``CANDIDATES_SCHEMA`` (absent ones typed null)."""
+    if candidates is None:
+        return pl.DataFrame(schema=CANDIDATES_SCHEMA)
+    return candidates.select(
+        pl.col(name).cast(dtype, strict=False) if name in candidates.columns else pl.lit(None, dtype=dtype).alias(name)
+        for name, dtype in CANDIDATES_SCHEMA.items())
