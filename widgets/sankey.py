@@ -84,7 +84,7 @@ class FlowSankey(Viewer):
             return hv.Text(0, 0, "run a simulation to see the flow").opts(xaxis=None, yaxis=None, toolbar=None)
         sankey = hv.Sankey(edges.to_pandas(), kdims=["source", "target"], vdims=["requests"])
         self._nodes = [str(n) for n in sankey.nodes.data["index"]]
-        sankey = sankey.opts(title=self.title, labels="index", label_position="right", node_color="index",
+        sankey = sankey.opts(title=self.title, labels="index", label_position="inner", node_color="index",
                            edge_color="source", cmap="Category20", tools=["hover", "tap"], responsive=True,
                            min_height=360, show_values=True, node_padding=12)
         hv.streams.Selection1D(source=sankey).add_subscriber(self._on_tap)

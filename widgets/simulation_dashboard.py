@@ -16,6 +16,7 @@ import holoviews as hv
 import panel as pn
 import param
 import polars as pl
+from bokeh.models.widgets.tables import NumberFormatter
 from panel.viewable import Viewer
 
 from policies.model import Policy
@@ -219,15 +220,16 @@ class SimulationDashboard(Viewer):
     def _show(self, *_events: Any) -> None:
         if self.result is None:
             return
-        self.cards.param.update(summary=self.result.summary(),
-                                reference=None if self.reference is None else self.reference.summary())
-        frame = with_prompts(self.result, self.traffic)
-        self.sankey.frame = frame
-        self.drilldown.frame = frame
-        self._decisions.value = decision_table(self.result).to_pandas()
-        self._plot.object = cost_quality_plot(self.result, self.reference)
-        if self.explanation.request_id:
-            self.explanation.policy = self.result.policy
+        with pn.io.hold():  # one browser update: cards, flow, tables and plot never disagree on screen
+            frame = with_prompts(self.result, self.traffic)
+            self.sankey.frame = frame
+            self.drilldown.frame = frame
+            self._decisions.value = decision_table(self.result).to_pandas()
+            self._plot.object = cost_quality_plot(self.result, self.reference)
+            if self.explanation.request_id:
+                self.explanation.policy = self.result.policy
+            self.cards.param.update(summary=self.result.summary(),
+                                    reference=None if self.reference is None else self.reference.summary())
 
     def _show_status(self, *_events: Any) -> None:
         self._bar.param.update(value=self.progress, visible=0 < self.progress < 100)
@@ -243,9 +245,13 @@ class SimulationDashboard(Viewer):
         return pn.Row(controls, results, sizing_mode="stretch_width")
 
 
+_PERCENT = NumberFormatter(format="0.0%")
+_MS = NumberFormatter(format="0,0")
+_QUALITY = NumberFormatter(format="0.000")
 _FORMATTERS = {
-    "hit_rate": {"type": "progress", "max": 1, "legend": True},
+    "hit_rate": _PERCENT, "cost_share": _PERCENT, "quality_coverage": _PERCENT,
     "total_cost": {"type": "money", "symbol": "$", "precision": 4},
     "mean_cost": {"type": "money", "symbol": "$", "precision": 6},
-    "cost_share": {"type": "progress", "max": 1},
+    "p50_latency_ms": _MS, "p95_latency_ms": _MS,
+    "mean_quality": _QUALITY, "quality_low": _QUALITY, "quality_high": _QUALITY,
 }

@@ -1,0 +1,93 @@
+"""In the served studio: simulate the sample traffic, move a threshold, compare two stored versions."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from policies.storage import Store
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+POLICY = Path(__file__).resolve().parents[2] / "notebooks" / "policies" / "keyword_tiers.yaml"
+SLOW_MS = 180_000  # the sample's 6,000 requests: read, extract signals, route (2 shared cores)
+
+
+def _store_versions(db: str) -> None:
+    """v1 as written; v2 stricter on 'reasoning' and with 'business' outranking it."""
+    v1 = POLICY.read_text()
+    v2 = v1.replace("bm25_threshold: 0.6, keywords: [prove", "bm25_threshold: 1.0, keywords: [prove")
+    v2 = v2.replace("    - name: business\n      description: Business questions go to gpt-4o-mini.\n      priority: 100",
+                    "    - name: business\n      description: Business questions go to gpt-4o-mini.\n      priority: 160")
+    assert v2.count("priority: 160") == 1 and "bm25_threshold: 1.0" in v2
+    with Store.open(db) as store:
+        store.save_version("keyword_tiers", v1, "tester", "as written")
+        store.save_version("keyword_tiers", v2, "tester", "stricter reasoning, business first")
+
+
+def _metric(page: Any, key: str) -> str:
+    return page.locator(f".rs-card[data-metric='{key}'] .rs-value").first.inner_text()
+
+
+def _wait_metric_change(page: Any, key: str, old: str) -> str:
+    page.wait_for_function(
+        """([key, old]) => {
+             const find = (root) => {
+               const hit = root.querySelector(`.rs-card[data-metric='${key}'] .rs-value`);
+               if (hit) return hit;
+               for (const el of root.querySelectorAll('*')) {
+                 if (el.shadowRoot) { const inner = find(el.shadowRoot); if (inner) return inner; }
+               }
+               return null;
+             };
+             const el = find(document);
+             return el && el.textContent !== old;
+           }""", arg=[key, old], timeout=SLOW_MS)
+    return _metric(page, key)
+
+
+def test_simulate_tune_and_compare(serve_studio: Callable[..., str], studio_db: str, page: Any,
+                                   screenshot: Callable[[Any, str], Path]) -> None:
+    _store_versions(studio_db)
+    url = serve_studio(db=studio_db)
+    page.goto(f"{url}?policy=keyword_tiers&version=2&tab=simulation", timeout=SLOW_MS)
+    page.get_by_role("button", name="Run simulation").click()
+    cost = _wait_metric_change(page, "total_cost_usd", "")
+    assert re.match(r"^\$[\d,.]+$", cost), cost
+    page.locator("text=Simulated 6,000 requests").first.wait_for(timeout=SLOW_MS)
+    share = _metric(page, "default_route_share")
+    screenshot(page, "simulation_run")
+
+    handle = page.locator(".noUi-handle").first  # the first threshold: keywords · reasoning · bm25_threshold
+    box = handle.bounding_box()
+    track = page.locator(".noUi-base").first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(track["x"] + track["width"] - 2, box["y"] + box["height"] / 2, steps=8)
+    page.mouse.up()
+    new_share = _wait_metric_change(page, "default_route_share", share)
+    assert float(new_share.rstrip("%")) > float(share.rstrip("%"))  # 'reasoning' stops firing: more default
+    assert page.locator(".rs-delta").count() > 0
+    reasoning_row = page.locator(".tabulator-row", has_text="gpt-4o (").first  # per-decision row of 'reasoning'
+    reasoning_row.wait_for(state="detached", timeout=SLOW_MS)  # no request routes there any more
+    screenshot(page, "simulation_threshold_moved")
+
+    page.locator(".tabulator-row", has_text="code_help").first.click()
+    page.locator("text=Requests: decision = code_help").first.wait_for(timeout=SLOW_MS)
+    page.locator(".tabulator-row", has_text="code_help").nth(1).click()  # first request of the drill-down
+    page.locator("text=Decision code_help").first.wait_for(timeout=SLOW_MS)
+    page.locator(".rs-tree", has_text="keyword(code)").first.wait_for(timeout=SLOW_MS)
+    screenshot(page, "simulation_explain")
+
+    page.locator(".bk-tab", has_text="Compare").click()
+    page.locator("select:has(option:text-is('keyword_tiers v1'))").select_option(label="keyword_tiers v1")
+    page.get_by_role("button", name="Compare with the open policy (B)").click()
+    verdict = page.locator(".rs-verdict").first
+    verdict.wait_for(timeout=SLOW_MS)
+    assert "differs" in verdict.inner_text()
+    page.locator("text=requests change route").first.wait_for(timeout=SLOW_MS)
+    assert page.locator("text=Distinguishing request").count() > 0
+    screenshot(page, "compare_versions")
