@@ -30,13 +30,16 @@ TAB_NAMES = ("workspace", "builder", "yaml", "checks", "export", "versions", "si
 
 
 def open_initial(state: PolicyState, workspace: Workspace, store: Store) -> None:
-    """Open what the URL names: a stored version, else a sample, else the default sample."""
-    name, version = state.policy_name, state.version
+    """Open what the URL names (a stored version, else a sample, else the default sample), then reselect
+    the decision the URL names once the policy (and any draft) is open."""
+    name, version, wanted = state.policy_name, state.version, state.selected_decision
     stored = {p.name for p in store.list_policies()}
-    if name in stored and workspace.open_version(name, version or None):
-        return
-    samples = sample_policies()
-    workspace.open_sample(name if name in samples else DEFAULT_SAMPLE if DEFAULT_SAMPLE in samples else next(iter(samples)))
+    if not (name in stored and workspace.open_version(name, version or None)):
+        samples = sample_policies()
+        workspace.open_sample(name if name in samples else DEFAULT_SAMPLE if DEFAULT_SAMPLE in samples
+                              else next(iter(samples)))
+    if wanted and state.policy is not None and wanted in {d.name for d in state.policy.decisions}:
+        state.selected_decision = wanted
 
 
 def toolbar(state: PolicyState) -> pn.viewable.Viewable:

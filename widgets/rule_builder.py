@@ -301,8 +301,7 @@ class RuleBuilder(StateView):
                          css_classes=["rb-group"], sizing_mode="stretch_width")
 
     def _node_controls(self, path: NodePath) -> list[pn.widgets.Button]:
-        negate_button = pn.widgets.Button(label="NOT", width=55, css_classes=["rb-negate"],
-                                          description="wrap in NOT / remove the NOT")
+        negate_button = pn.widgets.Button(label="NOT", width=55, css_classes=["rb-negate"])
         negate_button.on_click(lambda _: self.edit_rules(lambda r: negate(r, path)))
         if not path:
             return [negate_button]

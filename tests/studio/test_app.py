@@ -62,6 +62,9 @@ def test_initial_policy_follows_the_url_values(store: Store) -> None:
     other = PolicyState(policy_name="privacy_regulated")
     open_initial(other, Workspace(state=other, store=store), store)
     assert other.policy_name == "privacy_regulated" and other.version == 0
+    linked = PolicyState(policy_name="cost_optimised", selected_decision="hard_math")
+    open_initial(linked, Workspace(state=linked, store=store), store)
+    assert linked.selected_decision == "hard_math"
     unknown = PolicyState(policy_name="nope")
     open_initial(unknown, Workspace(state=unknown, store=store), store)
     assert unknown.policy_name == "cost_optimised"
