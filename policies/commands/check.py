@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+import polars as pl
 
 from ..conflicts import AnalysisOptions, analyze_policy
 from ..conflicts.findings import ConflictFinding
@@ -25,41 +26,57 @@ def _line(f: ConflictFinding) -> str:
     return f"  {f.kind}{where}: {f.explanation} (evidence: {f.evidence}{traffic}; id {f.id})"
 
 
-def _load_traffic(path: str, policy):
-    """A simulated parquet (columns per policies.columns), or a raw log simulated first when that package exists."""
-    import polars as pl
+def _load_traffic(path: str, policy) -> pl.DataFrame:
+    """The per-request table to weigh findings with: an already simulated parquet (``match::`` columns) as is,
+    anything else read by :func:`policies.traffic.read_traffic` and simulated through ``policy`` first."""
+    from ..simulation import simulate
+    from ..traffic import read_traffic
 
-    frame = pl.read_parquet(path) if path.endswith(".parquet") else None
-    if frame is not None and any(c.startswith("match::") for c in frame.columns):
-        return frame
-    try:
-        from .. import simulation  # noqa: F401
-    except ImportError:
-        raise click.UsageError(f"{path} has no simulated columns (match::<decision>) and policies.simulation "
-                               "is not available to simulate it") from None
-    raise click.UsageError("simulating a raw traffic log from check is not wired yet; run "
-                           "`routing-studio simulate` and pass its parquet")
+    if path.endswith(".parquet"):
+        frame = pl.read_parquet(path)
+        if any(c.startswith("match::") for c in frame.columns):
+            return frame
+    result = simulate(policy, read_traffic(path))
+    for signal, why in result.unavailable.items():
+        click.echo(f"note: {signal} not simulated offline ({why}); its findings stay unweighted", err=True)
+    return result.requests
+
+
+def _repair_lines(f: ConflictFinding) -> list[str]:
+    verdict = {True: "proved local", False: "NOT local", None: "locality undecided"}
+    out = []
+    for r in f.repairs:
+        line = f"      repair ({r.kind}): {r.description} [{verdict[r.local]}"
+        if r.winner_ok is not None:
+            line += ", intended winner " + ("proved" if r.winner_ok else "NOT guaranteed")
+        out.append(line + "]")
+        if r.counterexample is not None:
+            out.append(f"        moves e.g.: {r.counterexample.describe()}")
+    return out
 
 
 @main.command()
 @click.argument("policy_path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--traffic", type=click.Path(exists=True, dir_okay=False), help="Simulated traffic (parquet).")
+@click.option("--traffic", type=click.Path(exists=True, dir_okay=False),
+              help="Traffic log (any format read_traffic reads; simulated through the policy) or simulated parquet.")
 @click.option("--invariants", "invariants_path", type=click.Path(exists=True, dir_okay=False),
               help="YAML file of user invariants to prove.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--timeout-ms", default=2000, show_default=True, help="Per-query solver timeout.")
-def check(policy_path: str, traffic: str | None, invariants_path: str | None, as_json: bool, timeout_ms: int) -> None:
+@click.option("--no-repairs", is_flag=True, help="Skip proposing (and proving) repairs for pair findings.")
+def check(policy_path: str, traffic: str | None, invariants_path: str | None, as_json: bool, timeout_ms: int,
+          no_repairs: bool) -> None:
     """Find dead, unreachable, shadowed and overlapping decisions, ties and gaps, each with a witness."""
     try:
         policy = load_policy(policy_path)
         invariants = load_invariants(invariants_path) if invariants_path else []
-        report = analyze_policy(policy, AnalysisOptions(timeout_ms=timeout_ms), invariants)
+        report = analyze_policy(policy, AnalysisOptions(timeout_ms=timeout_ms, repairs=not no_repairs), invariants)
+        if traffic:
+            from ..conflicts.traffic import weigh_findings
+
+            weigh_findings(report, _load_traffic(traffic, policy))
     except PolicyError as exc:
         fail(exc, as_json)
-    if traffic:
-        from ..conflicts.traffic import weigh_findings
-
-        weigh_findings(report, _load_traffic(traffic, policy))
     if as_json:
         emit_json({"policy": policy_path, "errors": report.has_errors,
                    "findings": [f.to_dict() for f in report.findings]})
@@ -76,6 +93,8 @@ def check(policy_path: str, traffic: str | None, invariants_path: str | None, as
                     click.echo(f"      witness: {witness.describe()}")
                 if f.witnesses_real:
                     click.echo(f"      real requests: {', '.join(f.witnesses_real)}")
+                for line in _repair_lines(f):
+                    click.echo(line)
         counts = {s: sum(f.severity is s for f in report.findings) for s in Severity}
         click.echo(f"{policy_path}: {counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings, "
                    f"{counts[Severity.INFO]} info")

@@ -36,6 +36,7 @@ VALIDATOR_KINDS = ("dangling-reference", "unused-signal")
 class AnalysisOptions:
     timeout_ms: int = 2000  # per solver query; a timeout yields evidence "unknown"
     encoder: Any = None  # an embedding_geometry.Encoder: enables level-2 cap tests and lemmas
+    repairs: bool = False  # attach proven repairs to pair findings (each costs a few solver proofs)
 
 
 @dataclass
@@ -79,6 +80,7 @@ class ProfileAnalysis:
         self.valid: list[bool] = []
         self.models: dict[int, z3.ModelRef] = {}  # a known model of B ∧ φₖ (reaching k when possible)
         self.unreachable: set[int] = set()
+        self.geometry = None  # embedding_geometry.Geometry when an encoder was given (threshold repairs use it)
         self._support: dict[int, frozenset[str]] = {}
         self._components: Components | None = None
         self._evals: dict[tuple[int, int], bool] = {}
@@ -463,11 +465,16 @@ def analyze_policy(policy: Policy, options: AnalysisOptions | None = None, invar
             add_lemmas(encoding, geometry)
         analysis = ProfileAnalysis(policy, profile, options, encoding)
         if options.encoder is not None:
+            analysis.geometry = geometry
             extra = geometry_findings(analysis, geometry)
         profiles.append(ProfileReport(profile, analysis, analysis.run() + extra))
     findings = validator_findings(policy) + [f for p in profiles for f in p.findings]
     findings += check_invariants([p.analysis for p in profiles], invariants or [])
     report = Report(policy, profiles, findings)
+    if options.repairs:
+        from .repairs import attach_repairs
+
+        attach_repairs([p.analysis for p in profiles], report.findings)
     report.sort()
     return report
 

@@ -67,9 +67,11 @@ class CapPair:
     def intersects(self) -> bool:
         return self.margin > 0
 
-    def separating_threshold(self, cap_a: Cap) -> float:
-        """Smallest threshold for b that makes the two caps disjoint: cos(angle − a₁)."""
-        return math.cos(max(0.0, self.angle - cap_a.radius))
+
+def separating_threshold(keep: Cap, move: Cap) -> float:
+    """The threshold ``move`` must exceed for its cap to miss ``keep``: cos(angle − arccos t_keep) (1 = impossible)."""
+    angle = math.acos(float(np.clip(np.dot(keep.centre, move.centre), -1.0, 1.0)))
+    return math.cos(max(0.0, angle - keep.radius))
 
 
 def caps_of(signal: EmbeddingSignal, vectors: dict[str, np.ndarray]) -> list[Cap] | None:
@@ -110,6 +112,17 @@ class Geometry:
     caps: dict[str, list[Cap]]
     undecided: list[str]  # signals left to level 3
     dead: list[str]  # mean aggregation with t/‖c̄‖ > 1
+    encoder: Encoder
+
+    def raised_threshold(self, routing: Routing, keep: str, move: str) -> float | None:
+        """The smallest 3-decimal threshold for ``move`` strictly past the point where every one of its caps misses
+        every cap of ``keep`` (None when that would exceed 1). Mean aggregation scales cap thresholds by 1/‖c̄‖."""
+        signal = routing.find_signal("embedding", move)
+        current = signal.threshold if signal.threshold is not None else DEFAULT_THRESHOLD
+        scale = current / self.caps[move][0].threshold
+        need = max(separating_threshold(k, m) for k, m in product(self.caps[keep], self.caps[move])) * scale
+        raised = math.floor(need * 1000 + 1) / 1000
+        return raised if raised / scale < 1 and raised > current else None
 
     def pair(self, a: str, b: str) -> CapPair | None:
         return next((p for p in self.pairs if {p.a, p.b} == {a, b}), None)
@@ -136,7 +149,7 @@ def analyse_geometry(routing: Routing, encoder: Encoder) -> Geometry:
             if best is None or margin > best.margin:
                 best = CapPair(a, b, angle, margin, ca.phrase, cb.phrase, witness, nearest)
         pairs.append(best)
-    return Geometry(pairs, caps, undecided, dead)
+    return Geometry(pairs, caps, undecided, dead, encoder)
 
 
 def add_lemmas(encoding: Encoding, geometry: Geometry) -> int:

@@ -260,7 +260,8 @@ class Encoding:
         return pool.interval(probs[leaf.label], leaf.predicate)
 
     def _encode_partitions(self) -> None:
-        """Exactly one of members ∪ default fires; a chosen member's own signal must fire; none firing ⇒ default."""
+        """Exactly one member wins: a non-default winner's own signal fires; the default wins when nothing else fires
+        (or when it fires itself). Which firing member scores highest is left open (a sound over-approximation)."""
         projections = self.routing.projections
         for part in (projections.partitions if projections else None) or []:
             members = [m for m in part.members or []]
@@ -280,8 +281,11 @@ class Encoding:
                 if m != default:
                     self.constraints.append(z3.Implies(self.pool.is_(var, m), fires))
             if default is not None:
-                self.constraints.append(z3.Implies(z3.And([z3.Not(f) for m, f in raw.items() if m != default]),
-                                                   self.pool.is_(var, default)))
+                nothing_else = z3.And([z3.Not(f) for m, f in raw.items() if m != default])
+                # the default wins exactly when no other member fires, or when it fires itself (and scores highest)
+                self.constraints.append(z3.Implies(nothing_else, self.pool.is_(var, default)))
+                if default in raw:
+                    self.constraints.append(z3.Implies(self.pool.is_(var, default), z3.Or(raw[default], nothing_else)))
             for m in members:
                 self._partition_of.setdefault(m, (name, m))
 

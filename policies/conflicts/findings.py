@@ -37,13 +37,16 @@ class Repair:
     diff: str
     local: bool | None  # UNSAT(B ∧ ¬R ∧ sel_P ≠ sel_P′); None = solver gave up
     winner_ok: bool | None = None  # UNSAT(B ∧ R ∧ sel_P′ ≠ a_w) when a winner was named
-    counterexample: Witness | None = None
+    counterexample: Witness | None = None  # a request routed differently outside R (or wrongly inside), as P reads it
     policy: Any = None  # the repaired Policy copy
+    counterexample_after: Witness | None = None  # the same request as P′ reads it (differs when signals change)
 
     def to_dict(self) -> dict[str, Any]:
+        after = self.counterexample_after
         return {"kind": self.kind, "description": self.description, "diff": self.diff,
                 "locality": {"local": self.local, "winner_ok": self.winner_ok,
-                             "counterexample": self.counterexample.to_dict() if self.counterexample else None}}
+                             "counterexample": self.counterexample.to_dict() if self.counterexample else None,
+                             "counterexample_after": after.to_dict() if after else None}}
 
 
 @dataclass

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from policies.conflicts import AnalysisOptions, analyze_policy
-from policies.conflicts.embedding_geometry import Cap, analyse_geometry
+from policies.conflicts.embedding_geometry import Cap, analyse_geometry, separating_threshold
 
 from .conftest import fixture
 
@@ -39,8 +39,7 @@ def test_cap_margin_and_witness() -> None:
     assert float(np.dot(pair.witness, near.caps["code_q"][0].centre)) >= 0.7 - 1e-6
     far = analyse_geometry(routing, TableEncoder({"solve this equation": _at(0), "fix this python bug": _at(100)}))
     assert not far.pairs[0].intersects
-    cap = Cap(np.asarray(_at(0)), 0.7, "x")
-    t = far.pairs[0].separating_threshold(cap)
+    t = separating_threshold(Cap(np.asarray(_at(0)), 0.7, "x"), far.caps["code_q"][0])
     assert t == pytest.approx(math.cos(math.radians(100) - radius))
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
-from policies.conflicts import analyze_policy
+from policies.conflicts import AnalysisOptions, analyze_policy
 from policies.conflicts.repairs import propose_repairs
 from policies.evaluate import route
 from policies.model import Decision, Signal
@@ -50,3 +52,56 @@ def test_reorder_that_moves_traffic_outside_the_region_is_not_local() -> None:
     before = route(policy.routing, moved.state, policy.default_model).decision_name
     after = route(repairs["reorder"].policy.routing, moved.state, policy.default_model).decision_name
     assert (before, after) == ("long_prompts", "invoice_keyword")
+
+
+def _near_caps():
+    """math_q and code_q 80° apart at threshold 0.7 (radius ≈ 45.6° each): their caps overlap by ≈ 11°."""
+    from .test_geometry import TableEncoder, _at
+
+    return TableEncoder({"solve this equation": _at(0), "fix this python bug": _at(80)})
+
+
+def _signal_repairs() -> tuple:
+    policy = fixture("confidence_strategy")
+    report = analyze_policy(policy, AnalysisOptions(encoder=_near_caps()))
+    finding = next(f for f in report.findings if f.kind == "confidence-decided")
+    return policy, {r.kind: r for r in propose_repairs(report.profiles[0].analysis, finding)}
+
+
+def test_partition_repair_makes_the_signals_exclusive_and_reports_what_else_moves() -> None:
+    policy, repairs = _signal_repairs()
+    repair = repairs["partition"]
+    (part,) = repair.policy.routing.projections.partitions
+    assert (part.semantics, part.members, part.default) == ("softmax_exclusive", ["math_q", "code_q"], "math_q")
+    assert "+    partitions:" in repair.diff and "softmax_exclusive" in repair.diff
+    after = analyze_policy(repair.policy)
+    assert not [f for f in after.findings if f.kind == "confidence-decided"]
+    # requests firing neither signal now count as the default member: proved non-local, with a replayable request
+    assert repair.local is False
+    before = route(policy.routing, repair.counterexample.state, policy.default_model).decision_name
+    after_route = route(repair.policy.routing, repair.counterexample_after.state, policy.default_model).decision_name
+    assert (before, after_route) == ("fallback", "math_route")
+
+
+def test_threshold_repair_separates_the_caps() -> None:
+    from policies.conflicts.embedding_geometry import analyse_geometry
+
+    _, repairs = _signal_repairs()
+    repair = repairs["threshold"]
+    signals = {s.name: s.threshold for s in repair.policy.routing.signals.embeddings}
+    moved = next(name for name, t in signals.items() if t != 0.7)
+    # the smallest 3-decimal threshold strictly past cos(80° − arccos 0.7)
+    expected = math.floor(math.cos(math.radians(80) - math.acos(0.7)) * 1000 + 1) / 1000
+    assert signals[moved] == pytest.approx(expected) and f"threshold: {expected}" in repair.diff
+    geometry = analyse_geometry(repair.policy.routing, _near_caps())
+    assert not geometry.pairs[0].intersects
+    after = analyze_policy(repair.policy, AnalysisOptions(encoder=_near_caps()))
+    assert not [f for f in after.findings if f.kind in ("confidence-decided", "embedding-co-firing")]
+    assert repair.local is False  # the shrunk signal also stops firing where the other one does not
+
+
+def test_analyze_policy_attaches_repairs_on_request() -> None:
+    policy = fixture("priority_tie")
+    assert all(not f.repairs for f in analyze_policy(policy).findings)
+    (finding,) = analyze_policy(policy, AnalysisOptions(repairs=True)).findings
+    assert {r.kind for r in finding.repairs} == {"reorder", "guard"} and all(r.local for r in finding.repairs)
