@@ -142,10 +142,27 @@ class ProfileAnalysis:
             self._evals[key] = z3.is_true(model.eval(self.phi[k], model_completion=True))
         return self._evals[key]
 
-    def evidence(self, indexes: Sequence[int]) -> str:
-        """proved for crisp-only regions (L1); possible once a classifier or embedding score is involved."""
+    def evidence(self, indexes: Sequence[int], model: z3.ModelRef | None = None) -> str:
+        """proved for crisp-only regions (L1), and for regions whose embedding atoms the model makes true when the
+        cap test proves those caps intersect (L2); possible once a classifier score or an undecided cap is involved."""
         names = set().union(*(self.support_of(k) for k in indexes)) if indexes else set()
-        return "proved" if self.encoding.pool.level_of(sorted(names)) <= 1 else "possible"
+        level = self.encoding.pool.level_of(sorted(names))
+        if level <= 1:
+            return "proved"
+        return "proved" if level == 2 and model is not None and self._caps_realise(indexes, model) else "possible"
+
+    def _caps_realise(self, indexes: Sequence[int], model: z3.ModelRef) -> bool:
+        """Every embedding leaf of the decisions fires in ``model`` and the cap test proves those caps meet
+        (one cap: non-empty; two: intersecting). Crisp variables are independent of embedding space."""
+        geometry = self.geometry
+        leaves = {str(leaf.name) for k in indexes for _, leaf in (self.order[k].rules.leaves() if self.order[k].rules
+                                                                  else []) if leaf.type == "embedding"}
+        if geometry is None or len(leaves) > 2 or not leaves <= set(geometry.caps):
+            return False
+        if not all(z3.is_true(model.eval(self.encoding.atom(RuleNode.leaf("embedding", n)), model_completion=True))
+                   for n in leaves):
+            return False
+        return len(leaves) < 2 or geometry.pair(*sorted(leaves)).intersects
 
     def signals_of(self, indexes: Sequence[int]) -> list[str]:
         out: set[str] = set()
@@ -329,7 +346,7 @@ class ProfileAnalysis:
                 if live is None:
                     continue
                 outcome, pair, region = live
-                evidence = self.evidence([j, k]) if outcome.sat else "unknown"
+                evidence = self.evidence([j, k], outcome.model) if outcome.sat else "unknown"
                 if self._contained(j, k):
                     if self.order[k].is_catch_all:
                         continue  # a special case above the fallback is the design, not a finding
@@ -388,7 +405,8 @@ class ProfileAnalysis:
                f"when every candidate is scored, else alphabetically by name ('{first}' wins)")
         return self.finding(kind, Severity.WARNING, [j, k],
                             f"'{dj.name}' and '{dk.name}' can both match and route differently; {how}",
-                            evidence=self.evidence([j, k]) if outcome.sat else "unknown", assumptions=assumptions,
+                            evidence=self.evidence([j, k], outcome.model) if outcome.sat else "unknown",
+                            assumptions=assumptions,
                             region=region, model=outcome.model)
 
     def _redundancy(self, j: int, k: int, out: list[ConflictFinding]) -> None:
