@@ -1,0 +1,153 @@
+"""Re-simulation speed: our engine vs a hand-written Polars query over the same cached columns.
+
+A generated policy of 50 decisions (keyword, context and metadata leaves in AND/OR/NOT trees,
+priorities with ties, one catch-all) is simulated once per traffic size to fill the raw-score
+cache; then we time ``Simulator.simulate`` on a threshold variant (what the studio sliders call)
+against one hand-written query that computes the same winners and per-decision counts from the
+same raw columns, and check both agree. Each size runs in a fresh subprocess so its peak RSS is
+its own. Usage: ``python benchmarks/bench_simulation.py [--sizes 100000 1000000] [--repeat 3]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import subprocess
+import sys
+import time
+
+import polars as pl
+
+VOCAB = [f"term{i}" for i in range(40)]
+FILLER = ["please", "help", "with", "the", "question", "about", "my", "project", "today", "now"]
+
+
+def make_policy(seed: int = 7):
+    from policies.model import Policy
+
+    rnd = random.Random(seed)
+    keywords = [{"name": f"kw{i}", "operator": "OR", "keywords": [VOCAB[i], VOCAB[i + 20]]} for i in range(20)]
+    context = [{"name": f"ctx{i}", "min_tokens": 200 * i, "max_tokens": 200 * i + 400} for i in range(5)]
+    metadata = [{"name": f"tenant{i}", "key": "tenant", "predicate": {"equals": f"t{i}"}} for i in range(3)]
+    leaves = ([{"type": "keyword", "name": k["name"]} for k in keywords]
+              + [{"type": "context", "name": c["name"]} for c in context]
+              + [{"type": "metadata", "name": m["name"]} for m in metadata])
+    decisions = []
+    for i in range(49):
+        picked = rnd.sample(leaves, rnd.randint(1, 3))
+        if rnd.random() < 0.2:
+            picked[-1] = {"operator": "NOT", "conditions": [picked[-1]]}
+        decisions.append({"name": f"d{i:02d}", "priority": rnd.choice([10, 20, 30, 40, 50]),
+                          "rules": {"operator": rnd.choice(["AND", "OR"]), "conditions": picked},
+                          "modelRefs": [{"model": rnd.choice(["small", "large"]), "use_reasoning": False}]})
+    decisions.append({"name": "fallback", "priority": 0, "rules": {"operator": "AND", "conditions": []},
+                      "modelRefs": [{"model": "small", "use_reasoning": False}]})
+    return Policy.from_spec({
+        "version": "v0.3",
+        "providers": {"defaults": {"model": "small"}, "models": [
+            {"name": "small", "pricing": {"prompt_per_1m": 0.1, "completion_per_1m": 0.4}},
+            {"name": "large", "pricing": {"prompt_per_1m": 2.0, "completion_per_1m": 8.0}}]},
+        "routing": {"signals": {"keywords": keywords, "context": context, "metadata": metadata},
+                    "decisions": decisions}})
+
+
+def make_requests(n: int, seed: int = 11) -> pl.DataFrame:
+    rnd = random.Random(seed)
+    prompts = [" ".join(rnd.choices(FILLER, k=6) + rnd.sample(VOCAB, 2)) for _ in range(min(n, 5000))]
+    idx = pl.Series(range(n)) % len(prompts)
+    return pl.DataFrame({
+        "request_id": [f"r{i}" for i in range(n)],
+        "prompt": pl.Series(prompts).gather(idx),
+        "prompt_tokens": (pl.Series(range(n)) * 7919 % 1400).cast(pl.Int64),
+        "completion_tokens": (pl.Series(range(n)) * 104729 % 600 + 20).cast(pl.Int64),
+        "tenant": (pl.Series(range(n)) % 5).cast(pl.String).str.replace(r"^", "t"),
+    })
+
+
+def hand_written(raw: pl.DataFrame, policy) -> pl.LazyFrame:
+    """What an engineer would write by hand: leaf tests inline, first match in router order."""
+    from policies.ranking import static_order
+    from policies.validation.signal_values import parse_token_count
+
+    routing = policy.routing
+    def leaf(node) -> pl.Expr:
+        if node.operator == "NOT":
+            return ~leaf(node.conditions[0])
+        if node.conditions is not None:
+            parts = [leaf(c) for c in node.conditions]
+            return pl.all_horizontal(parts) if node.op == "AND" else pl.any_horizontal(parts)
+        s = routing.find_signal(node.type, node.name)
+        base = f"raw::{node.type}::{node.name}::"
+        if node.type == "keyword":
+            return pl.any_horizontal([pl.col(base + f"k{i}") > 0.5 for i in range(len(s.keywords))])
+        if node.type == "context":
+            t = pl.col(base + "tokens")
+            return ((t >= parse_token_count(s.min_tokens)) & (t <= parse_token_count(s.max_tokens))).fill_null(False)
+        return (pl.col(base + "value") == s.predicate["equals"]).fill_null(False)
+
+    ordered = static_order(routing.decisions)
+    chain = pl.when(pl.lit(True) if ordered[0].is_catch_all else leaf(ordered[0].rules)).then(pl.lit(ordered[0].name))
+    for d in ordered[1:]:
+        chain = chain.when(pl.lit(True) if d.is_catch_all else leaf(d.rules)).then(pl.lit(d.name))
+    return raw.lazy().select(chain.otherwise(None).alias("decision"))
+
+
+def variant(policy):
+    from policies.simulation.sweep import with_signal_field
+    return with_signal_field(policy, "context", "ctx2", "min_tokens", 450)
+
+
+def run_size(n: int, repeat: int) -> dict:
+    from policies.simulation import Simulator
+
+    policy = make_policy()
+    requests = make_requests(n)
+    sim = Simulator(requests)
+    t = time.perf_counter()
+    sim.simulate(policy)
+    first = time.perf_counter() - t
+    tweaked = variant(policy)
+    ours, theirs = [], []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        result = sim.simulate(tweaked)
+        counts = result.requests["decision"].value_counts()
+        ours.append(time.perf_counter() - t)
+        raw = result.extraction.raw
+        t = time.perf_counter()
+        hand = hand_written(raw, tweaked).collect()
+        hand_counts = hand["decision"].value_counts()
+        theirs.append(time.perf_counter() - t)
+    assert hand["decision"].equals(result.requests["decision"]), "hand-written winners differ"
+    assert hand_counts.sort("decision").equals(counts.sort("decision"))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"requests": n, "first_simulate_s": round(first, 3), "resimulate_s": round(min(ours), 4),
+            "hand_written_s": round(min(theirs), 4), "ratio": round(min(ours) / min(theirs), 2),
+            "peak_rss_mb": round(peak_mb, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(run_size(args.one, args.repeat)))
+        return
+    print(f"machine: {platform.machine()} {platform.processor() or ''} {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}, Polars {pl.__version__}; load average {os.getloadavg()}")
+    print("resimulate = Simulator.simulate on a threshold variant (winners, models, cost, latency, quality, "
+          "fired/conf/match columns) + per-decision counts; hand_written = winners + counts only")
+    for n in args.sizes:
+        out = subprocess.run([sys.executable, __file__, "--one", str(n), "--repeat", str(args.repeat)],
+                             capture_output=True, text=True, check=True)
+        print(out.stdout.strip())
+
+
+if __name__ == "__main__":
+    main()
