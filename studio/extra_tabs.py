@@ -1,46 +1,32 @@
-"""Tabs built from the simulation dashboard, compare and explain widgets (written in parallel).
+"""Tabs from the simulation dashboard, compare and explain widgets: built on the session's policy.
 
-Each is imported on its own, so one still being written does not stop the studio; a missing one
-is reported in its tab rather than hidden.
+Those widgets take an engine ``Policy`` (not the studio's state), so the tab keeps their
+``policy`` parameter in step with every accepted edit.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Any, Callable
 
 import panel as pn
 
+from widgets.compare import CompareView
+from widgets.explain import ExplainView
+from widgets.simulation_dashboard import SimulationDashboard
 from widgets.state import PolicyState
 
-# (tab title, module, class name)
-EXTRA_TABS = (("Simulation", "widgets.simulation_dashboard", "SimulationDashboard"),
-              ("Compare", "widgets.compare", "CompareView"),
-              ("Explain", "widgets.explain", "ExplainView"))
+EXTRA_TABS: tuple[tuple[str, type[pn.viewable.Viewer]], ...] = (
+    ("Simulation", SimulationDashboard), ("Compare", CompareView), ("Explain", ExplainView))
 
 
-def extra_tabs(state: PolicyState, **context: Any) -> list[tuple[str, Callable[[], pn.viewable.Viewable]]]:
-    """(title, builder) per widget, built on the session's policy; an unavailable one says why in its tab."""
-    return [(title, lambda m=module, n=name, t=title: _load(t, m, n, state, context))
-            for title, module, name in EXTRA_TABS]
+def extra_tabs(state: PolicyState, **context: Any) -> list[tuple[str, Callable[[], pn.viewable.Viewer]]]:
+    """(title, builder) per widget; ``context`` offers shared objects (e.g. ``store``) to those that declare them."""
+    return [(title, lambda cls=cls: follow_policy(cls, state, context)) for title, cls in EXTRA_TABS]
 
 
-def _load(title: str, module: str, name: str, state: PolicyState, context: dict[str, Any]) -> pn.viewable.Viewable:
-    try:
-        cls = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError) as exc:
-        return pn.pane.Markdown(f"*{title} is not available yet ({exc}).*")
-    return _build(cls, state, context)
-
-
-def _build(cls: type, state: PolicyState, context: dict[str, Any]) -> pn.viewable.Viewable:
-    """Construct with the parameters the widget declares, and keep its ``policy`` in step with the session."""
+def follow_policy(cls: type[pn.viewable.Viewer], state: PolicyState, context: dict[str, Any]) -> pn.viewable.Viewer:
+    """Build ``cls`` on the current policy (plus the context it declares) and keep its policy current."""
     declared = set(cls.param)
-    kwargs = {k: v for k, v in context.items() if k in declared}
-    if "state" in declared:
-        kwargs["state"] = state
-    widget = cls(**kwargs)
-    if "policy" in declared and "state" not in declared:
-        widget.policy = state.policy
-        state.param.watch(lambda e: setattr(widget, "policy", e.new), "policy")
+    widget = cls(policy=state.policy, **{k: v for k, v in context.items() if k in declared})
+    state.param.watch(lambda e: setattr(widget, "policy", e.new), "policy")
     return widget

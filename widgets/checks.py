@@ -143,6 +143,8 @@ class ChecksPanel(StateView):
         self.items = check_items(self.state.findings, found, self.state.policy)
         shown = [it for it in self.items if not self.state.severity or it.severity.value == self.state.severity]
         self.listing.options = {it.label(): it.key for it in shown}
+        keys = {it.key for it in shown}
+        self.listing.value = self.selected if self.selected in keys else None
         counts = {s: sum(1 for it in self.items if it.severity is s) for s in Severity}
         text = (f"**{counts[Severity.ERROR]} errors · {counts[Severity.WARNING]} warnings · "
                 f"{counts[Severity.INFO]} info**")
@@ -151,7 +153,7 @@ class ChecksPanel(StateView):
         if self.analysis_error:
             text += f"  \n{self.analysis_error}"
         self.summary.object = text
-        if self.selected and self.item(self.selected) is None:
+        if self.selected and self.selected not in keys:
             self.selected = ""
         else:
             self._show_selected()

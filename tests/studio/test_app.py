@@ -12,7 +12,7 @@ from policies.storage import Store
 from studio.app import build_app, lazy_tabs, open_initial
 from studio.config import StudioConfig, parse_args
 from studio.drafts import DraftKeeper
-from studio.extra_tabs import _load
+from studio.extra_tabs import EXTRA_TABS, follow_policy
 from widgets.state import PolicyState
 from widgets.workspace import Workspace
 
@@ -106,6 +106,15 @@ def test_undo_to_the_opened_text_drops_the_draft(store: Store) -> None:
     assert store.get_draft("b", "cost_optimised") is None
 
 
-def test_missing_extra_widget_is_reported_in_its_tab() -> None:
-    view = _load("Nothing", "widgets.does_not_exist", "Nope", PolicyState(), {})
-    assert "not available yet" in view.object
+@pytest.mark.parametrize("title, cls", EXTRA_TABS)
+def test_extra_tabs_follow_the_session_policy(title: str, cls: type, store: Store) -> None:
+    state = PolicyState()
+    Workspace(state=state).open_sample("cost_optimised")
+    widget = follow_policy(cls, state, {"store": store})
+    assert widget.policy is state.policy
+    if "store" in cls.param:
+        assert widget.store is store
+    spec = state.spec()
+    spec["routing"]["decisions"][0]["priority"] = 5
+    state.apply_spec(spec)
+    assert widget.policy is state.policy and widget.policy.routing.decision("long_documents").priority == 5
