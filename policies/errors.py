@@ -89,7 +89,10 @@ class PolicyError(Exception):
 
     def __init__(self, findings: Finding | Iterable[Finding]):
         self.findings: list[Finding] = [findings] if isinstance(findings, Finding) else list(findings)
-        super().__init__("\n".join(f.human() for f in self.findings) or "invalid policy")
+        super().__init__()
+
+    def __str__(self) -> str:  # rendered late: loaders fill file/line after raising sites
+        return "\n".join(f.human() for f in self.findings) or "invalid policy"
 
     @classmethod
     def single(cls, code: str, message: str, *, file: str | None = None, line: int | None = None,

@@ -11,7 +11,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .dialects import normalise
+from dataclasses import replace
+
+from .dialects import detect_dialect, normalise
 from .errors import Finding, PolicyError, Severity, SpecPath
 from .model import Policy
 from .yaml_source import SourceMap, YamlDocument, load_documents, read_file
@@ -58,8 +60,13 @@ def policy_from_documents(docs: list[YamlDocument], dialect: str | None = None) 
     """Build the typed policy from parsed documents; type errors become located findings."""
     file = docs[0].file
     data = [d.data for d in docs]
-    source_map = SourceMap([d.root for d in docs if d.root is not None])
     load_notes = [n for d in docs for n in d.findings]
+    try:
+        dialect = dialect or detect_dialect(data)
+    except PolicyError as exc:
+        raise PolicyError([replace(f, file=f.file or file) for f in exc.findings]) from None
+    # Kubernetes paths start with the document index, even when the file holds one document.
+    source_map = SourceMap([d.root for d in docs if d.root is not None], indexed=dialect == "kubernetes")
     try:
         normalised = normalise(data, dialect)
     except PolicyError as exc:
@@ -67,7 +74,7 @@ def policy_from_documents(docs: list[YamlDocument], dialect: str | None = None) 
             f.file = f.file or file
             if f.line is None and f.path:
                 f.line, f.column = source_map.position(f.path)
-        raise
+        raise PolicyError(exc.findings) from None
     carrier = Policy()
     carrier.attach_source(file, source_map, normalised.dialect, moves=normalised.moves)
     try:

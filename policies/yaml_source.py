@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+import re
 from typing import Any
 
 import yaml
@@ -17,7 +18,26 @@ import yaml
 from .errors import Finding, PolicyError, Severity, SpecPath
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+# Strings that a YAML 1.2 reader (Go yaml.v3 in the router) would take for a number, bool or null.
+# PyYAML resolves YAML 1.1, so it leaves some of them ('1e3', '0o10') plain; we quote them all.
+_YAML12_SCALAR = re.compile(r"""^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE
+    |[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+
+    |[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$""", re.X)
+
+
+class _Dumper(_BaseDumper):  # type: ignore[misc, valid-type]
+    """Safe dumper whose strings re-read as strings under YAML 1.1 and 1.2 alike."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if _YAML12_SCALAR.match(value):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="'")
+    return dumper.represent_str(value)
+
+
+_Dumper.add_representer(str, _represent_str)
 
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 128
@@ -31,15 +51,16 @@ class SourceMap:
 
     Positions are looked up only when a finding needs one, so loading a clean file pays nothing
     for them. A mapping entry's position is its key; a list item's is the item's first character.
-    With several documents the first path element is the document index.
+    With several documents (or ``indexed``) the first path element is the document index.
     """
 
-    def __init__(self, roots: list[yaml.Node]):
+    def __init__(self, roots: list[yaml.Node], indexed: bool | None = None):
         self.roots = roots
+        self.indexed = len(roots) > 1 if indexed is None else indexed
 
     def lookup(self, path: SpecPath) -> tuple[int, int] | None:
         path = tuple(path)
-        if len(self.roots) > 1:
+        if self.indexed:
             if not path or not isinstance(path[0], int) or not 0 <= path[0] < len(self.roots):
                 return None
             node, path = self.roots[path[0]], path[1:]

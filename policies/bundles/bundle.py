@@ -104,6 +104,8 @@ def open_bundle(data: bytes, file: str = "<bundle>", limits: Limits = Limits()) 
         manifest = json.loads(decode_text(raw, f"{file}:{MANIFEST}"))
     except json.JSONDecodeError as exc:
         raise bundle_error(f"manifest.json is not JSON: {exc.msg} at line {exc.lineno}", file) from None
+    except RecursionError:
+        raise bundle_error("manifest.json nests too deeply to be a bundle manifest", file) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise bundle_error("manifest.json is not a Routing Studio bundle manifest", file)
     if manifest.get("format_version") != FORMAT_VERSION:
@@ -140,7 +142,7 @@ def verify_bundle(data: bytes, file: str = "<bundle>") -> Verification:
         return result
     try:
         recorded = json.loads(files.get(CONFLICTS, b"[]"))
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError, UnicodeDecodeError):
         result.problems.append("conflicts.json is not JSON")
         return result
     current = conflict_report(policy)

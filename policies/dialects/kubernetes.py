@@ -13,6 +13,7 @@ from typing import Any
 from ..errors import Finding, PolicyError, Severity
 from ..model import Policy
 from .base import Normalised
+from .shape import mapping, mappings, number
 
 API_VERSION = "vllm.ai/v1alpha1"
 KINDS = ("IntelligentPool", "IntelligentRoute", "SemanticRouter")
@@ -51,11 +52,9 @@ def is_kubernetes(doc: Any) -> bool:
 
 # -- import ---------------------------------------------------------------------------------
 def _pool_to_providers(pool: dict[str, Any], result: Normalised, doc: int) -> tuple[dict[str, Any], list[dict]]:
-    spec = pool.get("spec") or {}
+    spec = mapping(pool.get("spec"), (doc, "spec"))
     models, cards = [], []
-    for i, m in enumerate(spec.get("models") or []):
-        if not isinstance(m, dict):
-            continue
+    for i, m in mappings(spec.get("models"), (doc, "spec", "models")):
         model: dict[str, Any] = {"name": m.get("name")}
         if m.get("catalog") is not None:
             model["catalog"] = m["catalog"]
@@ -64,14 +63,15 @@ def _pool_to_providers(pool: dict[str, Any], result: Normalised, doc: int) -> tu
         elif m.get("reasoningFamily") is not None:
             model["reasoning"] = {"family": m["reasoningFamily"]}
             result.note("renamed", "reasoningFamily is now reasoning.family", (doc, "spec", "models", i))
-        if isinstance(m.get("pricing"), dict):
-            price = m["pricing"]
+        if m.get("pricing") is not None:
+            price = mapping(m["pricing"], (doc, "spec", "models", i, "pricing"))
             pricing: dict[str, Any] = {}
             if price.get("currency") is not None:
                 pricing["currency"] = price["currency"]
             for canonical, crd in PRICE_FIELDS.items():
                 if price.get(crd) is not None:
-                    pricing[canonical] = _price(float(price[crd]), 1e6)
+                    value = number(price[crd], (doc, "spec", "models", i, "pricing", crd))
+                    pricing[canonical] = _price(value, 1e6)
             model["pricing"] = pricing
         if m.get("loras"):
             cards.append({"name": m.get("name"), "loras": m["loras"]})
@@ -82,23 +82,23 @@ def _pool_to_providers(pool: dict[str, Any], result: Normalised, doc: int) -> tu
     return providers, cards
 
 
-def _route_to_routing(route: dict[str, Any]) -> dict[str, Any]:
-    spec = route.get("spec") or {}
+def _route_to_routing(route: dict[str, Any], doc: int) -> dict[str, Any]:
+    spec = mapping(route.get("spec"), (doc, "spec"))
+    crd_signals = mapping(spec.get("signals"), (doc, "spec", "signals"))
     signals: dict[str, list] = {}
-    for crd_key, (collection, mapping) in ROUTE_SIGNALS.items():
-        items = spec.get("signals", {}).get(crd_key) if isinstance(spec.get("signals"), dict) else None
+    for crd_key, (collection, fields) in ROUTE_SIGNALS.items():
+        items = mappings(crd_signals.get(crd_key), (doc, "spec", "signals", crd_key))
         if items:
-            signals[collection] = [_rename(s, mapping) for s in items if isinstance(s, dict)]
+            signals[collection] = [_rename(s, fields) for _, s in items]
     decisions = []
-    for d in spec.get("decisions") or []:
-        if not isinstance(d, dict):
-            continue
+    reverse = {v: k for k, v in MODEL_REF_FIELDS.items()}
+    for i, d in mappings(spec.get("decisions"), (doc, "spec", "decisions")):
         decision = {k: v for k, v in d.items() if k not in ("signals", "modelRefs")}
-        if isinstance(d.get("signals"), dict):
-            decision["rules"] = dict(d["signals"])
+        if d.get("signals") is not None:
+            decision["rules"] = dict(mapping(d["signals"], (doc, "spec", "decisions", i, "signals")))
         if d.get("modelRefs") is not None:
-            reverse = {v: k for k, v in MODEL_REF_FIELDS.items()}
-            decision["modelRefs"] = [_rename(r, reverse) for r in d["modelRefs"] if isinstance(r, dict)]
+            refs = mappings(d["modelRefs"], (doc, "spec", "decisions", i, "modelRefs"))
+            decision["modelRefs"] = [_rename(r, reverse) for _, r in refs]
         decisions.append(decision)
     routing: dict[str, Any] = {}
     if signals:
@@ -119,7 +119,7 @@ def normalise(docs: list[Any]) -> Normalised:
     result = Normalised({"version": "v0.3"}, "kubernetes")
     if "SemanticRouter" in by_kind:
         i, doc = by_kind["SemanticRouter"]
-        config = (doc.get("spec") or {}).get("config")
+        config = mapping(doc.get("spec"), (i, "spec")).get("config")
         if not isinstance(config, dict):
             raise PolicyError.single("k8s-structure", "SemanticRouter has no spec.config mapping",
                                      path=(i, "spec", "config"))
@@ -139,7 +139,7 @@ def normalise(docs: list[Any]) -> Normalised:
         result.note("k8s-no-pool", "no IntelligentPool: models and default model are unknown", (),
                     Severity.WARNING, "add the IntelligentPool document")
     i, route = by_kind["IntelligentRoute"]
-    routing = _route_to_routing(route)
+    routing = _route_to_routing(route, i)
     if cards:
         routing["modelCards"] = cards
     result.data["routing"] = routing

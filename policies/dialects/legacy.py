@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import Severity
 from .base import Normalised
+from .shape import mapping, mappings, text
 from .repository import reasoning_block
 
 SIGNAL_KEYS = {
@@ -35,6 +36,7 @@ def is_legacy_layout(data: dict[str, Any]) -> bool:
 
 def _backend_refs(model_cfg: dict[str, Any], endpoints: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     names = model_cfg.get("preferred_endpoints") or list(endpoints)
+    names = [n for n in names if isinstance(n, str)] if isinstance(names, list) else list(endpoints)
     refs = []
     for name in names:
         ep = endpoints.get(name)
@@ -50,12 +52,13 @@ def _backend_refs(model_cfg: dict[str, Any], endpoints: dict[str, dict[str, Any]
 
 
 def _providers(data: dict[str, Any], result: Normalised) -> dict[str, Any]:
-    endpoints = {ep["name"]: ep for ep in data.get("vllm_endpoints") or [] if isinstance(ep, dict) and "name" in ep}
-    families = data.get("reasoning_families") or {}
+    endpoints = {text(ep.get("name"), ("vllm_endpoints", i, "name")): ep
+                 for i, ep in mappings(data.get("vllm_endpoints"), ("vllm_endpoints",))}
+    families = mapping(data.get("reasoning_families"), ("reasoning_families",))
     models = []
-    for name, cfg in (data.get("model_config") or {}).items():
-        cfg = cfg if isinstance(cfg, dict) else {}
+    for name, cfg in mapping(data.get("model_config"), ("model_config",)).items():
         path = ("model_config", name)
+        cfg = mapping(cfg, path)
         model: dict[str, Any] = {"name": name}
         family = cfg.get("reasoning_family")
         if family is not None:
@@ -86,12 +89,10 @@ def _providers(data: dict[str, Any], result: Normalised) -> dict[str, Any]:
 def _convert_plugins(decision: dict[str, Any], index: int, signals: dict[str, list], result: Normalised) -> str | None:
     """Rename cache plugins; turn a ``pii`` plugin into a signal. Returns the new pii signal's name."""
     kept, pii_signal = [], None
-    for j, plugin in enumerate(decision.get("plugins") or []):
-        if not isinstance(plugin, dict):
-            continue
+    for j, plugin in mappings(decision.get("plugins"), ("decisions", index, "plugins")):
         path = ("decisions", index, "plugins", j)
         kind = plugin.get("type")
-        config = dict(plugin.get("configuration") or {})
+        config = dict(mapping(plugin.get("configuration"), path + ("configuration",)))
         if kind == "pii":
             if config.get("enabled", True) is False:
                 result.note("dropped", "disabled pii plugin dropped", path)
@@ -138,10 +139,10 @@ def normalise(data: dict[str, Any]) -> Normalised:
             domain["description"] = str(domain.get("name", ""))
             result.note("filled", "domain description is required now; filled with the domain name",
                         ("categories", i), Severity.INFO)
-    decisions = [d for d in src.get("decisions") or [] if isinstance(d, dict)]
+    decisions = [d for _, d in mappings(src.get("decisions"), ("decisions",))]
     guards = [s for i, d in enumerate(decisions) if (s := _convert_plugins(d, i, signals, result))]
     if guards:
-        top = max((d.get("priority") or 0 for d in decisions), default=0)
+        top = max((d["priority"] for d in decisions if isinstance(d.get("priority"), int)), default=0)
         fallback = (out["providers"].get("defaults") or {}).get("model")
         guard = {"name": "legacy_pii_guard", "description": "Blocks requests with PII the legacy plugins disallowed",
                  "priority": top + PII_GUARD_PRIORITY_GAP,

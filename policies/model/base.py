@@ -17,8 +17,10 @@ from pydantic import BaseModel, ConfigDict
 class SpecModel(BaseModel):
     """A spec object: ``from_spec`` / ``to_spec`` round-trip exactly, unknown keys included."""
 
+    # strict: a quoted "300" or "no" stays a located type error (vllm-sr rejects them too) instead of
+    # being silently converted; ints are still accepted where a float is expected.
     model_config = ConfigDict(extra="allow", populate_by_name=True, validate_by_name=True,
-                              validate_by_alias=True, serialize_by_alias=True)
+                              validate_by_alias=True, serialize_by_alias=True, strict=True)
 
     @classmethod
     def from_spec(cls, spec: Any) -> Self:

@@ -333,5 +333,3 @@ def json_schema(policy: Policy) -> Iterator[Finding]:
         if not _owned(path, kind):
             yield error("unknown-field" if kind == "unknown" else "schema", message, path, suggestion)
 
-
-from . import pydantic_rules  # noqa: E402,F401  registers its checks; belongs in validation/__init__.py

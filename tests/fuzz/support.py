@@ -107,21 +107,10 @@ def signature(exc: BaseException) -> str:
     return f"{type(exc).__name__}@{where}"
 
 
-# Engine bugs the fuzzers found, each pinned by an xfail(strict=True) test in test_found_bugs.py.
-# While one is open, inputs that hit it are counted (and printed) instead of failing every run.
-_PINNED = "tests/fuzz/test_found_bugs.py::"
-KNOWN_BUGS: dict[str, str] = {
-    **{sig: _PINNED + "test_config_importer_refuses_cleanly" for sig in (
-        "AttributeError@policies/dialects/kubernetes.py:_route_to_routing",
-        "AttributeError@policies/dialects/kubernetes.py:normalise",
-        "TypeError@policies/dialects/kubernetes.py:_pool_to_providers",
-        "AttributeError@policies/dialects/legacy.py:_providers",
-        "TypeError@policies/dialects/legacy.py:_providers",
-        "TypeError@policies/dialects/legacy.py:<dictcomp>",
-        "TypeError@policies/dialects/legacy.py:normalise")},
-    "RecursionError@policies/bundles/bundle.py:open_bundle": _PINNED + "test_deeply_nested_manifest_is_refused_cleanly",
-    "YAML1.2-plain-number@policies/yaml_source.py:dump_yaml": _PINNED + "test_export_quotes_strings_yaml12_reads_as_numbers",
-}
+# Engine bugs the fuzzers found and that are still open, each pinned by an xfail(strict=True) test in
+# test_found_bugs.py: signature -> test. While one is open, inputs that hit it are counted instead of
+# failing every run. Empty: every bug found so far is fixed and kept as a regression test there.
+KNOWN_BUGS: dict[str, str] = {}
 KNOWN_HITS: Counter[str] = Counter()
 FOUND: dict[str, str] = {}  # collect mode: signature -> shortest input seen
 COLLECT = os.environ.get("ROUTING_STUDIO_FUZZ_COLLECT")

@@ -1,9 +1,7 @@
-"""Minimal inputs for engine bugs the fuzzers found, pinned with ``xfail(strict=True)``.
+"""Minimal inputs for engine bugs the fuzzers found, kept as regression tests once fixed.
 
-Each test states the contract (a result or PolicyError) and fails today with the named exception.
-When the engine is fixed the test XPASSes, strict mode turns that into a failure, and whoever fixed
-it removes the mark here and the signature from ``support.KNOWN_BUGS`` (which lets the fuzzers
-count, rather than fail on, inputs that hit a bug already pinned here).
+Each test states the contract (a result or PolicyError). A new bug is pinned here with
+``xfail(strict=True)`` and its signature in ``support.KNOWN_BUGS`` until it is fixed.
 """
 
 from __future__ import annotations
@@ -24,7 +22,7 @@ from .test_export_safety import YAML12_BUG, YAML12_NOT_STRING, plain_strings
 
 K8S = "apiVersion: vllm.ai/v1alpha1\n"
 CONFIG_BUGS = [
-    # (signature, minimal input, exception it raises today)
+    # (signature, minimal input, exception it raised before the fix)
     ("AttributeError@policies/dialects/kubernetes.py:_route_to_routing",
      K8S + "kind: IntelligentRoute\nspec: [x]\n", AttributeError),
     ("AttributeError@policies/dialects/kubernetes.py:normalise",
@@ -45,13 +43,11 @@ BUNDLE_BUG = "RecursionError@policies/bundles/bundle.py:open_bundle"
 
 
 def test_every_tolerated_bug_is_pinned_here() -> None:
-    """The fuzzers may only tolerate crashes that a strict xfail below reproduces."""
-    assert set(KNOWN_BUGS) == {sig for sig, _, _ in CONFIG_BUGS} | {BUNDLE_BUG, YAML12_BUG}
+    """The fuzzers may only tolerate crashes that a strict xfail here reproduces (none are open)."""
+    assert set(KNOWN_BUGS) <= {sig for sig, _, _ in CONFIG_BUGS} | {BUNDLE_BUG, YAML12_BUG}
 
 
-@pytest.mark.parametrize("text, error", [pytest.param(text, error, id=sig, marks=pytest.mark.xfail(
-    strict=True, raises=error, reason=f"fuzz-found: dialect importer assumes a type and crashes ({sig})"))
-    for sig, text, error in CONFIG_BUGS])
+@pytest.mark.parametrize("text, error", [pytest.param(text, error, id=sig) for sig, text, error in CONFIG_BUGS])
 def test_config_importer_refuses_cleanly(text: str, error: type[Exception]) -> None:
     """Wrong types inside an imported layout must become located PolicyErrors, not crashes."""
     refused_or(loads_policy, text, "bug.yaml")
@@ -66,16 +62,11 @@ def _bundle_with_manifest(manifest: bytes) -> bytes:
     return gzip.compress(raw.getvalue(), mtime=0)
 
 
-@pytest.mark.xfail(strict=True, raises=RecursionError,
-                   reason="fuzz-found: json.loads of a 20 KB nested manifest.json raises RecursionError")
 def test_deeply_nested_manifest_is_refused_cleanly() -> None:
     """A manifest under the 1 MiB limit but nested 10,000 deep must be refused with PolicyError."""
     refused_or(open_bundle, _bundle_with_manifest(b"[" * 10_000 + b"]" * 10_000), "bug.tar.gz")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="fuzz-found: dump_yaml leaves '1e3' and '0o10' unquoted; YAML 1.2 readers "
-                          "(Go yaml.v3 in vLLM SR) read them as numbers")
 def test_export_quotes_strings_yaml12_reads_as_numbers() -> None:
     spec = load_policy(ROOT / "sample_data" / "policies" / "cost_optimised.yaml").to_spec()
     spec["routing"]["decisions"][3]["plugins"][0]["configuration"]["system_prompt"] = "1e3"
