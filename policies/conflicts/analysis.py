@@ -35,7 +35,9 @@ VALIDATOR_KINDS = ("dangling-reference", "unused-signal")
 @dataclass
 class AnalysisOptions:
     timeout_ms: int = 2000  # per solver query; a timeout yields evidence "unknown"
-    encoder: Any = None  # an embedding_geometry.Encoder: enables level-2 cap tests and lemmas
+    # an embedding_geometry.Encoder for level-2 cap tests and lemmas; "default" = the bundled ONNX encoder when its
+    # model files exist (a warning says when not); None = no geometry (embedding overlaps stay "possible")
+    encoder: Any = "default"
     repairs: bool = False  # attach proven repairs to pair findings (each costs a few solver proofs)
 
 
@@ -469,7 +471,7 @@ def validator_findings(policy: Policy) -> list[ConflictFinding]:
 
 def analyze_policy(policy: Policy, options: AnalysisOptions | None = None, invariants: list | None = None) -> Report:
     """Every finding of every profile (top-level routing and each recipe), best first; plus user invariants."""
-    from .embedding_geometry import add_lemmas, analyse_geometry, geometry_findings
+    from .embedding_geometry import add_lemmas, analyse_geometry, geometry_findings, resolve_encoder
     from .invariants import check_invariants
 
     options = options or AnalysisOptions()
@@ -477,12 +479,14 @@ def analyze_policy(policy: Policy, options: AnalysisOptions | None = None, invar
     for profile in policy.profiles():
         if not profile.routing.all_decisions():
             continue
-        encoding, extra = Encoding(profile.routing, VarPool()), []
-        if options.encoder is not None:
-            geometry = analyse_geometry(profile.routing, options.encoder)
+        encoding, extra, geometry = Encoding(profile.routing, VarPool()), [], None
+        signals = profile.routing.signals
+        encoder = resolve_encoder(options.encoder) if signals and signals.embeddings else None
+        if encoder is not None:
+            geometry = analyse_geometry(profile.routing, encoder)
             add_lemmas(encoding, geometry)
         analysis = ProfileAnalysis(policy, profile, options, encoding)
-        if options.encoder is not None:
+        if geometry is not None:
             analysis.geometry = geometry
             extra = geometry_findings(analysis, geometry)
         profiles.append(ProfileReport(profile, analysis, analysis.run() + extra))

@@ -7,13 +7,17 @@ tested); ``mean`` is one cap around the mean direction with threshold t/‖c̄�
 can never fire). Negative candidates, thresholds ≤ 0 and prototype scoring fall back to level 3.
 Caps proved disjoint become background lemmas for the solver.
 
-Embeddings come from the encoder the simulation uses (``policies.inference.default_encoder`` when
-that package is installed); anything with ``encode(list[str]) -> [N, d]`` L2-normalised rows works.
+Embeddings come from the encoder the simulation uses (``policies.inference.default_encoder``, the
+default; a warning says when its model files are missing); anything with
+``encode(list[str]) -> [N, d]`` L2-normalised rows works.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import warnings
+import weakref
 from dataclasses import dataclass
 from itertools import combinations, product
 from typing import Protocol
@@ -30,13 +34,36 @@ class Encoder(Protocol):
     def encode(self, texts: list[str]) -> np.ndarray: ...
 
 
+DEFAULT_ENCODER = "default"  # AnalysisOptions.encoder: the simulation's bundled encoder when it can be loaded
+
+
+@functools.lru_cache(maxsize=1)
 def default_encoder() -> Encoder | None:
-    """The simulation's ONNX text encoder, or None while ``policies.inference`` is not installed."""
+    """The simulation's ONNX text encoder (``policies.inference``), or None with a warning saying why not."""
     try:
-        from ..inference import default_encoder as make  # type: ignore[attr-defined]
-    except ImportError:
+        from ..inference import default_encoder as make
+        return make()
+    except Exception as exc:  # ImportError, a missing or unreadable model file: geometry is optional, say so once
+        warnings.warn(f"embedding geometry skipped: the bundled text encoder could not be loaded ({exc}); embedding "
+                      "overlaps stay 'possible'. Build the models with `python scripts/build_models.py` or point "
+                      "ROUTING_STUDIO_MODELS at a copy.", RuntimeWarning, stacklevel=2)
         return None
-    return make()
+
+
+def resolve_encoder(encoder: Encoder | str | None) -> Encoder | None:
+    return default_encoder() if encoder == DEFAULT_ENCODER else encoder  # type: ignore[return-value]
+
+
+# candidate phrase -> unit vector per encoder: re-checks after an edit only encode new candidates
+_VECTORS: "weakref.WeakKeyDictionary[object, dict[str, np.ndarray]]" = weakref.WeakKeyDictionary()
+
+
+def embed(encoder: Encoder, texts: list[str]) -> dict[str, np.ndarray]:
+    known = _VECTORS.setdefault(encoder, {})
+    new = [t for t in texts if t not in known]
+    if new:
+        known.update(zip(new, np.asarray(encoder.encode(new), dtype=np.float64)))
+    return {t: known[t] for t in texts}
 
 
 @dataclass(frozen=True)
@@ -130,8 +157,7 @@ class Geometry:
 
 def analyse_geometry(routing: Routing, encoder: Encoder) -> Geometry:
     signals = [s for s in (routing.signals.embeddings if routing.signals else None) or []]
-    texts = sorted({c for s in signals for c in s.candidates or []})
-    vectors = dict(zip(texts, np.asarray(encoder.encode(texts), dtype=np.float64))) if texts else {}
+    vectors = embed(encoder, sorted({c for s in signals for c in s.candidates or []}))
     caps, undecided, dead = {}, [], []
     for s in signals:
         found = caps_of(s, vectors)

@@ -7,7 +7,7 @@ import pytest
 from policies.conflicts import analyze_policy
 from policies.errors import Severity
 
-from .conftest import FIXTURES, assert_witness_replays, fixture, summary
+from .conftest import CRISP, FIXTURES, assert_witness_replays, fixture, summary
 
 EXPECTED: dict[str, set[tuple]] = {
     "dead_domain_and": {("impossible-and", "error", ("math_and_law",))},
@@ -55,7 +55,7 @@ def test_corpus_is_complete() -> None:
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_expected_findings(name: str) -> None:
     policy = fixture(name)
-    report = analyze_policy(policy)
+    report = analyze_policy(policy, CRISP)
     assert summary(report.findings) == EXPECTED[name]
     assert report.has_errors == any(sev == "error" for _, sev, _ in EXPECTED[name])
     for finding in report.findings:
@@ -65,22 +65,22 @@ def test_expected_findings(name: str) -> None:
 
 
 def test_recipe_finding_names_its_profile() -> None:
-    (finding,) = analyze_policy(fixture("recipe_shadowed")).findings
+    (finding,) = analyze_policy(fixture("recipe_shadowed"), CRISP).findings
     assert finding.profile == "support"
 
 
 def test_evidence_levels() -> None:
-    crisp = analyze_policy(fixture("priority_tie")).findings[0]
-    neural = analyze_policy(fixture("keyword_vs_embedding")).findings[0]
+    crisp = analyze_policy(fixture("priority_tie"), CRISP).findings[0]
+    neural = analyze_policy(fixture("keyword_vs_embedding"), CRISP).findings[0]
     assert (crisp.evidence, neural.evidence) == ("proved", "possible")
-    dead = analyze_policy(fixture("dead_domain_and")).findings[0]
+    dead = analyze_policy(fixture("dead_domain_and"), CRISP).findings[0]
     assert dead.evidence == "proved" and "math" in dead.explanation.lower()
 
 
 def test_finding_record_fields() -> None:
-    finding = analyze_policy(fixture("priority_tie")).findings[0]
+    finding = analyze_policy(fixture("priority_tie"), CRISP).findings[0]
     record = finding.to_dict()
-    assert record["id"] == analyze_policy(fixture("priority_tie")).findings[0].id  # stable
+    assert record["id"] == analyze_policy(fixture("priority_tie"), CRISP).findings[0].id  # stable
     assert "(check-sat)" in record["smtlib"] and "declare-fun" in record["smtlib"]
     assert record["witness_synthetic"]["request"]["text"] == "python"
     assert record["witness_synthetic"]["request"]["tokens"] >= 8000

@@ -8,7 +8,7 @@ from policies.conflicts.invariants import parse_invariants
 from policies.evaluate import route
 from policies.loader import load_policy
 
-from .conftest import SAMPLES, assert_witness_replays, fixture
+from .conftest import CRISP, SAMPLES, assert_witness_replays, fixture
 
 
 def test_reordering_decisions_is_equivalent() -> None:
@@ -57,7 +57,7 @@ INVARIANTS = parse_invariants({"invariants": [
 
 def test_invariants_prove_or_give_counterexample() -> None:
     policy = load_policy(SAMPLES / "privacy_regulated.yaml")
-    report = analyze_policy(policy, invariants=INVARIANTS)
+    report = analyze_policy(policy, CRISP, invariants=INVARIANTS)
     proved = [f for f in report.findings if f.kind == "invariant-proved"]
     violated = [f for f in report.findings if f.kind == "invariant-violated"]
     assert [f.data["invariant"] for f in proved] == ["pii stays local"]
@@ -69,6 +69,6 @@ def test_invariants_prove_or_give_counterexample() -> None:
 def test_invariant_on_default_route() -> None:
     policy = fixture("coverage_gap")
     (inv,) = parse_invariants([{"name": "always guarded", "then": {"has_plugin": "fast_response"}}])
-    finding = next(f for f in analyze_policy(policy, invariants=[inv]).findings if f.kind.startswith("invariant"))
+    finding = next(f for f in analyze_policy(policy, CRISP, invariants=[inv]).findings if f.kind.startswith("invariant"))
     assert finding.kind == "invariant-violated" and finding.decisions == []
     assert_witness_replays(policy, finding)

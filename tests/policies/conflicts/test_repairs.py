@@ -11,26 +11,26 @@ from policies.conflicts.repairs import propose_repairs
 from policies.evaluate import route
 from policies.model import Decision, Signal
 
-from .conftest import fixture
+from .conftest import CRISP, fixture
 
 
 @pytest.mark.parametrize("name, kind", [("shadowed_pair", "shadowed"), ("priority_tie", "priority-tie"),
                                         ("keyword_vs_embedding", "overlap")])
 def test_repairs_are_local_and_remove_the_finding(name: str, kind: str) -> None:
-    report = analyze_policy(fixture(name))
+    report = analyze_policy(fixture(name), CRISP)
     finding = next(f for f in report.findings if f.kind == kind)
     repairs = propose_repairs(report.profiles[0].analysis, finding)
     assert {r.kind for r in repairs} == {"reorder", "guard"}
     for repair in repairs:
         assert repair.local is True and repair.winner_ok is True
         assert repair.diff.startswith("--- policy.yaml")
-        after = analyze_policy(repair.policy)
+        after = analyze_policy(repair.policy, CRISP)
         # the conflict as stated (this kind, this winner first) is gone; a reorder may leave the reverse overlap
         assert (kind, tuple(finding.decisions)) not in {(f.kind, tuple(f.decisions)) for f in after.findings}
 
 
 def test_union_cover_has_no_pair_repair() -> None:
-    report = analyze_policy(fixture("unreachable_union"))
+    report = analyze_policy(fixture("unreachable_union"), CRISP)
     (finding,) = [f for f in report.findings if f.kind == "unreachable"]
     assert propose_repairs(report.profiles[0].analysis, finding) == []
 
@@ -43,7 +43,7 @@ def test_reorder_that_moves_traffic_outside_the_region_is_not_local() -> None:
     policy.routing.decisions.append(Decision.from_spec({
         "name": "long_prompts", "priority": 150, "rules": {"operator": "AND", "conditions": [{"type": "context", "name": "long"}]},
         "modelRefs": [{"model": "m-c", "use_reasoning": False}]}))
-    report = analyze_policy(policy)
+    report = analyze_policy(policy, CRISP)
     finding = next(f for f in report.findings if f.kind == "overlap" and f.decisions == ["billing_bot", "invoice_keyword"])
     repairs = {r.kind: r for r in propose_repairs(report.profiles[0].analysis, finding)}
     assert repairs["reorder"].local is False and repairs["guard"].local is True
@@ -74,7 +74,7 @@ def test_partition_repair_makes_the_signals_exclusive_and_reports_what_else_move
     (part,) = repair.policy.routing.projections.partitions
     assert (part.semantics, part.members, part.default) == ("softmax_exclusive", ["math_q", "code_q"], "math_q")
     assert "+    partitions:" in repair.diff and "softmax_exclusive" in repair.diff
-    after = analyze_policy(repair.policy)
+    after = analyze_policy(repair.policy, CRISP)
     assert not [f for f in after.findings if f.kind == "confidence-decided"]
     # requests firing neither signal now count as the default member: proved non-local, with a replayable request
     assert repair.local is False
@@ -102,6 +102,6 @@ def test_threshold_repair_separates_the_caps() -> None:
 
 def test_analyze_policy_attaches_repairs_on_request() -> None:
     policy = fixture("priority_tie")
-    assert all(not f.repairs for f in analyze_policy(policy).findings)
+    assert all(not f.repairs for f in analyze_policy(policy, CRISP).findings)
     (finding,) = analyze_policy(policy, AnalysisOptions(repairs=True)).findings
     assert {r.kind for r in finding.repairs} == {"reorder", "guard"} and all(r.local for r in finding.repairs)

@@ -7,7 +7,7 @@ import pytest
 from policies.conflicts import analyze_policy
 from policies.loader import load_policy
 
-from .conftest import SAMPLES, assert_witness_replays, summary
+from .conftest import CRISP, SAMPLES, assert_witness_replays, summary
 
 OVERLAP, GAP = "overlap", ("coverage-gap", "warning", ())
 
@@ -37,7 +37,7 @@ def test_all_samples_covered() -> None:
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_sample_findings(name: str) -> None:
     policy = load_policy(SAMPLES / f"{name}.yaml")
-    report = analyze_policy(policy)
+    report = analyze_policy(policy, CRISP)
     assert summary(report.findings) == EXPECTED[name]
     assert not report.has_errors
     for finding in report.findings:

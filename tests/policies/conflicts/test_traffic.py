@@ -9,7 +9,7 @@ from policies.columns import fired_column, match_column, outcome_column
 from policies.conflicts import analyze_policy
 from policies.conflicts.traffic import wilson, weigh_findings
 
-from .conftest import fixture
+from .conftest import CRISP, fixture
 
 
 def _frame(overlap_rows: int, n: int = 100) -> pl.DataFrame:
@@ -36,7 +36,7 @@ def test_wilson_interval() -> None:
 
 
 def test_overlap_is_weighted_and_observed() -> None:
-    report = analyze_policy(fixture("keyword_vs_embedding"))
+    report = analyze_policy(fixture("keyword_vs_embedding"), CRISP)
     weigh_findings(report, _frame(8))
     overlap = next(f for f in report.findings if f.kind == "overlap")
     assert overlap.count == 8 and overlap.share == pytest.approx(0.08)
@@ -49,9 +49,9 @@ def test_overlap_is_weighted_and_observed() -> None:
 
 
 def test_zero_traffic_warning_ranks_below_busy_one() -> None:
-    busy = analyze_policy(fixture("keyword_vs_embedding"))
+    busy = analyze_policy(fixture("keyword_vs_embedding"), CRISP)
     weigh_findings(busy, _frame(8))
-    idle = analyze_policy(fixture("keyword_vs_embedding"))
+    idle = analyze_policy(fixture("keyword_vs_embedding"), CRISP)
     weigh_findings(idle, _frame(0))
     quiet = next(f for f in idle.findings if f.kind == "overlap")
     loud = next(f for f in busy.findings if f.kind == "overlap")
@@ -60,7 +60,7 @@ def test_zero_traffic_warning_ranks_below_busy_one() -> None:
 
 
 def test_errors_stay_first_at_zero_traffic() -> None:
-    report = analyze_policy(fixture("shadowed_pair"))
+    report = analyze_policy(fixture("shadowed_pair"), CRISP)
     n = 20
     frame = pl.DataFrame({"request_id": [str(i) for i in range(n)], "cost_usd": [0.0] * n,
                           match_column("all_math"): [True] * n, match_column("hard_math"): [False] * n,
