@@ -8,6 +8,7 @@ is visible (the whole page built and rendered), for a cold first session and for
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import platform
 import statistics
@@ -18,9 +19,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, free_port, serve_in_process  # noqa: E402
+
+def _harness():
+    """The browser-test harness (tests/conftest.py), loaded by path: ``tests/`` must not shadow ``policies``."""
+    spec = importlib.util.spec_from_file_location("studio_test_harness", ROOT / "tests" / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+harness = _harness()
 
 GOAL_S = 3.0
 
@@ -45,14 +54,14 @@ def main() -> int:
 
     db = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite"
     t0 = time.perf_counter()
-    base = serve_in_process({"studio": lambda: build_app(StudioConfig(db=db))}, free_port())
+    base = harness.serve_in_process({"studio": lambda: build_app(StudioConfig(db=db))}, harness.free_port())
     started = time.perf_counter() - t0
 
     from playwright.sync_api import sync_playwright
 
     paints: list[float] = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=harness.CHROMIUM, args=harness.CHROMIUM_ARGS)
         for _ in range(args.runs + 1):
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             t0 = time.perf_counter()
