@@ -6,7 +6,9 @@ CUDA is used only when onnxruntime lists it *and* a session really starts on it:
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import os
 from pathlib import Path
 
@@ -31,10 +33,26 @@ def session_options() -> ort.SessionOptions:
     return opts
 
 
+def _preload_cuda_libraries() -> None:
+    """Let onnxruntime find CUDA/cuDNN installed as pip ``nvidia-*`` packages (not on the loader path).
+
+    ``preload_dlls`` prints advice when it finds nothing; that is noise on CPU machines, so it is muted.
+    """
+    preload = getattr(ort, "preload_dlls", None)
+    if preload is None:
+        return
+    with contextlib.redirect_stdout(io.StringIO()):
+        try:
+            preload()
+        except Exception:  # best effort: the session probe below decides whether CUDA works
+            pass
+
+
 def _cuda_works() -> bool:
     """Start a session on CUDA with the smallest bundled model (a classifier head)."""
     if CUDA not in ort.get_available_providers():
         return False
+    _preload_cuda_libraries()
     try:
         sess = ort.InferenceSession(str(bundled_path(PROBE_MODEL)), session_options(), providers=[CUDA])
     except Exception:  # onnxruntime raises plain RuntimeError/Fail variants when CUDA libs are absent
