@@ -44,7 +44,7 @@ class Plan:
                                 outcomes=self.outcomes, mode=mode, seconds=seconds)
 
 
-def _routing(policy: Policy, profile: str) -> Routing:
+def routing_of(policy: Policy, profile: str) -> Routing:
     for p in policy.profiles():
         if p.name == profile:
             return p.routing
@@ -87,7 +87,7 @@ class Simulator:
 
     def plan(self, policy: Policy, profile: str = "") -> Plan:
         """The lazy query of one simulation (signals are extracted; nothing else runs yet)."""
-        routing = _routing(policy, profile)
+        routing = routing_of(policy, profile)
         extraction = extract(routing, self.store)
         compiled = compile_decisions(routing.all_decisions(), extraction.scored, routing.strategy_name, self.mode)
         selections = [select(d, policy) for d in compiled.decisions]

@@ -18,7 +18,7 @@ import polars as pl
 from ..columns import confidence_column, fired_column
 from ..evaluate import LeafKey, RouteResult, SignalHit, route
 from ..model import Policy
-from .engine import Simulator, _routing
+from .engine import Simulator, routing_of
 from .leaves import referenced_leaves
 from .signals import Extractor, raw_column
 
@@ -77,7 +77,7 @@ def _state(row: dict[str, Any], keys: list[LeafKey]) -> dict[LeafKey, SignalHit]
 
 def explain(simulator: Simulator, policy: Policy, request_id: str, profile: str = "") -> Explanation:
     """Explain the routing of ``request_id`` from ``simulator``'s traffic under ``policy``."""
-    routing = _routing(policy, profile)
+    routing = routing_of(policy, profile)
     plan = simulator.plan(policy, profile)
     frame = plan.query.filter(pl.col("request_id") == request_id).collect()
     if frame.height == 0:
