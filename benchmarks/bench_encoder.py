@@ -30,11 +30,19 @@ SUFFIXES = ["", " Explain step by step.", " Answer briefly.", " Cite sources if 
             " Use simple words.", " Give an example.", " Show your reasoning."]
 
 
+FIXTURES = REPO / "tests" / "policies" / "inference" / "fixtures"
+
+
 def real_prompts(data_dir: Path) -> list[str]:
+    """shared/data's prompts; where shared/ is absent (e.g. a GPU box), the held-out test prompts."""
     texts: list[str] = []
-    for name in ("mmlu_pro_domain_exemplars.json", "privacy_intent_exemplars.json"):
-        labels = json.loads((data_dir / name).read_text())["labels"]
-        texts += [t for entry in labels.values() for t in entry["exemplars"]]
+    if (data_dir / "mmlu_pro_domain_exemplars.json").is_file():
+        for name in ("mmlu_pro_domain_exemplars.json", "privacy_intent_exemplars.json"):
+            labels = json.loads((data_dir / name).read_text())["labels"]
+            texts += [t for entry in labels.values() for t in entry["exemplars"]]
+    else:
+        for name in ("heldout_domain.json", "heldout_jailbreak.json"):
+            texts += [row["text"] for row in json.loads((FIXTURES / name).read_text())["rows"]]
     return list(dict.fromkeys(texts))
 
 
@@ -112,7 +120,8 @@ def main() -> None:
 
     a, b = len(texts) / best_a, len(texts) / best_b
     print(f"machine: {machine(provider)}")
-    print(f"prompts: {len(texts)} distinct real prompts, batch size {batch_size}, best of {args.repeats}")
+    source = args.data if (args.data / "mmlu_pro_domain_exemplars.json").is_file() else FIXTURES
+    print(f"prompts: {len(texts)} distinct real prompts from {source}, batch size {batch_size}, best of {args.repeats}")
     print(f"(a) TextEncoder.encode end to end : {a:9.1f} sentences/s")
     print(f"(b) bare onnxruntime session      : {b:9.1f} sentences/s  (pre-tokenised, length-sorted)")
     print(f"ratio a/b                         : {a / b:9.3f}")

@@ -24,6 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from model_build import card, corpora, encoder_export, heads  # noqa: E402
+from policies.inference.cache import ScoreCache, definition_sha  # noqa: E402
 from policies.inference.encoder import TextEncoder  # noqa: E402
 
 
@@ -71,10 +72,11 @@ def main() -> None:
     build_encoder(args.out)
     encoder = TextEncoder(args.out, provider="CPUExecutionProvider")
     print("embedding training prompts ...", flush=True)
-    X_dom = encoder.encode([e.text for e in domain])
-    X_jail = encoder.encode([e.text for e in jail])
+    cache, signal = ScoreCache(), definition_sha("sentence-embedding")  # reruns skip re-encoding
+    X_dom = cache.scores([e.text for e in domain], encoder.model_sha256, signal, encoder.encode)
+    X_jail = cache.scores([e.text for e in jail], encoder.model_sha256, signal, encoder.encode)
     rng = np.random.default_rng(args.seed)
-    probe = [jail[i].text for i in rng.choice(len(jail), size=300, replace=False)]
+    probe = [jail[i].text for i in rng.choice(len(jail), size=200, replace=False)]
     source = encoder_export.source_model_dir()
     quality = compare_to_fp32(encoder, encoder_export.torch_reference(source, probe), probe, args.seed)
     ref_texts = card.reference_texts(domain, jail)

@@ -13,6 +13,7 @@ Three kinds (the ``kind`` field of the manifest and of :func:`register_model`):
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Protocol, Sequence
@@ -53,7 +54,7 @@ def _check_width(path: Path, labels: Sequence[str], width: int | str | None) -> 
                                  file=str(path))
 
 
-class _Base:
+class _Base(ABC):
     """Session, labels and cached prediction shared by all kinds."""
 
     kind = ""
@@ -65,8 +66,9 @@ class _Base:
         self.input_names = [i.name for i in self.session.get_inputs()]
         self.output_name = self.session.get_outputs()[0].name
 
+    @abstractmethod
     def _raw(self, texts: list[str]) -> np.ndarray:
-        raise NotImplementedError
+        """Probabilities for non-empty ``texts``, shape (len(texts), len(labels))."""
 
     def predict(self, texts: Sequence[str], cache: ScoreCache | None = None) -> Scores:
         """Probabilities for every text; with a cache, only unseen texts run the model."""
@@ -118,8 +120,9 @@ class _TokenModel(_Base):
         pads = [self.tokenizer.token_to_id(t) for t in ("[PAD]", "<pad>")]
         self.pad_id = next((p for p in pads if p is not None), 0)
 
+    @abstractmethod
     def _reduce(self, out: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """One probability row per text from the model's raw output for a padded batch."""
 
     def _raw(self, texts: list[str]) -> np.ndarray:
         ids = [e.ids for e in self.tokenizer.encode_batch(texts)]

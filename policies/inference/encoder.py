@@ -105,11 +105,19 @@ class TextEncoder:
         done = object()
         ready: queue.Queue = queue.Queue(maxsize=max(4, 2 * self.chunk_size // batch_size))
         failure: list[BaseException] = []
+        stop = threading.Event()
 
         def produce() -> None:
             try:
                 for batch in self._batches(texts, batch_size):
-                    ready.put(batch)
+                    while not stop.is_set():
+                        try:
+                            ready.put(batch, timeout=0.1)
+                            break
+                        except queue.Full:
+                            continue
+                    if stop.is_set():
+                        return
             except BaseException as exc:  # surfaced in the consumer thread below
                 failure.append(exc)
             finally:
@@ -117,9 +125,17 @@ class TextEncoder:
 
         worker = threading.Thread(target=produce, name="tokenise", daemon=True)
         worker.start()
-        while (item := ready.get()) is not done:
-            yield item
-        worker.join()
+        try:
+            while (item := ready.get()) is not done:
+                yield item
+        finally:
+            stop.set()  # the consumer failed or stopped early: let the producer exit
+            while worker.is_alive():
+                try:
+                    ready.get(timeout=0.1)
+                except queue.Empty:
+                    pass
+            worker.join()
         if failure:
             raise failure[0]
 

@@ -259,7 +259,7 @@ def _people(text: str) -> Iterator[PiiMatch]:
 def _orgs(text: str) -> Iterator[PiiMatch]:
     for m in R_ORG_SUFFIX.finditer(text):
         name = m.group(1)
-        if not name.split()[0] in ("The", "A", "An", "Our", "My", "This") or len(name.split()) > 2:
+        if name.split()[0] not in ("The", "A", "An", "Our", "My", "This") or len(name.split()) > 2:
             yield PiiMatch("ORGANIZATION", m.start(1), m.end(1), name, 0.75)
     yield from _simple("ORGANIZATION", R_ORG_NAME, 0.7, 1)(text)
 

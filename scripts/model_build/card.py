@@ -55,9 +55,9 @@ def write_heldout_fixture(path: Path, examples: Sequence[Example], result: HeadR
                                 "rows": rows}, indent=1) + "\n")
 
 
-def _entry(out: Path, name: str, **fields: Any) -> dict[str, Any]:
-    path = out / name
-    return {"file": name, "sha256": sha256(path), "bytes": path.stat().st_size, **fields}
+def _entry(out: Path, file_name: str, **fields: Any) -> dict[str, Any]:
+    path = out / file_name
+    return {"file": file_name, "sha256": sha256(path), "bytes": path.stat().st_size, **fields}
 
 
 def _labels_file(out: Path, name: str, labels: Sequence[str]) -> str:
