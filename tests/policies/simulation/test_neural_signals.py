@@ -1,0 +1,81 @@
+"""Neural signals through the bundled ONNX encoder (skipped when the model bundle is absent)."""
+
+from __future__ import annotations
+
+import pytest
+
+from policies.columns import confidence_column, fired_column
+from policies.simulation import Simulator
+from policies.simulation.neural import NeuralContext
+from policies.simulation.sweep import with_signal_field
+
+from .conftest import make_policy, make_requests
+
+inference = pytest.importorskip("policies.inference")
+
+PROMPTS = ["How do I reset my router password?", "Troubleshoot my wifi connection dropping",
+           "Write a sonnet about autumn leaves", "Prove that there are infinitely many primes",
+           "What is 2 + 2?", "Summarise the French revolution in one line"] * 5
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    try:
+        return inference.default_encoder()
+    except Exception as exc:  # a missing bundle is an environment fact, not a test failure
+        pytest.skip(f"model bundle not available: {exc}")
+
+
+POLICY = make_policy(
+    [{"name": "support", "priority": 10, "modelRefs": [{"model": "small"}],
+      "rules": {"operator": "AND", "conditions": [{"type": "embedding", "name": "tech"}]}},
+     {"name": "hard", "priority": 5, "modelRefs": [{"model": "large"}],
+      "rules": {"operator": "AND", "conditions": [{"type": "complexity", "name": "level:hard"}]}},
+     {"name": "pii", "priority": 20, "modelRefs": [{"model": "small"}],
+      "rules": {"operator": "AND", "conditions": [{"type": "pii", "name": "ids"}]}}],
+    {"embeddings": [{"name": "tech", "threshold": 0.5, "candidates": ["router and wifi troubleshooting",
+                                                                      "reset a network password"]}],
+     "complexity": [{"name": "level", "threshold": 0.05, "hard": {"candidates": ["prove this theorem rigorously"]},
+                     "easy": {"candidates": ["answer briefly", "simple arithmetic"]}}],
+     "pii": [{"name": "ids", "threshold": 0.5, "pii_types_allowed": ["PERSON", "NRP", "GPE", "DATE_TIME"]}]})
+
+
+def test_embedding_complexity_and_pii_fire_on_the_right_prompts(encoder, tmp_path):
+    reqs = make_requests(PROMPTS[:6] + ["my email is jane.doe@example.com"])
+    result = Simulator(reqs, context=NeuralContext(encoder, cache_dir=tmp_path)).simulate(POLICY)
+    out = result.requests
+    assert out[fired_column(("embedding", "tech"))].to_list()[:3] == [True, True, False]
+    assert out[fired_column(("complexity", "level:hard"))][3]
+    assert not out[fired_column(("complexity", "level:hard"))][4]
+    assert out[fired_column(("pii", "ids"))].to_list() == [False] * 6 + [True]
+    assert out["decision"].to_list()[0] == "support" and out["decision"][6] == "pii"
+    assert out[confidence_column(("embedding", "tech"))].null_count() == 0
+
+
+def test_cached_resimulation_never_calls_the_encoder_again(encoder, tmp_path):
+    calls = []
+    real_encode = encoder.encode
+
+    def counting(texts, *args, **kwargs):
+        calls.append(len(texts))
+        return real_encode(texts, *args, **kwargs)
+
+    encoder.encode = counting  # the real encoder, counted
+    try:
+        reqs = make_requests(PROMPTS)
+        sim = Simulator(reqs, context=NeuralContext(encoder, cache_dir=tmp_path))
+        first = sim.simulate(POLICY)
+        n = len(calls)
+        assert n > 0
+        variant = with_signal_field(POLICY, "embedding", "tech", "threshold", 0.3)
+        again = sim.simulate(variant)
+        assert len(calls) == n  # threshold change: raw scores come from the simulator's store
+        assert sim.simulate(POLICY).requests.equals(first.requests)
+        assert again.requests[fired_column(("embedding", "tech"))].sum() >= \
+            first.requests[fired_column(("embedding", "tech"))].sum()
+        # a new process-like simulator over the same disk cache: still no encoder call
+        fresh = Simulator(reqs, context=NeuralContext(encoder, cache_dir=tmp_path)).simulate(POLICY)
+        assert len(calls) == n
+        assert fresh.requests.equals(first.requests)
+    finally:
+        del encoder.encode
