@@ -25,7 +25,7 @@ def make_policy(decisions: list[dict[str, Any]], signals: dict[str, Any] | None 
     })
 
 
-def make_requests(prompts: list[str], **columns: list[Any]) -> pl.DataFrame:
+def requests_from_prompts(prompts: list[str], **columns: list[Any]) -> pl.DataFrame:
     """A requests table with one user message per prompt; extra columns by keyword."""
     data: dict[str, Any] = {
         "request_id": [f"r{i}" for i in range(len(prompts))],

@@ -7,7 +7,7 @@ import polars as pl
 from policies.columns import fired_column
 from policies.simulation import Simulator
 
-from .conftest import make_policy, make_requests
+from .conftest import make_policy, requests_from_prompts
 
 
 def fired(policy, requests, key) -> list[bool]:
@@ -21,7 +21,7 @@ def leaf_policy(kind: str, collection: str, signal: dict, leaf_name: str | None 
 
 
 def test_keyword_or_and_word_boundaries():
-    reqs = make_requests(["This is URGENT", "urgently please", "asap and urgent", "nothing"])
+    reqs = requests_from_prompts(["This is URGENT", "urgently please", "asap and urgent", "nothing"])
     or_policy = leaf_policy("keyword", "keywords", {"name": "k", "operator": "OR", "keywords": ["urgent", "asap"]})
     assert fired(or_policy, reqs, ("keyword", "k")) == [True, False, True, False]
     and_policy = leaf_policy("keyword", "keywords", {"name": "k", "operator": "AND", "keywords": ["urgent", "asap"]})
@@ -29,7 +29,7 @@ def test_keyword_or_and_word_boundaries():
 
 
 def test_keyword_case_sensitive_regex_and_nor():
-    reqs = make_requests(["Call SSN now", "call ssn now", "order 12345"])
+    reqs = requests_from_prompts(["Call SSN now", "call ssn now", "order 12345"])
     cs = leaf_policy("keyword", "keywords", {"name": "k", "operator": "OR", "keywords": ["SSN"], "case_sensitive": True})
     assert fired(cs, reqs, ("keyword", "k")) == [True, False, False]
     rx = leaf_policy("keyword", "keywords", {"name": "k", "operator": "OR", "keywords": [r"\d{5}"], "method": "regex"})
@@ -39,7 +39,7 @@ def test_keyword_case_sensitive_regex_and_nor():
 
 
 def test_keyword_fuzzy_bm25_and_ngram():
-    reqs = make_requests(["plese help with my invoce", "invoice question", "hello there"])
+    reqs = requests_from_prompts(["plese help with my invoce", "invoice question", "hello there"])
     fuzzy = leaf_policy("keyword", "keywords", {"name": "k", "operator": "OR", "keywords": ["invoice"],
                                                 "fuzzy_match": True, "fuzzy_threshold": 1})
     assert fired(fuzzy, reqs, ("keyword", "k")) == [True, True, False]
@@ -52,13 +52,13 @@ def test_keyword_fuzzy_bm25_and_ngram():
 
 
 def test_context_band_is_inclusive_and_parses_suffixes():
-    reqs = make_requests(["a"] * 4, prompt_tokens=[31_999, 32_000, 128_000, None])
+    reqs = requests_from_prompts(["a"] * 4, prompt_tokens=[31_999, 32_000, 128_000, None])
     policy = leaf_policy("context", "context", {"name": "long", "min_tokens": "32K", "max_tokens": "128K"})
     assert fired(policy, reqs, ("context", "long")) == [False, True, True, False]
 
 
 def test_structure_count_exists_density():
-    reqs = make_requests(["1. a\n2. b\n3. c", "no list", "x" * 10 + "?" * 5])
+    reqs = requests_from_prompts(["1. a\n2. b\n3. c", "no list", "x" * 10 + "?" * 5])
     count = leaf_policy("structure", "structure", {"name": "s", "feature": {
         "type": "count", "source": {"type": "regex", "pattern": r"(?m)^\d+\."}}, "predicate": {"gte": 3}})
     assert fired(count, reqs, ("structure", "s")) == [True, False, False]
@@ -71,7 +71,7 @@ def test_structure_count_exists_density():
 
 
 def test_language_detector_and_threshold():
-    reqs = make_requests(["What is the best way to learn?", "¿Cuál es la mejor manera de aprender?", "学习的最好方法是什么"])
+    reqs = requests_from_prompts(["What is the best way to learn?", "¿Cuál es la mejor manera de aprender?", "学习的最好方法是什么"])
     en = leaf_policy("language", "language", {"name": "en", "description": "English", "threshold": 0.5})
     zh = leaf_policy("language", "language", {"name": "zh", "description": "Chinese"})
     assert fired(en, reqs, ("language", "en")) == [True, False, False]
@@ -79,7 +79,7 @@ def test_language_detector_and_threshold():
 
 
 def test_authz_from_user_and_groups_and_metadata_predicates():
-    reqs = make_requests(["q"] * 4, user_id=["alice", "bob", "carol", None],
+    reqs = requests_from_prompts(["q"] * 4, user_id=["alice", "bob", "carol", None],
                          metadata=[{"groups": ["clinical-staff"], "region": "eu"}, {"groups": ["sales"], "region": "us"},
                                    {"region": "apac"}, None])
     authz = leaf_policy("authz", "role_bindings", {"name": "clin", "role": "clinician", "subjects": [
@@ -115,7 +115,7 @@ def test_conversation_features_and_input_modality():
 
 
 def test_uncomputable_signals_are_reported_not_silently_false():
-    reqs = make_requests(["is this true?"])
+    reqs = requests_from_prompts(["is this true?"])
     policy = leaf_policy("fact_check", "fact_check", {"name": "needs_fact_check", "description": "x"})
     result = Simulator(reqs).simulate(policy)
     assert "fact_check:needs_fact_check" in result.unavailable

@@ -13,7 +13,7 @@ from policies.simulation.compare import compare
 from policies.simulation.explain import explain
 from policies.simulation.sweep import aiq, apgr, sweep, with_signal_field
 
-from .conftest import make_policy, make_requests
+from .conftest import make_policy, requests_from_prompts
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = ROOT / "sample_data" / "policies"
@@ -29,7 +29,7 @@ KEYWORD_POLICY = make_policy(
 
 
 def traffic() -> tuple[pl.DataFrame, pl.DataFrame]:
-    reqs = make_requests(["urgent fix", "hello", "long text", "urgent long"], prompt_tokens=[10, 20, 500, 900],
+    reqs = requests_from_prompts(["urgent fix", "hello", "long text", "urgent long"], prompt_tokens=[10, 20, 500, 900],
                          completion_tokens=[100, 100, 100, 100], model_served=["small", "large", "small", "large"],
                          latency_ms=[500.0, 900.0, 700.0, 1500.0])
     cands = pl.DataFrame({"request_id": ["r0", "r0", "r1"], "model": ["small", "large", "large"],

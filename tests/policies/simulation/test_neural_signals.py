@@ -9,7 +9,7 @@ from policies.simulation import Simulator
 from policies.simulation.neural import NeuralContext
 from policies.simulation.sweep import with_signal_field
 
-from .conftest import make_policy, make_requests
+from .conftest import make_policy, requests_from_prompts
 
 inference = pytest.importorskip("policies.inference")
 
@@ -41,7 +41,7 @@ POLICY = make_policy(
 
 
 def test_embedding_complexity_and_pii_fire_on_the_right_prompts(encoder, tmp_path):
-    reqs = make_requests(PROMPTS[:6] + ["my email is jane.doe@example.com"])
+    reqs = requests_from_prompts(PROMPTS[:6] + ["my email is jane.doe@example.com"])
     result = Simulator(reqs, context=NeuralContext(encoder, cache_dir=tmp_path)).simulate(POLICY)
     out = result.requests
     assert out[fired_column(("embedding", "tech"))].to_list()[:3] == [True, True, False]
@@ -62,7 +62,7 @@ def test_cached_resimulation_never_calls_the_encoder_again(encoder, tmp_path):
 
     encoder.encode = counting  # the real encoder, counted
     try:
-        reqs = make_requests(PROMPTS)
+        reqs = requests_from_prompts(PROMPTS)
         sim = Simulator(reqs, context=NeuralContext(encoder, cache_dir=tmp_path))
         first = sim.simulate(POLICY)
         n = len(calls)
