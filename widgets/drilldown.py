@@ -29,7 +29,9 @@ def _shown(frame: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
     keep = [c for c in columns if c in frame.columns]
     out = frame.select(keep)
     if "prompt" in out.columns:
-        out = out.with_columns(pl.col("prompt").str.replace_all(r"\s+", " ").str.slice(0, PROMPT_CHARS))
+        # slice first: collapsing whitespace of whole long documents on every refresh costs seconds
+        prompt = pl.col("prompt").str.slice(0, 2 * PROMPT_CHARS).str.replace_all(r"\s+", " ")
+        out = out.with_columns(prompt.str.slice(0, PROMPT_CHARS))
     return out
 
 

@@ -69,16 +69,22 @@ class FlowSankey(Viewer):
     def __init__(self, **params: Any):
         super().__init__(**params)
         self._nodes: list[str] = []
-        self._pane = pn.pane.HoloViews(self._plot(), sizing_mode="stretch_width", min_height=360)
-        self.param.watch(lambda *_: setattr(self._pane, "object", self._plot()), ["frame", "stages", "root"])
+        self._edges = self.edges()
+        self._pane = pn.pane.HoloViews(self._plot(self._edges), sizing_mode="stretch_width", min_height=360)
+        self.param.watch(self._replot, ["frame", "stages", "root"])
 
     def edges(self) -> pl.DataFrame:
         if self.frame is None:
             return flow_edges(pl.DataFrame(), [], root=False)
         return flow_edges(self.frame, self.stages, root=self.root)
 
-    def _plot(self) -> hv.Element:
+    def _replot(self, *_events: Any) -> None:
         edges = self.edges()
+        if not edges.equals(self._edges):  # a threshold move often leaves the flow as it was
+            self._edges = edges
+            self._pane.object = self._plot(edges)
+
+    def _plot(self, edges: pl.DataFrame) -> hv.Element:
         if edges.height == 0:
             self._nodes = []
             return hv.Text(0, 0, "run a simulation to see the flow").opts(xaxis=None, yaxis=None, toolbar=None)

@@ -55,14 +55,14 @@ def with_prompts(result: SimulationResult, traffic: TrafficSet) -> pl.DataFrame:
     return core.join(prompts, on="request_id", how="left", maintain_order="left")
 
 
-def cost_quality_plot(result: SimulationResult, reference: SimulationResult | None) -> hv.Overlay:
-    """The policy against sending everything to one model (each model's cost and quality)."""
+def cost_quality_plot(result: SimulationResult, summary: dict[str, Any],
+                      reference: dict[str, Any] | None) -> hv.Overlay:
+    """The policy (``summary``, and the as-written ``reference``) against sending everything to one model."""
     rows = [{**baseline(result.outcomes, m), "label": f"all {m}"} for m in result.outcomes.models]
     points = [{"label": r["label"], "total_cost": r["total_cost"], "mean_quality": r["mean_quality"], "kind": "single model"}
               for r in rows if r["total_cost"] is not None and r["mean_quality"] is not None]
-    for name, res in (("policy (as written)", reference), ("policy", result)):
-        if res is not None:
-            s = res.summary()
+    for name, s in (("policy (as written)", reference), ("policy", summary)):
+        if s is not None:
             if s["mean_quality"] is not None:
                 points.append({"label": name, "total_cost": s["total_cost_usd"], "mean_quality": s["mean_quality"],
                                "kind": name})
@@ -220,16 +220,17 @@ class SimulationDashboard(Viewer):
     def _show(self, *_events: Any) -> None:
         if self.result is None:
             return
+        summary = self.result.summary()
+        reference = None if self.reference is None else self.reference.summary()
         with pn.io.hold():  # one browser update: cards, flow, tables and plot never disagree on screen
             frame = with_prompts(self.result, self.traffic)
             self.sankey.frame = frame
             self.drilldown.frame = frame
             self._decisions.value = decision_table(self.result).to_pandas()
-            self._plot.object = cost_quality_plot(self.result, self.reference)
+            self._plot.object = cost_quality_plot(self.result, summary, reference)
             if self.explanation.request_id:
                 self.explanation.policy = self.result.policy
-            self.cards.param.update(summary=self.result.summary(),
-                                    reference=None if self.reference is None else self.reference.summary())
+            self.cards.param.update(summary=summary, reference=reference)
 
     def _show_status(self, *_events: Any) -> None:
         self._bar.param.update(value=self.progress, visible=0 < self.progress < 100)
