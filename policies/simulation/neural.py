@@ -91,20 +91,20 @@ class NeuralContext:
         return self.cache.scores(texts, model_sha, signal_sha, compute)
 
     # -- embeddings ----------------------------------------------------------------------
-    def _encode(self, texts: list[str]) -> np.ndarray:
-        out = []
-        for start in range(0, len(texts), self.batch_size):
-            out.append(np.asarray(self.encoder.encode(texts[start:start + self.batch_size]), dtype=np.float32))
-            if self.progress:
-                self.progress(min(start + self.batch_size, len(texts)), len(texts))
-        return np.concatenate(out) if out else np.zeros((0, 0), dtype=np.float32)
-
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Normalised embeddings of ``texts`` (rows aligned); each distinct text is encoded once ever."""
+        """Normalised embeddings of ``texts`` (rows aligned); each distinct text is encoded once ever.
+
+        Work goes in chunks of ``batch_size`` texts, each stored in the disk cache as soon as it
+        is encoded, so an interrupted run keeps its progress (and drives the progress bar).
+        """
         missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
-        if missing:
-            vectors = self._cached(missing, self.encoder.model_sha256, "sentence-embedding", self._encode)
-            self._vectors.update(zip(missing, vectors))
+        for start in range(0, len(missing), self.batch_size):
+            chunk = missing[start:start + self.batch_size]
+            vectors = self._cached(chunk, self.encoder.model_sha256, "sentence-embedding",
+                                   lambda ts: np.asarray(self.encoder.encode(ts), dtype=np.float32))
+            self._vectors.update(zip(chunk, vectors))
+            if self.progress:
+                self.progress(min(start + self.batch_size, len(missing)), len(missing))
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         return np.stack([self._vectors[t] for t in texts])

@@ -107,18 +107,19 @@ def test_explain_agrees_with_batch_and_finds_flip():
 
 
 def test_sample_policies_route_sample_traffic_non_trivially():
-    """The four samples over the embedded sample traffic (crisp signals; neural ones when bundled)."""
+    """The four samples over the embedded sample traffic (its first 400 requests: neural signals
+    encode every distinct prompt, which is minutes for all 6,000 on two busy cores)."""
     from policies.traffic import read_traffic
 
-    sim = Simulator(read_traffic(TRAFFIC))
+    full = read_traffic(TRAFFIC)
+    sim = Simulator(full.requests.head(400), full.candidate_outcomes)
     for path in sorted(SAMPLES.glob("*.yaml")):
-        result = sim.simulate(load_policy(path))
-        summary = result.summary()
-        assert summary["requests"] == 6000
+        summary = sim.simulate(load_policy(path)).summary()
+        assert summary["requests"] == 400
         assert summary["cost_coverage"] == 1.0 and summary["quality_coverage"] == 1.0
-        hit = set(summary["decision_share"])
-        # every decision is hit or explained: an unavailable signal or a condition absent from this traffic
-        unexplained = [d for d in summary["decisions_never_hit"]
-                       if not any(d in info["decisions"] for info in summary["unavailable_signals"].values())
-                       and d != "eu_data_residency"]  # tenant_region is not in the sample metadata
-        assert hit and not unexplained, (path.name, unexplained)
+        assert summary["decision_share"], path.name
+        # every decision is hit or explained: an unavailable signal, or a condition this traffic lacks
+        explained = {d for info in summary["unavailable_signals"].values() for d in info["decisions"]}
+        explained.add("eu_data_residency")  # tenant_region is not in the sample metadata
+        unexplained = [d for d in summary["decisions_never_hit"] if d not in explained]
+        assert not unexplained, (path.name, unexplained, summary["decision_share"])
