@@ -8,6 +8,7 @@ batch-invariant: the graph has no batch-dependent scales and padding is masked o
 
 from __future__ import annotations
 
+import itertools
 import queue
 import threading
 from dataclasses import dataclass
@@ -48,14 +49,16 @@ class Batch:
 
 
 def pad_batch(ids: Sequence[Sequence[int]], pad_id: int, input_names: Sequence[str]) -> dict[str, np.ndarray]:
-    """Right-pad token ids to the batch's longest row and build the feeds the graph asks for."""
-    width = max(len(row) for row in ids)
+    """Right-pad token ids to the batch's longest row and build the feeds the graph asks for.
+
+    Vectorised (one flat copy and a boolean scatter) so padding never becomes a per-row Python loop.
+    """
+    lengths = np.fromiter((len(row) for row in ids), dtype=np.int64, count=len(ids))
+    width = int(lengths.max())
+    mask = np.arange(width) < lengths[:, None]
     input_ids = np.full((len(ids), width), pad_id, dtype=np.int64)
-    mask = np.zeros((len(ids), width), dtype=np.int64)
-    for i, row in enumerate(ids):
-        input_ids[i, :len(row)] = row
-        mask[i, :len(row)] = 1
-    feeds = {"input_ids": input_ids, "attention_mask": mask}
+    input_ids[mask] = np.fromiter(itertools.chain.from_iterable(ids), dtype=np.int64, count=int(lengths.sum()))
+    feeds = {"input_ids": input_ids, "attention_mask": mask.astype(np.int64)}
     if "token_type_ids" in input_names:
         feeds["token_type_ids"] = np.zeros_like(input_ids)
     return {k: v for k, v in feeds.items() if k in input_names}
@@ -90,15 +93,22 @@ class TextEncoder:
         return 32 if self.provider == CPU else 256
 
     def _batches(self, texts: Sequence[str], batch_size: int) -> Iterator[Batch]:
-        """Tokenise chunk by chunk; within a chunk, sort by length and cut into padded batches."""
-        for start in range(0, len(texts), self.chunk_size):
-            encodings = self.tokenizer.encode_batch(list(texts[start:start + self.chunk_size]))
-            ids = [e.ids for e in encodings]
-            order = sorted(range(len(ids)), key=lambda i: (len(ids[i]), i))
+        """Tokenise group by group; within a group, sort by token length and cut into padded batches.
+
+        Groups are taken in character-length order over the whole input, so each group (and so
+        each batch) holds texts of similar length and carries little padding; one large
+        ``encode_batch`` per group keeps the tokenizer's thread pool from contending with
+        inference on every batch.
+        """
+        by_chars = sorted(range(len(texts)), key=lambda i: (len(texts[i]), i))
+        for start in range(0, len(by_chars), self.chunk_size):
+            group = by_chars[start:start + self.chunk_size]
+            ids = [e.ids for e in self.tokenizer.encode_batch([texts[i] for i in group])]
+            order = sorted(range(len(ids)), key=lambda k: (len(ids[k]), k))
             for b in range(0, len(order), batch_size):
                 members = order[b:b + batch_size]
-                yield Batch(np.asarray(members, dtype=np.int64) + start,
-                            pad_batch([ids[i] for i in members], self.pad_id, self.input_names))
+                yield Batch(np.asarray([group[k] for k in members], dtype=np.int64),
+                            pad_batch([ids[k] for k in members], self.pad_id, self.input_names))
 
     def _prefetch(self, texts: Sequence[str], batch_size: int) -> Iterator[Batch]:
         """Run :meth:`_batches` in a background thread so tokenising overlaps inference."""
