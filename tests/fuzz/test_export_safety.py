@@ -21,7 +21,7 @@ from policies.export import export_documents, export_text
 from policies.loader import load_policy, loads_policy
 from policies.yaml_source import dump_yaml, load_documents
 
-from .support import HOSTILE_STRINGS, KNOWN_HITS, ROOT, counting, fuzz_settings, no_hang, tried
+from .support import HOSTILE_STRINGS, KNOWN_BUGS, KNOWN_HITS, ROOT, counting, fuzz_settings, no_hang, tried
 
 TARGET = "export-safety"
 BASE = load_policy(ROOT / "sample_data" / "policies" / "cost_optimised.yaml").to_spec()
@@ -41,7 +41,7 @@ YAML12_NOT_STRING = re.compile(r"""^(?:~|null|Null|NULL|true|True|TRUE|false|Fal
     |[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+
     |[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?
     |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$""", re.X)
-# Of those, PyYAML (YAML 1.1) reads these as strings and leaves them unquoted: a known exporter bug.
+# Of those, PyYAML (YAML 1.1) reads these as strings; dump_yaml left them unquoted until 99810e1.
 YAML12_ONLY = re.compile(r"^(?:0o[0-7]+|[-+]?[0-9]+(?:\.[0-9]*)?[eE][-+]?[0-9]+|[-+]?\.[0-9]+[eE][-+]?[0-9]+)$")
 YAML12_BUG = "YAML1.2-plain-number@policies/yaml_source.py:dump_yaml"
 
@@ -84,7 +84,7 @@ def plain_strings(text: str) -> list[str]:
 
 
 def test_hostile_strings_survive_export() -> None:
-    @fuzz_settings(450)
+    @fuzz_settings(1100)
     @given(st.lists(st.tuples(st.sampled_from(SLOTS), hostile), min_size=1, max_size=6, unique_by=lambda s: s[0]))
     def run(edits: list[tuple[tuple, str]]) -> None:
         tried(TARGET)
@@ -108,10 +108,11 @@ def test_hostile_strings_survive_export() -> None:
             assert export_documents(again)[0] == docs, "reloaded export differs"
             for plain in plain_strings(text):
                 if YAML12_NOT_STRING.match(plain):
-                    assert YAML12_ONLY.match(plain), f"string {plain!r} exported unquoted reads as non-string"
+                    tolerated = YAML12_BUG in KNOWN_BUGS and YAML12_ONLY.match(plain)
+                    assert tolerated, f"string {plain!r} exported unquoted; a YAML 1.2 reader takes it for a non-string"
                     KNOWN_HITS[YAML12_BUG] += 1
 
-    with counting("hostile_strings_export", TARGET, 400):
+    with counting("hostile_strings_export", TARGET, 1000):
         run()
 
 

@@ -1,0 +1,235 @@
+"""Drive N concurrent studio sessions against a real ``panel serve studio`` subprocess.
+
+Shared by ``tests/load/test_concurrent_sessions.py`` and ``benchmarks/bench_load.py``. Each session
+opens its own stored policy (``load_NN``, whose first decision is ``mark_NN``), renames that
+decision to ``edit_NN`` in the YAML editor, then checks the Workspace shows the edit. A session
+that ever shows another session's marker is a leak. Latencies are action → visible change.
+Everything is bounded: a total deadline, per-step timeouts, and the server is killed on exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "sample_data" / "policies" / "cost_optimised.yaml"
+FIRST_DECISION = "long_documents"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-renderer-backgrounding", "--disable-background-timer-throttling"]
+
+# Text of the whole page, shadow roots included (Bokeh renders every widget in one).
+DEEP_TEXT_JS = """() => {
+  const parts = [];
+  const walk = (root) => {
+    for (const node of root.childNodes) {
+      if (node.nodeType === Node.TEXT_NODE) parts.push(node.textContent);
+      if (node.shadowRoot) walk(node.shadowRoot);
+      if (node.childNodes && node.childNodes.length) walk(node);
+    }
+  };
+  walk(document.body);
+  return parts.join(' ');
+}"""
+# The Ace editor behind Panel's CodeEditor (inside a shadow root).
+ACE_JS = """(action) => {
+  const find = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.classList.contains('ace_editor') && el.env) return el.env.editor;
+      if (el.shadowRoot) { const hit = find(el.shadowRoot); if (hit) return hit; }
+    }
+    return null;
+  };
+  const editor = find(document);
+  if (!editor) return null;
+  if (action.set !== undefined) editor.setValue(action.set, 1);
+  return editor.getValue();
+}"""
+
+
+def mark(i: int) -> str:
+    return f"mark_{i:02d}"
+
+
+def edited(i: int) -> str:
+    return f"edit_{i:02d}"
+
+
+def policy_name(i: int) -> str:
+    return f"load_{i:02d}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def seed_store(db_url: str, sessions: int) -> None:
+    """One stored policy per session, each with its own marker decision."""
+    from policies.storage import Store
+
+    text = SAMPLE.read_text()
+    with Store.open(db_url) as store:
+        for i in range(sessions):
+            store.save_version(policy_name(i), text.replace(FIRST_DECISION, mark(i)), "load-test", "seed")
+
+
+@contextmanager
+def studio_server(db_url: str, log: Path, port: int | None = None, start_timeout_s: float = 120) -> Iterator[str]:
+    """``panel serve studio`` on 127.0.0.1 with ``ROUTING_STUDIO_DB``; yields the app URL; always killed."""
+    port = port or free_port()
+    env = dict(os.environ, ROUTING_STUDIO_DB=db_url, BOKEH_ALLOW_WS_ORIGIN=f"127.0.0.1:{port}")
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "panel", "serve", "studio", "--address", "127.0.0.1", "--port", str(port),
+             "--allow-websocket-origin", f"127.0.0.1:{port}", "--num-procs", "1"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + start_timeout_s
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"studio exited with {proc.returncode}: {log.read_text()[-2000:]}")
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError(f"studio did not listen on 127.0.0.1:{port} within {start_timeout_s}s")
+        yield f"http://127.0.0.1:{port}/studio"
+    finally:
+        _kill(proc)
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    """Terminate the server's process group (it is ours alone: start_new_session), then SIGKILL."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+
+
+@dataclass
+class SessionResult:
+    index: int
+    sid: str = ""
+    load_s: float | None = None   # goto → own policy title visible
+    edit_s: float | None = None   # YAML edit → server accepted it (undo enabled)
+    view_s: float | None = None   # Workspace tab click → edited decision visible
+    leaks: list[str] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and not self.leaks and None not in (self.load_s, self.edit_s, self.view_s)
+
+
+def _foreign_markers(text: str, i: int, sessions: int) -> list[str]:
+    """Other sessions' decision markers in ``text`` (policy names are public: the store list shows them all)."""
+    return [m for j in range(sessions) if j != i for m in (mark(j), edited(j)) if m in text]
+
+
+async def drive_session(browser: object, base_url: str, i: int, sessions: int, step_timeout_ms: int) -> SessionResult:
+    """One user: open own policy, edit it in YAML, look at it in the Workspace; record leaks."""
+    result = SessionResult(i)
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    try:
+        page = await context.new_page()
+        page.set_default_timeout(step_timeout_ms)
+        started = time.perf_counter()
+        await page.goto(f"{base_url}?policy={policy_name(i)}&tab=yaml")
+        await page.locator(".policy-title").get_by_text(policy_name(i)).wait_for()
+        await page.locator(".undo button").wait_for()
+        result.load_s = time.perf_counter() - started
+        text = await _ace(page)
+        if mark(i) not in text:
+            result.error = f"opened text lacks {mark(i)}"
+            return result
+        started = time.perf_counter()
+        await page.evaluate(ACE_JS, {"set": text.replace(mark(i), edited(i))})
+        await page.locator(".undo button:not([disabled])").wait_for()
+        result.edit_s = time.perf_counter() - started
+        started = time.perf_counter()
+        await page.locator(".bk-tab", has_text="Workspace").click()
+        await page.locator("table.rs-decisions b").get_by_text(edited(i), exact=True).wait_for()
+        result.view_s = time.perf_counter() - started
+        seen = await page.evaluate(DEEP_TEXT_JS) + await _ace(page)
+        result.leaks = _foreign_markers(seen, i, sessions)
+        if mark(i) in await _ace(page):
+            result.error = "the edit did not stick in the editor"
+        result.sid = page.url.split("sid=", 1)[1].split("&", 1)[0] if "sid=" in page.url else ""
+    except Exception as exc:  # a timeout in one session is a result to report, not a crash of the drive
+        result.error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+    finally:
+        await context.close()
+    return result
+
+
+async def _ace(page: object) -> str:
+    return await page.evaluate(ACE_JS, {}) or ""  # type: ignore[attr-defined]
+
+
+async def drive(base_url: str, sessions: int = 20, deadline_s: float = 150,
+                step_timeout_ms: int = 90_000) -> list[SessionResult]:
+    """All sessions at once in one headless Chromium (one context each), within ``deadline_s``."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            tasks = [asyncio.create_task(drive_session(browser, base_url, i, sessions, step_timeout_ms))
+                     for i in range(sessions)]
+            done, pending = await asyncio.wait(tasks, timeout=deadline_s)
+            for task in pending:
+                task.cancel()
+            results = [t.result() if t in done else SessionResult(i, error=f"not done after {deadline_s}s")
+                       for i, t in enumerate(tasks)]
+        finally:
+            await browser.close()
+    return results
+
+
+def drafts_isolated(db_url: str, results: list[SessionResult], sessions: int) -> list[str]:
+    """Server side: each session's autosaved draft holds its own edit and nobody else's marker."""
+    from policies.storage import Store
+
+    problems = []
+    with Store.open(db_url) as store:
+        for r in results:
+            draft = store.get_draft(r.sid, policy_name(r.index)) if r.sid else None
+            if draft is None:
+                problems.append(f"session {r.index}: no draft for sid {r.sid!r}")
+            elif edited(r.index) not in draft.spec_yaml or _foreign_markers(draft.spec_yaml, r.index, sessions):
+                problems.append(f"session {r.index}: draft holds {_foreign_markers(draft.spec_yaml, r.index, sessions)}")
+    return problems
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    """p50 / p95 / max in seconds (nearest-rank p95)."""
+    if not values:
+        return {"n": 0}
+    ordered = sorted(values)
+    p95 = ordered[max(0, min(len(ordered) - 1, round(0.95 * len(ordered)) - 1))]
+    return {"n": len(ordered), "p50": round(statistics.median(ordered), 3), "p95": round(p95, 3),
+            "max": round(ordered[-1], 3)}
+
+
+def report(results: list[SessionResult]) -> dict[str, dict[str, float]]:
+    """Latency percentiles per step over the sessions that reached it."""
+    return {step: percentiles([getattr(r, step) for r in results if getattr(r, step) is not None])
+            for step in ("load_s", "edit_s", "view_s")}

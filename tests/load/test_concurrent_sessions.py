@@ -1,0 +1,37 @@
+"""20 concurrent browser sessions against a real ``panel serve studio``: no state leaks between them.
+
+Each session opens its own stored policy, edits it in the YAML editor and checks the Workspace; it
+must never see another session's markers, and each autosaved draft must hold only its own edit.
+Latency percentiles (action → visible change) are printed. Loopback only; the server is always killed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from .driver import CHROMIUM, drafts_isolated, drive, report, seed_store, studio_server
+
+SESSIONS = 20
+DEADLINE_S = 150  # the whole drive; the server start and seeding come on top (~10-30 s)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
+
+
+def test_twenty_sessions_see_only_their_own_state(tmp_path: Path) -> None:
+    pytest.importorskip("playwright.async_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    db = f"sqlite:///{tmp_path / 'load.sqlite'}"
+    seed_store(db, SESSIONS)
+    with studio_server(db, tmp_path / "server.log") as url:
+        results = asyncio.run(drive(url, SESSIONS, deadline_s=DEADLINE_S))
+    latencies = report(results)
+    print(f"\n[load] {SESSIONS} sessions, latency seconds: {json.dumps(latencies)}")
+    failed = [f"session {r.index}: {r.error or r.leaks}" for r in results if not r.ok]
+    assert not [r for r in results if r.leaks], f"state leaked between sessions: {failed}"
+    assert not failed, "sessions that did not finish:\n" + "\n".join(failed)
+    assert drafts_isolated(db, results, SESSIONS) == []
