@@ -23,7 +23,7 @@ import numpy as np
 from policies.errors import PolicyError
 from policies.inference.bundle import file_sha256, load_labels
 from policies.inference.cache import ScoreCache, definition_sha
-from policies.inference.encoder import TextEncoder, load_tokenizer, pad_batch
+from policies.inference.encoder import TextEncoder, load_tokenizer, pad_batch, unpadded_ids
 from policies.inference.providers import create_session
 from policies.inference.scores import Scores
 
@@ -125,7 +125,7 @@ class _TokenModel(_Base):
         """One probability row per text from the model's raw output for a padded batch."""
 
     def _raw(self, texts: list[str]) -> np.ndarray:
-        ids = [e.ids for e in self.tokenizer.encode_batch(texts)]
+        ids = unpadded_ids(self.tokenizer.encode_batch(texts))
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         result = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         for b in range(0, len(order), self.batch_size):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 import numpy as np
-from tokenizers import Tokenizer
+from tokenizers import Encoding, Tokenizer
 
 from policies.errors import PolicyError
 from policies.inference.bundle import ENCODER_FILE, TOKENIZER_FILE, file_sha256, models_dir
@@ -38,6 +38,22 @@ def load_tokenizer(path: str | Path, max_tokens: int = MAX_TOKENS) -> Tokenizer:
     tok.no_padding()
     tok.enable_truncation(max_length=max_tokens)
     return tok
+
+
+def unpadded_ids(encodings: Sequence[Encoding]) -> list[list[int]]:
+    """Token ids without padding, whatever padding a tokenizer.json (or tokenizers version) applies.
+
+    Batches are padded here, per length-sorted batch; ids padded by the tokenizer to the longest
+    text of a whole chunk would make every batch as wide as that text.
+    """
+    out = []
+    for e in encodings:
+        mask = e.attention_mask
+        if not mask or (mask[0] and mask[-1]):
+            out.append(e.ids)
+        else:
+            out.append([i for i, m in zip(e.ids, mask) if m])
+    return out
 
 
 @dataclass

@@ -8,6 +8,7 @@ import pytest
 from policies.errors import PolicyError
 from policies.inference import register_model, get_model
 from policies.inference.bundle import models_dir
+from policies.inference.encoder import unpadded_ids
 from policies.labels import MMLU_DOMAINS
 
 from .conftest import load_fixture
@@ -89,7 +90,7 @@ def test_register_sequence_classifier_round_trip(tmp_path, encoder):
     register_model("tiny_seq", tmp_path / "seq.onnx", "sequence_classification", ["a", "b", "c"], tokenizer)
     texts = ["route me to the cheap model", "hello"]
     scores = get_model("tiny_seq").predict(texts)
-    ids = [e.ids for e in encoder.tokenizer.encode_batch(texts)]
+    ids = unpadded_ids(encoder.tokenizer.encode_batch(texts))
     expected = _softmax(np.stack([table[i].sum(axis=0) for i in ids]))
     assert scores.labels == ("a", "b", "c")
     np.testing.assert_allclose(scores.probs, expected, rtol=1e-4, atol=1e-5)
@@ -102,7 +103,7 @@ def test_register_token_classifier_reduces_bio_to_entities(tmp_path, encoder):
     register_model("tiny_tok", tmp_path / "tok.onnx", "token_classification", bio, tokenizer)
     text = "contact alice at alice@example.com"
     scores = get_model("tiny_tok").predict([text])
-    probs = _softmax(table[encoder.tokenizer.encode(text).ids])
+    probs = _softmax(table[unpadded_ids([encoder.tokenizer.encode(text)])[0]])
     assert scores.labels == ("EMAIL_ADDRESS", "PERSON")
     np.testing.assert_allclose(scores.probs[0], [(probs[:, 3] + probs[:, 4]).max(), (probs[:, 1] + probs[:, 2]).max()],
                                rtol=1e-4)
