@@ -7,6 +7,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from policies.columns import fired_column, match_column
+from policies.evaluate import leaf_key
 from policies.loader import load_policy
 from policies.simulation import Simulator, simulate
 from policies.simulation.compare import compare
@@ -114,12 +116,19 @@ def test_sample_policies_route_sample_traffic_non_trivially():
     full = read_traffic(TRAFFIC)
     sim = Simulator(full.requests.head(400), full.candidate_outcomes)
     for path in sorted(SAMPLES.glob("*.yaml")):
-        summary = sim.simulate(load_policy(path)).summary()
+        result = sim.simulate(load_policy(path))
+        summary = result.summary()
         assert summary["requests"] == 400
         assert summary["cost_coverage"] == 1.0 and summary["quality_coverage"] == 1.0
         assert summary["decision_share"], path.name
         # every decision is hit or explained: an unavailable signal, or a condition this traffic lacks
         explained = {d for info in summary["unavailable_signals"].values() for d in info["decisions"]}
-        explained.add("eu_data_residency")  # tenant_region is not in the sample metadata
+        for decision in result.policy.decisions:
+            if result.requests[match_column(decision.name)].any():
+                explained.add(decision.name)  # matched, but always outranked
+            # or a leaf that never fires on this traffic
+            for _, node in decision.rules.leaves() if decision.rules else []:
+                if not result.requests[fired_column(leaf_key(node))].any():
+                    explained.add(decision.name)
         unexplained = [d for d in summary["decisions_never_hit"] if d not in explained]
         assert not unexplained, (path.name, unexplained, summary["decision_share"])
