@@ -9,6 +9,7 @@ batch-invariant: the graph has no batch-dependent scales and padding is masked o
 from __future__ import annotations
 
 import itertools
+import os
 import queue
 import threading
 from dataclasses import dataclass
@@ -108,17 +109,19 @@ class TextEncoder:
     def default_batch_size(self) -> int:
         return 32 if self.provider == CPU else 256
 
-    def _batches(self, texts: Sequence[str], batch_size: int) -> Iterator[Batch]:
-        """Tokenise group by group; within a group, sort by token length and cut into padded batches.
+    def _groups(self, texts: Sequence[str]) -> list[list[int]]:
+        """Text indexes in character-length order, cut into tokenisation groups.
 
-        Groups are taken in character-length order over the whole input, so each group (and so
-        each batch) holds texts of similar length and carries little padding; one large
-        ``encode_batch`` per group keeps the tokenizer's thread pool from contending with
-        inference on every batch.
+        Each group (and so each batch cut from it) holds texts of similar length and carries
+        little padding; one large ``encode_batch`` per group keeps the tokenizer's thread pool
+        from contending with inference on every batch.
         """
         by_chars = sorted(range(len(texts)), key=lambda i: (len(texts[i]), i))
-        for start in range(0, len(by_chars), self.chunk_size):
-            group = by_chars[start:start + self.chunk_size]
+        return [by_chars[start:start + self.chunk_size] for start in range(0, len(by_chars), self.chunk_size)]
+
+    def _batches(self, texts: Sequence[str], groups: Sequence[list[int]], batch_size: int) -> Iterator[Batch]:
+        """Tokenise each group; within it, sort by token length and cut into padded batches."""
+        for group in groups:
             ids = [e.ids for e in self.tokenizer.encode_batch([texts[i] for i in group])]
             order = sorted(range(len(ids)), key=lambda k: (len(ids[k]), k))
             for b in range(0, len(order), batch_size):
@@ -127,15 +130,22 @@ class TextEncoder:
                             pad_batch([ids[k] for k in members], self.pad_id, self.input_names))
 
     def _prefetch(self, texts: Sequence[str], batch_size: int) -> Iterator[Batch]:
-        """Run :meth:`_batches` in a background thread so tokenising overlaps inference."""
+        """Tokenise in background threads so tokenising overlaps inference.
+
+        Several producers (a quarter of the cores, at least one) take alternate groups: a fast GPU
+        outruns one tokenising thread, while on a small CPU machine one thread leaves the cores to
+        inference. Batches carry their positions, so arrival order does not matter.
+        """
+        groups = self._groups(texts)
+        workers = max(1, min(len(groups), (os.cpu_count() or 1) // 4))
         done = object()
         ready: queue.Queue = queue.Queue(maxsize=max(4, 2 * self.chunk_size // batch_size))
         failure: list[BaseException] = []
         stop = threading.Event()
 
-        def produce() -> None:
+        def produce(share: Sequence[list[int]]) -> None:
             try:
-                for batch in self._batches(texts, batch_size):
+                for batch in self._batches(texts, share, batch_size):
                     while not stop.is_set():
                         try:
                             ready.put(batch, timeout=0.1)
@@ -149,19 +159,27 @@ class TextEncoder:
             finally:
                 ready.put(done)
 
-        worker = threading.Thread(target=produce, name="tokenise", daemon=True)
-        worker.start()
+        threads = [threading.Thread(target=produce, args=(groups[w::workers],), name=f"tokenise-{w}", daemon=True)
+                   for w in range(workers)]
+        for thread in threads:
+            thread.start()
+        finished = 0
         try:
-            while (item := ready.get()) is not done:
-                yield item
+            while finished < workers:
+                item = ready.get()
+                if item is done:
+                    finished += 1
+                else:
+                    yield item
         finally:
-            stop.set()  # the consumer failed or stopped early: let the producer exit
-            while worker.is_alive():
+            stop.set()  # the consumer failed or stopped early: let the producers exit
+            while any(t.is_alive() for t in threads):
                 try:
                     ready.get(timeout=0.1)
                 except queue.Empty:
                     pass
-            worker.join()
+            for thread in threads:
+                thread.join()
         if failure:
             raise failure[0]
 
