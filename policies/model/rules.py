@@ -63,19 +63,22 @@ class RuleNode(SpecModel):
         return sum(1 for _ in self.walk())
 
     def describe(self) -> str:
-        """Readable infix form, e.g. ``domain(math) AND NOT keyword(urgent)``."""
+        """Readable infix form, e.g. ``domain(math) AND NOT (keyword(a) OR keyword(b))``."""
         if self.is_leaf:
             text = f"{self.type}({self.name})"
             return text + (f"[{self.label}]" if self.label else "")
         if self.is_catch_all:
             return "TRUE"
-        parts = [c.describe() for c in self.conditions or []]
+        children = self.conditions or []
         if self.op == "NOT":
-            return "NOT " + (parts[0] if len(parts) == 1 else "(" + ", ".join(parts) + ")")
-        if not parts:
+            inner = ", ".join(c.describe() for c in children)
+            simple = len(children) == 1 and (children[0].is_leaf or children[0].op == "NOT")
+            return "NOT " + (inner if simple else f"({inner})")
+        if not children:
             return "FALSE" if self.op == "OR" else "TRUE"
-        joined = f" {self.op} ".join(f"({p})" if " " in p and not p.startswith("NOT") else p for p in parts)
-        return joined
+        parts = [c.describe() if c.is_leaf or c.op == "NOT" or len(c.conditions or []) < 2 else f"({c.describe()})"
+                 for c in children]
+        return f" {self.op} ".join(parts)
 
     @classmethod
     def leaf(cls, type: str, name: str, **extra: Any) -> "RuleNode":
