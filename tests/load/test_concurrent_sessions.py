@@ -16,7 +16,7 @@ import pytest
 from .driver import CHROMIUM, drafts_isolated, drive, report, seed_store, studio_server
 
 SESSIONS = 20
-DEADLINE_S = 150  # the whole drive; the server start and seeding come on top (~10-30 s)
+DEADLINE_S = 170  # the whole drive (2 shared cores: page loads p50 ~80 s with 20 at once); server start on top
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 
