@@ -21,7 +21,7 @@ from tokenizers import Encoding, Tokenizer
 
 from policies.errors import PolicyError
 from policies.inference.bundle import ENCODER_FILE, TOKENIZER_FILE, file_sha256, models_dir
-from policies.inference.providers import CPU, active_provider, create_session
+from policies.inference.providers import CPU, create_session
 
 MAX_TOKENS = 256
 OUTPUT = "sentence_embedding"
