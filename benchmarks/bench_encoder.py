@@ -77,10 +77,10 @@ def machine(provider: str) -> str:
 def bare_batches(encoder, texts: list[str], batch_size: int) -> list[dict]:
     """The bare path's inputs: every prompt tokenised unpadded, sorted by token length, padded per batch."""
     from policies.inference.bundle import TOKENIZER_FILE
-    from policies.inference.encoder import load_tokenizer, pad_batch
+    from policies.inference.encoder import load_tokenizer, pad_batch, unpadded_ids
 
     tokenizer = load_tokenizer(encoder.model_path.parent / TOKENIZER_FILE)
-    ids = sorted((e.ids for e in tokenizer.encode_batch(texts)), key=len)
+    ids = sorted(unpadded_ids(tokenizer.encode_batch(texts)), key=len)
     return [pad_batch(ids[b:b + batch_size], encoder.pad_id, encoder.input_names) for b in range(0, len(ids), batch_size)]
 
 

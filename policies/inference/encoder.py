@@ -122,7 +122,7 @@ class TextEncoder:
     def _batches(self, texts: Sequence[str], groups: Sequence[list[int]], batch_size: int) -> Iterator[Batch]:
         """Tokenise each group; within it, sort by token length and cut into padded batches."""
         for group in groups:
-            ids = [e.ids for e in self.tokenizer.encode_batch([texts[i] for i in group])]
+            ids = unpadded_ids(self.tokenizer.encode_batch([texts[i] for i in group]))
             order = sorted(range(len(ids)), key=lambda k: (len(ids[k]), k))
             for b in range(0, len(order), batch_size):
                 members = order[b:b + batch_size]
