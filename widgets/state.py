@@ -135,7 +135,8 @@ class PolicyState(param.Parameterized):
             return
         location.sync(self, URL_PARAMS)
         if not self.sid:
-            self.sid = uuid.uuid4().hex[:12]
+            # A letter first: Panel parses URL values, and an id like '123e45678901' would come back a float.
+            self.sid = "s" + uuid.uuid4().hex[:11]
         # The browser reports its own URL when it connects; push ours again once the page has loaded.
         pn.state.onload(lambda: location.update_query(**self.url_query()))
 
