@@ -121,6 +121,28 @@ class _Builder:
         return PolicyError.single(code, message, file=self.file, line=node.start_mark.line + 1,
                                   column=node.start_mark.column + 1)
 
+    def check_expansion(self, root: yaml.Node) -> None:
+        """Refuse an alias bomb before building it: expanded sizes are summed once per distinct node."""
+        sizes: dict[int, int] = {}
+
+        def size(node: yaml.Node, depth: int) -> int:
+            known = sizes.get(id(node))
+            if known is not None:
+                return known
+            if depth > MAX_DEPTH:
+                raise self.error(f"document nests deeper than {MAX_DEPTH} levels", node)
+            total = 1
+            if isinstance(node, yaml.SequenceNode):
+                total += sum(size(child, depth + 1) for child in node.value)
+            elif isinstance(node, yaml.MappingNode):
+                total += sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
+            if total > MAX_NODES:
+                raise self.error(f"document expands to more than {MAX_NODES:,} values (alias bomb?)", node)
+            sizes[id(node)] = total
+            return total
+
+        size(root, 0)
+
     def build(self, node: yaml.Node, depth: int = 0) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
@@ -201,6 +223,7 @@ def load_documents(text: str | bytes, file: str | None = None) -> list[YamlDocum
             if node is None:
                 continue
             builder = _Builder(file)
+            builder.check_expansion(node)
             data = builder.build(node)
             docs.append(YamlDocument(data, node, file, builder.findings))
     except yaml.MarkedYAMLError as exc:
