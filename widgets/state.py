@@ -137,8 +137,13 @@ class PolicyState(param.Parameterized):
         if not self.sid:
             # A letter first: Panel parses URL values, and an id like '123e45678901' would come back a float.
             self.sid = "s" + uuid.uuid4().hex[:11]
-        # The browser reports its own URL when it connects; push ours again once the page has loaded.
-        pn.state.onload(lambda: location.update_query(**self.url_query()))
+        # The browser reports its own URL when it connects, which can land after our first push and
+        # drop the draft id: push ours once the page has loaded, and again whenever the reported
+        # query lacks the id (a no-op once it is there).
+        push = lambda *_: location.update_query(**self.url_query())  # noqa: E731
+        pn.state.onload(push)
+        if hasattr(location, "param") and "search" in location.param:
+            location.param.watch(lambda event: None if "sid=" in (event.new or "") else push(), "search")
 
     def url_query(self) -> dict[str, str]:
         """The shareable parameters as URL query values."""

@@ -172,7 +172,9 @@ async def drive_session(browser: object, base_url: str, i: int, sessions: int, s
         result.leaks = _foreign_markers(seen, i, sessions)
         if mark(i) in await _ace(page):
             result.error = "the edit did not stick in the editor"
-        result.sid = page.url.split("sid=", 1)[1].split("&", 1)[0] if "sid=" in page.url else ""
+        # the server pushes the draft id into the URL after the page loads; a missing id is a failure
+        await page.wait_for_function("() => location.search.includes('sid=')", timeout=step_timeout_ms)
+        result.sid = page.url.split("sid=", 1)[1].split("&", 1)[0]
     except Exception as exc:  # a timeout in one session is a result to report, not a crash of the drive
         result.error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
     finally:
