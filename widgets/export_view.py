@@ -2,7 +2,8 @@
 
 The text comes from ``policies.export.render_export`` (validate, then render), so a policy with
 errors shows why it cannot be exported instead of a file. A diff against the previous export (or
-the stored version the policy was opened from) shows what a deploy would change.
+the stored version the policy was opened from) shows what a deploy would change. The Bundle tab
+builds and verifies production bundles.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import param
 from policies import PolicyError
 from policies.export import FORMATS, render_export, write_export
 
+from .bundle_view import BundleView
 from .state import StateView
 
 _SUFFIX = {"vllm-sr": "yaml", "k8s": "k8s.yaml", "k8s-semanticrouter": "semanticrouter.yaml"}
@@ -119,5 +121,6 @@ class ExportView(StateView):
 
     def __panel__(self) -> pn.viewable.Viewable:
         return pn.Column(self.format_select, self.status, pn.Row(self.download, self.path_input, self.write_button),
-                         pn.Tabs(("Export", self.preview), ("Diff", self.diff_pane)),
+                         pn.Tabs(("Export", self.preview), ("Diff", self.diff_pane),
+                                 ("Bundle", BundleView(state=self.state))),
                          sizing_mode="stretch_width")
