@@ -155,32 +155,28 @@ def as_text_list(value: Any, field: str) -> list[str] | None:
     return [as_text(item, f"{field}[{i}]") or "" for i, item in enumerate(value)]
 
 
-def as_object(value: Any, field: str) -> dict[str, Any] | None:
-    """A JSON object; a string holding a JSON object is parsed (bodies are often stored as text)."""
-    if value is None or isinstance(value, dict):
+def _json_container(value: Any, field: str, kind: type, noun: str) -> Any:
+    """``value`` if it already is ``kind``; a string holding a JSON ``kind`` is parsed (bodies are often text)."""
+    if value is None or isinstance(value, kind):
         return value
     if isinstance(value, str):
         try:
             parsed = json.loads(value)
         except ValueError:
-            raise RowError(field, "expected a JSON object, got text that is not JSON") from None
-        if isinstance(parsed, dict):
+            raise RowError(field, f"expected a JSON {noun}, got text that is not JSON") from None
+        if isinstance(parsed, kind):
             return parsed
-    raise RowError(field, f"expected an object, got {type_name(value)}")
+    raise RowError(field, f"expected an {noun}, got {type_name(value)}")
+
+
+def as_object(value: Any, field: str) -> dict[str, Any] | None:
+    """A JSON object; a string holding a JSON object is parsed."""
+    return _json_container(value, field, dict, "object")
 
 
 def as_list(value: Any, field: str) -> list[Any] | None:
     """A JSON array; a string holding a JSON array is parsed."""
-    if value is None or isinstance(value, list):
-        return value
-    if isinstance(value, str):
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            raise RowError(field, "expected a JSON array, got text that is not JSON") from None
-        if isinstance(parsed, list):
-            return parsed
-    raise RowError(field, f"expected an array, got {type_name(value)}")
+    return _json_container(value, field, list, "array")
 
 
 def coerce_for(dtype: pl.DataType, value: Any, field: str) -> Any:

@@ -53,6 +53,11 @@ def _best(sims: np.ndarray) -> np.ndarray:
     return sims.max(axis=1) if sims.shape[1] else np.full(sims.shape[0], -1.0)
 
 
+
+def _score_leaf(col: ColumnRef, threshold: float | None, default: float) -> LeafExpr:
+    """A leaf that fires when the signal's score reaches its threshold (``default`` when unset)."""
+    return LeafExpr(col("score") >= (default if threshold is None else threshold), col("score"))
+
 class EmbeddingExtractor(Extractor):
     leaf_type = "embedding"
     neural = True
@@ -70,8 +75,7 @@ class EmbeddingExtractor(Extractor):
 
     def leaf(self, signal: Signal, node: RuleNode, col: ColumnRef) -> LeafExpr:
         assert isinstance(signal, EmbeddingSignal)
-        threshold = signal.threshold if signal.threshold is not None else 0.75
-        return LeafExpr(col("score") >= threshold, col("score"))
+        return _score_leaf(col, signal.threshold, 0.75)
 
 
 class DomainExtractor(Extractor):
@@ -156,8 +160,7 @@ class JailbreakExtractor(Extractor):
 
     def leaf(self, signal: Signal, node: RuleNode, col: ColumnRef) -> LeafExpr:
         assert isinstance(signal, JailbreakSignal)
-        threshold = signal.threshold if signal.threshold is not None else 0.5
-        return LeafExpr(col("score") >= threshold, col("score"))
+        return _score_leaf(col, signal.threshold, 0.5)
 
 
 class PiiExtractor(Extractor):
@@ -196,8 +199,7 @@ class PreferenceExtractor(Extractor):
 
     def leaf(self, signal: Signal, node: RuleNode, col: ColumnRef) -> LeafExpr:
         assert isinstance(signal, PreferenceSignal)
-        threshold = signal.threshold if signal.threshold is not None else 0.5
-        return LeafExpr(col("score") >= threshold, col("score"))
+        return _score_leaf(col, signal.threshold, 0.5)
 
 
 class ReaskExtractor(Extractor):
@@ -218,5 +220,4 @@ class ReaskExtractor(Extractor):
 
     def leaf(self, signal: Signal, node: RuleNode, col: ColumnRef) -> LeafExpr:
         assert isinstance(signal, ReaskSignal)
-        threshold = signal.threshold if signal.threshold is not None else 0.8
-        return LeafExpr(col("score") >= threshold, col("score"))
+        return _score_leaf(col, signal.threshold, 0.8)
