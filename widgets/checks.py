@@ -3,6 +3,10 @@
 Findings are listed by severity, then by the share of traffic they touch. Selecting one highlights
 the decisions involved, shows the witness request the solver found, and previews each proven
 repair as a diff that can be accepted (it becomes an ordinary, undoable edit) or rejected.
+
+The list filters by severity (kept in the shared state and the URL) and by decision: one decision
+of any profile (top-level routing or a recipe), or whichever decision the workspace / builder has
+selected. The decision filter is kept in the URL too (``checks_decision``), so a link reopens it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from .state import Debouncer, StateView
 
 from policies.conflicts import ConflictFinding, Repair, Report, analyze_policy
 from policies.conflicts.analysis import VALIDATOR_KINDS
+from policies.conflicts.analysis import _profile_of as profile_of  # the engine's path → (profile, decision)
 from policies.conflicts.repairs import propose_repairs
 
 
@@ -39,6 +44,15 @@ def repairs_for(report: Report, finding: ConflictFinding) -> list[Repair]:
     return finding.repairs
 
 
+# Decision-filter value meaning "the decision selected in the workspace / builder".
+SELECTED = "(selected)"
+
+
+def decision_key(profile: str, name: str) -> str:
+    """A decision's filter value: its name at the top level, ``recipe/name`` inside a recipe."""
+    return f"{profile}/{name}" if profile else name
+
+
 @dataclass
 class CheckItem:
     """One row of the checks list, whatever produced it (validator or conflict analysis)."""
@@ -52,28 +66,37 @@ class CheckItem:
     share: float | None = None
     line: int | None = None
     original: Any = None
+    profile: str = ""  # "" = the top-level routing, else the recipe the decisions belong to
 
     def label(self) -> str:
         share = f" · {self.share:.1%} of traffic" if self.share is not None else ""
         where = f" · line {self.line}" if self.line else ""
-        return f"{self.severity.value.upper()} · {self.code}: {self.message}{share}{where}"
+        recipe = f" · recipe {self.profile}" if self.profile else ""
+        return f"{self.severity.value.upper()} · {self.code}: {self.message}{recipe}{share}{where}"
+
+    def involves(self, key: str) -> bool:
+        """Whether the finding involves the decision with filter value ``key`` (see :func:`decision_key`)."""
+        return any(decision_key(self.profile, d) == key for d in self.decisions)
 
 
-def _decisions_of(finding: Finding, policy: Policy) -> list[str]:
-    path = finding.path
-    if len(path) >= 3 and path[0] == "routing" and path[1] == "decisions" and isinstance(path[2], int):
-        decisions = policy.routing.all_decisions() if policy.routing else []
-        return [decisions[path[2]].name] if path[2] < len(decisions) else []
-    return []
+def _located(finding: Finding, policy: Policy) -> tuple[str, list[str]]:
+    """(profile, [decision]) a validator finding's path points into; nothing for paths outside decisions."""
+    try:
+        profile, decision = profile_of(policy, tuple(finding.path))
+    except (IndexError, TypeError):  # a path that is not this policy's (e.g. an import note): no decision
+        return "", []
+    return profile, [decision] if decision else []
 
 
 def check_items(findings: list[Finding], conflicts: list[Any], policy: Policy | None) -> list[CheckItem]:
     """Validator findings and conflict findings as one list: severity, then traffic share, then position."""
-    items = [CheckItem(f"v{i}", f.severity, "validation", f.code, f.message,
-                       _decisions_of(f, policy) if policy else [], None, f.line, f)
-             for i, f in enumerate(findings)]
+    items = []
+    for i, f in enumerate(findings):
+        profile, decisions = _located(f, policy) if policy else ("", [])
+        items.append(CheckItem(f"v{i}", f.severity, "validation", f.code, f.message, decisions, None, f.line, f,
+                               profile))
     items += [CheckItem(f"c{c.id}", c.severity, "conflict", c.kind, c.explanation, list(c.decisions), c.share,
-                        None, c) for c in conflicts]
+                        None, c, c.profile) for c in conflicts]
     return sorted(items, key=lambda it: (it.severity.rank, -(it.share or 0.0), it.line or 0, it.code))
 
 
@@ -92,6 +115,8 @@ class ChecksPanel(StateView):
                               doc="Conflict analysis (policy → Report); None = validation only.")
     items = param.List(default=[], item_type=CheckItem, doc="Every current finding, sorted.")
     selected = param.String(default="", doc="Key of the selected finding.")
+    decision_filter = param.String(default="", doc="Show findings of one decision: '' = all, a decision_key, "
+                                                   "or SELECTED (the workspace / builder selection).")
     analysis_error = param.String(default="", doc="Why conflict analysis could not run on this policy.")
 
     def __init__(self, **params: Any):
@@ -99,18 +124,41 @@ class ChecksPanel(StateView):
         self._report: Report | None = None
         self.severity_filter = pn.widgets.RadioButtonGroup(
             options={"all": "", "errors": "error", "warnings": "warning", "info": "info"}, value=self.state.severity)
+        self.decision_select = pn.widgets.Select(label="Decision", options={"all decisions": ""}, width=260,
+                                                 css_classes=["checks-decision"])
         self.listing = pn.widgets.Select(label="Findings", options={}, size=12, sizing_mode="stretch_width",
                                          css_classes=["checks-list"])
         self.summary = pn.pane.Markdown("", css_classes=["checks-summary"])
         self.detail = pn.Column(sizing_mode="stretch_width", css_classes=["checks-detail"])
         self._rerun = Debouncer(self.run_analysis, self.debounce_ms)
         self.severity_filter.param.watch(lambda e: setattr(self.state, "severity", e.new), "value")
+        self.decision_select.param.watch(lambda e: setattr(self, "decision_filter", e.new or ""), "value")
         self.listing.param.watch(lambda e: setattr(self, "selected", e.new or ""), "value")
         self.state.param.watch(lambda _: self._collect(), "findings")
+        self.state.param.watch(lambda _: self._collect(), "selected_decision")
+        self.param.watch(lambda _: self._collect(), "decision_filter")
         self.state.param.watch(lambda _: self._rerun(), "policy")
         self.state.param.watch(self._filter_changed, "severity")
         self.param.watch(lambda _: self._show_selected(), "selected")
         self.run_analysis()
+        doc = pn.state.curdoc
+        if doc is not None and doc.session_context is not None:  # served: the filter lives in the URL
+            self.sync_url()
+
+    def sync_url(self, location: Any | None = None) -> None:
+        """Mirror the decision filter into the URL query as ``checks_decision`` (and read it from there)."""
+        location = location if location is not None else pn.state.location
+        if location is not None:
+            # Panel parses query values: a decision named like a number comes back as one; keep it a name.
+            location.sync(self, {"decision_filter": "checks_decision"},
+                          on_error=lambda values: self.param.update(**{k: str(v) for k, v in values.items()}))
+
+    def shown(self) -> list[CheckItem]:
+        """The items both filters let through, in list order."""
+        key = self.state.selected_decision if self.decision_filter == SELECTED else self.decision_filter
+        return [it for it in self.items
+                if (not self.state.severity or it.severity.value == self.state.severity)
+                and (not self.decision_filter or it.involves(key))]
 
     # -- analysis -------------------------------------------------------------------------
     def run_analysis(self) -> None:
@@ -141,7 +189,8 @@ class ChecksPanel(StateView):
     def _collect(self) -> None:
         found = conflicts(self._report) if self._report else []
         self.items = check_items(self.state.findings, found, self.state.policy)
-        shown = [it for it in self.items if not self.state.severity or it.severity.value == self.state.severity]
+        self._decision_options()
+        shown = self.shown()
         self.listing.options = {it.label(): it.key for it in shown}
         keys = {it.key for it in shown}
         self.listing.value = self.selected if self.selected in keys else None
@@ -158,19 +207,33 @@ class ChecksPanel(StateView):
         else:
             self._show_selected()
 
+    def _decision_options(self) -> None:
+        """Every decision of every profile, plus the live selection; a filter naming none stays listed."""
+        options = {"all decisions": "", f"selected decision ({self.state.selected_decision or 'none'})": SELECTED}
+        for profile in self.state.policy.profiles() if self.state.policy else []:
+            for d in profile.routing.all_decisions():
+                key = decision_key(profile.name, d.name)
+                options[f"{d.name} (recipe {profile.name})" if profile.name else d.name] = key
+        if self.decision_filter not in options.values():
+            options[f"{self.decision_filter} (not in this policy)"] = self.decision_filter
+        self.decision_select.options = options
+        self.decision_select.value = self.decision_filter
+
     def _filter_changed(self, event: param.parameterized.Event) -> None:
         self.severity_filter.value = event.new
         self._collect()
 
     def _show_selected(self) -> None:
         item = self.item(self.selected)
-        self.state.highlighted = item.decisions if item else []
+        # The shared highlight names top-level decisions; a recipe's decisions are not those.
+        self.state.highlighted = item.decisions if item and not item.profile else []
         if item is None:
             self.detail.objects = [pn.pane.Markdown("*Select a finding to see the decisions, witness and repairs.*")]
             return
         parts: list[Any] = [pn.pane.Markdown(f"### {html.escape(item.code)}\n{html.escape(item.message)}")]
         if item.decisions:
-            parts.append(pn.pane.Markdown("**Decisions:** " + ", ".join(f"`{d}`" for d in item.decisions)))
+            recipe = f" (recipe `{item.profile}`)" if item.profile else ""
+            parts.append(pn.pane.Markdown("**Decisions:** " + ", ".join(f"`{d}`" for d in item.decisions) + recipe))
         if item.source == "validation" and item.original.suggestion:
             parts.append(pn.pane.Markdown(f"**Fix:** {html.escape(item.original.suggestion)}"))
         if item.source == "conflict":
@@ -199,5 +262,5 @@ class ChecksPanel(StateView):
         return parts
 
     def __panel__(self) -> pn.viewable.Viewable:
-        return pn.Column(pn.Row(self.severity_filter), self.summary, self.listing, self.detail,
+        return pn.Column(pn.Row(self.severity_filter, self.decision_select), self.summary, self.listing, self.detail,
                          sizing_mode="stretch_width")
