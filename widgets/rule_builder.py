@@ -4,6 +4,10 @@ Every edit changes a copy of the policy spec and hands it to :meth:`PolicyState.
 the YAML view, undo/redo, validation and autosave see visual edits exactly like typed ones. The
 tree operations below work on spec dicts (what the YAML holds); whether a tree is *valid* is the
 validator's job, so a half-built tree simply shows its findings.
+
+The builder edits one routing profile at a time: the top-level ``routing`` or one recipe's. The
+shared ``state.selected_decision`` names top-level decisions only (the workspace and the URL use
+it), so inside a recipe the builder keeps its own selection.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import param
 from policies.model import Signal
 from policies.validation.contract import ALGORITHM_TYPES, contract
 
+from .model_refs import model_ref_row
+from .profiles import TOP_LEVEL, add_recipe, fresh_recipe_name, profile_routing, recipe_names, remove_recipe, routing_spec
 from .signals import editor_for
 from .state import StateView
 
@@ -89,11 +95,19 @@ def declared_leaves(policy_signals: list[tuple[str, Signal]]) -> dict[str, list[
 class RuleBuilder(StateView):
     """Build and edit decisions and signals without writing YAML."""
 
+    profile = param.String(default=TOP_LEVEL, doc="Profile edited: '' = the top-level routing, else a recipe name.")
+    recipe_decision = param.String(default="", doc="Decision selected inside a recipe profile.")
     signal_kind = param.Selector(default="keyword", objects=list(Signal.leaf_types()), doc="Signal kind edited.")
     signal_name = param.String(default="", doc="Signal edited ('' = a new one).")
 
     def __init__(self, **params: Any):
         super().__init__(**params)
+        self.profile_select = pn.widgets.Select(label="Profile", options={}, css_classes=["rb-profile"])
+        self.recipe_name_input = pn.widgets.TextInput(label="New recipe name", placeholder="recipe_1", width=160)
+        self.new_recipe_button = pn.widgets.Button(label="New recipe (copy of this profile)",
+                                                   css_classes=["rb-new-recipe"])
+        self.delete_recipe_button = pn.widgets.Button(label="Delete recipe", color="danger",
+                                                      css_classes=["rb-delete-recipe"])
         self.decision_select = pn.widgets.Select(label="Decision", options=[])
         self.new_button = pn.widgets.Button(label="New decision", color="primary", css_classes=["rb-new-decision"])
         self.delete_button = pn.widgets.Button(label="Delete decision", color="danger")
@@ -105,6 +119,9 @@ class RuleBuilder(StateView):
         self.apply_signal_button = pn.widgets.Button(label="Apply signal", color="primary")
         self.delete_signal_button = pn.widgets.Button(label="Delete signal", color="danger")
         self.signal_editor: Any = None
+        self.profile_select.param.watch(lambda e: setattr(self, "profile", e.new or TOP_LEVEL), "value")
+        self.new_recipe_button.on_click(lambda _: self.new_recipe(self.recipe_name_input.value))
+        self.delete_recipe_button.on_click(lambda _: self.delete_recipe())
         self.decision_select.param.watch(self._pick_decision, "value")
         self.new_button.on_click(lambda _: self.new_decision())
         self.delete_button.on_click(lambda _: self.delete_decision())
@@ -112,15 +129,59 @@ class RuleBuilder(StateView):
         self.apply_signal_button.on_click(lambda _: self.apply_signal())
         self.delete_signal_button.on_click(lambda _: self.delete_signal())
         self.state.param.watch(lambda _: self._render(), ["policy", "selected_decision"])
+        self.param.watch(lambda _: self._render(), "recipe_decision")
+        self.param.watch(self._profile_changed, "profile")
         self.param.watch(lambda _: self._render_signal(), ["signal_kind", "signal_name"])
         self._render()
+
+    # -- profile and selection ------------------------------------------------------------
+    @property
+    def selected(self) -> str:
+        """Name of the decision being edited in the current profile ('' = none)."""
+        return self.recipe_decision if self.profile else self.state.selected_decision
+
+    def select(self, name: str) -> None:
+        """Select a decision of the current profile (top level: the shared, URL-visible selection)."""
+        if self.profile:
+            self.recipe_decision = name
+        else:
+            self.state.selected_decision = name
+
+    def new_recipe(self, name: str | None = None) -> str:
+        """Add a recipe starting as a copy of the profile shown, and switch to it; '' when refused."""
+        spec = self.state.spec()
+        name = (name or "").strip() or fresh_recipe_name(spec)
+        try:
+            add_recipe(spec, name, copy_of=self.profile)
+        except ValueError as exc:
+            self.state.message = str(exc)
+            return ""
+        if not self.state.apply_spec(spec):
+            return ""
+        self.recipe_name_input.value = ""
+        self.profile = name
+        return name
+
+    def delete_recipe(self) -> bool:
+        """Remove the recipe shown (refused, with a message, while an entrypoint names it)."""
+        if not self.profile:
+            return False
+        spec = self.state.spec()
+        try:
+            remove_recipe(spec, self.profile)
+        except ValueError as exc:
+            self.state.message = str(exc)
+            return False
+        ok = self.state.apply_spec(spec)
+        if ok:
+            self.profile = TOP_LEVEL
+        return ok
 
     # -- decision edits (public so notebooks and tests drive them like the buttons do) -----
     def new_decision(self, name: str | None = None) -> str:
         """Add a catch-all decision (priority 100, the default model) and select it."""
         spec = self.state.spec()
-        routing = spec.setdefault("routing", {})
-        decisions = routing.setdefault("decisions", [])
+        decisions = routing_spec(spec, self.profile).setdefault("decisions", [])
         taken = {d.get("name") for d in decisions}
         name = name or next(f"new_decision_{i}" for i in range(1, len(taken) + 2) if f"new_decision_{i}" not in taken)
         decision: dict[str, Any] = {"name": name, "priority": 100, "rules": {"operator": "AND", "conditions": []}}
@@ -129,11 +190,11 @@ class RuleBuilder(StateView):
             decision["modelRefs"] = [{"model": default, "use_reasoning": False}]
         decisions.append(decision)
         if self.state.apply_spec(spec):
-            self.state.selected_decision = name
+            self.select(name)
         return name
 
     def delete_decision(self) -> None:
-        name = self.state.selected_decision
+        name = self.selected
         self._edit_decisions(lambda ds: [d for d in ds if d.get("name") != name])
 
     def update_decision(self, **fields: Any) -> None:
@@ -147,7 +208,7 @@ class RuleBuilder(StateView):
                     decision[key] = value
 
         if self._edit_decision(change) and fields.get("name"):
-            self.state.selected_decision = fields["name"]
+            self.select(fields["name"])
 
     def edit_rules(self, op: Callable[[dict[str, Any]], Any]) -> None:
         """Apply a tree operation to the selected decision's rules (an op returning a dict replaces the root)."""
@@ -165,9 +226,19 @@ class RuleBuilder(StateView):
         old = {r.get("model"): r for r in decision.get("modelRefs") or []}
         self.update_decision(modelRefs=[old.get(m, {"model": m, "use_reasoning": False}) for m in models])
 
-    def set_reasoning(self, on: bool) -> None:
-        refs = [dict(r, use_reasoning=on) for r in (self._selected_spec() or {}).get("modelRefs") or []]
-        self.update_decision(modelRefs=refs)
+    def update_model_ref(self, index: int, **fields: Any) -> None:
+        """Set fields of ``modelRefs[index]`` (``None`` removes one); its other keys are kept verbatim."""
+
+        def change(decision: dict[str, Any]) -> None:
+            refs = decision.get("modelRefs") or []
+            if 0 <= index < len(refs):
+                for key, value in fields.items():
+                    if value is None:
+                        refs[index].pop(key, None)
+                    else:
+                        refs[index][key] = value
+
+        self._edit_decision(change)
 
     def set_algorithm(self, kind: str) -> None:
         self.update_decision(algorithm={"type": kind} if kind else None)
@@ -185,7 +256,7 @@ class RuleBuilder(StateView):
             return False
         collection = Signal.kind(self.signal_kind).collection
         policy_spec = self.state.spec()
-        signals = policy_spec.setdefault("routing", {}).setdefault("signals", {}).setdefault(collection, [])
+        signals = routing_spec(policy_spec, self.profile).setdefault("signals", {}).setdefault(collection, [])
         at = next((i for i, s in enumerate(signals) if s.get("name") == self.signal_name), None)
         if at is None:
             signals.append(dict(spec))
@@ -199,29 +270,36 @@ class RuleBuilder(StateView):
     def delete_signal(self) -> None:
         collection = Signal.kind(self.signal_kind).collection
         policy_spec = self.state.spec()
-        signals = ((policy_spec.get("routing") or {}).get("signals") or {}).get(collection) or []
+        routing = routing_spec(policy_spec, self.profile)
+        signals = (routing.get("signals") or {}).get(collection) or []
         kept = [s for s in signals if s.get("name") != self.signal_name]
         if len(kept) != len(signals):
-            policy_spec["routing"]["signals"][collection] = kept
+            routing["signals"][collection] = kept
             self.signal_name = ""
             self.state.apply_spec(policy_spec)
 
     # -- internals ------------------------------------------------------------------------
+    def _routing(self) -> Any:
+        """The engine's routing of the profile shown (None when the policy has none)."""
+        return profile_routing(self.state.policy, self.profile)
+
     def _selected_spec(self) -> dict[str, Any] | None:
         spec = self.state.spec()
-        for d in (spec.get("routing") or {}).get("decisions") or []:
-            if d.get("name") == self.state.selected_decision:
+        if self.profile not in [TOP_LEVEL, *recipe_names(self.state.policy)]:
+            return None
+        for d in routing_spec(spec, self.profile).get("decisions") or []:
+            if d.get("name") == self.selected:
                 return d
         return None
 
     def _edit_decisions(self, change: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]) -> bool:
         spec = self.state.spec()
-        routing = spec.setdefault("routing", {})
+        routing = routing_spec(spec, self.profile)
         routing["decisions"] = change(routing.get("decisions") or [])
         return self.state.apply_spec(spec)
 
     def _edit_decision(self, change: Callable[[dict[str, Any]], None]) -> bool:
-        name = self.state.selected_decision
+        name = self.selected
 
         def each(decisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for d in decisions:
@@ -232,14 +310,29 @@ class RuleBuilder(StateView):
         return bool(name) and self._edit_decisions(each)
 
     def _pick_decision(self, event: param.parameterized.Event) -> None:
-        if (event.new or "") != self.state.selected_decision:
-            self.state.selected_decision = event.new or ""
+        if (event.new or "") != self.selected:
+            self.select(event.new or "")
+
+    def _profile_changed(self, _: param.parameterized.Event) -> None:
+        with param.discard_events(self):  # one render below, not one per reset
+            self.param.update(signal_name="", recipe_decision="")
+        self._render()
 
     def _render(self) -> None:
-        policy = self.state.policy
-        names = [d.name for d in policy.decisions] if policy else []
+        recipes = recipe_names(self.state.policy)
+        if self.profile and self.profile not in recipes:
+            self.profile = TOP_LEVEL  # a recipe removed by a text edit or an undo: back to the top level
+            return  # the profile watcher has rendered
+        self.profile_select.options = {"routing (top level)": TOP_LEVEL} | {f"recipe: {r}": r for r in recipes}
+        self.profile_select.value = self.profile
+        self.delete_recipe_button.disabled = not self.profile
+        routing = self._routing()
+        names = [d.name for d in routing.all_decisions()] if routing else []
+        if self.profile and self.recipe_decision and self.recipe_decision not in names:
+            self.recipe_decision = ""
+            return  # the selection watcher has rendered
         self.decision_select.options = [""] + names
-        self.decision_select.value = self.state.selected_decision if self.state.selected_decision in names else ""
+        self.decision_select.value = self.selected if self.selected in names else ""
         decision = self._selected_spec()
         if decision is None:
             self.form.objects = [pn.pane.Markdown("*Select a decision or create a new one.*")]
@@ -259,7 +352,7 @@ class RuleBuilder(StateView):
         models = pn.widgets.MultiChoice(label="Models (first = static choice)",
                                         options=list(dict.fromkeys(policy.model_names() + [r.get("model") for r in refs])),
                                         value=[r.get("model") for r in refs])
-        reasoning = pn.widgets.Checkbox(label="use reasoning", value=bool(refs and refs[0].get("use_reasoning")))
+        ref_rows = [model_ref_row(i, ref, policy, self.update_model_ref) for i, ref in enumerate(refs)]
         algorithm = pn.widgets.Select(label="Algorithm", options=["", *ALGORITHM_TYPES],
                                       value=(d.get("algorithm") or {}).get("type", ""))
         plugin_types = list(contract()["plugin_types"])
@@ -271,10 +364,11 @@ class RuleBuilder(StateView):
         priority.param.watch(lambda e: self.update_decision(priority=e.new), "value")
         tier.param.watch(lambda e: self.update_decision(tier=e.new), "value")
         models.param.watch(lambda e: self.set_models(e.new), "value")
-        reasoning.param.watch(lambda e: self.set_reasoning(e.new), "value")
         algorithm.param.watch(lambda e: self.set_algorithm(e.new), "value")
         plugins.param.watch(lambda e: self.set_plugins(e.new), "value")
-        return [pn.Row(name, priority, tier), description, pn.Row(models, reasoning), pn.Row(algorithm, plugins)]
+        return [pn.Row(name, priority, tier), description, models,
+                pn.Column(*ref_rows, css_classes=["rb-model-refs"], sizing_mode="stretch_width"),
+                pn.Row(algorithm, plugins)]
 
     def _node_view(self, node: dict[str, Any], path: NodePath) -> pn.viewable.Viewable:
         controls = self._node_controls(path)
@@ -314,7 +408,7 @@ class RuleBuilder(StateView):
         return [negate_button, up, down, delete]
 
     def _leaf_inputs(self, node: dict[str, Any], path: NodePath) -> list[pn.widgets.Widget]:
-        declared = declared_leaves(self.state.policy.routing.all_signals() if self.state.policy.routing else [])
+        declared = self._declared()
         kind, name = str(node.get("type") or ""), str(node.get("name") or "")
         kinds = list(dict.fromkeys([*Signal.leaf_types(), kind]))
         names = list(dict.fromkeys([*declared.get(kind, []), name]))
@@ -336,13 +430,16 @@ class RuleBuilder(StateView):
 
     def _default_leaf(self) -> dict[str, Any]:
         """A leaf on the first declared signal (the user then picks type and name)."""
-        declared = declared_leaves(self.state.policy.routing.all_signals() if self.state.policy.routing else [])
-        for kind, names in declared.items():
+        for kind, names in self._declared().items():
             return {"type": kind, "name": names[0]}
         return {"type": "keyword", "name": ""}
 
+    def _declared(self) -> dict[str, list[str]]:
+        routing = self._routing()
+        return declared_leaves(routing.all_signals() if routing else [])
+
     def _render_signal(self) -> None:
-        routing = self.state.policy.routing if self.state.policy else None
+        routing = self._routing()
         collection = Signal.kind(self.signal_kind).collection
         declared = (getattr(routing.signals, collection, None) or []) if routing and routing.signals else []
         self.signal_select.options = {"(new signal)": ""} | {s.name: s.name for s in declared}
@@ -353,7 +450,9 @@ class RuleBuilder(StateView):
         self.signal_form.objects = [self.signal_editor]
 
     def __panel__(self) -> pn.viewable.Viewable:
-        decisions = pn.Column("### Decision", pn.Row(self.decision_select, self.new_button, self.delete_button),
+        profiles = pn.Row(self.profile_select, self.recipe_name_input, self.new_recipe_button,
+                          self.delete_recipe_button, css_classes=["rb-profiles"])
+        decisions = pn.Column(profiles, "### Decision", pn.Row(self.decision_select, self.new_button, self.delete_button),
                               self.form, "#### Rules", self.tree, sizing_mode="stretch_width")
         signals = pn.Column("### Signals", self.kind_select, self.signal_select, self.signal_form,
                             pn.Row(self.apply_signal_button, self.delete_signal_button), sizing_mode="stretch_width")

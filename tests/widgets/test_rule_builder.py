@@ -42,7 +42,7 @@ def test_build_a_decision_without_yaml(state: PolicyState) -> None:
     builder.edit_rules(lambda r: rb.add_child(r, (), {"operator": "OR", "conditions": [leaf("stem"), leaf("code")]}))
     builder.edit_rules(lambda r: rb.negate(r, (1,)))
     builder.set_models(["deepseek-r1", "qwen3-32b"])
-    builder.set_reasoning(True)
+    builder.update_model_ref(0, use_reasoning=True)
     builder.set_algorithm("confidence")
     builder.set_plugins(["system_prompt"])
     decision = state.policy.routing.decision(name)
@@ -51,7 +51,8 @@ def test_build_a_decision_without_yaml(state: PolicyState) -> None:
     assert second.op == "NOT" and second.conditions[0].op == "OR"
     assert [c.name for c in second.conditions[0].conditions] == ["stem", "code"]
     assert (decision.priority, decision.tier) == (250, 1)
-    assert decision.models() == ["deepseek-r1", "qwen3-32b"] and decision.model_refs[0].use_reasoning
+    assert decision.models() == ["deepseek-r1", "qwen3-32b"]
+    assert [r.use_reasoning for r in decision.model_refs] == [True, False]  # per model, not all at once
     assert decision.algorithm.type == "confidence" and decision.plugins[0].type == "system_prompt"
     assert f"name: {name}" in state.text  # the YAML view follows
     assert len(builder.tree.objects) == 1  # the tree re-rendered for the selected decision
