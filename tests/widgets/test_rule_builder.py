@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from policies.validation.schema import schema_document
 from widgets import rule_builder as rb
 from widgets.rule_builder import RuleBuilder
 from widgets.state import PolicyState
@@ -115,3 +116,65 @@ def test_declared_leaves_name_what_a_leaf_may_reference(state: PolicyState, kind
     declared = {"context": "long_context", "domain": "math", "complexity": "difficulty:easy"}
     leaves = rb.declared_leaves(state.policy.routing.all_signals())
     assert leaves.get(kind, [None])[0] == declared.get(kind)
+
+
+# -- model references, one row each ----------------------------------------------------------
+def ref_rows(builder: RuleBuilder) -> list:
+    """The per-model rows of the decision form, freshly rendered."""
+    refs = next(o for o in builder.form.objects if "rb-model-refs" in (o.css_classes or []))
+    return refs.objects
+
+
+def control(row, css: str):
+    return next(w for w in row.objects if css in (w.css_classes or []))
+
+
+def test_each_model_reference_is_edited_on_its_own(state: PolicyState) -> None:
+    builder = RuleBuilder(state=state)
+    state.selected_decision = "hard_math"
+    builder.set_models(["deepseek-r1", "qwen3-32b"])
+    first, second = ref_rows(builder)
+    families = schema_document()["x-routing-studio"]["reasoning_families"]
+    assert control(first, "rb-ref-effort").options == ["", *families["deepseek"]["levels"]]
+    assert control(first, "rb-ref-mode").options == ["", *families["deepseek"]["modes"]]
+    assert control(second, "rb-ref-effort").disabled  # qwen3 switches thinking on/off and takes no effort
+    control(second, "rb-ref-reasoning").value = True
+    control(ref_rows(builder)[0], "rb-ref-reasoning").value = False
+    refs = state.policy.routing.decision("hard_math").model_refs
+    assert [(r.model, r.use_reasoning) for r in refs] == [("deepseek-r1", False), ("qwen3-32b", True)]
+    control(ref_rows(builder)[0], "rb-ref-reasoning").value = True
+    control(ref_rows(builder)[0], "rb-ref-effort").value = "high"
+    assert state.policy.routing.decision("hard_math").model_refs[0].reasoning_effort == "high"
+    assert "reasoning_effort: high" in state.text  # the YAML view follows
+    control(ref_rows(builder)[0], "rb-ref-effort").value = ""
+    assert state.policy.routing.decision("hard_math").model_refs[0].reasoning_effort is None
+    assert "reasoning_effort" not in state.text
+    state.undo()
+    assert state.policy.routing.decision("hard_math").model_refs[0].reasoning_effort == "high"
+
+
+def test_contradicting_reasoning_settings_show_up_as_live_findings(state: PolicyState) -> None:
+    builder = RuleBuilder(state=state)
+    state.selected_decision = "hard_math"
+    assert not [f for f in state.findings if f.code == "reasoning-control"]
+    control(ref_rows(builder)[0], "rb-ref-effort").value = "max"
+    control(ref_rows(builder)[0], "rb-ref-reasoning").value = False
+    problems = [f for f in state.findings if f.code == "reasoning-control"]
+    assert problems and problems[0].path[-1] == "reasoning_effort"
+
+
+def test_model_reference_keys_the_row_does_not_show_are_kept(state: PolicyState) -> None:
+    custom = "{model: deepseek-r1, use_reasoning: true, reasoning_effort: turbo, reasoning_description: proofs, x_note: keep me}"
+    assert state.edit_text(state.text.replace("{model: deepseek-r1, use_reasoning: true}", custom))
+    builder = RuleBuilder(state=state)
+    state.selected_decision = "hard_math"
+    effort = control(ref_rows(builder)[0], "rb-ref-effort")
+    assert effort.value == "turbo" and "turbo" in effort.options  # not a deepseek level, still shown as written
+    control(ref_rows(builder)[0], "rb-ref-effort").value = "low"
+    row = ref_rows(builder)[0]
+    next(w for w in row.objects if getattr(w, "label", "") == "LoRA").value = "maths-lora"
+    next(w for w in ref_rows(builder)[0].objects if getattr(w, "label", "") == "weight").value = 0.7
+    ref = state.policy.routing.decision("hard_math").model_refs[0]
+    assert (ref.reasoning_effort, ref.lora_name, ref.weight) == ("low", "maths-lora", 0.7)
+    assert ref.reasoning_description == "proofs" and ref.extra_fields() == {"x_note": "keep me"}
+    assert "x_note: keep me" in state.text
