@@ -111,8 +111,9 @@ class ChecksPanel(StateView):
     """Findings of the current policy, with witness and repair preview for the selected one."""
 
     debounce_ms = param.Integer(default=600, bounds=(0, None), doc="Quiet time before conflict analysis re-runs.")
-    analyser = param.Callable(default=analyze_policy, allow_None=True,
-                              doc="Conflict analysis (policy → Report); None = validation only.")
+    # A plain Parameter: param 2.4's Callable drops allow_None, which made None (validation only) unusable.
+    analyser = param.Parameter(default=analyze_policy, allow_None=True,
+                               doc="Conflict analysis (policy → Report); None = validation only.")
     items = param.List(default=[], item_type=CheckItem, doc="Every current finding, sorted.")
     selected = param.String(default="", doc="Key of the selected finding.")
     decision_filter = param.String(default="", doc="Show findings of one decision: '' = all, a decision_key, "

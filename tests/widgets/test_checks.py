@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import panel as pn
+from panel.io.location import Location
 
 from policies import Severity
 from policies.conflicts import ConflictFinding, Repair, Report
-from widgets.checks import ChecksPanel, check_items, spec_diff
+from widgets.checks import SELECTED, ChecksPanel, check_items, spec_diff
 from widgets.state import PolicyState
 
 
@@ -98,3 +101,72 @@ def test_engine_repairs_are_proposed_on_selection_and_accepted(state: PolicyStat
     before = state.valid_text
     assert checks.accept_repair(0)
     assert state.valid_text != before and state.can_undo
+
+
+# -- decision filter ---------------------------------------------------------------------------
+RECIPES = Path(__file__).resolve().parents[1] / "fixtures" / "conflicts" / "recipe_shadowed.yaml"
+
+
+def recipe_state() -> PolicyState:
+    s = PolicyState()
+    assert s.open_text(RECIPES.read_text(), "recipe_shadowed")
+    return s
+
+
+def test_decision_filter_offers_every_profile_and_narrows_the_list() -> None:
+    state = recipe_state()
+    checks = ChecksPanel(state=state, debounce_ms=0)
+    values = list(checks.decision_select.options.values())
+    assert values == ["", SELECTED, "coding", "fallback", "support/any_help", "support/urgent_help", "support/fallback"]
+    checks.decision_select.value = "support/urgent_help"
+    assert checks.decision_filter == "support/urgent_help"
+    shown = checks.shown()
+    assert shown and all(it.profile == "support" and "urgent_help" in it.decisions for it in shown)
+    assert len(checks.listing.options) == len(shown) < len(checks.items)
+    checks.decision_select.value = "fallback"  # the top-level fallback, not the recipe's
+    assert all(it.profile == "" for it in checks.shown())
+
+
+def test_a_recipe_finding_names_its_recipe_and_highlights_nothing_at_the_top_level() -> None:
+    state = recipe_state()
+    checks = ChecksPanel(state=state, debounce_ms=0)
+    shadow = next(it for it in checks.items if it.code == "shadowed")
+    assert shadow.profile == "support" and "recipe support" in shadow.label()
+    checks.selected = shadow.key
+    assert state.highlighted == []  # 'urgent_help' is not a top-level decision
+    assert "recipe `support`" in " ".join(getattr(o, "object", "") or "" for o in checks.detail.objects)
+
+
+def test_validator_findings_inside_a_recipe_name_their_decision() -> None:
+    state = recipe_state()
+    assert state.edit_text(state.text.replace("{model: m-b, use_reasoning: false}", "{model: nope, use_reasoning: false}"))
+    checks = ChecksPanel(state=state, debounce_ms=0, analyser=None)
+    assert "conflict analysis unavailable" in checks.summary.object
+    bad = next(it for it in checks.items if it.source == "validation" and "nope" in it.message)
+    assert (bad.profile, bad.decisions) == ("support", ["urgent_help"])
+    assert bad.involves("support/urgent_help") and not bad.involves("urgent_help")
+
+
+def test_selected_decision_filter_follows_the_workspace_selection(state: PolicyState) -> None:
+    checks = ChecksPanel(state=state, debounce_ms=0)
+    checks.decision_filter = SELECTED
+    assert checks.shown() == []  # nothing selected yet
+    state.selected_decision = "hard_math"
+    assert checks.shown() and all("hard_math" in it.decisions for it in checks.shown())
+    assert "selected decision (hard_math)" in checks.decision_select.options
+    state.selected_decision = "everyday_code"
+    assert checks.shown() and all("everyday_code" in it.decisions for it in checks.shown())
+    state.severity = "error"  # both filters apply
+    assert all(it.severity is Severity.ERROR for it in checks.shown())
+
+
+def test_decision_filter_round_trips_through_the_url(state: PolicyState) -> None:
+    location = Location(search="?checks_decision=hard_math&severity=warning")
+    checks = ChecksPanel(state=state, debounce_ms=0)
+    checks.sync_url(location)
+    assert checks.decision_filter == "hard_math" and checks.decision_select.value == "hard_math"
+    checks.decision_select.value = SELECTED
+    assert location.query_params["checks_decision"] == SELECTED
+    state.selected_decision = "long_documents"
+    checks.decision_filter = "gone"  # a link to a decision that no longer exists: kept, listed, empty
+    assert checks.shown() == [] and "gone (not in this policy)" in checks.decision_select.options
