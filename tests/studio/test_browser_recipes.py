@@ -1,0 +1,43 @@
+"""In the served studio: create a recipe in the builder, edit one of its decisions visually, see the YAML follow."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pytest
+import yaml
+from test_browser import open_studio, tab, yaml_text  # the studio helpers of the main browser test
+
+expect = pytest.importorskip("playwright.sync_api").expect
+expect.set_options(timeout=30_000)  # the machine is shared: give re-renders time
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def decision(spec: dict[str, Any], name: str, recipe: str | None = None) -> dict[str, Any]:
+    routing = spec["routing"] if recipe is None else next(r for r in spec["recipes"] if r["name"] == recipe)["routing"]
+    return next(d for d in routing["decisions"] if d["name"] == name)
+
+
+def test_edit_a_recipe_decision_visually(page: Any, studio: str, screenshot: Callable) -> None:
+    open_studio(page, studio)
+    tab(page, "Builder")
+    page.get_by_label("New recipe name").fill("weekend")
+    page.get_by_label("New recipe name").press("Tab")
+    page.get_by_role("button", name="New recipe (copy of this profile)").click()
+    expect(page.locator(".rb-profile select")).to_have_value("recipe: weekend")  # bokeh values are labels
+    page.get_by_label("Decision", exact=True).select_option("hard_math")
+    expect(page.get_by_label("Name", exact=True)).to_have_value("hard_math")
+    page.get_by_label("Priority").fill("260")
+    page.get_by_label("Priority").press("Tab")
+    page.locator(".rb-ref-effort select").first.select_option("high")
+    expect(page.locator(".rb-ref-effort select").first).to_have_value("high")  # re-rendered from the new text
+    screenshot(page, "builder_recipe_decision")
+
+    spec = yaml.safe_load(yaml_text(page))
+    edited = decision(spec, "hard_math", recipe="weekend")
+    assert edited["priority"] == 260
+    assert edited["modelRefs"] == [{"model": "deepseek-r1", "use_reasoning": True, "reasoning_effort": "high"}]
+    assert decision(spec, "hard_math")["priority"] == 200  # the top-level routing is untouched
+    assert "reasoning_effort" not in decision(spec, "hard_math")["modelRefs"][0]
+    screenshot(page, "builder_recipe_yaml_in_sync")
