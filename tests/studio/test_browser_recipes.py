@@ -1,7 +1,9 @@
-"""In the served studio: create a recipe in the builder, edit one of its decisions visually, see the YAML follow."""
+"""In the served studio: create a recipe in the builder, edit one of its decisions visually, see the YAML follow;
+and the checks' decision filter read from and written to the URL."""
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 import pytest
@@ -41,3 +43,16 @@ def test_edit_a_recipe_decision_visually(page: Any, studio: str, screenshot: Cal
     assert decision(spec, "hard_math")["priority"] == 200  # the top-level routing is untouched
     assert "reasoning_effort" not in decision(spec, "hard_math")["modelRefs"][0]
     screenshot(page, "builder_recipe_yaml_in_sync")
+
+
+def test_checks_decision_filter_lives_in_the_url(page: Any, studio: str, screenshot: Callable) -> None:
+    page.goto(f"{studio}?tab=checks&checks_decision=hard_math")  # a shared link straight to the checks
+    choice = page.locator(".checks-decision select")
+    expect(choice).to_have_value("hard_math")  # read back from the link
+    listing = page.locator(".checks-list option")
+    expect(listing.first).to_contain_text("hard_math")
+    assert all("hard_math" in text for text in listing.all_inner_texts())
+    choice.select_option("everyday_code")
+    expect(page).to_have_url(re.compile("checks_decision=everyday_code"))
+    expect(listing.first).to_contain_text("everyday_code")
+    screenshot(page, "checks_decision_filter")
