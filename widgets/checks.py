@@ -198,6 +198,8 @@ class ChecksPanel(StateView):
         counts = {s: sum(1 for it in self.items if it.severity is s) for s in Severity}
         text = (f"**{counts[Severity.ERROR]} errors · {counts[Severity.WARNING]} warnings · "
                 f"{counts[Severity.INFO]} info**")
+        if len(shown) != len(self.items):
+            text += f" · {len(shown)} shown by the filters"
         if self.analyser is None:
             text += " — conflict analysis unavailable (validation only)"
         if self.analysis_error:

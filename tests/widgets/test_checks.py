@@ -123,6 +123,7 @@ def test_decision_filter_offers_every_profile_and_narrows_the_list() -> None:
     shown = checks.shown()
     assert shown and all(it.profile == "support" and "urgent_help" in it.decisions for it in shown)
     assert len(checks.listing.options) == len(shown) < len(checks.items)
+    assert f"{len(shown)} shown by the filters" in checks.summary.object
     checks.decision_select.value = "fallback"  # the top-level fallback, not the recipe's
     assert all(it.profile == "" for it in checks.shown())
 
