@@ -19,6 +19,7 @@ import panel as pn
 import param
 
 from policies.model import Signal
+from policies.model.routing import Routing
 from policies.validation.contract import ALGORITHM_TYPES, contract
 
 from .model_refs import model_ref_row
@@ -279,7 +280,7 @@ class RuleBuilder(StateView):
             self.state.apply_spec(policy_spec)
 
     # -- internals ------------------------------------------------------------------------
-    def _routing(self) -> Any:
+    def _routing(self) -> Routing | None:
         """The engine's routing of the profile shown (None when the policy has none)."""
         return profile_routing(self.state.policy, self.profile)
 
