@@ -17,7 +17,7 @@ from widgets.export_view import ExportView
 from widgets.rule_builder import RuleBuilder
 from widgets.state import PolicyState
 from widgets.versions import VersionsView
-from widgets.workspace import Workspace, sample_policies
+from widgets.workspace import Workspace, open_sample_file, open_stored, sample_policies
 from widgets.yaml_editor import YamlEditor
 
 from .config import StudioConfig, open_store
@@ -29,15 +29,15 @@ HEADER_STYLE = {"background": "#0b5cab", "color": "white", "padding": "10px 16px
 TAB_NAMES = ("workspace", "builder", "yaml", "checks", "export", "versions", "simulation", "compare", "explain")
 
 
-def open_initial(state: PolicyState, workspace: Workspace, store: Store) -> None:
+def open_initial(state: PolicyState, store: Store) -> None:
     """Open what the URL names (a stored version, else a sample, else the default sample), then reselect
     the decision the URL names once the policy (and any draft) is open."""
     name, version, wanted = state.policy_name, state.version, state.selected_decision
     stored = {p.name for p in store.list_policies()}
-    if not (name in stored and workspace.open_version(name, version or None)):
+    if not (name in stored and open_stored(state, store, name, version or None)):
         samples = sample_policies()
-        workspace.open_sample(name if name in samples else DEFAULT_SAMPLE if DEFAULT_SAMPLE in samples
-                              else next(iter(samples)))
+        open_sample_file(state, samples[name] if name in samples else samples.get(DEFAULT_SAMPLE)
+                         or next(iter(samples.values())))
     if wanted and state.policy is not None and wanted in {d.name for d in state.policy.decisions}:
         state.selected_decision = wanted
 
@@ -56,25 +56,34 @@ def toolbar(state: PolicyState) -> pn.viewable.Viewable:
     return pn.Column(pn.Row(title, undo, redo), notice, sizing_mode="stretch_width")
 
 
+def versions_view(state: PolicyState, store: Store, author: str, drafts: DraftKeeper) -> VersionsView:
+    """The Versions tab; saving there makes the session's autosaved draft obsolete."""
+    view = VersionsView(state=state, store=store, author=author)
+    view.param.watch(lambda _: drafts.discard(), "last_saved")
+    return view
+
+
 def build_app(config: StudioConfig | None = None, store: Store | None = None) -> pn.viewable.Viewable:
-    """The whole studio for one session."""
+    """The whole studio for one session.
+
+    Only the state, autosave and the visible tab are built here; every page (the Workspace
+    included) is built on first view, so a session opened on one tab pays for that tab alone.
+    """
     pn.extension("codeeditor")
     config = config or StudioConfig()
     store = store or open_store(config.db)
     state = PolicyState()
     state.sync_url()
-    workspace = Workspace(state=state, store=store)
-    versions = VersionsView(state=state, store=store, author=config.author)
     drafts = DraftKeeper(state, store)
-    versions.param.watch(lambda _: (drafts.discard(), workspace.refresh_store()), "last_saved")
     try:
-        open_initial(state, workspace, store)
+        open_initial(state, store)
     except PolicyError as exc:
         state.message = exc.findings[0].human()
     pages: list[tuple[str, Callable[[], Any]]] = [
-        ("Workspace", lambda: workspace), ("Builder", lambda: RuleBuilder(state=state)),
+        ("Workspace", lambda: Workspace(state=state, store=store)), ("Builder", lambda: RuleBuilder(state=state)),
         ("YAML", lambda: YamlEditor(state=state)), ("Checks", lambda: ChecksPanel(state=state)),
-        ("Export", lambda: ExportView(state=state)), ("Versions", lambda: versions),
+        ("Export", lambda: ExportView(state=state)),
+        ("Versions", lambda: versions_view(state, store, config.author, drafts)),
         *extra_tabs(state, store=store)]
     tabs = lazy_tabs(pages, TAB_NAMES.index(state.tab) if state.tab in TAB_NAMES else 0)
     _link_tab(state, tabs)

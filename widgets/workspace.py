@@ -19,7 +19,7 @@ from policies.ranking import static_order
 from policies.storage import Store
 from policies.yaml_source import read_file
 
-from .state import StateView
+from .state import PolicyState, StateView
 
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "sample_data" / "policies"
 
@@ -43,6 +43,22 @@ def signal_usage(policy: Policy) -> list[tuple[str, str, list[str]]]:
     rows = [(type(signal).leaf_type or collection, signal.name, users.get(id(signal), []))
             for collection, signal in routing.all_signals()]
     return sorted(rows, key=lambda r: r[0])
+
+
+def open_sample_file(state: PolicyState, path: Path) -> bool:
+    """Open a sample policy file into ``state``; the file stem names the policy."""
+    raw, _ = read_file(path)
+    return state.open_text(raw, path.stem)
+
+
+def open_stored(state: PolicyState, store: Store, name: str, version: int | None = None) -> bool:
+    """Open a stored version (the latest when ``version`` is None); a missing one is reported in ``state``."""
+    try:
+        stored = store.get_version(name, version)
+    except PolicyError as exc:
+        state.message = exc.findings[0].human()
+        return False
+    return state.open_text(stored.spec_yaml, name, stored.version)
 
 
 def precedence(policy: Policy) -> list[Decision]:
@@ -113,13 +129,13 @@ class Workspace(StateView):
         self.open_version_button.on_click(lambda _: self._open_selected_version())
         self.decision_select.param.watch(self._select_decision, "value")
         self.state.param.watch(self._refresh, ["policy", "selected_decision", "highlighted", "message"])
+        self.state.param.watch(lambda _: self.refresh_store(), "version")  # a save or restore adds a version
         self.refresh_store()
         self._refresh()
 
     # -- sources --------------------------------------------------------------------------
     def open_sample(self, name: str) -> bool:
-        raw, _ = read_file(self.samples[name])
-        return self.state.open_text(raw, name)
+        return open_sample_file(self.state, self.samples[name])
 
     def open_path(self, path: str) -> bool:
         """Open a file on the server; a missing or unreadable file is reported, nothing else changes."""
@@ -135,17 +151,10 @@ class Workspace(StateView):
         return self.state.open_text(data, Path(filename or "upload.yaml").stem)
 
     def open_version(self, name: str, version: int | None = None) -> bool:
-        if self.store is None:
-            return False
-        try:
-            stored = self.store.get_version(name, version)
-        except PolicyError as exc:
-            self.state.message = exc.findings[0].human()
-            return False
-        return self.state.open_text(stored.spec_yaml, name, stored.version)
+        return self.store is not None and open_stored(self.state, self.store, name, version)
 
     def refresh_store(self) -> None:
-        """Reload the list of stored policies (after a save elsewhere)."""
+        """Reload the list of stored policies (after a save or restore)."""
         if self.store is None:
             return
         names = [p.name for p in self.store.list_policies()]

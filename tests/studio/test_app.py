@@ -57,16 +57,16 @@ def test_initial_policy_follows_the_url_values(store: Store) -> None:
     text = (SAMPLES / "safety_first.yaml").read_text()
     store.save_version("shared", text, "ana", "v1")
     state = PolicyState(policy_name="shared")
-    open_initial(state, Workspace(state=state, store=store), store)
+    open_initial(state, store)
     assert state.version == 1 and state.policy.same_as(loads_policy(text))
     other = PolicyState(policy_name="privacy_regulated")
-    open_initial(other, Workspace(state=other, store=store), store)
+    open_initial(other, store)
     assert other.policy_name == "privacy_regulated" and other.version == 0
     linked = PolicyState(policy_name="cost_optimised", selected_decision="hard_math")
-    open_initial(linked, Workspace(state=linked, store=store), store)
+    open_initial(linked, store)
     assert linked.selected_decision == "hard_math"
     unknown = PolicyState(policy_name="nope")
-    open_initial(unknown, Workspace(state=unknown, store=store), store)
+    open_initial(unknown, store)
     assert unknown.policy_name == "cost_optimised"
 
 

@@ -1,0 +1,20 @@
+"""Bokeh application hooks for ``panel serve studio``.
+
+Bokeh executes this file once, when the server builds the application and before it listens, so
+the warm-up below is paid at start-up instead of by the first sessions (see ``studio/warmup.py``).
+"""
+
+import gc
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # Bokeh runs this file as a script; make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from studio.warmup import warm_up  # noqa: E402
+
+warm_up()
+# The ~300k objects of the imported libraries live as long as the server: keep them out of the
+# cyclic collector's full passes, which otherwise rescan them while sessions are being built.
+gc.collect()
+gc.freeze()
