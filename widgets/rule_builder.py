@@ -23,7 +23,8 @@ from policies.model.routing import Routing
 from policies.validation.contract import ALGORITHM_TYPES, contract
 
 from .model_refs import model_ref_row
-from .profiles import TOP_LEVEL, add_recipe, fresh_recipe_name, profile_routing, recipe_names, remove_recipe, routing_spec
+from .profiles import (TOP_LEVEL, add_recipe, fresh_recipe_name, profile_routing, recipe_names, remove_recipe,
+                       routing_spec)
 from .signals import editor_for
 from .state import StateView
 
@@ -453,8 +454,9 @@ class RuleBuilder(StateView):
     def __panel__(self) -> pn.viewable.Viewable:
         profiles = pn.Row(self.profile_select, self.recipe_name_input, self.new_recipe_button,
                           self.delete_recipe_button, css_classes=["rb-profiles"])
-        decisions = pn.Column(profiles, "### Decision", pn.Row(self.decision_select, self.new_button, self.delete_button),
-                              self.form, "#### Rules", self.tree, sizing_mode="stretch_width")
+        decisions = pn.Column(profiles, "### Decision",
+                              pn.Row(self.decision_select, self.new_button, self.delete_button), self.form,
+                              "#### Rules", self.tree, sizing_mode="stretch_width")
         signals = pn.Column("### Signals", self.kind_select, self.signal_select, self.signal_form,
                             pn.Row(self.apply_signal_button, self.delete_signal_button), sizing_mode="stretch_width")
         return pn.Row(decisions, pn.Column(signals, width=420), sizing_mode="stretch_width")

@@ -140,7 +140,8 @@ def test_a_recipe_finding_names_its_recipe_and_highlights_nothing_at_the_top_lev
 
 def test_validator_findings_inside_a_recipe_name_their_decision() -> None:
     state = recipe_state()
-    assert state.edit_text(state.text.replace("{model: m-b, use_reasoning: false}", "{model: nope, use_reasoning: false}"))
+    assert state.edit_text(state.text.replace("{model: m-b, use_reasoning: false}",
+                                              "{model: nope, use_reasoning: false}"))
     checks = ChecksPanel(state=state, debounce_ms=0, analyser=None)
     assert "conflict analysis unavailable" in checks.summary.object
     bad = next(it for it in checks.items if it.source == "validation" and "nope" in it.message)

@@ -164,7 +164,8 @@ def test_contradicting_reasoning_settings_show_up_as_live_findings(state: Policy
 
 
 def test_model_reference_keys_the_row_does_not_show_are_kept(state: PolicyState) -> None:
-    custom = "{model: deepseek-r1, use_reasoning: true, reasoning_effort: turbo, reasoning_description: proofs, x_note: keep me}"
+    custom = ("{model: deepseek-r1, use_reasoning: true, reasoning_effort: turbo, reasoning_description: proofs, "
+              "x_note: keep me}")
     assert state.edit_text(state.text.replace("{model: deepseek-r1, use_reasoning: true}", custom))
     builder = RuleBuilder(state=state)
     state.selected_decision = "hard_math"

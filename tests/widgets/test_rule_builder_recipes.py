@@ -68,7 +68,8 @@ def test_recipe_leaves_and_signals_are_the_recipes_own(recipes: PolicyState) -> 
     builder.profile = "support"
     name = builder.new_decision()
     assert support(recipes).decision(name) is not None and recipes.policy.routing.decision(name) is None
-    add_condition = next(w for w in builder.tree.objects[0].objects[0].objects if getattr(w, "label", "") == "+ condition")
+    head = builder.tree.objects[0].objects[0]
+    add_condition = next(w for w in head.objects if getattr(w, "label", "") == "+ condition")
     add_condition.clicks += 1
     leaf = support(recipes).decision(name).rules.conditions[0]
     assert (leaf.type, leaf.name) == ("keyword", "help")  # the recipe declares 'help'; the top level 'code'
