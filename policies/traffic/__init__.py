@@ -8,6 +8,7 @@ shared/specs/traffic-formats.md). ``read_sql_traffic`` does the same for a datab
 
 from .coerce import RowError
 from .formats import format_names
+from .progress import ImportProgress, ProgressCallback
 from .reader import read_traffic
 from .sample import sample_traffic
 from .sql import read_sql_traffic
@@ -15,6 +16,7 @@ from .schema import CANDIDATES_SCHEMA, PRIOR_SIGNAL_TYPES, REJECTS_SCHEMA, REQUE
 from .trafficset import TrafficSet, TrafficSource
 
 __all__ = [
-    "CANDIDATES_SCHEMA", "PRIOR_SIGNAL_TYPES", "REJECTS_SCHEMA", "REQUESTS_SCHEMA", "RowError",
+    "CANDIDATES_SCHEMA", "ImportProgress", "PRIOR_SIGNAL_TYPES", "ProgressCallback", "REJECTS_SCHEMA",
+    "REQUESTS_SCHEMA", "RowError",
     "TrafficSet", "TrafficSource", "format_names", "read_sql_traffic", "read_traffic", "sample_traffic",
 ]

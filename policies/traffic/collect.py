@@ -1,7 +1,9 @@
-"""Accumulates mapped rows in bounded chunks and rejects in a side list.
+"""Accumulates mapped rows in bounded chunks and rejects in a side table.
 
 Memory stays bounded by turning every ``chunk_rows`` Python rows into a typed Polars frame at
-once; only frames (columnar, compact) live until the final concat.
+once and spilling that frame to disk (:mod:`.spill`); the finished tables are memory-mapped from
+there. Only one chunk of Python rows is ever alive, whatever the size of the source. An import
+that fits in one chunk never touches the disk.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import polars as pl
 
 from .rows import Mapped
 from .schema import CANDIDATES_SCHEMA, REJECTS_SCHEMA, REQUESTS_SCHEMA, empty_frame
+from .spill import Spill
 from .trafficset import TrafficSet, TrafficSource
 
 DEFAULT_CHUNK_ROWS = 10_000
@@ -45,25 +48,31 @@ class _Table:
         self.schema = schema
         self.chunk_rows = chunk_rows
         self.pending: list[dict[str, Any]] = []
-        self.frames: list[pl.DataFrame] = []
+        self.spill: Spill | None = None
 
     def extend(self, rows: list[dict[str, Any]]) -> None:
         self.pending.extend(rows)
         if len(self.pending) >= self.chunk_rows:
-            self.flush()
+            if self.spill is None:
+                self.spill = Spill()
+            self.spill.write(self._pending_frame())
 
-    def flush(self) -> None:
-        if self.pending:
-            columns = [_series(name, dtype, [row[name] for row in self.pending])
-                       for name, dtype in self.schema.items()]
-            self.frames.append(pl.DataFrame(columns))
-            self.pending = []
+    def _pending_frame(self) -> pl.DataFrame:
+        columns = [_series(name, dtype, [row[name] for row in self.pending]) for name, dtype in self.schema.items()]
+        self.pending = []
+        return pl.DataFrame(columns)
 
     def frame(self) -> pl.DataFrame:
-        self.flush()
-        if not self.frames:
-            return empty_frame(self.schema)
-        return pl.concat(self.frames, how="vertical", rechunk=True)
+        if self.spill is None:
+            return self._pending_frame() if self.pending else empty_frame(self.schema)
+        if self.pending:
+            self.spill.write(self._pending_frame())
+        return self.spill.mapped()
+
+    def discard(self) -> None:
+        self.pending = []
+        if self.spill is not None:
+            self.spill.discard()
 
 
 def _printable(text: str) -> str:
@@ -91,5 +100,13 @@ class Collector:
                               "reason": _printable(reason)}])
 
     def finish(self, path: str, fmt: str) -> TrafficSet:
-        return TrafficSet(self.requests.frame(), self.candidates.frame(), self.rejects.frame(),
-                          TrafficSource(path=path, format=fmt, records=self.records))
+        try:
+            return TrafficSet(self.requests.frame(), self.candidates.frame(), self.rejects.frame(),
+                              TrafficSource(path=path, format=fmt, records=self.records))
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        """Drop what was collected (and its spill files): the import failed or has finished."""
+        for table in (self.requests, self.candidates, self.rejects):
+            table.discard()

@@ -16,6 +16,7 @@ from .collect import DEFAULT_CHUNK_ROWS, Collector
 from .fields import Fields
 from .formats import FORMATS, Format, detect_format, format_names, table
 from .mapping import apply_overrides, validate_mapping
+from .progress import ImportProgress, Meter, ProgressCallback
 from .rows import LineContext
 from .sources import Record
 from .trafficset import TrafficSet
@@ -25,26 +26,40 @@ DETECT_WINDOW = 1000  # records looked at to find one object to detect the forma
 
 def import_records(records: Iterable[Record], *, source_file: str, file_key: str,
                    format: str | None = None, mapping: Mapping[str, str] | None = None,
-                   columns: list[str] | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> TrafficSet:
-    """Map every record of one source into a :class:`TrafficSet`; bad records go to ``rejects``."""
+                   columns: list[str] | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS,
+                   progress: ProgressCallback | None = None, meter: Meter | None = None) -> TrafficSet:
+    """Map every record of one source into a :class:`TrafficSet`; bad records go to ``rejects``.
+
+    ``progress`` is called every ``chunk_rows`` records and once at the end; ``meter`` (which the
+    source follows) says how much of the source that is.
+    """
     head, stream = _peek(iter(records))
     fmt, overrides = _resolve(format, mapping, head, columns, source_file)
     collector = Collector(chunk_rows)
     map_record = fmt.mapper()
-    for line, record in stream:
-        try:
-            if isinstance(record, RowError):
-                raise record
-            if not isinstance(record, dict):
-                raise RowError("line", f"expected a JSON object, got {type_name(record)}")
-            mapped = map_record(Fields(record), LineContext(fmt.name, source_file, file_key, line))
-            if overrides:
-                apply_overrides(mapped, record, overrides)
-        except RowError as exc:
-            collector.reject(source_file, line, exc.field, exc.reason)
-        else:
-            collector.add(mapped)
-    return collector.finish(source_file, fmt.name)
+    try:
+        for line, record in stream:
+            try:
+                if isinstance(record, RowError):
+                    raise record
+                if not isinstance(record, dict):
+                    raise RowError("line", f"expected a JSON object, got {type_name(record)}")
+                mapped = map_record(Fields(record), LineContext(fmt.name, source_file, file_key, line))
+                if overrides:
+                    apply_overrides(mapped, record, overrides)
+            except RowError as exc:
+                collector.reject(source_file, line, exc.field, exc.reason)
+            else:
+                collector.add(mapped)
+            if progress is not None and collector.records % chunk_rows == 0:
+                progress(ImportProgress(collector.records, meter.fraction() if meter else None))
+    except BaseException:
+        collector.discard()
+        raise
+    result = collector.finish(source_file, fmt.name)
+    if progress is not None:
+        progress(ImportProgress(collector.records, 1.0))
+    return result
 
 
 def _peek(records: Iterator[Record]) -> tuple[Mapping[str, Any] | None, Iterator[Record]]:

@@ -2,6 +2,7 @@
 
 Each yields ``(line, record_or_RowError)`` one record at a time. Files are read as bytes and
 decoded per record, so an invalid UTF-8 byte rejects one row and is reported, never guessed.
+Given a :class:`.progress.Meter`, a source makes it follow how far it has read.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import csv
 import gzip
 import io
 import json
+import os
 import re
 import sys
 import zlib
@@ -19,6 +21,7 @@ from typing import IO, Any, Iterator
 import polars as pl
 
 from .coerce import RowError
+from .progress import Meter
 
 Record = tuple[int, Any]  # (1-based line, parsed record or RowError)
 
@@ -30,11 +33,18 @@ _ESCAPED = re.compile("[\udc80-\udcff]")
 _WS = " \t\r\n"
 
 
-def open_bytes(path: Path) -> IO[bytes]:
-    """The file's bytes, gunzipped when it starts with the gzip magic (whatever its name)."""
+def open_bytes(path: Path, meter: Meter | None = None) -> IO[bytes]:
+    """The file's bytes, gunzipped when it starts with the gzip magic (whatever its name).
+
+    ``meter`` follows the position in the file on disk (compressed bytes for gzip).
+    """
     with open(path, "rb") as probe:
         magic = probe.read(2)
-    return gzip.open(path, "rb") if magic == GZIP_MAGIC else open(path, "rb")
+    stream: IO[bytes] = gzip.open(path, "rb") if magic == GZIP_MAGIC else open(path, "rb")
+    if meter is not None:
+        raw = getattr(stream, "fileobj", stream)
+        meter.follow(raw.tell, os.fstat(raw.fileno()).st_size)
+    return stream
 
 
 def sniff(path: Path) -> str:
@@ -71,10 +81,10 @@ def parse_json(text: str) -> Any:
         raise RowError("line", "invalid JSON: nested too deeply") from None
 
 
-def iter_json_lines(path: Path) -> Iterator[Record]:
+def iter_json_lines(path: Path, meter: Meter | None = None) -> Iterator[Record]:
     """One JSON value per non-blank line; a truncated gzip stream ends with one reject saying so."""
     number = 0
-    with open_bytes(path) as stream:
+    with open_bytes(path, meter) as stream:
         try:
             for number, raw in enumerate(stream, start=1):
                 if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
@@ -89,14 +99,14 @@ def iter_json_lines(path: Path) -> Iterator[Record]:
             yield number + 1, RowError("line", f"compressed stream is corrupt or truncated here: {exc}")
 
 
-def iter_json_array(path: Path) -> Iterator[Record]:
+def iter_json_array(path: Path, meter: Meter | None = None) -> Iterator[Record]:
     """Elements of a top-level JSON array, decoded incrementally (never the whole file at once).
 
     The line of an element is where it starts. A syntax error cannot be resynchronised inside an
     array, so it rejects the rest of the file as one row that says so.
     """
     decoder = json.JSONDecoder()
-    with io.TextIOWrapper(open_bytes(path), encoding="utf-8-sig", errors="surrogateescape") as text:
+    with io.TextIOWrapper(open_bytes(path, meter), encoding="utf-8-sig", errors="surrogateescape") as text:
         buf, pos, line, eof = "", 0, 1, False
 
         def fill() -> bool:
@@ -151,9 +161,9 @@ def iter_json_array(path: Path) -> Iterator[Record]:
                 yield start_line, value
 
 
-def iter_json_records(path: Path) -> Iterator[Record]:
+def iter_json_records(path: Path, meter: Meter | None = None) -> Iterator[Record]:
     """JSON lines or one top-level JSON array, whichever the file holds."""
-    return iter_json_array(path) if sniff(path) == "json-array" else iter_json_lines(path)
+    return iter_json_array(path, meter) if sniff(path) == "json-array" else iter_json_lines(path, meter)
 
 
 def csv_header(path: Path) -> list[str]:
@@ -161,10 +171,10 @@ def csv_header(path: Path) -> list[str]:
         return next(csv.reader(text, dialect=_dialect(path)), [])
 
 
-def iter_csv_rows(path: Path) -> Iterator[Record]:
+def iter_csv_rows(path: Path, meter: Meter | None = None) -> Iterator[Record]:
     """CSV (or TSV) rows as dicts keyed by header; empty cells are null."""
     csv.field_size_limit(sys.maxsize)
-    with io.TextIOWrapper(open_bytes(path), encoding="utf-8-sig", errors="surrogateescape", newline="") as text:
+    with io.TextIOWrapper(open_bytes(path, meter), encoding="utf-8-sig", errors="surrogateescape", newline="") as text:
         reader = csv.reader(text, dialect=_dialect(path))
         header = next(reader, None)
         if header is None:
@@ -202,9 +212,11 @@ def parquet_columns(path: Path) -> list[str]:
     return list(pl.read_parquet_schema(path))
 
 
-def iter_parquet_rows(path: Path, batch_rows: int = 10_000) -> Iterator[Record]:
+def iter_parquet_rows(path: Path, batch_rows: int = 10_000, meter: Meter | None = None) -> Iterator[Record]:
     """Parquet rows in batches of ``batch_rows`` (lazy scan; line = 1-based row number)."""
     number = 0
+    if meter is not None:
+        meter.follow(lambda: number, pl.scan_parquet(path).select(pl.len()).collect().item())
     for batch in pl.scan_parquet(path).collect_batches(chunk_size=batch_rows):
         for row in batch.iter_rows(named=True):
             number += 1

@@ -17,6 +17,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from ..errors import PolicyError
 from .collect import DEFAULT_CHUNK_ROWS
 from .pipeline import import_records
+from .progress import ProgressCallback
 from .sources import Record
 from .trafficset import TrafficSet
 
@@ -36,8 +37,13 @@ def database_url(url: str | PathLike[str]) -> sa.URL:
 
 
 def read_sql_traffic(url: str | PathLike[str], table: str, mapping: Mapping[str, str] | None = None, *,
-                     format: str | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> TrafficSet:
-    """Import ``table`` from the database at ``url`` (rows like CSV rows; see ``read_traffic``)."""
+                     format: str | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS,
+                     progress: ProgressCallback | None = None) -> TrafficSet:
+    """Import ``table`` from the database at ``url`` (rows like CSV rows; see ``read_traffic``).
+
+    ``progress`` gets the records read once per chunk (no share: a table's size is not asked for,
+    a ``count(*)`` can cost as much as the import on some servers).
+    """
     parsed = database_url(url)
     shown = f"{parsed.render_as_string(hide_password=True)}#{table}"
     try:
@@ -54,7 +60,8 @@ def read_sql_traffic(url: str | PathLike[str], table: str, mapping: Mapping[str,
             columns = [c.name for c in source.columns]
             result = conn.execution_options(stream_results=True, yield_per=chunk_rows).execute(sa.select(source))
             return import_records(_rows(result), source_file=shown, file_key=f"{parsed.database or ''}#{table}",
-                                  format=format, mapping=mapping, columns=columns, chunk_rows=chunk_rows)
+                                  format=format, mapping=mapping, columns=columns, chunk_rows=chunk_rows,
+                                  progress=progress)
     except SQLAlchemyError as exc:
         raise PolicyError.single("traffic.unreadable", f"cannot read table: {exc.__class__.__name__}: {exc}",
                                  file=shown) from None
