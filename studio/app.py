@@ -43,16 +43,25 @@ def open_initial(state: PolicyState, store: Store) -> None:
 
 
 def toolbar(state: PolicyState) -> pn.viewable.Viewable:
-    """Undo / redo across both views, and the session's notices."""
-    undo = pn.widgets.Button(label="↶ Undo", disabled=state.param.can_undo.rx.not_(), css_classes=["undo"])
-    redo = pn.widgets.Button(label="↷ Redo", disabled=state.param.can_redo.rx.not_(), css_classes=["redo"])
+    """Undo / redo across both views, and the session's notices.
+
+    Plain watchers rather than ``.rx`` expressions: the reactive pipelines cost about as much as
+    the rest of the first paint together, once per session.
+    """
+    undo = pn.widgets.Button(label="↶ Undo", css_classes=["undo"])
+    redo = pn.widgets.Button(label="↷ Redo", css_classes=["redo"])
     undo.on_click(lambda _: state.undo())
     redo.on_click(lambda _: state.redo())
-    title = pn.pane.Markdown(pn.rx("**{}** {}").format(state.param.policy_name,
-                                                      state.param.version.rx.pipe(lambda v: f"v{v}" if v else "(unsaved)")),
-                             css_classes=["policy-title"])
-    notice = pn.pane.Alert(state.param.message, alert_type="info", visible=state.param.message.rx.bool(),
-                           css_classes=["studio-notice"], sizing_mode="stretch_width")
+    title = pn.pane.Markdown(css_classes=["policy-title"])
+    notice = pn.pane.Alert(alert_type="info", css_classes=["studio-notice"], sizing_mode="stretch_width")
+
+    def show(*_: Any) -> None:
+        undo.disabled, redo.disabled = not state.can_undo, not state.can_redo
+        title.object = f"**{state.policy_name}** {f'v{state.version}' if state.version else '(unsaved)'}"
+        notice.param.update(object=state.message, visible=bool(state.message))
+
+    state.param.watch(show, ["can_undo", "can_redo", "policy_name", "version", "message"])
+    show()
     return pn.Column(pn.Row(title, undo, redo), notice, sizing_mode="stretch_width")
 
 
@@ -95,7 +104,7 @@ def build_app(config: StudioConfig | None = None, store: Store | None = None) ->
 def lazy_tabs(pages: list[tuple[str, Callable[[], Any]]], active: int = 0) -> pn.Tabs:
     """Tabs whose content is built on first view, so the first paint only pays for the visible page."""
     tabs = pn.Tabs(*[(title, pn.Column(sizing_mode="stretch_width")) for title, _ in pages],
-                   dynamic=True, sizing_mode="stretch_width")
+                   active=active, dynamic=True, sizing_mode="stretch_width")
     built: set[int] = set()
 
     def ensure(index: int) -> None:
@@ -104,7 +113,6 @@ def lazy_tabs(pages: list[tuple[str, Callable[[], Any]]], active: int = 0) -> pn
             tabs[index].objects = [pages[index][1]()]
 
     ensure(active)
-    tabs.active = active
     tabs.param.watch(lambda e: ensure(e.new), "active")
     return tabs
 

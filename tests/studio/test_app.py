@@ -9,7 +9,7 @@ import pytest
 
 from policies.loader import loads_policy
 from policies.storage import Store
-from studio.app import build_app, lazy_tabs, open_initial
+from studio.app import build_app, lazy_tabs, open_initial, toolbar
 from studio.config import StudioConfig, parse_args
 from studio.drafts import DraftKeeper
 from studio.extra_tabs import EXTRA_TABS, follow_policy
@@ -118,3 +118,21 @@ def test_extra_tabs_follow_the_session_policy(title: str, cls: type, store: Stor
     spec["routing"]["decisions"][0]["priority"] = 5
     state.apply_spec(spec)
     assert widget.policy is state.policy and widget.policy.routing.decision("long_documents").priority == 5
+
+
+def test_toolbar_follows_undo_history_version_and_notices() -> None:
+    state = PolicyState()
+    bar = toolbar(state)
+    (title, undo, redo), notice = bar[0].objects, bar[1]
+    state.open_text((SAMPLES / "cost_optimised.yaml").read_text(), "cost_optimised")
+    assert undo.disabled and redo.disabled and title.object == "**cost_optimised** (unsaved)"
+    spec = state.spec()
+    spec["routing"]["decisions"][0]["priority"] = 7
+    state.apply_spec(spec)
+    assert not undo.disabled and redo.disabled
+    undo.clicks += 1
+    assert undo.disabled and not redo.disabled and state.policy.routing.decision("long_documents").priority == 300
+    state.mark_saved(3)
+    assert title.object == "**cost_optimised** v3" and not notice.visible
+    state.message = "Saved."
+    assert notice.visible and notice.object == "Saved."
