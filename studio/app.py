@@ -78,7 +78,8 @@ def build_app(config: StudioConfig | None = None, store: Store | None = None) ->
     Only the state, autosave and the visible tab are built here; every page (the Workspace
     included) is built on first view, so a session opened on one tab pays for that tab alone.
     """
-    pn.extension("codeeditor")
+    # Signatures serve IPython's help; re-applying them to every Panel class costs ~50 ms per session.
+    pn.extension("codeeditor", apply_signatures=False)
     config = config or StudioConfig()
     store = store or open_store(config.db)
     state = PolicyState()
