@@ -53,6 +53,15 @@ def read_table(url: str, table: str, format: str | None = None,
     return read_sql_traffic(url.strip(), table.strip(), format=format, progress=progress)
 
 
+def describe_traffic(traffic: TrafficSet | None) -> str:
+    """One status line: source, format, counts (a pass over the whole table: slow on 1M rows)."""
+    if traffic is None:
+        return "No traffic loaded."
+    s = traffic.summary()
+    return (f"**{Path(s['source']).name}** ({s['format']}): {s['requests']:,} requests, "
+            f"{s['rejected']:,} rejected, quality coverage {s['quality_coverage']:.0%}")
+
+
 def describe_progress(progress: ImportProgress) -> str:
     """``Read 420,000 records (42%)``; the share is left out where the source's size is unknown."""
     share = "" if progress.fraction is None else f" ({progress.fraction:.0%})"
@@ -81,6 +90,7 @@ class TrafficPicker(Viewer):
         self._file = pn.widgets.FileInput(accept=".jsonl,.json,.csv,.tsv,.parquet,.gz", multiple=False)
         self._load = pn.widgets.Button(label="Load traffic", color="primary")
         self._load.on_click(self._on_load)
+        self._described: tuple[TrafficSet | None, str] = (None, describe_traffic(None))
         self._bar = pn.indicators.Progress(value=-1, max=100, visible=False, sizing_mode="stretch_width")
         self._status = pn.pane.Markdown(self._status_text(), sizing_mode="stretch_width")
         self._alert = pn.pane.Alert("", alert_type="danger", visible=False, sizing_mode="stretch_width")
@@ -105,13 +115,13 @@ class TrafficPicker(Viewer):
         """
         self.param.update(loading=True, progress=None)
         seen: list[ImportProgress] = []
-        work = asyncio.ensure_future(asyncio.to_thread(self._read, seen.append))
+        work = asyncio.ensure_future(asyncio.to_thread(self._read_described, seen.append))
         try:
             while not work.done():
                 await asyncio.wait({work}, timeout=POLL_S)
                 if seen:
                     self.progress = seen[-1]
-            loaded = work.result()
+            loaded, self._described = work.result()
         except Exception as exc:  # the UI boundary: any failure becomes a message, never a crash
             self.error = describe_failure(exc)
             return False
@@ -136,6 +146,11 @@ class TrafficPicker(Viewer):
             return read_traffic(self.registered[self.registered_name], format=self._format(), progress=progress)
         return read_table(self.db_url, self.db_table, self._format(), progress)
 
+    def _read_described(self, progress: ProgressCallback) -> tuple[TrafficSet, tuple[TrafficSet, str]]:
+        """The set and its status line, both worked out in the worker (the loop only shows them)."""
+        loaded = self._read(progress)
+        return loaded, (loaded, describe_traffic(loaded))
+
     def _report(self, progress: ImportProgress) -> None:
         self.progress = progress
 
@@ -156,11 +171,9 @@ class TrafficPicker(Viewer):
         return None if self.format == AUTO else self.format
 
     def _status_text(self) -> str:
-        if self.traffic is None:
-            return "No traffic loaded."
-        s = self.traffic.summary()
-        return (f"**{Path(s['source']).name}** ({s['format']}): {s['requests']:,} requests, "
-                f"{s['rejected']:,} rejected, quality coverage {s['quality_coverage']:.0%}")
+        if self._described[0] is not self.traffic:
+            self._described = (self.traffic, describe_traffic(self.traffic))
+        return self._described[1]
 
     def _show_state(self, *_events: Any) -> None:
         shown = self.progress

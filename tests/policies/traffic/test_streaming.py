@@ -19,6 +19,7 @@ from policies.traffic import (CANDIDATES_SCHEMA, REJECTS_SCHEMA, REQUESTS_SCHEMA
 from policies.traffic.spill import SPILL_PREFIX
 
 from .conftest import chat_pair, dump_lines
+from .test_detection import SAMPLES
 
 ROWS = 60
 BAD_LINES = {7: b"{not json\n", 23: b"[1, 2]\n", 41: json.dumps({"request": {"messages": 5}}).encode() + b"\n"}
@@ -116,3 +117,14 @@ def test_mapped_frames_outlive_the_deleted_file(tmp_path: Path, spill_dir: Path)
     assert list(spill_dir.iterdir()) == []
     assert ts.requests["prompt"].str.len_chars().sum() == sum(200 + len(str(i)) for i in range(300))
     assert ts.requests.rechunk()["request_id"].to_list() == [f"r{i}" for i in range(300)]
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_every_format_spills_to_the_same_frames(tmp_path: Path, spill_dir: Path, name: str) -> None:
+    """Nested columns of every format (Replay's signal struct, candidate lists) survive the mapping."""
+    path = dump_lines(tmp_path / f"{name}.jsonl", [SAMPLES[name]] * 7 + [b"{broken\n"] + [SAMPLES[name]] * 5)
+    spilled, whole = read_traffic(path, chunk_rows=3), read_traffic(path)
+    assert spilled.requests.n_chunks() > 1 or spilled.requests.height <= 3  # LLMRouter merges same-query rows
+    for table in ("requests", "candidate_outcomes", "rejects"):
+        assert getattr(spilled, table).equals(getattr(whole, table)), table
+    assert spilled.rejects["line"].to_list() == [8]
