@@ -25,6 +25,9 @@ def parse_args(argv: list[str]) -> StudioConfig:
     return StudioConfig(db=known.db, author=known.author)
 
 
+# ``panel serve studio`` options the studio is meant to run with (see studio/main.py for why).
+SERVE_ARGS: tuple[str, ...] = ("--unused-session-lifetime", "120000")
+
 _STORES: dict[str | None, Store] = {}
 
 

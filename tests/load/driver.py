@@ -17,10 +17,12 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from studio.config import SERVE_ARGS
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data" / "policies" / "cost_optimised.yaml"
@@ -88,14 +90,16 @@ def seed_store(db_url: str, sessions: int) -> None:
 
 
 @contextmanager
-def studio_server(db_url: str, log: Path, port: int | None = None, start_timeout_s: float = 120) -> Iterator[str]:
-    """``panel serve studio`` on 127.0.0.1 with ``ROUTING_STUDIO_DB``; yields the app URL; always killed."""
+def studio_server(db_url: str, log: Path, port: int | None = None, start_timeout_s: float = 120,
+                  server_args: Sequence[str] = ()) -> Iterator[str]:
+    """``panel serve studio`` (the studio's ``SERVE_ARGS``, then ``server_args``) on 127.0.0.1 with
+    ``ROUTING_STUDIO_DB``; yields the app URL; always killed."""
     port = port or free_port()
     env = dict(os.environ, ROUTING_STUDIO_DB=db_url, BOKEH_ALLOW_WS_ORIGIN=f"127.0.0.1:{port}")
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "panel", "serve", "studio", "--address", "127.0.0.1", "--port", str(port),
-             "--allow-websocket-origin", f"127.0.0.1:{port}", "--num-procs", "1"],
+             "--allow-websocket-origin", f"127.0.0.1:{port}", "--num-procs", "1", *SERVE_ARGS, *server_args],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + start_timeout_s
