@@ -1,29 +1,38 @@
 """Sentence embeddings from the bundled all-MiniLM-L6-v2 ONNX model (or any compatible export).
 
-Throughput comes from three things: identical texts are encoded once, texts are batched by
-token length so little time goes to padding, and a background thread tokenises and pads the
-next chunk while onnxruntime runs the current one (both release the GIL). Results are
-batch-invariant: the graph has no batch-dependent scales and padding is masked out.
+Throughput comes from four things: identical texts are encoded once, texts are batched by
+token length so little time goes to padding, a background thread tokenises and pads the next
+chunk while onnxruntime runs the current one (both release the GIL), and on CPU every core runs
+its own small batch. Results are batch-invariant: the graph has no batch-dependent scales and
+padding is masked out.
+
+Why batches are small on CPU: a batch's activations (rows x width x 1536 floats in the feed-forward
+layers) must stay in cache. Measured on this project's 2-core EPYC with one thread, real traffic
+prompts: 37 ms/text with at most 512 tokens per batch, 44 ms with 32 texts per batch, 67 ms with
+256. And one single-threaded run per core beats one run split over the cores (whose threads
+synchronise at every operator): about 1.6x on two cores.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 import queue
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 from tokenizers import Encoding, Tokenizer
 
 from policies.errors import PolicyError
 from policies.inference.bundle import ENCODER_FILE, TOKENIZER_FILE, file_sha256, models_dir
-from policies.inference.providers import CPU, create_session
+from policies.inference.providers import CPU, available_cores, create_session, providers_for
 
 MAX_TOKENS = 256
 OUTPUT = "sentence_embedding"
+CPU_TOKEN_BUDGET = 512  # padded tokens per batch on CPU (see the module docstring)
 
 
 def load_tokenizer(path: str | Path, max_tokens: int = MAX_TOKENS) -> Tokenizer:
@@ -84,12 +93,17 @@ class TextEncoder:
     """Texts -> L2-normalised float32 embeddings, shape (N, dim)."""
 
     def __init__(self, model_dir: str | Path | None = None, *, provider: str | None = None,
-                 max_tokens: int = MAX_TOKENS, chunk_size: int = 2048) -> None:
+                 max_tokens: int = MAX_TOKENS, chunk_size: int = 2048, workers: int | None = None) -> None:
+        """``workers``: batches run at once. Default: one single-threaded run per core on CPU, one
+        run on a GPU (which parallelises inside the run)."""
         directory = Path(model_dir) if model_dir is not None else models_dir()
         self.model_path = directory / ENCODER_FILE
-        self.session = create_session(self.model_path, provider)
+        chosen = providers_for(provider)[0]
+        self.workers = workers or (available_cores() if chosen == CPU else 1)
+        self.session = create_session(self.model_path, chosen, threads=1 if self.workers > 1 else None)
         self.tokenizer = load_tokenizer(directory / TOKENIZER_FILE, max_tokens)
         self.provider = self.session.get_providers()[0]
+        self.token_budget = CPU_TOKEN_BUDGET if self.provider == CPU else None
         self.input_names = [i.name for i in self.session.get_inputs()]
         outputs = [o.name for o in self.session.get_outputs()]
         if OUTPUT not in outputs:
@@ -119,13 +133,14 @@ class TextEncoder:
         return [by_chars[start:start + self.chunk_size] for start in range(0, len(by_chars), self.chunk_size)]
 
     def _batches(self, texts: Sequence[str], groups: Sequence[list[int]], batch_size: int) -> Iterator[Batch]:
-        """Tokenise each group; within it, sort by token length and cut into padded batches."""
+        """Tokenise each group; within it, sort by token length and cut into padded batches of at
+        most ``batch_size`` texts and (on CPU) ``token_budget`` padded tokens."""
         for group in groups:
             # load_tokenizer switched padding off, so ids are exact; padding happens per batch below.
             ids = [e.ids for e in self.tokenizer.encode_batch([texts[i] for i in group])]
             order = sorted(range(len(ids)), key=lambda k: (len(ids[k]), k))
-            for b in range(0, len(order), batch_size):
-                members = order[b:b + batch_size]
+            for members in cut_batches([len(ids[k]) for k in order], batch_size, self.token_budget):
+                members = [order[k] for k in members]
                 yield Batch(np.asarray([group[k] for k in members], dtype=np.int64),
                             pad_batch([ids[k] for k in members], self.pad_id, self.input_names))
 
@@ -180,6 +195,56 @@ class TextEncoder:
         index = np.fromiter((unique.setdefault(t, len(unique)) for t in texts), dtype=np.int64, count=len(texts))
         out = np.empty((len(unique), self.dim), dtype=np.float32)
         batches = self._prefetch(list(unique), batch_size or self.default_batch_size())
-        for batch in batches:
+
+        def run(batch: Batch) -> None:
             out[batch.positions] = self.session.run([OUTPUT], batch.feeds)[0]
+
+        try:
+            if self.workers == 1:
+                for batch in batches:
+                    run(batch)
+            else:
+                run_concurrently(batches, run, self.workers)
+        finally:
+            batches.close()  # stops the tokenising thread if a run failed
         return out[index]
+
+
+def cut_batches(lengths: Sequence[int], max_rows: int, token_budget: int | None) -> Iterator[range]:
+    """Consecutive index ranges over ascending ``lengths``: each holds at most ``max_rows`` rows and,
+    when ``token_budget`` is set, at most that many padded tokens (rows x its longest row; a row
+    longer than the budget goes alone)."""
+    start = 0
+    while start < len(lengths):
+        end = start + 1
+        while end < len(lengths) and end - start < max_rows and \
+                (token_budget is None or (end - start + 1) * lengths[end] <= token_budget):
+            end += 1
+        yield range(start, end)
+        start = end
+
+
+def run_concurrently(items: Iterator[Batch], work: Callable[[Batch], None], workers: int) -> None:
+    """``work`` on every item from ``workers`` threads pulling from one iterator (onnxruntime
+    releases the GIL while it runs); the first failure stops the others and is raised."""
+    lock = threading.Lock()
+    failure: list[BaseException] = []
+
+    def pull() -> None:
+        while not failure:
+            with lock:
+                item = next(items, None)
+            if item is None:
+                return
+            try:
+                work(item)
+            except BaseException as exc:  # re-raised in the caller's thread below
+                failure.append(exc)
+
+    threads = [threading.Thread(target=pull, name=f"encode-{i}", daemon=True) for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failure:
+        raise failure[0]

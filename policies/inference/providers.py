@@ -24,10 +24,15 @@ _SILENT = 4  # onnxruntime's FATAL-only severity: hides the noisy CUDA probe on 
 ort.set_default_logger_severity(_SILENT)
 
 
-def session_options() -> ort.SessionOptions:
-    """Quiet sessions that fold weight-only int8 DequantizeLinear nodes to fp32 at load time."""
+def session_options(threads: int | None = None) -> ort.SessionOptions:
+    """Quiet sessions that fold weight-only int8 DequantizeLinear nodes to fp32 at load time.
+
+    ``threads`` pins onnxruntime's intra-op pool (``None``: its default, one per core).
+    """
     opts = ort.SessionOptions()
     opts.log_severity_level = _SILENT
+    if threads is not None:
+        opts.intra_op_num_threads = threads
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     opts.add_session_config_entry("session.disable_quant_qdq", "1")
     return opts
@@ -75,20 +80,29 @@ def active_provider() -> str:
     return CPU
 
 
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity, e.g. a container's share), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def providers_for(provider: str | None = None) -> list[str]:
     """Provider list for a session: the chosen one first, CPU as fallback for unsupported ops."""
     chosen = provider or active_provider()
     return [chosen, CPU] if chosen != CPU else [CPU]
 
 
-def create_session(path: str | Path, provider: str | None = None) -> ort.InferenceSession:
+def create_session(path: str | Path, provider: str | None = None, *,
+                   threads: int | None = None) -> ort.InferenceSession:
     """Open an ONNX file, turning a missing or unreadable file into a PolicyError naming it."""
     path = Path(path)
     if not path.is_file():
         raise PolicyError.single("model-missing", f"model file not found: {path}", file=str(path),
                                  suggestion="run `python scripts/build_models.py` or fix the path")
     try:
-        return ort.InferenceSession(str(path), session_options(), providers=providers_for(provider))
+        return ort.InferenceSession(str(path), session_options(threads), providers=providers_for(provider))
     except Exception as exc:  # onnxruntime reports corrupt protobufs as several exception types
         raise PolicyError.single("model-corrupt", f"cannot load ONNX model {path}: {exc}",
                                  file=str(path)) from exc

@@ -10,6 +10,7 @@ import pytest
 from policies.errors import PolicyError
 from policies.inference import TextEncoder
 from policies.inference.bundle import models_dir
+from policies.inference.encoder import cut_batches, run_concurrently
 
 from .conftest import load_fixture
 
@@ -77,3 +78,26 @@ def test_corrupt_model_and_missing_tokenizer(tmp_path):
     shutil.copy(models_dir() / "encoder.onnx", tmp_path / "encoder.onnx")
     with pytest.raises(PolicyError, match="tokenizer.json"):
         TextEncoder(tmp_path)
+
+
+def test_batches_respect_row_and_token_caps():
+    lengths = [3, 4, 10, 10, 40, 300, 300]
+    cuts = [list(r) for r in cut_batches(lengths, max_rows=3, token_budget=40)]
+    assert cuts == [[0, 1, 2], [3], [4], [5], [6]]  # 3 rows cap; 2x10 fits 40 but the next (40) does not
+    assert [list(r) for r in cut_batches(lengths, max_rows=4, token_budget=None)] == [[0, 1, 2, 3], [4, 5, 6]]
+    assert sum(len(r) for r in cut_batches(list(range(1, 500)), 32, 512)) == 499
+
+
+def test_per_core_workers_give_the_single_run_embeddings():
+    texts = MIXED + [f"prompt number {i} about topic {i % 7}" for i in range(40)]
+    serial = TextEncoder(workers=1).encode(texts)
+    parallel = TextEncoder(workers=3).encode(texts, batch_size=4)
+    assert (serial * parallel).sum(axis=1).min() >= 0.99999
+
+
+def test_a_failing_worker_run_is_raised_not_lost(encoder):
+    def fail(batch):
+        raise RuntimeError("boom in a worker")
+    batches = iter([object(), object(), object()])
+    with pytest.raises(RuntimeError, match="boom in a worker"):
+        run_concurrently(batches, fail, 2)
