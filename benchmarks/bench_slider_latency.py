@@ -6,9 +6,13 @@ Traffic: the embedded sample (6,000 requests) repeated with fresh request ids up
 Policy: notebooks/policies/keyword_tiers.yaml (every signal computable offline). Reported per move:
 
 * engine: ``Simulator.resimulate`` of the tuned policy plus its ``summary()`` (metrics);
-* widget: the dashboard's whole update in Python (re-simulate, cards, Sankey, tables, plot);
+* widget: the dashboard's whole update in Python (re-simulate, cards, Sankey, tables, plot), the
+  dashboard rendered into a Bokeh document so that updating its Bokeh models counts;
 * browser: from releasing the slider handle in headless Chromium until the cost card shows the
-  new value (served in-process by Panel, so it includes websocket round trips and rendering).
+  new value (served in-process by Panel, so it includes websocket round trips and rendering);
+  split into ``server`` (the served dashboard's update in Python, timed in the server) and the
+  size of what the server sent back per move (Bokeh PATCH-DOC messages over the websocket: how
+  many, bytes, and how many new Bokeh models they carry — data-only updates carry none).
 
 The goal is < 300 ms end to end in the browser. The machine line is printed first.
 """
@@ -16,6 +20,7 @@ The goal is < 300 ms end to end in the browser. The machine line is printed firs
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
@@ -80,7 +85,50 @@ def bench_widget(dashboard, values: list[float]) -> list[float]:
     return out
 
 
-def bench_browser(traffic: TrafficSet, moves: int) -> list[float]:
+def new_models(content: str) -> int:
+    """Bokeh models created by a PATCH-DOC message (its JSON content names each new one once)."""
+    found = 0
+    stack = [json.loads(content)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            found += node.get("type") == "object" and "id" in node and "name" in node
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+class SocketLog:
+    """Websocket frames the page receives; per move: PATCH-DOC count, bytes, new models."""
+
+    def __init__(self) -> None:
+        self.frames: list[str | bytes] = []
+
+    def attach(self, page) -> None:
+        page.on("websocket", lambda ws: ws.on("framereceived", self.frames.append))
+
+    def take(self) -> tuple[int, int, int]:
+        """(patches, bytes, new models) since the last call; a Bokeh message is header, metadata,
+        content, then a text id frame and a binary frame per buffer."""
+        frames, self.frames = self.frames, []
+        patches = size = models = 0
+        i = 0
+        while i + 2 < len(frames):
+            header = json.loads(frames[i]) if isinstance(frames[i], str) and frames[i].startswith("{") else {}
+            if "msgtype" not in header:
+                i += 1
+                continue
+            buffers = 2 * header.get("num_buffers", 0)
+            if header["msgtype"] == "PATCH-DOC":
+                patches += 1
+                size += sum(len(f) for f in frames[i + 1:i + 3 + buffers])
+                models += new_models(frames[i + 2])
+            i += 3 + buffers
+        return patches, size, models
+
+
+def bench_browser(traffic: TrafficSet, moves: int) -> tuple[list[float], list[float], list[tuple[int, int, int]]]:
     import panel as pn
     from playwright.sync_api import expect, sync_playwright
 
@@ -89,19 +137,29 @@ def bench_browser(traffic: TrafficSet, moves: int) -> list[float]:
 
     from widgets.simulation_dashboard import SimulationDashboard
 
+    server: list[float] = []
+
+    class TimedDashboard(SimulationDashboard):
+        def _retune(self, event):  # the whole server-side update of a slider move
+            started = time.perf_counter()
+            super()._retune(event)
+            server.append(time.perf_counter() - started)
+
     def app():
-        dashboard = SimulationDashboard(policy=load_policy(POLICY), traffic=traffic)
+        dashboard = TimedDashboard(policy=load_policy(POLICY), traffic=traffic)
         dashboard.run()
         return dashboard
 
     port = free_port()
     base = serve_in_process({"bench": app}, port)
     card = ".rs-card[data-metric='total_cost_usd'] .rs-value"
-    out = []
+    out, sent = [], []
+    log = SocketLog()
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            log.attach(page)
             page.goto(f"{base}/bench", timeout=600_000)
             page.locator(card).first.wait_for(timeout=600_000)
             track = page.locator(".noUi-base").first.bounding_box()
@@ -113,15 +171,19 @@ def bench_browser(traffic: TrafficSet, moves: int) -> list[float]:
                 page.mouse.move(handle["x"] + handle["width"] / 2, y)
                 page.mouse.down()
                 page.mouse.move(target, y, steps=5)
+                page.wait_for_timeout(300)  # let drag-time traffic settle before the release is timed
+                log.take()
                 started = time.perf_counter()
                 page.mouse.up()
                 expect(page.locator(card).first).not_to_have_text(before, timeout=60_000)
                 if i:
                     out.append(time.perf_counter() - started)
+                    page.wait_for_timeout(300)  # messages after the card (none expected)
+                    sent.append(log.take())
             browser.close()
     finally:
         pn.state.kill_all_servers()
-    return out
+    return out, server[-moves:], sent
 
 
 def main() -> None:
@@ -141,13 +203,21 @@ def main() -> None:
     values = [0.3 + 0.25 * (i % 7) for i in range(args.moves)]
     print(stats("engine", bench_engine(simulator, policy, values)))
 
+    import panel as pn
+    from bokeh.document import Document
+
     from widgets.simulation_dashboard import SimulationDashboard
     dashboard = SimulationDashboard(policy=policy, traffic=traffic)
-    dashboard.__panel__()
+    document = Document()
+    document.add_root(pn.panel(dashboard).get_root(document))
     dashboard.run()
     print(stats("widget", bench_widget(dashboard, values)))
     if not args.no_browser:
-        print(stats("browser", bench_browser(traffic, args.moves)))
+        browser, server, sent = bench_browser(traffic, args.moves)
+        print(stats("browser", browser))
+        print(stats("server", server))
+        print("sent per move: " + "; ".join(f"{p} PATCH-DOC, {b / 1024:.1f} KiB, {m} new models" for p, b, m in sent))
+    print("load after:", ", ".join(f"{x:.1f}" for x in os.getloadavg()))
 
 
 if __name__ == "__main__":

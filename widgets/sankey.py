@@ -3,6 +3,12 @@
 Used twice: traffic → decision → model for one simulation, and v1 decision → v2 decision for a
 comparison. Node labels carry a stage prefix so the same name in two stages stays two nodes;
 clicking a node sets ``selected`` to ``(stage, value)`` for a drill-down.
+
+HoloViews lays the flow out; the figure is plain Bokeh, built once per widget, and a new flow only
+replaces the data of its three sources (nodes, ribbons, labels). Rebuilding the figure on every
+threshold move cost the browser about a second, and streaming new ``hv.Sankey`` elements through a
+DynamicMap breaks Bokeh's graph renderer whenever the number of nodes or edges changes ("Size
+mismatch", after which the page stops updating).
 """
 
 from __future__ import annotations
@@ -10,10 +16,12 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import holoviews as hv
-import holoviews.plotting.bokeh  # noqa: F401  (registers the backend so the widget works without hv.extension)
 import panel as pn
 import param
 import polars as pl
+from bokeh.models import ColumnDataSource, HoverTool, TapTool
+from bokeh.palettes import Category20
+from bokeh.plotting import figure
 from panel.viewable import Viewer
 
 NONE_LABEL = "(default)"  # a null decision: no decision matched, the default model served
@@ -56,6 +64,52 @@ def _labels(stage: str, column: str) -> pl.Expr:
     return pl.format("{}: {}", pl.lit(stage), pl.col(column).cast(pl.String).fill_null(NONE_LABEL))
 
 
+def sankey_layout(edges: pl.DataFrame) -> dict[str, dict[str, list]]:
+    """Column data of the node boxes, edge ribbons and node labels of ``edges`` (HoloViews' layout).
+
+    Colours follow the node order (Category20), ribbons take their source node's colour; labels sit
+    inside the flow (right of a node, left of the last column's nodes) and carry the request count.
+    """
+    if edges.height == 0:
+        return {"nodes": {k: [] for k in ("label", "requests", "x0", "x1", "y0", "y1", "color")},
+                "ribbons": {k: [] for k in ("source", "target", "requests", "xs", "ys", "color")},
+                "labels": {k: [] for k in ("x", "y", "text", "align")}}
+    sankey = hv.Sankey(edges.to_pandas(), kdims=["source", "target"], vdims=["requests"])
+    nodes = sankey._sankey["nodes"]  # the layout HoloViews' own Sankey plot draws from
+    palette = Category20[20]
+    colour = {str(n["index"]): palette[i % len(palette)] for i, n in enumerate(nodes)}
+    last = max(n["column"] for n in nodes)
+    links = sankey._sankey["links"]  # same order as the edge paths
+    paths = [p.array() for p in sankey.edgepaths.split()]
+    return {
+        "nodes": {"label": list(colour), "requests": [int(n["value"]) for n in nodes],
+                  "x0": [float(n["x0"]) for n in nodes], "x1": [float(n["x1"]) for n in nodes],
+                  "y0": [float(n["y0"]) for n in nodes], "y1": [float(n["y1"]) for n in nodes],
+                  "color": list(colour.values())},
+        "ribbons": {"source": [str(link["source"]["index"]) for link in links],
+                    "target": [str(link["target"]["index"]) for link in links],
+                    "requests": [int(link["value"]) for link in links],
+                    "xs": [p[:, 0].tolist() for p in paths], "ys": [p[:, 1].tolist() for p in paths],
+                    "color": [colour[str(link["source"]["index"])] for link in links]},
+        "labels": {"x": [float(n["x0"]) - 4 if n["column"] == last else float(n["x1"]) + 4 for n in nodes],
+                   "y": [(float(n["y0"]) + float(n["y1"])) / 2 for n in nodes],
+                   "text": [f"{n['index']} - {int(n['value']):,}" for n in nodes],
+                   "align": ["right" if n["column"] == last else "left" for n in nodes]},
+    }
+
+
+_NAN = float("nan")
+_BLANK: dict[str, dict[str, Any]] = {  # a row that draws nothing, per source and column
+    "nodes": {"label": "", "requests": 0, "x0": _NAN, "x1": _NAN, "y0": _NAN, "y1": _NAN, "color": "#ffffff"},
+    "ribbons": {"source": "", "target": "", "requests": 0, "xs": [], "ys": [], "color": "#ffffff"},
+    "labels": {"x": _NAN, "y": _NAN, "text": "", "align": "left"},
+}
+
+
+def _padded(values: list, rows: int, blank: Any) -> list:
+    return list(values) + [blank] * (rows - len(values))
+
+
 class FlowSankey(Viewer):
     """Sankey over ``frame`` grouped by ``stages``; a tapped node sets ``selected``."""
 
@@ -70,7 +124,11 @@ class FlowSankey(Viewer):
         super().__init__(**params)
         self._nodes: list[str] = []
         self._edges = self.edges()
-        self._pane = pn.pane.HoloViews(self._plot(self._edges), sizing_mode="stretch_width", min_height=360)
+        layout = sankey_layout(self._edges)
+        self._sources = {part: ColumnDataSource(data) for part, data in layout.items()}
+        self._figure = self._build_figure()
+        self._show(layout)
+        self._pane = pn.pane.Bokeh(self._figure, sizing_mode="stretch_width", min_height=360)
         self.param.watch(self._replot, ["frame", "stages", "root"])
 
     def edges(self) -> pl.DataFrame:
@@ -82,19 +140,40 @@ class FlowSankey(Viewer):
         edges = self.edges()
         if not edges.equals(self._edges):  # a threshold move often leaves the flow as it was
             self._edges = edges
-            self._pane.object = self._plot(edges)
+            self._show(sankey_layout(edges))
 
-    def _plot(self, edges: pl.DataFrame) -> hv.Element:
-        if edges.height == 0:
-            self._nodes = []
-            return hv.Text(0, 0, "run a simulation to see the flow").opts(xaxis=None, yaxis=None, toolbar=None)
-        sankey = hv.Sankey(edges.to_pandas(), kdims=["source", "target"], vdims=["requests"])
-        self._nodes = [str(n) for n in sankey.nodes.data["index"]]
-        sankey = sankey.opts(title=self.title, labels="index", label_position="inner", node_color="index",
-                           edge_color="source", cmap="Category20", tools=["hover", "tap"], responsive=True,
-                           min_height=360, show_values=True, node_padding=12)
-        hv.streams.Selection1D(source=sankey).add_subscriber(self._on_tap)
-        return sankey
+    def _show(self, layout: dict[str, dict[str, list]]) -> None:
+        """Replace the sources' data (the browser gets data patches, the figure stays).
+
+        Sources never shrink: with Panel 1.9 / Bokeh 3.9 a source that loses rows inside
+        ``pn.io.hold()`` makes BokehJS paint stale indices ("Out of bounds"), after which the page
+        stops updating. Rows beyond the flow are blank (no area, no text) and not hoverable.
+        """
+        self._nodes = list(layout["nodes"]["label"])
+        for part, data in layout.items():
+            source = self._sources[part]
+            rows = max(len(next(iter(data.values()))), len(next(iter(source.data.values()), [])))
+            source.data = {column: _padded(values, rows, _BLANK[part][column]) for column, values in data.items()}
+        self._figure.title.text = self.title if self._nodes else "run a simulation to see the flow"
+
+    def _build_figure(self) -> Any:
+        fig = figure(title=self.title, tools="pan,wheel_zoom,reset,save", toolbar_location="above",
+                     sizing_mode="stretch_width", min_height=360, height=420, x_range=(-10, 1010),
+                     y_range=(-10, 510), x_axis_type=None, y_axis_type=None)
+        fig.grid.visible = False
+        fig.outline_line_color = None
+        ribbons = fig.patches("xs", "ys", source=self._sources["ribbons"], fill_color="color", fill_alpha=0.45,
+                              line_alpha=0)
+        boxes = fig.quad(left="x0", right="x1", bottom="y0", top="y1", source=self._sources["nodes"],
+                         fill_color="color", line_color="black", nonselection_fill_alpha=0.35)
+        fig.text("x", "y", text="text", text_align="align", text_baseline="middle", text_font_size="8pt",
+                 source=self._sources["labels"])
+        fig.add_tools(HoverTool(renderers=[ribbons], tooltips=[("from", "@source"), ("to", "@target"),
+                                                              ("requests", "@requests{0,0}")]),
+                      HoverTool(renderers=[boxes], tooltips=[("node", "@label"), ("requests", "@requests{0,0}")]),
+                      TapTool(renderers=[boxes]))
+        self._sources["nodes"].selected.on_change("indices", lambda _attr, _old, new: self._on_tap(new))
+        return fig
 
     def _on_tap(self, index: list[int]) -> None:
         if not index or index[0] >= len(self._nodes):

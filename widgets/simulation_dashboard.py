@@ -29,6 +29,7 @@ from .drilldown import Drilldown
 from .explain import RequestExplanation
 from .metric_cards import MetricCards
 from .sankey import FlowSankey
+from .streamed_plot import StreamedPlot
 from .threshold_sliders import ThresholdSliders
 from .traffic_picker import TrafficPicker, describe_failure
 
@@ -71,9 +72,15 @@ def cost_quality_plot(result: SimulationResult, summary: dict[str, Any],
     scatter = hv.Scatter(frame, "total_cost", ["mean_quality", "label", "kind"]).opts(
         color="kind", cmap={"single model": "#8c959f", "policy": "#cf222e", "policy (as written)": "#0969da"},
         size=11, tools=["hover"], legend_position="bottom_right", responsive=True, min_height=300,
-        xlabel="total cost (USD)", ylabel="mean quality", title="Cost vs quality")
-    labels = hv.Labels(frame, ["total_cost", "mean_quality"], "label").opts(text_font_size="8pt", yoffset=0.008)
+        xlabel="total cost (USD)", ylabel="mean quality", title="Cost vs quality", framewise=True)
+    labels = hv.Labels(frame, ["total_cost", "mean_quality"], "label").opts(
+        text_font_size="8pt", text_baseline="bottom", hooks=[_above_marker], framewise=True)
     return scatter * labels
+
+
+def _above_marker(plot: Any, _element: hv.Element) -> None:
+    """Lift labels off their markers by screen pixels (``yoffset`` would add a new Bokeh model per update)."""
+    plot.handles["glyph"].y_offset = -7
 
 
 class SimulationDashboard(Viewer):
@@ -109,7 +116,8 @@ class SimulationDashboard(Viewer):
         self._decisions = pn.widgets.Tabulator(disabled=True, show_index=False, sizing_mode="stretch_width",
                                                layout="fit_data_stretch", formatters=_FORMATTERS)
         self._decisions.on_click(self._drill_cell)
-        self._plot = pn.pane.HoloViews(sizing_mode="stretch_width", min_height=300)
+        self._plot = StreamedPlot(hv.Text(0, 0, "run a simulation to compare cost and quality").opts(
+            xaxis=None, yaxis=None, toolbar=None), sizing_mode="stretch_width", min_height=300)
         self.param.watch(self._policy_changed, "policy")
         self.param.watch(self._show, ["result", "reference"])
         self.param.watch(self._show_status, ["progress", "status", "error"])
@@ -227,7 +235,7 @@ class SimulationDashboard(Viewer):
             self.sankey.frame = frame
             self.drilldown.frame = frame
             self._decisions.value = decision_table(self.result).to_pandas()
-            self._plot.object = cost_quality_plot(self.result, summary, reference)
+            self._plot.show(cost_quality_plot(self.result, summary, reference))
             if self.explanation.request_id:
                 self.explanation.policy = self.result.policy
             self.cards.param.update(summary=summary, reference=reference)

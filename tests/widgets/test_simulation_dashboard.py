@@ -201,3 +201,40 @@ def test_dashboard_bad_traffic_keeps_last_result(offline_traffic, tmp_path: Path
     assert dash.picker.load() is False
     assert dash.traffic is offline_traffic and dash.result is good
     assert dash.picker.error
+
+
+def _bokeh_models(viewable) -> tuple[object, set[str]]:
+    """Render ``viewable`` into a fresh Bokeh document; returns the document and its model ids."""
+    import panel as pn
+    from bokeh.document import Document
+
+    doc = Document()
+    doc.add_root(pn.panel(viewable).get_root(doc))
+    return doc, {m.id for m in doc.models}
+
+
+def test_sankey_update_patches_data_of_the_same_figure(frame: pl.DataFrame) -> None:
+    sankey = FlowSankey(frame=frame)
+    doc, before = _bokeh_models(sankey)
+    nodes = sankey._sources["nodes"]
+    assert [label for label in nodes.data["label"] if label] == sankey._nodes
+    fewer = frame.with_columns(pl.lit("r1").alias("model"), pl.lit("math").alias("decision"))
+    sankey.frame = fewer  # 3 nodes instead of 6: rows are blanked, never removed
+    assert {m.id for m in doc.models} == before  # no new Bokeh model: only data changed
+    assert sorted(sankey._nodes) == ["decision: math", "model: r1", "traffic"]
+    assert len(nodes.data["label"]) == 6 and nodes.data["label"][3:] == ["", "", ""]
+    nodes.selected.indices = [sankey._nodes.index("model: r1")]  # what a tap in the browser sets
+    assert sankey.selected == ("model", "r1")
+
+
+def test_dashboard_slider_move_sends_data_only(offline_traffic) -> None:
+    from widgets.simulation_dashboard import SimulationDashboard
+
+    dash = SimulationDashboard(policy=load_policy(OFFLINE), traffic=offline_traffic)
+    doc, _ = _bokeh_models(dash)
+    assert dash.run(), dash.error
+    before = {m.id for m in doc.models}
+    edges = dash.sankey.edges()
+    dash.sliders.set_value(REASONING, 2.0)
+    assert not dash.sankey.edges().equals(edges)  # the flow did change ...
+    assert {m.id for m in doc.models} == before  # ... yet the figures, tables and cards are the same models
