@@ -5,10 +5,10 @@ comparison. Node labels carry a stage prefix so the same name in two stages stay
 clicking a node sets ``selected`` to ``(stage, value)`` for a drill-down.
 
 HoloViews lays the flow out; the figure is plain Bokeh, built once per widget, and a new flow only
-replaces the data of its three sources (nodes, ribbons, labels). Rebuilding the figure on every
-threshold move cost the browser about a second, and streaming new ``hv.Sankey`` elements through a
-DynamicMap breaks Bokeh's graph renderer whenever the number of nodes or edges changes ("Size
-mismatch", after which the page stops updating).
+replaces the data of its three sources (nodes, ribbons, labels; see :mod:`widgets.bokeh_data`).
+Rebuilding the figure on every threshold move cost the browser about a second; streaming new
+``hv.Sankey`` elements through a DynamicMap breaks Bokeh's graph renderer whenever the number of
+nodes or edges changes, and re-runs HoloViews' whole plot update on the server.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from bokeh.models import ColumnDataSource, HoverTool, TapTool
 from bokeh.palettes import Category20
 from bokeh.plotting import figure
 from panel.viewable import Viewer
+
+from .bokeh_data import NAN, replace_data
 
 NONE_LABEL = "(default)"  # a null decision: no decision matched, the default model served
 ROOT_STAGE = "traffic"
@@ -98,16 +100,11 @@ def sankey_layout(edges: pl.DataFrame) -> dict[str, dict[str, list]]:
     }
 
 
-_NAN = float("nan")
 _BLANK: dict[str, dict[str, Any]] = {  # a row that draws nothing, per source and column
-    "nodes": {"label": "", "requests": 0, "x0": _NAN, "x1": _NAN, "y0": _NAN, "y1": _NAN, "color": "#ffffff"},
+    "nodes": {"label": "", "requests": 0, "x0": NAN, "x1": NAN, "y0": NAN, "y1": NAN, "color": "#ffffff"},
     "ribbons": {"source": "", "target": "", "requests": 0, "xs": [], "ys": [], "color": "#ffffff"},
-    "labels": {"x": _NAN, "y": _NAN, "text": "", "align": "left"},
+    "labels": {"x": NAN, "y": NAN, "text": "", "align": "left"},
 }
-
-
-def _padded(values: list, rows: int, blank: Any) -> list:
-    return list(values) + [blank] * (rows - len(values))
 
 
 class FlowSankey(Viewer):
@@ -143,17 +140,10 @@ class FlowSankey(Viewer):
             self._show(sankey_layout(edges))
 
     def _show(self, layout: dict[str, dict[str, list]]) -> None:
-        """Replace the sources' data (the browser gets data patches, the figure stays).
-
-        Sources never shrink: with Panel 1.9 / Bokeh 3.9 a source that loses rows inside
-        ``pn.io.hold()`` makes BokehJS paint stale indices ("Out of bounds"), after which the page
-        stops updating. Rows beyond the flow are blank (no area, no text) and not hoverable.
-        """
+        """Replace the sources' data (the browser gets data patches, the figure stays)."""
         self._nodes = list(layout["nodes"]["label"])
         for part, data in layout.items():
-            source = self._sources[part]
-            rows = max(len(next(iter(data.values()))), len(next(iter(source.data.values()), [])))
-            source.data = {column: _padded(values, rows, _BLANK[part][column]) for column, values in data.items()}
+            replace_data(self._sources[part], data, _BLANK[part])
         self._figure.title.text = self.title if self._nodes else "run a simulation to see the flow"
 
     def _build_figure(self) -> Any:

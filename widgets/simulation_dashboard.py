@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Callable, Generator
 
-import holoviews as hv
 import panel as pn
 import param
 import polars as pl
@@ -21,15 +20,15 @@ from panel.viewable import Viewer
 
 from policies.model import Policy
 from policies.simulation.engine import Simulator
-from policies.simulation.report import DEFAULT_LABEL, baseline
+from policies.simulation.report import DEFAULT_LABEL
 from policies.simulation.result import SimulationResult
 from policies.traffic import TrafficSet
 
+from .cost_quality import CostQualityPlot
 from .drilldown import Drilldown
 from .explain import RequestExplanation
 from .metric_cards import MetricCards
 from .sankey import FlowSankey
-from .streamed_plot import StreamedPlot
 from .threshold_sliders import ThresholdSliders
 from .traffic_picker import TrafficPicker, describe_failure
 
@@ -54,33 +53,6 @@ def with_prompts(result: SimulationResult, traffic: TrafficSet) -> pl.DataFrame:
     prompts = traffic.requests.select("request_id", "prompt").unique("request_id", keep="first")
     core = result.requests.select("request_id", "decision", "model", "cost_usd", "latency_ms", "quality")
     return core.join(prompts, on="request_id", how="left", maintain_order="left")
-
-
-def cost_quality_plot(result: SimulationResult, summary: dict[str, Any],
-                      reference: dict[str, Any] | None) -> hv.Overlay:
-    """The policy (``summary``, and the as-written ``reference``) against sending everything to one model."""
-    rows = [{**baseline(result.outcomes, m), "label": f"all {m}"} for m in result.outcomes.models]
-    points = [{"label": r["label"], "total_cost": r["total_cost"], "mean_quality": r["mean_quality"], "kind": "single model"}
-              for r in rows if r["total_cost"] is not None and r["mean_quality"] is not None]
-    for name, s in (("policy (as written)", reference), ("policy", summary)):
-        if s is not None:
-            if s["mean_quality"] is not None:
-                points.append({"label": name, "total_cost": s["total_cost_usd"], "mean_quality": s["mean_quality"],
-                               "kind": name})
-    frame = pl.DataFrame(points, schema={"label": pl.String, "total_cost": pl.Float64, "mean_quality": pl.Float64,
-                                         "kind": pl.String}).to_pandas()
-    scatter = hv.Scatter(frame, "total_cost", ["mean_quality", "label", "kind"]).opts(
-        color="kind", cmap={"single model": "#8c959f", "policy": "#cf222e", "policy (as written)": "#0969da"},
-        size=11, tools=["hover"], legend_position="bottom_right", responsive=True, min_height=300,
-        xlabel="total cost (USD)", ylabel="mean quality", title="Cost vs quality", framewise=True)
-    labels = hv.Labels(frame, ["total_cost", "mean_quality"], "label").opts(
-        text_font_size="8pt", text_baseline="bottom", hooks=[_above_marker], framewise=True)
-    return scatter * labels
-
-
-def _above_marker(plot: Any, _element: hv.Element) -> None:
-    """Lift labels off their markers by screen pixels (``yoffset`` would add a new Bokeh model per update)."""
-    plot.handles["glyph"].y_offset = -7
 
 
 class SimulationDashboard(Viewer):
@@ -116,8 +88,7 @@ class SimulationDashboard(Viewer):
         self._decisions = pn.widgets.Tabulator(disabled=True, show_index=False, sizing_mode="stretch_width",
                                                layout="fit_data_stretch", formatters=_FORMATTERS)
         self._decisions.on_click(self._drill_cell)
-        self._plot = StreamedPlot(hv.Text(0, 0, "run a simulation to compare cost and quality").opts(
-            xaxis=None, yaxis=None, toolbar=None), sizing_mode="stretch_width", min_height=300)
+        self._plot = CostQualityPlot()
         self.param.watch(self._policy_changed, "policy")
         self.param.watch(self._show, ["result", "reference"])
         self.param.watch(self._show_status, ["progress", "status", "error"])
@@ -235,7 +206,7 @@ class SimulationDashboard(Viewer):
             self.sankey.frame = frame
             self.drilldown.frame = frame
             self._decisions.value = decision_table(self.result).to_pandas()
-            self._plot.show(cost_quality_plot(self.result, summary, reference))
+            self._plot.show(self.result, summary, reference)
             if self.explanation.request_id:
                 self.explanation.policy = self.result.policy
             self.cards.param.update(summary=summary, reference=reference)

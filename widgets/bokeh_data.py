@@ -1,0 +1,25 @@
+"""Replace a Bokeh ``ColumnDataSource``'s data in place without ever shrinking it.
+
+Updating a figure's sources (instead of building a new figure) is what keeps the dashboard's
+threshold moves cheap in the browser: it receives a data patch, not a hundred new models to lay
+out. With Panel 1.9 / Bokeh 3.9, though, a source that loses rows inside ``pn.io.hold()`` makes
+BokehJS paint with stale row indices ("Out of bounds" / "Size mismatch"), after which the page
+stops applying updates. So rows beyond the new data are filled with a blank row that draws
+nothing (NaN coordinates, empty text or paths), and a source only ever grows.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from bokeh.models import ColumnDataSource
+
+NAN = float("nan")
+
+
+def replace_data(source: ColumnDataSource, data: Mapping[str, list], blank: Mapping[str, Any]) -> None:
+    """Set ``source.data`` to ``data``, padded with ``blank`` up to the rows the source has now."""
+    rows = max((len(v) for v in data.values()), default=0)
+    current = max((len(v) for v in source.data.values()), default=0)
+    target = max(rows, current)
+    source.data = {column: list(values) + [blank[column]] * (target - len(values)) for column, values in data.items()}
