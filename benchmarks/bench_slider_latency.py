@@ -106,7 +106,7 @@ class SocketLog:
         self.frames: list[str | bytes] = []
 
     def attach(self, page) -> None:
-        page.on("websocket", lambda ws: ws.on("framereceived", self.frames.append))
+        page.on("websocket", lambda ws: ws.on("framereceived", lambda frame: self.frames.append(frame)))
 
     def take(self) -> tuple[int, int, int]:
         """(patches, bytes, new models) since the last call; a Bokeh message is header, metadata,

@@ -238,3 +238,18 @@ def test_dashboard_slider_move_sends_data_only(offline_traffic) -> None:
     dash.sliders.set_value(REASONING, 2.0)
     assert not dash.sankey.edges().equals(edges)  # the flow did change ...
     assert {m.id for m in doc.models} == before  # ... yet the figures, tables and cards are the same models
+
+
+def test_cost_quality_points_and_padding(offline_traffic) -> None:
+    from widgets.simulation_dashboard import SimulationDashboard
+
+    dash = SimulationDashboard(policy=load_policy(OFFLINE), traffic=offline_traffic)
+    assert dash.run(), dash.error
+    data = dash._plot.source.data
+    models = dash.result.outcomes.models
+    assert data["label"][:len(models)] == [f"all {m}" for m in models]
+    assert data["kind"][-1] == "policy" and data["total_cost"][-1] == dash.result.summary()["total_cost_usd"]
+    rows = len(data["label"])
+    dash._plot.show(dash.result, dash.result.summary(), None)  # no as-written point: one row fewer, blanked
+    data = dash._plot.source.data
+    assert len(data["label"]) == rows and data["label"][-1] == "" and data["total_cost"][-1] != data["total_cost"][-1]
