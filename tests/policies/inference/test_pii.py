@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 from policies.inference import HEURISTIC_TYPES, detect_pii, find_pii
-from policies.inference.pii import iban_valid, luhn_valid, ssn_valid
+from policies.inference.pii import gazetteer_pattern, iban_valid, luhn_valid, ssn_valid
 from policies.labels import PII_TYPES
 
 
@@ -124,3 +126,12 @@ def test_heuristic_types_precision_and_recall():
     precision, recall = tp / (tp + fp), tp / (tp + fn)
     print(f"heuristic PII types on {len(LABELLED)} texts: precision {precision:.3f}, recall {recall:.3f}")
     assert precision >= PRECISION_FLOOR and recall >= RECALL_FLOOR
+
+
+def test_gazetteer_prefix_tree_matches_like_the_flat_longest_first_alternation():
+    words = ["Ann", "Anna", "Annabel", "Bo", "Bob", "Bobby", "C.J.", "x"]
+    tree = re.compile(r"\b(?:" + gazetteer_pattern(words) + r")\b")
+    flat = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")\b")
+    text = "Annabel met Anna, Ann and Annab; Bobby, Bob, Bo and Bobb saw C.J. and x."
+    assert [m.group() for m in tree.finditer(text)] == [m.group() for m in flat.finditer(text)] \
+        == ["Annabel", "Anna", "Ann", "Bobby", "Bob", "Bo", "x"]
