@@ -2,10 +2,13 @@
 
 The explanation re-evaluates the request with the reference single-request semantics
 (:func:`policies.evaluate.route`) from the simulated ``fired::``/``conf::`` columns, so what it
-prints is exactly what the batch path decided. The *flip* search tries, for every thresholded
-signal the request's leaves use, the threshold just past the request's own score on each side,
-re-evaluates that signal's leaves with :meth:`Extractor.leaf` on the request's raw scores, and
-keeps the smallest change that gives a different winner.
+prints is exactly what the batch path decided. The *flip* search tries, for every numeric
+cut-off of every signal the request's leaves use (``threshold``, BM25 / n-gram keyword
+thresholds, complexity bands: :meth:`Extractor.numeric_thresholds`), a value just past each of
+the request's own scores on either side (its leaf confidence and every raw score of that
+signal, e.g. each keyword's BM25 score), re-evaluates that signal's leaves with
+:meth:`Extractor.leaf` on the request's raw scores, and keeps the smallest change that gives a
+different winner.
 """
 
 from __future__ import annotations
@@ -88,29 +91,46 @@ def explain(simulator: Simulator, policy: Policy, request_id: str, profile: str 
     result = route(routing, state, policy.default_model, simulator.mode)
     raw = plan.extraction.raw.filter(pl.col("request_id") == request_id)
     signals, flips = [], []
+    tried: set[LeafKey] = set()
     for leaf in referenced_leaves(routing):
         threshold = getattr(leaf.signal, "threshold", None) if leaf.signal else None
         signals.append({"leaf": ":".join(leaf.key), "fired": state[leaf.key].fired,
                         "conf": state[leaf.key].confidence, "threshold": threshold})
-        extractor = Extractor.for_leaf_type(leaf.leaf_type)
-        if extractor is None or leaf.signal is None or state[leaf.key].confidence is None:
-            continue
-        current = threshold if threshold is not None else 0.0
-        score = state[leaf.key].confidence
-        for value in (score - EPS, score + EPS):
-            variant = leaf.signal.model_copy(update={"threshold": value})
-            col = lambda part, s=leaf.signal: pl.col(raw_column(leaf.leaf_type, s.name, part))  # noqa: E731
+        if leaf.signal is not None and leaf.key not in tried:
+            tried.add(leaf.key)
+            flips += _flips(routing, policy, simulator, leaf, state, raw, result.decision_name)
+    flip = min(flips, key=lambda f: abs(f.value - f.current)) if flips else None
+    return Explanation(request_id, row["decision"], row["model"], result, signals, flip,
+                       dict(plan.extraction.unavailable))
+
+
+def _flips(routing: Any, policy: Policy, simulator: Simulator, leaf: Any, state: dict[LeafKey, SignalHit],
+           raw: pl.DataFrame, winner: str | None) -> list[Flip]:
+    """Every single-field change of ``leaf.signal``'s cut-offs, just past one of this request's
+    scores, that changes the winner."""
+    extractor = Extractor.for_leaf_type(leaf.leaf_type)
+    if extractor is None:
+        return []
+    prefix = raw_column(leaf.leaf_type, leaf.signal.name, "")
+    scores = {float(v) for c in raw.columns if c.startswith(prefix)
+              for v in [raw[c][0]] if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    scores |= {state[o.key].confidence for o in referenced_leaves(routing)
+               if o.signal is leaf.signal and state[o.key].confidence is not None}
+    col = lambda part: pl.col(raw_column(leaf.leaf_type, leaf.signal.name, part))  # noqa: E731
+    flips = []
+    for field, current in extractor.numeric_thresholds(leaf.signal).items():
+        for value in sorted({s + d for s in scores for d in (-EPS, EPS)}, key=lambda v: abs(v - current)):
+            variant = leaf.signal.model_copy(update={field: value})
             changed = dict(state)
             for other in referenced_leaves(routing):
                 if other.signal is leaf.signal:
                     hit = raw.select(extractor.leaf(variant, other.node, col).fired.alias("f")).item()
                     changed[other.key] = SignalHit(bool(hit), state[other.key].confidence)
-            winner = route(routing, changed, policy.default_model, simulator.mode).decision_name
-            if winner != result.decision_name:
-                flips.append(Flip(f"{leaf.key[0]}:{leaf.signal.name}", "threshold", current, value, winner))
-    flip = min(flips, key=lambda f: abs(f.value - f.current)) if flips else None
-    return Explanation(request_id, row["decision"], row["model"], result, signals, flip,
-                       dict(plan.extraction.unavailable))
+            moved_to = route(routing, changed, policy.default_model, simulator.mode).decision_name
+            if moved_to != winner:
+                flips.append(Flip(f"{leaf.key[0]}:{leaf.signal.name}", field, current, value, moved_to))
+                break  # candidates are nearest first: the first flip is this field's smallest
+    return flips
 
 
 def explain_text(policy: Policy, text: str, *, context: Any = None, profile: str = "") -> Explanation:

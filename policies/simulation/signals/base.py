@@ -78,6 +78,15 @@ class Extractor:
         """Raw score columns for every request of ``frame`` (see :mod:`..frame`); keys are part names."""
         raise NotImplementedError
 
+    def numeric_thresholds(self, signal: Signal) -> dict[str, float]:
+        """The numeric cut-offs ``leaf`` compares raw scores with, as in effect (defaults applied),
+        by field name: what an explanation may move to flip a request."""
+        out = {f: float(v) for f in self.threshold_fields
+               if isinstance(v := getattr(signal, f, None), (int, float)) and not isinstance(v, bool)}
+        if "threshold" in self.threshold_fields:
+            out.setdefault("threshold", 0.0)
+        return out
+
     def leaf(self, signal: Signal, node: RuleNode, col: ColumnRef) -> LeafExpr:
         """``fired``/``conf`` of the rule leaf ``node`` (its name may carry a level, e.g. ``x:hard``)."""
         raise NotImplementedError

@@ -27,6 +27,7 @@ from .base import ColumnRef, Extractor, LeafExpr, RawColumns, per_distinct
 _WORD = re.compile(r"\w+")
 _HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
 K1, B = 1.2, 0.75
+BM25_DEFAULT, NGRAM_DEFAULT = 0.1, 0.4  # the router's thresholds when a keyword signal sets none
 
 
 def keyword_pattern(keyword: str, explicit_regex: bool, case_sensitive: bool) -> str:
@@ -123,10 +124,20 @@ class KeywordExtractor(Extractor):
             out[f"k{i}"] = pl.DataFrame({"t": tokens}).select(score.alias("s"))["s"]
         return out
 
+    def numeric_thresholds(self, signal: Signal) -> dict[str, float]:
+        assert isinstance(signal, KeywordSignal)
+        method = (signal.method or "").lower()
+        if method == "bm25":
+            return {"bm25_threshold": signal.bm25_threshold or BM25_DEFAULT}
+        if method == "ngram":
+            return {"ngram_threshold": signal.ngram_threshold or NGRAM_DEFAULT}
+        return {}
+
     def leaf(self, signal: Signal, node: RuleNode, col: ColumnRef) -> LeafExpr:
         assert isinstance(signal, KeywordSignal)
         method = (signal.method or "").lower()
-        threshold = {"bm25": signal.bm25_threshold or 0.1, "ngram": signal.ngram_threshold or 0.4}.get(method)
+        threshold = {"bm25": signal.bm25_threshold or BM25_DEFAULT,
+                     "ngram": signal.ngram_threshold or NGRAM_DEFAULT}.get(method)
         hits = [(col(f"k{i}") > threshold) if method == "bm25" else
                 (col(f"k{i}") >= threshold) if method == "ngram" else (col(f"k{i}") > 0.5)
                 for i in range(len(signal.keywords))]

@@ -108,6 +108,27 @@ def test_explain_agrees_with_batch_and_finds_flip():
     assert "keyword(u)" in e.text()
 
 
+@pytest.mark.parametrize("method, field", [("bm25", "bm25_threshold"), ("ngram", "ngram_threshold")])
+def test_explain_flips_keyword_score_thresholds(method, field):
+    """BM25 / n-gram leaves carry no confidence; the flip moves their own threshold, and applying it
+    really moves the request."""
+    policy = make_policy(
+        [{"name": "billing", "priority": 10, "modelRefs": [{"model": "large"}],
+          "rules": {"operator": "AND", "conditions": [{"type": "keyword", "name": "b"}]}}],
+        {"keywords": [{"name": "b", "operator": "OR", "method": method, "keywords": ["invoice refund", "billing"]}]})
+    reqs, cands = traffic()
+    reqs = reqs.with_columns(pl.Series("prompt", ["my invoice refund is late", "hello", "refund", "billing issue"]))
+    sim = Simulator(reqs, cands)
+    e = explain(sim, policy, "r0")
+    assert e.decision == "billing" and e.flip is not None
+    assert (e.flip.signal, e.flip.field, e.flip.winner) == ("keyword:b", field, None)
+    assert e.flip.value > e.flip.current
+    moved = sim.simulate(with_signal_field(policy, "keyword", "b", field, e.flip.value))
+    assert moved.requests.filter(pl.col("request_id") == "r0")["decision"].item() is None
+    nearer = sim.simulate(with_signal_field(policy, "keyword", "b", field, e.flip.current + (e.flip.value - e.flip.current) / 2))
+    assert nearer.requests.filter(pl.col("request_id") == "r0")["decision"].item() == "billing"
+
+
 def test_sample_policies_route_sample_traffic_non_trivially():
     """The four samples over the embedded sample traffic (its first 400 requests: neural signals
     encode every distinct prompt, which is minutes for all 6,000 on two busy cores)."""
