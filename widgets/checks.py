@@ -26,7 +26,7 @@ from .state import Debouncer, StateView
 
 from policies.conflicts import ConflictFinding, Repair, Report, analyze_policy
 from policies.conflicts.analysis import VALIDATOR_KINDS
-from policies.conflicts.analysis import _profile_of as profile_of  # the engine's path → (profile, decision)
+from policies.conflicts.analysis import profile_of_path as profile_of
 from policies.conflicts.repairs import propose_repairs
 
 

@@ -17,14 +17,14 @@ import panel as pn
 from policies import Policy
 
 # The family lookup lives with the reasoning-control rule; reuse it rather than a second copy.
-from policies.validation.pydantic_rules import _family
+from policies.validation.pydantic_rules import reasoning_family_of
 
 RefUpdate = Callable[..., None]  # called as update(index, key=value, ...); value None removes the key
 
 
 def reasoning_choices(policy: Policy, model: str) -> tuple[list[str], list[str]]:
     """(effort levels, reasoning modes) the model's reasoning family offers; empty when it has none."""
-    family = _family(policy, model) or {}
+    family = reasoning_family_of(policy, model) or {}
     return [str(v) for v in family.get("levels") or []], [str(v) for v in family.get("modes") or []]
 
 

@@ -441,7 +441,7 @@ class ProfileAnalysis:
                 evidence="proved", signals=[]))
 
 
-def _profile_of(policy: Policy, path: tuple) -> tuple[str, str | None]:
+def profile_of_path(policy: Policy, path: tuple) -> tuple[str, str | None]:
     """(profile name, decision name) a validator finding's spec path points into."""
     profile, routing = "", policy.routing
     if path[:1] == ("recipes",) and len(path) > 1 and isinstance(path[1], int):
@@ -461,7 +461,7 @@ def validator_findings(policy: Policy) -> list[ConflictFinding]:
     for f in validate_policy(policy, include_import_notes=False):
         if f.code not in VALIDATOR_KINDS:
             continue
-        profile, decision = _profile_of(policy, tuple(f.path))
+        profile, decision = profile_of_path(policy, tuple(f.path))
         signal = f.data.get("signal")
         out.append(ConflictFinding(f.code, f.severity, profile, [decision] if decision else [], f.human(),
                                    "proved", [f"{f.data.get('collection')}:{signal}"] if signal else [],

@@ -97,7 +97,8 @@ def _pair(analysis: ProfileAnalysis, finding: ConflictFinding) -> tuple[Decision
 
 def _reorder(copy: Routing, winner: Decision, loser: Decision) -> str:
     promoted = copy.decision(loser.name)
-    promoted.tier = winner.tier if winner.effective_tier != loser.effective_tier else promoted.tier
+    if winner.effective_tier != loser.effective_tier:  # assigning an unchanged None would write `tier: null`
+        promoted.tier = winner.tier
     promoted.priority = winner.effective_priority + 1
     return f"raise '{loser.name}' to priority {promoted.priority}" + (
         f" and tier {winner.effective_tier}" if winner.effective_tier != loser.effective_tier else "")

@@ -21,7 +21,7 @@ def _catalog() -> dict[str, Any]:
     return schema_document()["x-routing-studio"]
 
 
-def _family(policy: Policy, model_name: str) -> dict[str, Any] | None:
+def reasoning_family_of(policy: Policy, model_name: str) -> dict[str, Any] | None:
     """The reasoning family vllm-sr applies to a model, or None when it has none."""
     model = policy.provider_model(model_name)
     if model is None:
@@ -69,7 +69,7 @@ def reasoning_controls(ctx: Context) -> Iterator[Finding]:
     has_models = bool(ctx.policy.model_names())
     for i, decision in enumerate(ctx.profile.routing.all_decisions()):
         for j, ref in enumerate(decision.model_refs or []):
-            problem = _reasoning_problem(ref, _family(ctx.policy, ref.model), has_models)
+            problem = _reasoning_problem(ref, reasoning_family_of(ctx.policy, ref.model), has_models)
             if problem:
                 field, message = problem
                 yield error("reasoning-control", f"decision '{decision.name}' model '{ref.model}': {message}",

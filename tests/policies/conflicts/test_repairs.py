@@ -27,6 +27,8 @@ def test_repairs_are_local_and_remove_the_finding(name: str, kind: str) -> None:
         after = analyze_policy(repair.policy, CRISP)
         # the conflict as stated (this kind, this winner first) is gone; a reorder may leave the reverse overlap
         assert (kind, tuple(finding.decisions)) not in {(f.kind, tuple(f.decisions)) for f in after.findings}
+        # the diff changes only what the repair says: no field written back as null (e.g. an unset tier)
+        assert not [line for line in repair.diff.splitlines() if line.startswith("+") and line.rstrip().endswith(": null")]
 
 
 def test_union_cover_has_no_pair_repair() -> None:

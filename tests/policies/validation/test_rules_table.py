@@ -40,6 +40,13 @@ def deep_tree(depth: int) -> Spec:
 CASES: list[tuple[str, Callable[[Spec], None], str, Severity, Callable[[Spec], None] | None]] = [
     ("duplicate decision name", lambda s: s["routing"]["decisions"].append(dict(decision(s, "guard"))),
      "duplicate-decision", Severity.ERROR, None),
+    ("duplicate recipe name", lambda s: s.update(recipes=[{"name": "r", "routing": {}}, {"name": "r", "routing": {}}]),
+     "duplicate-recipe", Severity.ERROR,
+     lambda s: s.update(recipes=[{"name": "r", "routing": {}}, {"name": "r2", "routing": {}}])),
+    ("entrypoint to a missing recipe", lambda s: s.update(recipes=[{"name": "support", "routing": {}}],
+                                                          entrypoints=[{"model_names": ["MoM"], "recipe": "suport"}]),
+     "unknown-recipe", Severity.ERROR, lambda s: s.update(recipes=[{"name": "support", "routing": {}}],
+                                                          entrypoints=[{"model_names": ["MoM"], "recipe": "support"}])),
     ("root XOR", lambda s: decision(s, "mixed")["rules"].update(operator="XOR"), "rule-operator", Severity.ERROR,
      lambda s: decision(s, "mixed")["rules"].update(operator="OR")),
     ("nested unknown operator", lambda s: decision(s, "hard_math")["rules"]["conditions"][2].update(operator="NAND"),
