@@ -53,6 +53,7 @@ class CostQualityPlot(Viewer):
         fig.add_tools(HoverTool(renderers=[points], tooltips=[("", "@label"), ("total cost", "@total_cost{$0,0.00}"),
                                                               ("mean quality", "@mean_quality{0.000}")]))
         fig.legend.location = "bottom_right"
+        fig.x_range.range_padding = fig.y_range.range_padding = 0.15  # room for the labels at the edges
         self._pane = pn.pane.Bokeh(fig, sizing_mode="stretch_width", min_height=300)
 
     def show(self, result: SimulationResult, summary: Mapping[str, Any],

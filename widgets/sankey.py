@@ -91,7 +91,7 @@ def sankey_layout(edges: pl.DataFrame) -> dict[str, dict[str, list]]:
         "ribbons": {"source": [str(link["source"]["index"]) for link in links],
                     "target": [str(link["target"]["index"]) for link in links],
                     "requests": [int(link["value"]) for link in links],
-                    "xs": [p[:, 0].tolist() for p in paths], "ys": [p[:, 1].tolist() for p in paths],
+                    "xs": [p[:, 0] for p in paths], "ys": [p[:, 1] for p in paths],
                     "color": [colour[str(link["source"]["index"])] for link in links]},
         "labels": {"x": [float(n["x0"]) - 4 if n["column"] == last else float(n["x1"]) + 4 for n in nodes],
                    "y": [(float(n["y0"]) + float(n["y1"])) / 2 for n in nodes],
