@@ -15,6 +15,7 @@ from panel.viewable import Viewer
 
 PROMPT_CHARS = 120
 PAGE_SIZE = 15
+PREVIEW = "prompt_preview"
 
 
 def filter_requests(frame: pl.DataFrame, filters: Mapping[str, Any]) -> pl.DataFrame:
@@ -25,14 +26,20 @@ def filter_requests(frame: pl.DataFrame, filters: Mapping[str, Any]) -> pl.DataF
     return frame.filter(condition)
 
 
+def prompt_preview(prompt: pl.Expr) -> pl.Expr:
+    """The first ``PROMPT_CHARS`` characters on one line (sliced first: collapsing whitespace of
+    whole long documents costs seconds)."""
+    return prompt.str.slice(0, 2 * PROMPT_CHARS).str.replace_all(r"\s+", " ").str.slice(0, PROMPT_CHARS)
+
+
 def _shown(frame: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
+    """The shown columns; ``prompt`` as its preview (a ``prompt_preview`` column computed once per
+    traffic set when the caller has one, so refreshes never re-scan the prompts)."""
     keep = [c for c in columns if c in frame.columns]
+    if "prompt" in keep and PREVIEW in frame.columns:
+        return frame.select([pl.col(PREVIEW).alias("prompt") if c == "prompt" else pl.col(c) for c in keep])
     out = frame.select(keep)
-    if "prompt" in out.columns:
-        # slice first: collapsing whitespace of whole long documents on every refresh costs seconds
-        prompt = pl.col("prompt").str.slice(0, 2 * PROMPT_CHARS).str.replace_all(r"\s+", " ")
-        out = out.with_columns(prompt.str.slice(0, PROMPT_CHARS))
-    return out
+    return out.with_columns(prompt_preview(pl.col("prompt"))) if "prompt" in out.columns else out
 
 
 class Drilldown(Viewer):

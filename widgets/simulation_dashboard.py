@@ -25,7 +25,7 @@ from policies.simulation.result import SimulationResult
 from policies.traffic import TrafficSet
 
 from .cost_quality import CostQualityPlot
-from .drilldown import Drilldown
+from .drilldown import PREVIEW, Drilldown, prompt_preview
 from .explain import RequestExplanation
 from .metric_cards import MetricCards
 from .sankey import FlowSankey
@@ -48,9 +48,14 @@ def decision_table(result: SimulationResult) -> pl.DataFrame:
     return table.with_columns(models.fill_null("")).select([c for c in DECISION_COLUMNS if c in table.columns])
 
 
-def with_prompts(result: SimulationResult, traffic: TrafficSet) -> pl.DataFrame:
-    """Per-request outcomes plus the prompt text, for drill-downs."""
-    prompts = traffic.requests.select("request_id", "prompt").unique("request_id", keep="first")
+def prompt_table(traffic: TrafficSet) -> pl.DataFrame:
+    """Each request's prompt and its one-line preview: built once per traffic set, joined on every move."""
+    return traffic.requests.select("request_id", "prompt").unique("request_id", keep="first") \
+        .with_columns(prompt_preview(pl.col("prompt")).alias(PREVIEW))
+
+
+def with_prompts(result: SimulationResult, prompts: pl.DataFrame) -> pl.DataFrame:
+    """Per-request outcomes plus the prompt text (``prompts``: :func:`prompt_table`), for drill-downs."""
     core = result.requests.select("request_id", "decision", "model", "cost_usd", "latency_ms", "quality")
     return core.join(prompts, on="request_id", how="left", maintain_order="left")
 
@@ -70,6 +75,7 @@ class SimulationDashboard(Viewer):
     def __init__(self, **params: Any):
         super().__init__(**params)
         self._simulators: dict[int, Simulator] = {}
+        self._prompt_table: tuple[TrafficSet, pl.DataFrame] | None = None
         self.picker = TrafficPicker(traffic=self.traffic)
         self.picker.param.watch(lambda e: setattr(self, "traffic", e.new), "traffic")
         self.sliders = ThresholdSliders(policy=self.policy)
@@ -100,6 +106,12 @@ class SimulationDashboard(Viewer):
         if key not in self._simulators:
             self._simulators = {key: Simulator(self.traffic)}
         return self._simulators[key]
+
+    def _prompts(self) -> pl.DataFrame:
+        """:func:`prompt_table` of the current traffic, kept while the traffic stays the same object."""
+        if self._prompt_table is None or self._prompt_table[0] is not self.traffic:
+            self._prompt_table = (self.traffic, prompt_table(self.traffic))
+        return self._prompt_table[1]
 
     def _stages(self) -> Generator[Stage, Any, SimulationResult]:
         if self.traffic is None and not self.picker.load():
@@ -202,7 +214,7 @@ class SimulationDashboard(Viewer):
         summary = self.result.summary()
         reference = None if self.reference is None else self.reference.summary()
         with pn.io.hold():  # one browser update: cards, flow, tables and plot never disagree on screen
-            frame = with_prompts(self.result, self.traffic)
+            frame = with_prompts(self.result, self._prompts())
             self.sankey.frame = frame
             self.drilldown.frame = frame
             self._decisions.value = decision_table(self.result).to_pandas()
