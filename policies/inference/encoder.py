@@ -33,6 +33,7 @@ from policies.inference.providers import CPU, available_cores, create_session, p
 MAX_TOKENS = 256
 OUTPUT = "sentence_embedding"
 CPU_TOKEN_BUDGET = 512  # padded tokens per batch on CPU (see the module docstring)
+PREFIX_CHARS_PER_TOKEN = 8  # a prefix this many characters per kept token nearly always fills them
 
 
 def load_tokenizer(path: str | Path, max_tokens: int = MAX_TOKENS) -> Tokenizer:
@@ -102,6 +103,7 @@ class TextEncoder:
         self.workers = workers or (available_cores() if chosen == CPU else 1)
         self.session = create_session(self.model_path, chosen, threads=1 if self.workers > 1 else None)
         self.tokenizer = load_tokenizer(directory / TOKENIZER_FILE, max_tokens)
+        self.max_tokens = max_tokens
         self.provider = self.session.get_providers()[0]
         self.token_budget = CPU_TOKEN_BUDGET if self.provider == CPU else None
         self.input_names = [i.name for i in self.session.get_inputs()]
@@ -137,12 +139,29 @@ class TextEncoder:
         most ``batch_size`` texts and (on CPU) ``token_budget`` padded tokens."""
         for group in groups:
             # load_tokenizer switched padding off, so ids are exact; padding happens per batch below.
-            ids = [e.ids for e in self.tokenizer.encode_batch([texts[i] for i in group])]
+            ids = self.token_ids([texts[i] for i in group])
             order = sorted(range(len(ids)), key=lambda k: (len(ids[k]), k))
             for members in cut_batches([len(ids[k]) for k in order], batch_size, self.token_budget):
                 members = [order[k] for k in members]
                 yield Batch(np.asarray([group[k] for k in members], dtype=np.int64),
                             pad_batch([ids[k] for k in members], self.pad_id, self.input_names))
+
+    def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        """Token ids of each text, truncated to ``max_tokens``.
+
+        A long text (a pasted document: sample traffic has prompts of 160k characters) is
+        tokenised from a prefix of ``max_tokens * PREFIX_CHARS_PER_TOKEN`` characters when that
+        provably gives the same ids, else whole: see :func:`prefix_holds_kept_tokens`.
+        """
+        limit = self.max_tokens * PREFIX_CHARS_PER_TOKEN
+        heads = [t[:limit] for t in texts]
+        encodings = self.tokenizer.encode_batch(heads)
+        out = [e.ids for e in encodings]
+        whole = [i for i, (text, e) in enumerate(zip(texts, encodings))
+                 if len(text) > limit and not prefix_holds_kept_tokens(heads[i], e, self.max_tokens)]
+        for i, e in zip(whole, self.tokenizer.encode_batch([texts[i] for i in whole]) if whole else []):
+            out[i] = e.ids
+        return out
 
     def _prefetch(self, texts: Sequence[str], batch_size: int) -> Iterator[Batch]:
         """Tokenise in a background thread so tokenising overlaps inference.
@@ -208,6 +227,22 @@ class TextEncoder:
         finally:
             batches.close()  # stops the tokenising thread if a run failed
         return out[index]
+
+
+def prefix_holds_kept_tokens(head: str, encoding: Encoding, max_tokens: int) -> bool:
+    """Whether ``head`` (a prefix of a longer text) yields the same truncated ids as the whole text.
+
+    True when the prefix already fills ``max_tokens`` and a space follows the last kept token
+    inside it: the word (pre-token) that token belongs to then ends within the prefix, and
+    normalisation, pre-tokenisation and word-piece / BPE / unigram splits look no further than
+    their own word, so what comes after the cut cannot change a kept token. Only a plain space
+    counts: every pre-tokeniser splits there, while some keep newlines or drop control
+    characters inside a word.
+    """
+    if len(encoding.ids) < max_tokens:
+        return False
+    end = max((stop for _start, stop in encoding.offsets), default=0)
+    return " " in head[end:]
 
 
 def cut_batches(lengths: Sequence[int], max_rows: int, token_budget: int | None) -> Iterator[range]:

@@ -101,3 +101,18 @@ def test_a_failing_worker_run_is_raised_not_lost(encoder):
     batches = iter([object(), object(), object()])
     with pytest.raises(RuntimeError, match="boom in a worker"):
         run_concurrently(batches, fail, 2)
+
+
+def test_long_texts_tokenised_from_a_prefix_give_the_whole_texts_ids(encoder):
+    """Prefix tokenisation is only a shortcut: ids equal whole-text tokenisation, including texts
+    where the cut falls inside a long word, in CJK without spaces, or after control characters."""
+    from policies.traffic import sample_traffic
+
+    prompts = [p for p in dict.fromkeys(sample_traffic().requests["prompt"].to_list()) if len(p) > 2048][:150]
+    limit = encoder.max_tokens * 8
+    crafted = ["word " * 300, "x" * (limit - 3) + " tail " + "y" * 5000, "溫度" * 3000, "a\x1cb " * 900,
+               "short text", ("lorem ipsum " * 250)[:limit] + "Z" * 400 + " end", "\n".join(["line"] * 2000)]
+    texts = prompts + crafted
+    whole = [e.ids for e in encoder.tokenizer.encode_batch(texts)]
+    assert encoder.token_ids(texts) == whole
+    assert len(prompts) >= 100  # the sample really has long prompts to exercise the shortcut
