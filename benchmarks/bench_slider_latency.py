@@ -1,6 +1,6 @@
 """Threshold slider → updated metrics, on 10,000 requests: engine only, widget, and in the browser.
 
-    python benchmarks/bench_slider_latency.py [--requests 10000] [--moves 6] [--no-browser]
+    python benchmarks/bench_slider_latency.py [--requests 10000] [--moves 6] [--no-browser] [--profile]
 
 Traffic: the embedded sample (6,000 requests) repeated with fresh request ids up to ``--requests``.
 Policy: notebooks/policies/keyword_tiers.yaml (every signal computable offline). Reported per move:
@@ -14,6 +14,10 @@ Policy: notebooks/policies/keyword_tiers.yaml (every signal computable offline).
   size of what the server sent back per move (Bokeh PATCH-DOC messages over the websocket: how
   many, bytes, and how many new Bokeh models they carry — data-only updates carry none).
 
+With ``--profile`` the counted moves are also recorded with Chromium's tracing (the page's main
+thread: script, style, layout, paint, self time per event) and V8's sampling profiler (self time
+per JS function), summed over the moves: where the browser's part of a move goes.
+
 The goal is < 300 ms end to end in the browser. The machine line is printed first.
 """
 
@@ -26,6 +30,7 @@ import platform
 import statistics
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import polars as pl
@@ -128,7 +133,56 @@ class SocketLog:
         return patches, size, models
 
 
-def bench_browser(traffic: TrafficSet, moves: int) -> tuple[list[float], list[float], list[tuple[int, int, int]]]:
+TRACE_CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute", "blink"]
+
+
+def trace_self_times(trace: bytes) -> Counter:
+    """Self time (ms) per event name on the renderer's main thread (nested complete events)."""
+    events = json.loads(trace)
+    events = events["traceEvents"] if isinstance(events, dict) else events
+    main = {(e["pid"], e["tid"]) for e in events
+            if e.get("name") == "thread_name" and e.get("args", {}).get("name") == "CrRendererMain"}
+    spans = sorted(((e["ts"], e["ts"] + e.get("dur", 0), e["name"]) for e in events
+                    if (e.get("pid"), e.get("tid")) in main and e.get("ph") == "X" and e.get("dur")),
+                   key=lambda s: (s[0], -s[1]))
+    out: Counter = Counter()
+    stack: list[tuple[float, str]] = []  # (end, name) of the enclosing events
+    for start, end, name in spans:
+        while stack and stack[-1][0] <= start:
+            stack.pop()
+        if stack:  # a direct child: its time is not its parent's own
+            out[stack[-1][1]] -= (end - start) / 1000
+        out[name] += (end - start) / 1000
+        stack.append((end, name))
+    return out
+
+
+def profile_times(profile: dict) -> tuple[Counter, Counter]:
+    """(self, total) ms per JS function (name, script, line) of a V8 CPU profile."""
+    nodes = {n["id"]: n for n in profile["nodes"]}
+    parent = {child: n["id"] for n in profile["nodes"] for child in n.get("children", [])}
+
+    def name(node_id: int) -> str:
+        frame = nodes[node_id]["callFrame"]
+        script = frame["url"].rsplit("/", 1)[-1].split("?")[0]
+        return f"{frame['functionName'] or '(anonymous)'} [{script}:{frame['lineNumber']}]"
+
+    own: Counter = Counter()
+    total: Counter = Counter()
+    times = profile.get("timeDeltas", [])
+    for sample, delta in zip(profile.get("samples", []), times[1:] + [0]):
+        own[name(sample)] += delta / 1000
+        seen, node = set(), sample
+        while node is not None:
+            seen.add(name(node))
+            node = parent.get(node)
+        for caller in seen:
+            total[caller] += delta / 1000
+    return own, total
+
+
+def bench_browser(traffic: TrafficSet, moves: int,
+                  profile: bool = False) -> tuple[list[float], list[float], list[tuple[int, int, int]]]:
     import panel as pn
     from playwright.sync_api import expect, sync_playwright
 
@@ -160,6 +214,10 @@ def bench_browser(traffic: TrafficSet, moves: int) -> tuple[list[float], list[fl
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             log.attach(page)
+            cdp = page.context.new_cdp_session(page) if profile else None
+            traced: Counter = Counter()
+            profiled: Counter = Counter()
+            inclusive: Counter = Counter()
             page.goto(f"{base}/bench", timeout=600_000)
             page.locator(card).first.wait_for(timeout=600_000)
             track = page.locator(".noUi-base").first.bounding_box()
@@ -173,17 +231,42 @@ def bench_browser(traffic: TrafficSet, moves: int) -> tuple[list[float], list[fl
                 page.mouse.move(target, y, steps=5)
                 page.wait_for_timeout(300)  # let drag-time traffic settle before the release is timed
                 log.take()
+                if cdp and i:
+                    browser.start_tracing(page=page, categories=TRACE_CATEGORIES)
+                    cdp.send("Profiler.enable")
+                    cdp.send("Profiler.setSamplingInterval", {"interval": 200})
+                    cdp.send("Profiler.start")
                 started = time.perf_counter()
                 page.mouse.up()
                 expect(page.locator(card).first).not_to_have_text(before, timeout=60_000)
-                if i:
+                if cdp and i:
+                    elapsed = time.perf_counter() - started
+                    page.wait_for_timeout(200)  # paint after the card's text changed
+                    own, total = profile_times(cdp.send("Profiler.stop")["profile"])
+                    profiled.update(own)
+                    inclusive.update(total)
+                    traced.update(trace_self_times(browser.stop_tracing()))
+                    out.append(elapsed)
+                    page.wait_for_timeout(300)
+                    sent.append(log.take())
+                elif i:
                     out.append(time.perf_counter() - started)
                     page.wait_for_timeout(300)  # messages after the card (none expected)
                     sent.append(log.take())
             browser.close()
+        if profile:
+            print_top("main thread, self ms per move, by trace event", traced, moves)
+            print_top("JS, self ms per move, by function", profiled, moves)
+            print_top("JS, total ms per move (with callees), by function", inclusive, moves, top=90)
     finally:
         pn.state.kill_all_servers()
     return out, server[-moves:], sent
+
+
+def print_top(title: str, totals: Counter, moves: int, top: int = 25) -> None:
+    print(title + ":")
+    for name, total in totals.most_common(top):
+        print(f"  {total / moves:8.1f}  {name}")
 
 
 def main() -> None:
@@ -191,6 +274,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--moves", type=int, default=6)
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="trace and profile the browser's part")
     args = parser.parse_args()
     print("machine:", machine())
     traffic = traffic_of(args.requests)
@@ -213,7 +297,7 @@ def main() -> None:
     dashboard.run()
     print(stats("widget", bench_widget(dashboard, values)))
     if not args.no_browser:
-        browser, server, sent = bench_browser(traffic, args.moves)
+        browser, server, sent = bench_browser(traffic, args.moves, args.profile)
         print(stats("browser", browser))
         print(stats("server", server))
         print("sent per move: " + "; ".join(f"{p} PATCH-DOC, {b / 1024:.1f} KiB, {m} new models" for p, b, m in sent))

@@ -13,9 +13,16 @@ import param
 import polars as pl
 from panel.viewable import Viewer
 
+from .table_data import TableData, tabulator_number
+
 PROMPT_CHARS = 120
 PAGE_SIZE = 15
 PREVIEW = "prompt_preview"
+# Tabulator's plain row renderer: the virtual one measures the page once per row it adds, and these
+# tables show one page (or a few rows) anyway.
+BASIC_ROWS = {"renderVertical": "basic"}
+FORMATTERS = {"cost_usd": tabulator_number(6, "$"), "latency_ms": tabulator_number(0),
+              "quality": tabulator_number(3)}
 
 
 def filter_requests(frame: pl.DataFrame, filters: Mapping[str, Any]) -> pl.DataFrame:
@@ -55,8 +62,10 @@ class Drilldown(Viewer):
         super().__init__(**params)
         self._title = pn.pane.Markdown(sizing_mode="stretch_width")
         self._table = pn.widgets.Tabulator(pagination="remote", page_size=PAGE_SIZE, disabled=True,
-                                           show_index=False, sizing_mode="stretch_width", layout="fit_data_stretch")
+                                           show_index=False, sizing_mode="stretch_width", layout="fit_data_stretch",
+                                           configuration=BASIC_ROWS, formatters=FORMATTERS)
         self._table.on_click(self._clicked)
+        self._data = TableData(self._table)
         self._clear = pn.widgets.Button(label="Show all", color="light")
         self._clear.on_click(lambda _event: setattr(self, "filters", {}))
         self.param.watch(self._refresh, ["frame", "filters", "columns"])
@@ -72,7 +81,7 @@ class Drilldown(Viewer):
         rows = self.rows()
         where = " and ".join(f"{k} = {'(none)' if v is None else v}" for k, v in self.filters.items()) or "all"
         self._title.object = f"#### Requests: {where} ({rows.height:,})"
-        self._table.value = _shown(rows, self.columns).to_pandas()
+        self._data.show(_shown(rows, self.columns))
 
     def _clicked(self, event: Any) -> None:
         frame = self._table.value

@@ -25,10 +25,11 @@ from policies.simulation.result import SimulationResult
 from policies.traffic import TrafficSet
 
 from .cost_quality import CostQualityPlot
-from .drilldown import PREVIEW, Drilldown, prompt_preview
+from .drilldown import BASIC_ROWS, PREVIEW, Drilldown, prompt_preview
 from .explain import RequestExplanation
 from .metric_cards import MetricCards
 from .sankey import FlowSankey
+from .table_data import TableData, tabulator_number
 from .threshold_sliders import ThresholdSliders
 from .traffic_picker import TrafficPicker, describe_failure
 
@@ -92,8 +93,10 @@ class SimulationDashboard(Viewer):
         self._status = pn.pane.Markdown(sizing_mode="stretch_width")
         self._alert = pn.pane.Alert("", alert_type="danger", visible=False, sizing_mode="stretch_width")
         self._decisions = pn.widgets.Tabulator(disabled=True, show_index=False, sizing_mode="stretch_width",
-                                               layout="fit_data_stretch", formatters=_FORMATTERS)
+                                               layout="fit_data_stretch", formatters=_FORMATTERS,
+                                               configuration=BASIC_ROWS)
         self._decisions.on_click(self._drill_cell)
+        self._decision_data = TableData(self._decisions)
         self._plot = CostQualityPlot()
         self.param.watch(self._policy_changed, "policy")
         self.param.watch(self._show, ["result", "reference"])
@@ -217,7 +220,7 @@ class SimulationDashboard(Viewer):
             frame = with_prompts(self.result, self._prompts())
             self.sankey.frame = frame
             self.drilldown.frame = frame
-            self._decisions.value = decision_table(self.result).to_pandas()
+            self._decision_data.show(decision_table(self.result))
             self._plot.show(self.result, summary, reference)
             if self.explanation.request_id:
                 self.explanation.policy = self.result.policy
@@ -237,13 +240,11 @@ class SimulationDashboard(Viewer):
         return pn.Row(controls, results, sizing_mode="stretch_width")
 
 
-_PERCENT = NumberFormatter(format="0.0%")
-_MS = NumberFormatter(format="0,0")
-_QUALITY = NumberFormatter(format="0.000")
+_PERCENT = NumberFormatter(format="0.0%")  # Tabulator has no percent formatter
+_QUALITY = tabulator_number(3)
 _FORMATTERS = {
-    "hit_rate": _PERCENT, "cost_share": _PERCENT, "quality_coverage": _PERCENT,
-    "total_cost": {"type": "money", "symbol": "$", "precision": 4},
-    "mean_cost": {"type": "money", "symbol": "$", "precision": 6},
-    "p50_latency_ms": _MS, "p95_latency_ms": _MS,
+    "hits": tabulator_number(0), "hit_rate": _PERCENT, "cost_share": _PERCENT, "quality_coverage": _PERCENT,
+    "total_cost": tabulator_number(4, "$"), "mean_cost": tabulator_number(6, "$"),
+    "p50_latency_ms": tabulator_number(0), "p95_latency_ms": tabulator_number(0),
     "mean_quality": _QUALITY, "quality_low": _QUALITY, "quality_high": _QUALITY,
 }

@@ -253,3 +253,20 @@ def test_cost_quality_points_and_padding(offline_traffic) -> None:
     dash._plot.show(dash.result, dash.result.summary(), None)  # no as-written point: one row fewer, blanked
     data = dash._plot.source.data
     assert len(data["label"]) == rows and data["label"][-1] == "" and data["total_cost"][-1] != data["total_cost"][-1]
+
+
+def test_table_data_sends_only_changed_frames(frame: pl.DataFrame) -> None:
+    import panel as pn
+
+    from widgets.table_data import TableData
+
+    table = pn.widgets.Tabulator()
+    sent: list[int] = []
+    table.param.watch(lambda event: sent.append(len(event.new)), "value")
+    data = TableData(table)
+    assert data.show(frame) and sent == [4]
+    assert not data.show(frame.clone()) and sent == [4]  # equal rows: the browser is not asked to redraw
+    changed = frame.with_columns(pl.when(pl.col("request_id") == "c").then(pl.lit("math"))
+                                 .otherwise(pl.col("decision")).alias("decision"))
+    assert data.show(changed) and sent == [4, 4]
+    assert table.value["decision"].tolist() == ["math", "math", "math", "code"]
