@@ -10,8 +10,9 @@ nothing (NaN coordinates, empty text or paths), and a source only ever grows.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
+import panel as pn
 from bokeh.models import ColumnDataSource
 
 NAN = float("nan")
@@ -23,3 +24,14 @@ def replace_data(source: ColumnDataSource, data: Mapping[str, list], blank: Mapp
     current = max((len(v) for v in source.data.values()), default=0)
     target = max(rows, current)
     source.data = {column: list(values) + [blank[column]] * (target - len(values)) for column, values in data.items()}
+
+
+def edit_models(change: Callable[[], None]) -> None:
+    """Run ``change`` (direct edits of Bokeh models) now when this thread may edit the session's
+    document, else on the document's event loop.
+
+    Panel's own widgets do this for their updates; a callback that lost the document lock (a
+    button handler that waited on a background load) would otherwise make Bokeh raise
+    "_pending_writes should be non-None" and the view never update.
+    """
+    pn.state.execute(change, schedule="auto")

@@ -17,7 +17,7 @@ from panel.viewable import Viewer
 from policies.simulation.report import baseline
 from policies.simulation.result import SimulationResult
 
-from .bokeh_data import NAN, replace_data
+from .bokeh_data import NAN, edit_models, replace_data
 
 COLOURS = {"single model": "#8c959f", "policy (as written)": "#0969da", "policy": "#cf222e"}
 _BLANK = {"label": "", "total_cost": NAN, "mean_quality": NAN, "kind": "single model",
@@ -58,7 +58,8 @@ class CostQualityPlot(Viewer):
 
     def show(self, result: SimulationResult, summary: Mapping[str, Any],
              reference: Mapping[str, Any] | None) -> None:
-        replace_data(self.source, cost_quality_points(result, summary, reference), _BLANK)
+        points = cost_quality_points(result, summary, reference)
+        edit_models(lambda: replace_data(self.source, points, _BLANK))
 
     def __panel__(self) -> pn.viewable.Viewable:
         return self._pane

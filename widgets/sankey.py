@@ -25,7 +25,7 @@ from bokeh.palettes import Category20
 from bokeh.plotting import figure
 from panel.viewable import Viewer
 
-from .bokeh_data import NAN, replace_data
+from .bokeh_data import NAN, edit_models, replace_data
 
 NONE_LABEL = "(default)"  # a null decision: no decision matched, the default model served
 ROOT_STAGE = "traffic"
@@ -145,9 +145,13 @@ class FlowSankey(Viewer):
     def _show(self, layout: dict[str, dict[str, list]]) -> None:
         """Replace the sources' data (the browser gets data patches, the figure stays)."""
         self._nodes = list(layout["nodes"]["label"])
-        for part, data in layout.items():
-            replace_data(self._sources[part], data, _BLANK[part])
-        self._figure.title.text = self.title if self._nodes else "run a simulation to see the flow"
+
+        def change() -> None:
+            for part, data in layout.items():
+                replace_data(self._sources[part], data, _BLANK[part])
+            self._figure.title.text = self.title if self._nodes else "run a simulation to see the flow"
+
+        edit_models(change)
 
     def _build_figure(self) -> Any:
         fig = figure(title=self.title, tools="pan,wheel_zoom,reset,save", toolbar_location="above",

@@ -33,10 +33,15 @@ def test_edit_a_recipe_decision_visually(page: Any, studio: str, screenshot: Cal
     page.get_by_label("Priority").fill("260")
     page.get_by_label("Priority").press("Tab")
     page.locator(".rb-ref-effort select").first.select_option("high")
-    expect(page.locator(".rb-ref-effort select").first).to_have_value("high")  # re-rendered from the new text
+    expect(page.locator(".rb-ref-effort select").first).to_have_value("high")
     screenshot(page, "builder_recipe_decision")
 
-    spec = yaml.safe_load(yaml_text(page))
+    # the select shows its new value at once; the server's edit reaches the YAML view a moment later
+    text, waited = yaml_text(page), 0
+    while "reasoning_effort: high" not in text and waited < 30_000:
+        page.wait_for_timeout(250)
+        text, waited = yaml_text(page), waited + 250
+    spec = yaml.safe_load(text)
     edited = decision(spec, "hard_math", recipe="weekend")
     assert edited["priority"] == 260
     assert edited["modelRefs"] == [{"model": "deepseek-r1", "use_reasoning": True, "reasoning_effort": "high"}]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, Coroutine
 
 import pytest
 
@@ -18,6 +20,13 @@ from benchmarks.bench_large_traffic import responsive  # noqa: E402
 from benchmarks.synthetic_traffic import synthetic_log  # noqa: E402
 
 
+def run_on_own_loop(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """``asyncio.run`` in a fresh thread: in the full suite a session-scoped Playwright (sync API)
+    browser keeps an event loop running on the main thread, where ``asyncio.run`` refuses to start."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def test_registered_file_loads_in_the_background_with_progress(tmp_path: Path) -> None:
     path = synthetic_log(tmp_path / "log.jsonl", 30_000)
     picker = TrafficPicker(registered={"thirty thousand": str(path)}, source="Registered")
@@ -27,7 +36,7 @@ def test_registered_file_loads_in_the_background_with_progress(tmp_path: Path) -
     picker.param.watch(lambda _e: shown.append(picker._status.object), "progress")
     bars: list[int] = []
     picker._bar.param.watch(lambda e: bars.append(e.new), "value")
-    loaded, _wall, stall = asyncio.run(responsive(picker.load_async()))
+    loaded, _wall, stall = run_on_own_loop(responsive(picker.load_async()))
     assert loaded, picker.error
     assert picker.traffic.requests.height == 30_000 and picker.traffic.rejects.height == 0
     assert any(text.startswith("Read ") and "%" in text for text in shown), shown
@@ -43,10 +52,10 @@ def test_bad_registered_file_keeps_the_last_good_traffic(tmp_path: Path) -> None
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"neither": "a known format"}\n')
     picker = TrafficPicker(registered={"good": str(good), "bad": str(bad)}, source="Registered")
-    assert asyncio.run(picker.load_async()), picker.error
+    assert run_on_own_loop(picker.load_async()), picker.error
     loaded = picker.traffic
     picker.registered_name = "bad"
-    assert asyncio.run(picker.load_async()) is False
+    assert run_on_own_loop(picker.load_async()) is False
     assert picker.traffic is loaded and "cannot tell the traffic format" in picker.error
     picker.registered = {}
     assert picker.registered_name is None
