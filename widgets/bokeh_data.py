@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping
 
 import panel as pn
 from bokeh.models import ColumnDataSource
+from panel.io.document import unlocked
 
 NAN = float("nan")
 
@@ -27,11 +28,16 @@ def replace_data(source: ColumnDataSource, data: Mapping[str, list], blank: Mapp
 
 
 def edit_models(change: Callable[[], None]) -> None:
-    """Run ``change`` (direct edits of Bokeh models) now when this thread may edit the session's
-    document, else on the document's event loop.
+    """Run ``change`` (direct edits of Bokeh models) the way Panel applies its own widget updates:
+    now, inside ``unlocked()``, when this thread may edit the session's document, else on the
+    document's event loop.
 
-    Panel's own widgets do this for their updates; a callback that lost the document lock (a
-    button handler that waited on a background load) would otherwise make Bokeh raise
-    "_pending_writes should be non-None" and the view never update.
+    A button handler runs as an async task that does not hold the document lock; editing a
+    model there without ``unlocked()`` makes Bokeh raise "_pending_writes should be non-None"
+    and the view never updates (Compare's Sankey did, intermittently).
     """
-    pn.state.execute(change, schedule="auto")
+    def apply() -> None:
+        with unlocked():
+            change()
+
+    pn.state.execute(apply, schedule="auto")
