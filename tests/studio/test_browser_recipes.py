@@ -21,6 +21,15 @@ def decision(spec: dict[str, Any], name: str, recipe: str | None = None) -> dict
     return next(d for d in routing["decisions"] if d["name"] == name)
 
 
+def yaml_once(page: Any, needle: str, timeout_ms: int = 30_000) -> str:
+    """The YAML view's text once it contains ``needle`` (a builder edit reaches it after a round trip)."""
+    text, waited = yaml_text(page), 0
+    while needle not in text and waited < timeout_ms:
+        page.wait_for_timeout(250)
+        text, waited = yaml_text(page), waited + 250
+    return text
+
+
 def test_edit_a_recipe_decision_visually(page: Any, studio: str, screenshot: Callable) -> None:
     open_studio(page, studio)
     tab(page, "Builder")
@@ -32,16 +41,14 @@ def test_edit_a_recipe_decision_visually(page: Any, studio: str, screenshot: Cal
     expect(page.get_by_label("Name", exact=True)).to_have_value("hard_math")
     page.get_by_label("Priority").fill("260")
     page.get_by_label("Priority").press("Tab")
+    # the decision's editor is re-rendered from the new text after each edit: let that land first
+    yaml_once(page, "priority: 260")
+    tab(page, "Builder")
     page.locator(".rb-ref-effort select").first.select_option("high")
     expect(page.locator(".rb-ref-effort select").first).to_have_value("high")
     screenshot(page, "builder_recipe_decision")
 
-    # the select shows its new value at once; the server's edit reaches the YAML view a moment later
-    text, waited = yaml_text(page), 0
-    while "reasoning_effort: high" not in text and waited < 30_000:
-        page.wait_for_timeout(250)
-        text, waited = yaml_text(page), waited + 250
-    spec = yaml.safe_load(text)
+    spec = yaml.safe_load(yaml_once(page, "reasoning_effort: high"))
     edited = decision(spec, "hard_math", recipe="weekend")
     assert edited["priority"] == 260
     assert edited["modelRefs"] == [{"model": "deepseek-r1", "use_reasoning": True, "reasoning_effort": "high"}]

@@ -36,12 +36,13 @@ def test_registered_file_loads_in_the_background_with_progress(tmp_path: Path) -
     picker.param.watch(lambda _e: shown.append(picker._status.object), "progress")
     bars: list[int] = []
     picker._bar.param.watch(lambda e: bars.append(e.new), "value")
-    loaded, _wall, stall = run_on_own_loop(responsive(picker.load_async()))
+    loaded, wall, stall = run_on_own_loop(responsive(picker.load_async()))
     assert loaded, picker.error
     assert picker.traffic.requests.height == 30_000 and picker.traffic.rejects.height == 0
     assert any(text.startswith("Read ") and "%" in text for text in shown), shown
     assert any(0 < value < 100 for value in bars), bars
-    assert stall < 1.0, f"the event loop stalled {stall:.2f}s while the picker loaded"
+    # a load on the event loop stalls it for the whole load; full GCs under CI load take ~1 s alone
+    assert stall < max(1.0, wall / 3), f"the event loop stalled {stall:.2f}s of a {wall:.2f}s load"
     assert not picker.loading and not picker._load.disabled and not picker._bar.visible
     assert "30,000 requests" in picker._status.object
 
