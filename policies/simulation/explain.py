@@ -91,41 +91,39 @@ def explain(simulator: Simulator, policy: Policy, request_id: str, profile: str 
     result = route(routing, state, policy.default_model, simulator.mode)
     raw = plan.extraction.raw.filter(pl.col("request_id") == request_id)
     signals, flips = [], []
-    tried: set[LeafKey] = set()
-    for leaf in referenced_leaves(routing):
+    leaves = referenced_leaves(routing)
+    for leaf in leaves:
         threshold = getattr(leaf.signal, "threshold", None) if leaf.signal else None
         signals.append({"leaf": ":".join(leaf.key), "fired": state[leaf.key].fired,
                         "conf": state[leaf.key].confidence, "threshold": threshold})
-        if leaf.signal is not None and leaf.key not in tried:
-            tried.add(leaf.key)
-            flips += _flips(routing, policy, simulator, leaf, state, raw, result.decision_name)
+        if leaf.signal is not None:
+            same_signal = [o for o in leaves if o.signal is leaf.signal]
+            flips += _flips(routing, policy, simulator, leaf, same_signal, state, raw, result.decision_name)
     flip = min(flips, key=lambda f: abs(f.value - f.current)) if flips else None
     return Explanation(request_id, row["decision"], row["model"], result, signals, flip,
                        dict(plan.extraction.unavailable))
 
 
-def _flips(routing: Any, policy: Policy, simulator: Simulator, leaf: Any, state: dict[LeafKey, SignalHit],
-           raw: pl.DataFrame, winner: str | None) -> list[Flip]:
+def _flips(routing: Any, policy: Policy, simulator: Simulator, leaf: Any, same_signal: list[Any],
+           state: dict[LeafKey, SignalHit], raw: pl.DataFrame, winner: str | None) -> list[Flip]:
     """Every single-field change of ``leaf.signal``'s cut-offs, just past one of this request's
-    scores, that changes the winner."""
+    scores, that changes the winner (``same_signal``: the routing's leaves on that signal)."""
     extractor = Extractor.for_leaf_type(leaf.leaf_type)
     if extractor is None:
         return []
     prefix = raw_column(leaf.leaf_type, leaf.signal.name, "")
     scores = {float(v) for c in raw.columns if c.startswith(prefix)
               for v in [raw[c][0]] if isinstance(v, (int, float)) and not isinstance(v, bool)}
-    scores |= {state[o.key].confidence for o in referenced_leaves(routing)
-               if o.signal is leaf.signal and state[o.key].confidence is not None}
+    scores |= {state[o.key].confidence for o in same_signal if state[o.key].confidence is not None}
     col = lambda part: pl.col(raw_column(leaf.leaf_type, leaf.signal.name, part))  # noqa: E731
     flips = []
     for field, current in extractor.numeric_thresholds(leaf.signal).items():
         for value in sorted({s + d for s in scores for d in (-EPS, EPS)}, key=lambda v: abs(v - current)):
             variant = leaf.signal.model_copy(update={field: value})
             changed = dict(state)
-            for other in referenced_leaves(routing):
-                if other.signal is leaf.signal:
-                    hit = raw.select(extractor.leaf(variant, other.node, col).fired.alias("f")).item()
-                    changed[other.key] = SignalHit(bool(hit), state[other.key].confidence)
+            for other in same_signal:
+                hit = raw.select(extractor.leaf(variant, other.node, col).fired.alias("f")).item()
+                changed[other.key] = SignalHit(bool(hit), state[other.key].confidence)
             moved_to = route(routing, changed, policy.default_model, simulator.mode).decision_name
             if moved_to != winner:
                 flips.append(Flip(f"{leaf.key[0]}:{leaf.signal.name}", field, current, value, moved_to))
