@@ -152,6 +152,7 @@ async def drive_session(browser: object, base_url: str, i: int, sessions: int, s
     """One user: open own policy, edit it in YAML, look at it in the Workspace; record leaks."""
     result = SessionResult(i)
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    page = None
     try:
         page = await context.new_page()
         page.set_default_timeout(step_timeout_ms)
@@ -180,10 +181,21 @@ async def drive_session(browser: object, base_url: str, i: int, sessions: int, s
         await page.wait_for_function("() => location.search.includes('sid=')", timeout=step_timeout_ms)
         result.sid = page.url.split("sid=", 1)[1].split("&", 1)[0]
     except Exception as exc:  # a timeout in one session is a result to report, not a crash of the drive
-        result.error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+        result.error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}{await _where(page, i) if page else ''}"
     finally:
         await context.close()
     return result
+
+
+async def _where(page: object, i: int) -> str:
+    """What the page showed when a step failed: which marker the editor holds, and the buttons' state."""
+    try:
+        text = await _ace(page)
+        undo = await page.locator(".undo button").get_attribute("disabled", timeout=5_000)  # type: ignore[attr-defined]
+    except Exception as exc:  # the page itself may be gone
+        return f" (page unreadable: {type(exc).__name__})"
+    held = [m for m in (mark(i), edited(i)) if m in text]
+    return f" (editor holds {held or 'neither marker'}; undo {'disabled' if undo is not None else 'enabled'})"
 
 
 async def _ace(page: object) -> str:

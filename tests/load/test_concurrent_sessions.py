@@ -27,11 +27,14 @@ def test_twenty_sessions_see_only_their_own_state(tmp_path: Path) -> None:
         pytest.skip(f"{CHROMIUM} is not installed")
     db = f"sqlite:///{tmp_path / 'load.sqlite'}"
     seed_store(db, SESSIONS)
-    with studio_server(db, tmp_path / "server.log") as url:
+    log = tmp_path / "server.log"
+    with studio_server(db, log) as url:
         results = asyncio.run(drive(url, SESSIONS, deadline_s=DEADLINE_S))
     latencies = report(results)
     print(f"\n[load] {SESSIONS} sessions, latency seconds: {json.dumps(latencies)}")
     failed = [f"session {r.index}: {r.error or r.leaks}" for r in results if not r.ok]
+    if failed:
+        print("[load] server log (last 4,000 characters):\n" + log.read_text()[-4000:])
     assert not [r for r in results if r.leaks], f"state leaked between sessions: {failed}"
     assert not failed, "sessions that did not finish:\n" + "\n".join(failed)
     assert drafts_isolated(db, results, SESSIONS) == []
