@@ -1,7 +1,7 @@
 """Pay the studio's one-time costs once per server process, before the first visitor arrives.
 
 Bokeh runs a session's app script on the server's single event loop. Left to the first session,
-importing the studio (Panel widgets, HoloViews plotting for the simulation tabs, the engine) and
+importing the studio (Panel widgets, the simulation tabs, the engine) and
 compiling the validator's schema took ~10 s, and every session that arrived meanwhile waited
 behind it. ``studio/app_hooks.py`` calls :func:`warm_up` when ``panel serve studio`` loads the app.
 """

@@ -1,11 +1,12 @@
-"""A holoviews Sankey of requests flowing between labelled stages, with clickable nodes.
+"""A Sankey of requests flowing between labelled stages, with clickable nodes.
 
 Used twice: traffic → decision → model for one simulation, and v1 decision → v2 decision for a
 comparison. Node labels carry a stage prefix so the same name in two stages stays two nodes;
 clicking a node sets ``selected`` to ``(stage, value)`` for a drill-down.
 
-HoloViews lays the flow out; the figure is plain Bokeh, built once per widget, and a new flow only
-replaces the data of its three sources (nodes, ribbons, labels; see :mod:`widgets.bokeh_data`).
+:mod:`widgets.sankey_layout` lays the flow out; the figure is plain Bokeh, built once per widget, and a
+new flow only replaces the data of its three sources (nodes, ribbons, labels; see
+:mod:`widgets.bokeh_data`).
 Rebuilding the figure on every threshold move cost the browser about a second; streaming new
 ``hv.Sankey`` elements through a DynamicMap breaks Bokeh's graph renderer whenever the number of
 nodes or edges changes, and re-runs HoloViews' whole plot update on the server.
@@ -15,17 +16,15 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-import holoviews as hv
-import numpy as np
 import panel as pn
 import param
 import polars as pl
 from bokeh.models import ColumnDataSource, HoverTool, TapTool
-from bokeh.palettes import Category20
 from bokeh.plotting import figure
 from panel.viewable import Viewer
 
 from .bokeh_data import NAN, edit_models, replace_data
+from .sankey_layout import sankey_layout
 
 NONE_LABEL = "(default)"  # a null decision: no decision matched, the default model served
 ROOT_STAGE = "traffic"
@@ -65,42 +64,6 @@ def flow_edges(frame: pl.DataFrame, stages: Sequence[tuple[str, str]], *, root: 
 
 def _labels(stage: str, column: str) -> pl.Expr:
     return pl.format("{}: {}", pl.lit(stage), pl.col(column).cast(pl.String).fill_null(NONE_LABEL))
-
-
-def sankey_layout(edges: pl.DataFrame) -> dict[str, dict[str, list]]:
-    """Column data of the node boxes, edge ribbons and node labels of ``edges`` (HoloViews' layout).
-
-    Colours follow the node order (Category20), ribbons take their source node's colour; labels sit
-    inside the flow (right of a node, left of the last column's nodes) and carry the request count.
-    """
-    if edges.height == 0:
-        return {"nodes": {k: [] for k in ("label", "requests", "x0", "x1", "y0", "y1", "color")},
-                "ribbons": {k: [] for k in ("source", "target", "requests", "xs", "ys", "color")},
-                "labels": {k: [] for k in ("x", "y", "text", "align")}}
-    sankey = hv.Sankey(edges.to_pandas(), kdims=["source", "target"], vdims=["requests"])
-    nodes = sankey._sankey["nodes"]  # the layout HoloViews' own Sankey plot draws from
-    palette = Category20[20]
-    colour = {str(n["index"]): palette[i % len(palette)] for i, n in enumerate(nodes)}
-    last = max(n["column"] for n in nodes)
-    links = sankey._sankey["links"]  # same order as the edge paths
-    # (n, 2) arrays; ``split()`` builds an element per path (slow). Sent as float32: half the bytes of
-    # the ribbons, which are most of a threshold move's patch, and exact to 1e-4 on a 1000-wide canvas.
-    paths = [p.astype(np.float32) for p in sankey.edgepaths.data]
-    return {
-        "nodes": {"label": list(colour), "requests": [int(n["value"]) for n in nodes],
-                  "x0": [float(n["x0"]) for n in nodes], "x1": [float(n["x1"]) for n in nodes],
-                  "y0": [float(n["y0"]) for n in nodes], "y1": [float(n["y1"]) for n in nodes],
-                  "color": list(colour.values())},
-        "ribbons": {"source": [str(link["source"]["index"]) for link in links],
-                    "target": [str(link["target"]["index"]) for link in links],
-                    "requests": [int(link["value"]) for link in links],
-                    "xs": [p[:, 0] for p in paths], "ys": [p[:, 1] for p in paths],
-                    "color": [colour[str(link["source"]["index"])] for link in links]},
-        "labels": {"x": [float(n["x0"]) - 4 if n["column"] == last else float(n["x1"]) + 4 for n in nodes],
-                   "y": [(float(n["y0"]) + float(n["y1"])) / 2 for n in nodes],
-                   "text": [f"{n['index']} - {int(n['value']):,}" for n in nodes],
-                   "align": ["right" if n["column"] == last else "left" for n in nodes]},
-    }
 
 
 _BLANK: dict[str, dict[str, Any]] = {  # a row that draws nothing, per source and column
