@@ -15,7 +15,6 @@ from typing import Any, Callable, Generator
 import panel as pn
 import param
 import polars as pl
-from bokeh.models.widgets.tables import NumberFormatter
 from panel.viewable import Viewer
 
 from policies.model import Policy
@@ -29,7 +28,7 @@ from .drilldown import BASIC_ROWS, PREVIEW, Drilldown, prompt_preview
 from .explain import RequestExplanation
 from .metric_cards import MetricCards
 from .sankey import FlowSankey
-from .table_data import TableData, tabulator_number
+from .table_data import TableData, as_percent, tabulator_number, tabulator_percent
 from .threshold_sliders import ThresholdSliders
 from .traffic_picker import TrafficPicker, describe_failure
 
@@ -220,7 +219,7 @@ class SimulationDashboard(Viewer):
             frame = with_prompts(self.result, self._prompts())
             self.sankey.frame = frame
             self.drilldown.frame = frame
-            self._decision_data.show(decision_table(self.result))
+            self._decision_data.show(as_percent(decision_table(self.result), PERCENT_COLUMNS))
             self._plot.show(self.result, summary, reference)
             if self.explanation.request_id:
                 self.explanation.policy = self.result.policy
@@ -240,7 +239,8 @@ class SimulationDashboard(Viewer):
         return pn.Row(controls, results, sizing_mode="stretch_width")
 
 
-_PERCENT = NumberFormatter(format="0.0%")  # Tabulator has no percent formatter
+PERCENT_COLUMNS = ("hit_rate", "cost_share", "quality_coverage")
+_PERCENT = tabulator_percent(1)
 _QUALITY = tabulator_number(3)
 _FORMATTERS = {
     "hits": tabulator_number(0), "hit_rate": _PERCENT, "cost_share": _PERCENT, "quality_coverage": _PERCENT,

@@ -77,6 +77,12 @@ def test_simulate_tune_and_compare(serve_studio: Callable[..., str], studio_db: 
 
     page.locator(".tabulator-row", has_text="code_help").first.click()
     page.locator("text=Requests: decision = code_help").first.wait_for(timeout=SLOW_MS)
+    first_request = page.locator(".tabulator-row", has_text="req-").first.inner_text()
+    page.locator(".drill-next button").click()  # the drill-down pages itself: page 2 holds other requests
+    page.locator(".drill-page", has_text="Page 2 of").wait_for(timeout=SLOW_MS)
+    page.locator(".tabulator-row", has_text=first_request.split()[0]).wait_for(state="detached", timeout=SLOW_MS)
+    page.locator(".drill-first button").click()
+    page.locator(".drill-page", has_text="Page 1 of").wait_for(timeout=SLOW_MS)
     page.locator(".tabulator-row", has_text="code_help").nth(1).click()  # first request of the drill-down
     page.locator("text=Decision code_help").first.wait_for(timeout=SLOW_MS)
     page.locator(".rs-tree", has_text="keyword(code)").first.wait_for(timeout=SLOW_MS)

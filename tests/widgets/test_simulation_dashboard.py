@@ -270,3 +270,36 @@ def test_table_data_sends_only_changed_frames(frame: pl.DataFrame) -> None:
                                  .otherwise(pl.col("decision")).alias("decision"))
     assert data.show(changed) and sent == [4, 4]
     assert table.value["decision"].tolist() == ["math", "math", "math", "code"]
+
+
+def test_drilldown_pages_and_sorts_the_requests_itself() -> None:
+    """The table holds one page; paging and header sorting run over every matching request."""
+    from widgets.drilldown import PAGE_SIZE
+
+    n = 2 * PAGE_SIZE + 3
+    frame = pl.DataFrame({"request_id": [f"r{i:03d}" for i in range(n)], "prompt": ["p"] * n,
+                          "decision": ["a" if i % 2 else None for i in range(n)], "model": ["m"] * n,
+                          "cost_usd": [float(i) for i in range(n)], "latency_ms": [1.0] * n, "quality": [0.5] * n})
+    drill = Drilldown(frame=frame)
+    drill.__panel__()
+    assert drill._table.value["request_id"].tolist() == [f"r{i:03d}" for i in range(PAGE_SIZE)]
+    assert drill._where.object == "Page 1 of 3" and drill._pager["prev"].disabled
+    drill.turn("last")
+    assert drill._table.value["request_id"].tolist() == [f"r{i:03d}" for i in range(2 * PAGE_SIZE, n)]
+    assert drill._pager["next"].disabled and not drill._pager["prev"].disabled
+    drill.turn("prev")
+    assert drill._table.value["request_id"].iloc[0] == f"r{PAGE_SIZE:03d}"
+    drill.frame = frame.with_columns(pl.col("latency_ms") * 2)  # a threshold move keeps the page
+    assert drill.page == 2 and drill._table.value["latency_ms"].iloc[0] == 2.0
+
+    class Click:
+        row = 0
+
+    drill._clicked(Click())  # a row of the page shown
+    assert drill.selected_request == f"r{PAGE_SIZE:03d}"
+    drill._table.sorters = [{"field": "cost_usd", "dir": "desc"}]  # what a header click sets: the top of the new order
+    assert drill.page == 1
+    assert drill._table.value["cost_usd"].tolist() == [float(i) for i in range(n - 1, n - 1 - PAGE_SIZE, -1)]
+    drill.filters = {"decision": None}  # a new drill-down starts on page 1
+    assert drill.page == 1 and drill._title.object.endswith(f"({(n + 1) // 2:,})")
+    assert drill._table.value["cost_usd"].iloc[0] == float(n - 1 if (n - 1) % 2 == 0 else n - 2)
