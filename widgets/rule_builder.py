@@ -121,6 +121,7 @@ class RuleBuilder(StateView):
         self.apply_signal_button = pn.widgets.Button(label="Apply signal", color="primary")
         self.delete_signal_button = pn.widgets.Button(label="Delete signal", color="danger")
         self.signal_editor: Any = None
+        self._keeping_form = False
         self.profile_select.param.watch(lambda e: setattr(self, "profile", e.new or TOP_LEVEL), "value")
         self.new_recipe_button.on_click(lambda _: self.new_recipe(self.recipe_name_input.value))
         self.delete_recipe_button.on_click(lambda _: self.delete_recipe())
@@ -311,6 +312,19 @@ class RuleBuilder(StateView):
 
         return bool(name) and self._edit_decisions(each)
 
+    def _keeping(self, edit: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run an edit made by one input of the decision's form or tree, keeping the form as it is.
+
+        That input already shows its new value and nothing else in the form depends on it, so the
+        re-render skips rebuilding the form: a rebuild replaces every input in the browser, and a
+        pick the user made meanwhile, in an input about to be replaced, was lost.
+        """
+        self._keeping_form = True
+        try:
+            return edit(*args, **kwargs)
+        finally:
+            self._keeping_form = False
+
     def _pick_decision(self, event: param.parameterized.Event) -> None:
         if (event.new or "") != self.selected:
             self.select(event.new or "")
@@ -336,6 +350,8 @@ class RuleBuilder(StateView):
         self.decision_select.options = [""] + names
         self.decision_select.value = self.selected if self.selected in names else ""
         decision = self._selected_spec()
+        if self._keeping_form and decision is not None:
+            return  # the input that made this edit already shows it; the rest of the form is unchanged
         if decision is None:
             self.form.objects = [pn.pane.Markdown("*Select a decision or create a new one.*")]
             self.tree.objects = []
@@ -354,20 +370,22 @@ class RuleBuilder(StateView):
         models = pn.widgets.MultiChoice(label="Models (first = static choice)",
                                         options=list(dict.fromkeys(policy.model_names() + [r.get("model") for r in refs])),
                                         value=[r.get("model") for r in refs])
-        ref_rows = [model_ref_row(i, ref, policy, self.update_model_ref) for i, ref in enumerate(refs)]
+        ref_rows = [model_ref_row(i, ref, policy, lambda *a, **k: self._keeping(self.update_model_ref, *a, **k))
+                    for i, ref in enumerate(refs)]
         algorithm = pn.widgets.Select(label="Algorithm", options=["", *ALGORITHM_TYPES],
                                       value=(d.get("algorithm") or {}).get("type", ""))
         plugin_types = list(contract()["plugin_types"])
         current = [p.get("type") for p in d.get("plugins") or []]
         plugins = pn.widgets.MultiChoice(label="Plugins", options=list(dict.fromkeys(plugin_types + current)),
                                          value=current)
-        name.param.watch(lambda e: e.new and e.new != e.old and self.update_decision(name=e.new), "value")
-        description.param.watch(lambda e: self.update_decision(description=e.new or None), "value")
-        priority.param.watch(lambda e: self.update_decision(priority=e.new), "value")
-        tier.param.watch(lambda e: self.update_decision(tier=e.new), "value")
-        models.param.watch(lambda e: self.set_models(e.new), "value")
-        algorithm.param.watch(lambda e: self.set_algorithm(e.new), "value")
-        plugins.param.watch(lambda e: self.set_plugins(e.new), "value")
+        keep = self._keeping
+        name.param.watch(lambda e: e.new and e.new != e.old and keep(self.update_decision, name=e.new), "value")
+        description.param.watch(lambda e: keep(self.update_decision, description=e.new or None), "value")
+        priority.param.watch(lambda e: keep(self.update_decision, priority=e.new), "value")
+        tier.param.watch(lambda e: keep(self.update_decision, tier=e.new), "value")
+        models.param.watch(lambda e: self.set_models(e.new), "value")  # one row per model: the form changes
+        algorithm.param.watch(lambda e: keep(self.set_algorithm, e.new), "value")
+        plugins.param.watch(lambda e: keep(self.set_plugins, e.new), "value")
         return [pn.Row(name, priority, tier), description, models,
                 pn.Column(*ref_rows, css_classes=["rb-model-refs"], sizing_mode="stretch_width"),
                 pn.Row(algorithm, plugins)]
@@ -382,8 +400,8 @@ class RuleBuilder(StateView):
             head = [pn.pane.HTML("<b>NOT</b>", width=40), *controls]
         else:
             op_select = pn.widgets.Select(options=list(dict.fromkeys([*GROUP_OPS, op])), value=op, width=80)
-            op_select.param.watch(lambda e: self.edit_rules(lambda r: node_at(r, path).update(operator=e.new)),
-                                  "value")
+            op_select.param.watch(lambda e: self._keeping(self.edit_rules,
+                                                          lambda r: node_at(r, path).update(operator=e.new)), "value")
             add_leaf = pn.widgets.Button(label="+ condition", width=100, css_classes=["rb-add-condition"])
             add_group = pn.widgets.Button(label="+ group", width=80, css_classes=["rb-add-group"])
             add_leaf.on_click(lambda _: self.edit_rules(lambda r: add_child(r, path, self._default_leaf())))
@@ -422,11 +440,13 @@ class RuleBuilder(StateView):
             self.edit_rules(lambda r: node_at(r, path).update(type=e.new, name=first))
 
         type_select.param.watch(set_type, "value")
-        name_select.param.watch(lambda e: self.edit_rules(lambda r: node_at(r, path).update(name=e.new)), "value")
+        name_select.param.watch(lambda e: self._keeping(self.edit_rules, lambda r: node_at(r, path).update(name=e.new)),
+                                "value")
         inputs: list[pn.widgets.Widget] = [type_select, name_select]
         if kind == "classifier":
             label = pn.widgets.TextInput(placeholder="label", value=node.get("label") or "", width=120)
-            label.param.watch(lambda e: self.edit_rules(lambda r: node_at(r, path).update(label=e.new)), "value")
+            label.param.watch(lambda e: self._keeping(self.edit_rules, lambda r: node_at(r, path).update(label=e.new)),
+                              "value")
             inputs.append(label)
         return inputs
 

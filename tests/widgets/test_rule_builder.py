@@ -179,3 +179,26 @@ def test_model_reference_keys_the_row_does_not_show_are_kept(state: PolicyState)
     assert (ref.reasoning_effort, ref.lora_name, ref.weight) == ("low", "maths-lora", 0.7)
     assert ref.reasoning_description == "proofs" and ref.extra_fields() == {"x_note": "keep me"}
     assert "x_note: keep me" in state.text
+
+
+def test_an_input_edit_keeps_the_form_and_tree_in_place(state: PolicyState) -> None:
+    """Editing through one input must not replace the others: a pick made in an input that a
+    re-render replaces meanwhile is lost in the browser. Structural edits and undo still rebuild."""
+    builder = RuleBuilder(state=state)
+    state.selected_decision = "hard_math"
+    form, tree = list(builder.form.objects), list(builder.tree.objects)
+    priority = next(w for w in form[0].objects if getattr(w, "label", "") == "Priority")
+    priority.value = 321
+    assert state.policy.routing.decision("hard_math").priority == 321 and "priority: 321" in state.text
+    control(ref_rows(builder)[0], "rb-ref-reasoning").value = True
+    leaf_name = tree[0].objects[1].objects[0].objects[1]  # the first leaf's signal name
+    other = next(n for n in leaf_name.options if n != leaf_name.value)
+    leaf_name.value = other
+    assert state.policy.routing.decision("hard_math").rules.conditions[0].name == other
+    assert builder.form.objects == form and builder.tree.objects == tree  # the same inputs, not rebuilt
+    builder.set_models(["deepseek-r1", "qwen3-32b"])  # one row per model: the form is rebuilt
+    assert builder.form.objects != form and len(ref_rows(builder)) == 2
+    rebuilt = list(builder.form.objects)
+    state.undo()
+    assert builder.form.objects != rebuilt
+    assert next(w for w in builder.form.objects[0].objects if getattr(w, "label", "") == "Priority").value == 321
