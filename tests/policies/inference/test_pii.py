@@ -135,3 +135,40 @@ def test_gazetteer_prefix_tree_matches_like_the_flat_longest_first_alternation()
     text = "Annabel met Anna, Ann and Annab; Bobby, Bob, Bo and Bobb saw C.J. and x."
     assert [m.group() for m in tree.finditer(text)] == [m.group() for m in flat.finditer(text)] \
         == ["Annabel", "Anna", "Ann", "Bobby", "Bob", "Bo", "x"]
+
+
+def _unfiltered(texts: list[str]) -> np.ndarray:
+    """What detect_pii gives when every recogniser runs on every text (no prefilter)."""
+    probs = np.zeros((len(texts), len(PII_TYPES)), dtype=np.float32)
+    for i, text in enumerate(texts):
+        for m in find_pii(text):
+            j = PII_TYPES.index(m.type)
+            probs[i, j] = max(probs[i, j], m.score)
+    return probs
+
+
+def test_prefilters_never_hide_an_entity() -> None:
+    """Each recogniser's Rust prefilter is a superset of what it finds: on texts with every type,
+    on plain prompts and on real logged prompts (long documents included), the prefiltered
+    detection equals running every recogniser on every text."""
+    from policies.traffic import sample_traffic
+
+    structured = ("Dr. Maria Lopez, 42 years old, lives at 221 Baker Street, Springfield, IL 62704. "
+                  "Call +1 415-555-0132 or +44 20 7946 0958, mail maria@clinic-example.org before 2024-03-05, "
+                  "March 2023, Tuesday, 5 pm or 10:30. Driver's license number D1234567, site "
+                  "https://clinic-example.org/login, card 4111 1111 1111 1111, IBAN GB82 WEST 1234 5698 7654 32, "
+                  "SSN 123-45-6789, social security number 123456789, hosts 10.0.12.7 and fe80::1ff:fe23:4567:890a, "
+                  "zip code 02139, aged 37, I'm 29, 7-year-old, since 1999.")
+    prompts = sample_traffic().requests["prompt"].drop_nulls().to_list()
+    texts = [structured, *(text for text, _ in LABELLED), *prompts[:300], *prompts[-300:]]
+    assert len({m.type for m in find_pii(structured)}) >= 14  # the structured text exercises most recognisers
+    assert np.array_equal(detect_pii(texts).probs, _unfiltered(texts))
+
+
+def test_prefilters_skip_recognisers_on_plain_prompts() -> None:
+    from policies.inference.pii import RECOGNISERS, candidates
+
+    mask = candidates(["Write a Python function that merges two sorted lists.", "mail a@b.io"])
+    emails = [i for i, (_, prefilter) in enumerate(RECOGNISERS) if prefilter == "@"]
+    assert mask.shape == (2, len(RECOGNISERS)) and not mask[0, emails].any() and mask[1, emails].all()
+    assert mask[0].sum() < len(RECOGNISERS) // 2  # most recognisers never run on a plain prompt
