@@ -56,13 +56,33 @@ def add_recipe(spec: dict[str, Any], name: str, copy_of: str = TOP_LEVEL) -> Non
     ``modelCards`` are left out: the spec allows them only in the top-level routing. Raises
     ValueError when the name is blank or already taken (recipes are looked up by name).
     """
+    name = _unused_name(spec, name)
+    routing = {k: copy.deepcopy(v) for k, v in routing_spec(spec, copy_of).items() if k != "modelCards"}
+    spec.setdefault("recipes", []).append({"name": name, "routing": routing})
+
+
+def rename_recipe(spec: dict[str, Any], old: str, new: str) -> int:
+    """Rename recipe ``old`` to ``new``, and every entrypoint naming it with it (none is left
+    dangling); returns how many entrypoints followed. ValueError for a blank or taken name."""
+    new = _unused_name(spec, new)
+    recipe = next((r for r in spec.get("recipes") or [] if isinstance(r, dict) and r.get("name") == old), None)
+    if recipe is None:
+        raise KeyError(f"no recipe named {old!r}")
+    recipe["name"] = new
+    users = [e for e in spec.get("entrypoints") or [] if isinstance(e, dict) and e.get("recipe") == old]
+    for entrypoint in users:
+        entrypoint["recipe"] = new
+    return len(users)
+
+
+def _unused_name(spec: dict[str, Any], name: str) -> str:
+    """``name`` stripped; ValueError when blank or already a recipe's (recipes are looked up by name)."""
     name = name.strip()
     if not name:
         raise ValueError("A recipe needs a name.")
     if any(isinstance(r, dict) and r.get("name") == name for r in spec.get("recipes") or []):
         raise ValueError(f"A recipe named '{name}' already exists.")
-    routing = {k: copy.deepcopy(v) for k, v in routing_spec(spec, copy_of).items() if k != "modelCards"}
-    spec.setdefault("recipes", []).append({"name": name, "routing": routing})
+    return name
 
 
 def remove_recipe(spec: dict[str, Any], name: str) -> None:

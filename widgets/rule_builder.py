@@ -25,6 +25,7 @@ from policies.validation.contract import ALGORITHM_TYPES, contract
 from .model_refs import model_ref_row
 from .profiles import (TOP_LEVEL, add_recipe, fresh_recipe_name, profile_routing, recipe_names, remove_recipe,
                        routing_spec)
+from .profiles import rename_recipe as rename_recipe_in_spec
 from .signals import editor_for
 from .state import StateView
 
@@ -105,9 +106,10 @@ class RuleBuilder(StateView):
     def __init__(self, **params: Any):
         super().__init__(**params)
         self.profile_select = pn.widgets.Select(label="Profile", options={}, css_classes=["rb-profile"])
-        self.recipe_name_input = pn.widgets.TextInput(label="New recipe name", placeholder="recipe_1", width=160)
+        self.recipe_name_input = pn.widgets.TextInput(label="Recipe name", placeholder="recipe_1", width=160)
         self.new_recipe_button = pn.widgets.Button(label="New recipe (copy of this profile)",
                                                    css_classes=["rb-new-recipe"])
+        self.rename_recipe_button = pn.widgets.Button(label="Rename recipe", css_classes=["rb-rename-recipe"])
         self.delete_recipe_button = pn.widgets.Button(label="Delete recipe", color="danger",
                                                       css_classes=["rb-delete-recipe"])
         self.decision_select = pn.widgets.Select(label="Decision", options=[])
@@ -124,6 +126,7 @@ class RuleBuilder(StateView):
         self._keeping_form = False
         self.profile_select.param.watch(lambda e: setattr(self, "profile", e.new or TOP_LEVEL), "value")
         self.new_recipe_button.on_click(lambda _: self.new_recipe(self.recipe_name_input.value))
+        self.rename_recipe_button.on_click(lambda _: self.rename_recipe(self.recipe_name_input.value))
         self.delete_recipe_button.on_click(lambda _: self.delete_recipe())
         self.decision_select.param.watch(self._pick_decision, "value")
         self.new_button.on_click(lambda _: self.new_decision())
@@ -164,6 +167,27 @@ class RuleBuilder(StateView):
         self.recipe_name_input.value = ""
         self.profile = name
         return name
+
+    def rename_recipe(self, name: str) -> bool:
+        """Rename the recipe shown; entrypoints naming it follow, and its selected decision stays
+        selected. False, with a message, when refused (blank or taken name)."""
+        old = self.profile
+        if not old:
+            return False
+        spec = self.state.spec()
+        try:
+            rename_recipe_in_spec(spec, old, name)
+        except ValueError as exc:
+            self.state.message = str(exc)
+            return False
+        with param.discard_events(self):  # the re-render below must find the recipe under its new name
+            self.profile = name.strip()
+        if not self.state.apply_spec(spec):
+            with param.discard_events(self):
+                self.profile = old
+            return False
+        self.recipe_name_input.value = ""
+        return True
 
     def delete_recipe(self) -> bool:
         """Remove the recipe shown (refused, with a message, while an entrypoint names it)."""
@@ -339,9 +363,11 @@ class RuleBuilder(StateView):
         if self.profile and self.profile not in recipes:
             self.profile = TOP_LEVEL  # a recipe removed by a text edit or an undo: back to the top level
             return  # the profile watcher has rendered
-        self.profile_select.options = {"routing (top level)": TOP_LEVEL} | {f"recipe: {r}": r for r in recipes}
-        self.profile_select.value = self.profile
-        self.delete_recipe_button.disabled = not self.profile
+        # options and value in one update: a browser given options without its current value picks
+        # the first one and sends it back, which switched a renamed recipe's builder to the top level
+        options = {"routing (top level)": TOP_LEVEL} | {f"recipe: {r}": r for r in recipes}
+        self.profile_select.param.update(options=options, value=self.profile)
+        self.delete_recipe_button.disabled = self.rename_recipe_button.disabled = not self.profile
         routing = self._routing()
         names = [d.name for d in routing.all_decisions()] if routing else []
         if self.profile and self.recipe_decision and self.recipe_decision not in names:
@@ -473,7 +499,7 @@ class RuleBuilder(StateView):
 
     def __panel__(self) -> pn.viewable.Viewable:
         profiles = pn.Row(self.profile_select, self.recipe_name_input, self.new_recipe_button,
-                          self.delete_recipe_button, css_classes=["rb-profiles"])
+                          self.rename_recipe_button, self.delete_recipe_button, css_classes=["rb-profiles"])
         decisions = pn.Column(profiles, "### Decision",
                               pn.Row(self.decision_select, self.new_button, self.delete_button), self.form,
                               "#### Rules", self.tree, sizing_mode="stretch_width")

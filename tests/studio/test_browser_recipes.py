@@ -33,15 +33,14 @@ def yaml_once(page: Any, needle: str, timeout_ms: int = 30_000) -> str:
 def test_edit_a_recipe_decision_visually(page: Any, studio: str, screenshot: Callable) -> None:
     open_studio(page, studio)
     tab(page, "Builder")
-    page.get_by_label("New recipe name").fill("weekend")
-    page.get_by_label("New recipe name").press("Tab")
+    page.get_by_label("Recipe name").fill("weekend")
+    page.get_by_label("Recipe name").press("Tab")
     page.get_by_role("button", name="New recipe (copy of this profile)").click()
     expect(page.locator(".rb-profile select")).to_have_value("recipe: weekend")  # bokeh values are labels
     page.get_by_label("Decision", exact=True).select_option("hard_math")
     expect(page.get_by_label("Name", exact=True)).to_have_value("hard_math")
     page.get_by_label("Priority").fill("260")
     page.get_by_label("Priority").press("Tab")
-    # the decision's editor is re-rendered from the new text after each edit: let that land first
     yaml_once(page, "priority: 260")
     tab(page, "Builder")
     page.locator(".rb-ref-effort select").first.select_option("high")
@@ -55,6 +54,15 @@ def test_edit_a_recipe_decision_visually(page: Any, studio: str, screenshot: Cal
     assert decision(spec, "hard_math")["priority"] == 200  # the top-level routing is untouched
     assert "reasoning_effort" not in decision(spec, "hard_math")["modelRefs"][0]
     screenshot(page, "builder_recipe_yaml_in_sync")
+
+    tab(page, "Builder")
+    page.get_by_label("Recipe name").fill("weekend_v2")
+    page.get_by_label("Recipe name").press("Tab")
+    page.get_by_role("button", name="Rename recipe").click()
+    expect(page.locator(".rb-profile select")).to_have_value("recipe: weekend_v2")
+    expect(page.get_by_label("Name", exact=True)).to_have_value("hard_math")  # still editing the same decision
+    renamed = yaml.safe_load(yaml_once(page, "name: weekend_v2"))
+    assert [r["name"] for r in renamed["recipes"]] == ["weekend_v2"]
 
 
 def test_checks_decision_filter_lives_in_the_url(page: Any, studio: str, screenshot: Callable) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from widgets import rule_builder as rb
-from widgets.profiles import TOP_LEVEL, add_recipe, fresh_recipe_name, remove_recipe, routing_spec
+from widgets.profiles import TOP_LEVEL, add_recipe, fresh_recipe_name, remove_recipe, rename_recipe, routing_spec
 from widgets.rule_builder import RuleBuilder
 from widgets.state import PolicyState
 
@@ -124,3 +124,31 @@ def test_profile_spec_helpers() -> None:
         routing_spec(spec, "nope")
     remove_recipe(spec, "recipe_1")
     assert "recipes" not in spec
+
+
+def test_rename_recipe_moves_its_entrypoints_and_keeps_the_selection(recipes: PolicyState) -> None:
+    assert recipes.edit_text(recipes.text + "entrypoints:\n  - {model_names: [support-bot], recipe: support}\n")
+    builder = RuleBuilder(state=recipes)
+    assert builder.rename_recipe_button.disabled  # the top level is not a recipe
+    builder.profile = "support"
+    builder.select("urgent_help")
+    assert not builder.rename_recipe("  ") and "needs a name" in recipes.message
+    assert builder.rename_recipe("helpdesk")
+    assert [r.name for r in recipes.policy.recipes] == ["helpdesk"]
+    assert "recipe: helpdesk" in recipes.text and "recipe: support" not in recipes.text  # nothing dangles
+    assert builder.profile == "helpdesk" and builder.selected == "urgent_help"
+    assert list(builder.profile_select.options.values()) == [TOP_LEVEL, "helpdesk"]
+    assert not [f for f in recipes.findings if f.code == "unknown-recipe"]
+    recipes.undo()
+    assert [r.name for r in recipes.policy.recipes] == ["support"] and builder.profile == TOP_LEVEL
+
+
+def test_rename_recipe_refuses_a_taken_name() -> None:
+    spec = {"recipes": [{"name": "a", "routing": {}}, {"name": "b", "routing": {}}],
+            "entrypoints": [{"recipe": "a"}, {"recipe": "b"}]}
+    with pytest.raises(ValueError, match="already exists"):
+        rename_recipe(spec, "a", "b")
+    assert rename_recipe(spec, "a", " c ") == 1
+    assert [r["name"] for r in spec["recipes"]] == ["c", "b"] and spec["entrypoints"] == [{"recipe": "c"}, {"recipe": "b"}]
+    with pytest.raises(KeyError, match="nope"):
+        rename_recipe(spec, "nope", "d")
