@@ -373,11 +373,10 @@ class RuleBuilder(StateView):
         if self.profile and self.recipe_decision and self.recipe_decision not in names:
             self.recipe_decision = ""
             return  # the selection watcher has rendered
-        self.decision_select.options = [""] + names
-        self.decision_select.value = self.selected if self.selected in names else ""
+        self.decision_select.param.update(options=[""] + names, value=self.selected if self.selected in names else "")
         decision = self._selected_spec()
-        if self._keeping_form and decision is not None:
-            return  # the input that made this edit already shows it; the rest of the form is unchanged
+        if self._keeping_form:  # the input that made this edit already shows it; the rest of the form is
+            return  # unchanged (a rename passes through a render where the old name is gone: keep that too)
         if decision is None:
             self.form.objects = [pn.pane.Markdown("*Select a decision or create a new one.*")]
             self.tree.objects = []

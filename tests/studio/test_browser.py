@@ -65,6 +65,14 @@ def test_build_a_decision_without_typing_yaml(page: Any, studio: str, screenshot
     assert "policy=cost_optimised" in page.url and "decision=new_decision_1" in page.url
     screenshot(page, "builder_yaml_in_sync")
 
+    tab(page, "Builder")  # renaming by typing keeps the decision selected and its editor open
+    page.get_by_label("Name", exact=True).fill("long_prompts")
+    page.get_by_label("Name", exact=True).press("Tab")
+    expect(page).to_have_url(re.compile("decision=long_prompts"))
+    expect(page.get_by_label("Decision", exact=True)).to_have_value("long_prompts")
+    expect(page.get_by_label("Priority")).to_have_value("120")
+    assert "name: long_prompts" in yaml_text(page)
+
 
 def test_conflict_witness_and_repair(page: Any, studio: str, screenshot: Callable) -> None:
     open_studio(page, studio)

@@ -195,6 +195,9 @@ def test_an_input_edit_keeps_the_form_and_tree_in_place(state: PolicyState) -> N
     other = next(n for n in leaf_name.options if n != leaf_name.value)
     leaf_name.value = other
     assert state.policy.routing.decision("hard_math").rules.conditions[0].name == other
+    name = next(w for w in form[0].objects if getattr(w, "label", "") == "Name")
+    name.value = "hard_math_v2"  # a rename: selection follows, the form stays
+    assert state.selected_decision == "hard_math_v2" and builder.decision_select.value == "hard_math_v2"
     assert builder.form.objects == form and builder.tree.objects == tree  # the same inputs, not rebuilt
     builder.set_models(["deepseek-r1", "qwen3-32b"])  # one row per model: the form is rebuilt
     assert builder.form.objects != form and len(ref_rows(builder)) == 2
@@ -202,3 +205,4 @@ def test_an_input_edit_keeps_the_form_and_tree_in_place(state: PolicyState) -> N
     state.undo()
     assert builder.form.objects != rebuilt
     assert next(w for w in builder.form.objects[0].objects if getattr(w, "label", "") == "Priority").value == 321
+    assert next(w for w in builder.form.objects[0].objects if getattr(w, "label", "") == "Name").value == "hard_math_v2"
