@@ -56,7 +56,9 @@ class RequestExplanation(Viewer):
 
     def __init__(self, **params: Any):
         super().__init__(**params)
-        self._head = pn.pane.Markdown(sizing_mode="stretch_width")
+        # HTML, not Markdown: the prompt is the user's text, and a ``` or # in it must show as written
+        # (an unclosed fence turned the rest of the explanation into a code block).
+        self._head = pn.pane.HTML(sizing_mode="stretch_width")
         self._signals = pn.widgets.Tabulator(disabled=True, show_index=False, sizing_mode="stretch_width",
                                              layout="fit_data_stretch")
         self._trees = pn.pane.HTML(sizing_mode="stretch_width")
@@ -84,12 +86,15 @@ class RequestExplanation(Viewer):
             self.explanation = found
         self._body.visible = found is not None
         if found is None:
-            self._head.object = message
+            self._head.object = f"<p>{escape(message)}</p>"
             return
-        text = f"\n\n> {escape(self.prompt[:400])}" if self.prompt else ""
-        missing = "".join(f"\n\n⚠ `{escape(k)}` unavailable: {escape(v)}" for k, v in found.notes.items())
-        self._head.object = (f"### Request `{found.request_id}`{text}\n\nDecision **{found.decision or 'default'}** "
-                             f"→ model **{found.model}** (decided by {found.route.decided_by}){missing}")
+        prompt = (f"<blockquote class='rs-prompt' style='white-space: pre-wrap'>{escape(self.prompt[:400])}</blockquote>"
+                  if self.prompt else "")
+        missing = "".join(f"<p>⚠ <code>{escape(k)}</code> unavailable: {escape(v)}</p>" for k, v in found.notes.items())
+        self._head.object = (f"<h3>Request <code>{escape(str(found.request_id))}</code></h3>{prompt}"
+                             f"<p>Decision <b>{escape(found.decision or 'default')}</b> → model "
+                             f"<b>{escape(str(found.model))}</b> (decided by {escape(str(found.route.decided_by))})</p>"
+                             f"{missing}")
         self._signals.value = pl.DataFrame(found.signals, schema={"leaf": pl.String, "fired": pl.Boolean,
                                                                   "conf": pl.Float64, "threshold": pl.Float64}
                                            ).to_pandas()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -26,6 +27,22 @@ def _store_versions(db: str) -> None:
     with Store.open(db) as store:
         store.save_version("keyword_tiers", v1, "tester", "as written")
         store.save_version("keyword_tiers", v2, "tester", "stricter reasoning, business first")
+
+
+def _drill_latencies(page: Any) -> list[float]:
+    """The latency_ms cells of the drill-down's page (the per-decision table has other columns)."""
+    cells = page.locator('.tabulator-cell[tabulator-field="latency_ms"]').all_inner_texts()
+    return [float(text.replace(",", "")) for text in cells if text.strip()]
+
+
+def _poll(read: Callable[[], Any], until: Callable[[Any], bool] = bool, timeout_s: float = 30) -> Any:
+    """``read()`` until ``until`` holds for it (a page update lands after the click) or time is up."""
+    deadline = time.monotonic() + timeout_s
+    value = read()
+    while not until(value) and time.monotonic() < deadline:
+        time.sleep(0.25)
+        value = read()
+    return value
 
 
 def _metric(page: Any, key: str) -> str:
@@ -83,6 +100,16 @@ def test_simulate_tune_and_compare(serve_studio: Callable[..., str], studio_db: 
     page.locator(".tabulator-row", has_text=first_request.split()[0]).wait_for(state="detached", timeout=SLOW_MS)
     page.locator(".drill-first button").click()
     page.locator(".drill-page", has_text="Page 1 of").wait_for(timeout=SLOW_MS)
+    header = page.locator(".tabulator-col", has_text=re.compile("^latency_ms")).last  # the drill-down's column
+    header.click()
+    header.click()  # descending, over every matching request: page 1 holds the slowest of all pages
+    page.locator(".drill-next button").click()
+    page.locator(".drill-page", has_text="Page 2 of").wait_for(timeout=SLOW_MS)
+    second = _poll(lambda: _drill_latencies(page))
+    page.locator(".drill-first button").click()
+    page.locator(".drill-page", has_text="Page 1 of").wait_for(timeout=SLOW_MS)
+    first = _poll(lambda: _drill_latencies(page), until=lambda rows: rows and min(rows) >= max(second))
+    assert first and min(first) >= max(second), (first, second)
     page.locator(".tabulator-row", has_text="code_help").nth(1).click()  # first request of the drill-down
     page.locator("text=Decision code_help").first.wait_for(timeout=SLOW_MS)
     page.locator(".rs-tree", has_text="keyword(code)").first.wait_for(timeout=SLOW_MS)

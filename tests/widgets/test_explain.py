@@ -26,7 +26,7 @@ def test_explains_a_routed_request(simulator: Simulator) -> None:
     view = RequestExplanation(policy=policy, simulator=simulator, request_id=rid, prompt="Write a Python function")
     view.__panel__()
     assert view.explanation.decision == "code_help"
-    assert "Decision **code_help**" in view._head.object and "qwen3-32b" in view._head.object
+    assert "Decision <b>code_help</b>" in view._head.object and "qwen3-32b" in view._head.object
     assert "✓ keyword(code)" in view._trees.object and "✗ keyword(quick)" in view._trees.object
     assert view._ranking.value["decision"].tolist()[0] == "code_help"
     assert set(view._signals.value["leaf"]) >= {"keyword:code", "keyword:quick", "keyword:reasoning"}
@@ -50,4 +50,18 @@ def test_explain_view_routes_a_typed_prompt() -> None:
     view.__panel__()
     found = view.explain("Please solve this equation and prove the theorem")
     assert found is not None and found.decision == "reasoning"
-    assert "Decision **reasoning**" in view.detail._head.object
+    assert "Decision <b>reasoning</b>" in view.detail._head.object
+
+
+def test_a_prompt_with_markdown_shows_as_written() -> None:
+    """An unclosed ``` fence, a heading or HTML in the prompt must not swallow the explanation."""
+    from widgets.explain import ExplainView
+
+    view = ExplainView(policy=load_policy(OFFLINE))
+    view.__panel__()
+    prompt = "Complete this:\n```python\ndef f(s):\n# not a heading\n<b>bold?</b> **x**"
+    assert view.explain(prompt) is not None
+    head = view.detail._head.object
+    quoted, after = head.split("</blockquote>")
+    assert "```python\ndef f(s):\n# not a heading\n&lt;b&gt;bold?&lt;/b&gt; **x**" in quoted
+    assert after.startswith("<p>Decision <b>") and "<b>bold?" not in head
