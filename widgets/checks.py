@@ -247,9 +247,11 @@ class ChecksPanel(StateView):
         parts: list[Any] = []
         witness = conflict.witness_synthetic
         if witness is not None:
-            parts.append(pn.pane.Markdown(f"**Witness request:** `{witness.describe()}`  \n"
-                                          f"signals that fire: {', '.join(witness.fired()) or 'none'}",
-                                          css_classes=["checks-witness"]))
+            # HTML, escaped: a witness's text holds the policy's keywords, and a keyword like ```
+            # broke the Markdown code span around it
+            parts.append(pn.pane.HTML(f"<p><b>Witness request:</b> <code>{html.escape(witness.describe())}</code><br>"
+                                      f"signals that fire: {html.escape(', '.join(witness.fired()) or 'none')}</p>",
+                                      css_classes=["checks-witness"]))
         for i, repair in enumerate(repairs_for(self._report, conflict)):
             proven = "proven local" if repair.local else "locality not proven"
             diff = repair.diff or (spec_diff(self.state.policy, repair.policy) if repair.policy else "")

@@ -172,3 +172,23 @@ def test_decision_filter_round_trips_through_the_url(state: PolicyState) -> None
     state.selected_decision = "long_documents"
     checks.decision_filter = "gone"  # a link to a decision that no longer exists: kept, listed, empty
     assert checks.shown() == [] and "gone (not in this policy)" in checks.decision_select.options
+
+
+def test_witness_text_with_markup_shows_as_written() -> None:
+    """A witness holds the policy's keywords: an HTML tag among them shows literally, not as markup."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "notebooks" / "policies" / "keyword_tiers.yaml").read_text()
+    text = text.replace('keywords: [def , "```", function, class , import ]', 'keywords: ["<b>x</b>"]')
+    state = PolicyState()
+    assert state.open_text(text, "markup")
+    checks = ChecksPanel(state=state, debounce_ms=0)
+    checks.__panel__()
+    shown = []
+    for item in checks.items:
+        if item.source == "conflict":
+            checks.selected = item.key
+            shown += [o.object for o in checks.detail.objects if "Witness request" in (getattr(o, "object", "") or "")]
+    marked = [w for w in shown if "&lt;b&gt;x&lt;/b&gt;" in w]
+    assert marked, shown  # some witness carries one of the keywords
+    assert all("<b>x</b>" not in w for w in shown)
