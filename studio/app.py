@@ -14,6 +14,7 @@ from policies import PolicyError
 from policies.storage import Store
 from widgets.checks import ChecksPanel
 from widgets.export_view import ExportView
+from widgets.markdown_text import md_text
 from widgets.rule_builder import RuleBuilder
 from widgets.state import PolicyState
 from widgets.versions import VersionsView
@@ -57,8 +58,8 @@ def toolbar(state: PolicyState) -> pn.viewable.Viewable:
 
     def show(*_: Any) -> None:
         undo.disabled, redo.disabled = not state.can_undo, not state.can_redo
-        title.object = f"**{state.policy_name}** {f'v{state.version}' if state.version else '(unsaved)'}"
-        notice.param.update(object=state.message, visible=bool(state.message))
+        title.object = f"**{md_text(state.policy_name)}** {f'v{state.version}' if state.version else '(unsaved)'}"
+        notice.param.update(object=md_text(state.message), visible=bool(state.message))
 
     state.param.watch(show, ["can_undo", "can_redo", "policy_name", "version", "message"])
     show()

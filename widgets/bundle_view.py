@@ -16,6 +16,7 @@ import param
 from policies import PolicyError
 from policies.bundles import PolicyRef, Verification, build_bundle, verify_bundle
 
+from .markdown_text import md_text
 from .state import StateView
 
 
@@ -77,7 +78,7 @@ class BundleView(StateView):
         return f"{self.state.policy_name}.bundle.tar.gz"
 
     def _say(self, message: str, kind: str) -> None:
-        self.status.param.update(object=message, alert_type=kind, visible=True)
+        self.status.param.update(object=md_text(message), alert_type=kind, visible=True)
 
     def __panel__(self) -> pn.viewable.Viewable:
         return pn.Column(pn.Row(self.message_input, self.download), self.upload, self.status,

@@ -22,6 +22,7 @@ import param
 from policies import Finding, Policy, Severity
 from policies.yaml_source import dump_yaml
 
+from .markdown_text import md_code_block, md_text
 from .state import Debouncer, StateView
 
 from policies.conflicts import ConflictFinding, Repair, Report, analyze_policy
@@ -203,7 +204,7 @@ class ChecksPanel(StateView):
         if self.analyser is None:
             text += " — conflict analysis unavailable (validation only)"
         if self.analysis_error:
-            text += f"  \n{self.analysis_error}"
+            text += f"  \n{md_text(self.analysis_error)}"
         self.summary.object = text
         if self.selected and self.selected not in keys:
             self.selected = ""
@@ -233,12 +234,12 @@ class ChecksPanel(StateView):
         if item is None:
             self.detail.objects = [pn.pane.Markdown("*Select a finding to see the decisions, witness and repairs.*")]
             return
-        parts: list[Any] = [pn.pane.Markdown(f"### {html.escape(item.code)}\n{html.escape(item.message)}")]
+        parts: list[Any] = [pn.pane.Markdown(f"### {md_text(item.code)}\n{md_text(item.message)}")]
         if item.decisions:
-            recipe = f" (recipe `{item.profile}`)" if item.profile else ""
-            parts.append(pn.pane.Markdown("**Decisions:** " + ", ".join(f"`{d}`" for d in item.decisions) + recipe))
+            recipe = f" (recipe {md_text(item.profile)})" if item.profile else ""
+            parts.append(pn.pane.Markdown("**Decisions:** " + ", ".join(md_text(d) for d in item.decisions) + recipe))
         if item.source == "validation" and item.original.suggestion:
-            parts.append(pn.pane.Markdown(f"**Fix:** {html.escape(item.original.suggestion)}"))
+            parts.append(pn.pane.Markdown(f"**Fix:** {md_text(item.original.suggestion)}"))
         if item.source == "conflict":
             parts += self._conflict_parts(item.original)
         self.detail.objects = parts
@@ -258,8 +259,8 @@ class ChecksPanel(StateView):
             accept = pn.widgets.Button(label="Accept repair", color="success", css_classes=["checks-accept"],
                                        disabled=repair.policy is None)
             reject = pn.widgets.Button(label="Reject", css_classes=["checks-reject"])
-            preview = pn.Column(pn.pane.Markdown(f"**Repair ({repair.kind}, {proven}):** {repair.description}"),
-                                pn.pane.Markdown(f"```diff\n{diff}\n```", css_classes=["checks-diff"]),
+            preview = pn.Column(pn.pane.Markdown(f"**Repair ({repair.kind}, {proven}):** {md_text(repair.description)}"),
+                                pn.pane.Markdown(md_code_block(diff, "diff"), css_classes=["checks-diff"]),
                                 pn.Row(accept, reject), sizing_mode="stretch_width")
             accept.on_click(lambda _, i=i: self.accept_repair(i))
             reject.on_click(lambda _, p=preview: setattr(p, "visible", False))

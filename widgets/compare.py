@@ -25,6 +25,7 @@ from policies.storage import Store
 from policies.traffic import TrafficSet
 
 from .drilldown import Drilldown
+from .markdown_text import md_text
 from .sankey import FlowSankey
 from .traffic_picker import TrafficPicker, describe_failure
 
@@ -87,7 +88,8 @@ class PolicyCompare(Viewer):
         self._deltas = pn.widgets.Tabulator(disabled=True, show_index=False, sizing_mode="stretch_width")
         self._verdict = pn.pane.HTML(sizing_mode="stretch_width")
         self._alert = pn.pane.Alert("", alert_type="danger", visible=False, sizing_mode="stretch_width")
-        self.param.watch(lambda e: self._alert.param.update(object=e.new, visible=bool(e.new)), "error")
+        self.param.watch(lambda e: self._alert.param.update(object=md_text(e.new), visible=bool(e.new)),
+                         "error")
 
     def _simulator(self) -> Simulator:
         if self.simulator is None:

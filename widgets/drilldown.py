@@ -18,6 +18,7 @@ import param
 import polars as pl
 from panel.viewable import Viewer
 
+from .markdown_text import md_text
 from .table_data import TableData, tabulator_number
 
 PROMPT_CHARS = 120
@@ -122,7 +123,8 @@ class Drilldown(Viewer):
         rows = self.rows()
         pages = page_count(rows.height)
         page = min(self.page, pages)
-        where = " and ".join(f"{k} = {'(none)' if v is None else v}" for k, v in self.filters.items()) or "all"
+        where = " and ".join(f"{md_text(k)} = {'(none)' if v is None else md_text(v)}"
+                                 for k, v in self.filters.items()) or "all"
         self._title.object = f"#### Requests: {where} ({rows.height:,})"
         shown = sorted_requests(rows, self._table.sorters).slice((page - 1) * PAGE_SIZE, PAGE_SIZE)
         self._data.show(_shown(shown, self.columns))

@@ -18,6 +18,7 @@ from panel.viewable import Viewer
 from policies.evaluate import RouteResult
 from policies.model import Policy
 from policies.simulation.engine import Simulator
+from .markdown_text import md_text
 from policies.simulation.explain import Explanation, Flip, explain, explain_text
 
 
@@ -100,7 +101,7 @@ class RequestExplanation(Viewer):
                                            ).to_pandas()
         self._trees.object = _tree_html(found.route)
         self._ranking.value = _ranking_frame(found.route).to_pandas()
-        self._flip.object = "**Smallest flip:** " + describe_flip(found.flip)
+        self._flip.object = "**Smallest flip:** " + md_text(describe_flip(found.flip))
 
     def __panel__(self) -> pn.viewable.Viewable:
         return pn.Column(self._head, self._body, sizing_mode="stretch_width")

@@ -20,6 +20,7 @@ from policies import PolicyError
 from policies.export import FORMATS, render_export, write_export
 
 from .bundle_view import BundleView
+from .markdown_text import md_code_block, md_text
 from .state import StateView
 
 _SUFFIX = {"vllm-sr": "yaml", "k8s": "k8s.yaml", "k8s-semanticrouter": "semanticrouter.yaml"}
@@ -103,7 +104,7 @@ class ExportView(StateView):
         return io.BytesIO(self.text.encode("utf-8"))
 
     def _say(self, message: str, kind: str) -> None:
-        self.status.param.update(object=message, alert_type=kind, visible=True)
+        self.status.param.update(object=md_text(message), alert_type=kind, visible=True)
 
     def _refresh(self) -> None:
         self.preview.value = self.text
@@ -117,7 +118,7 @@ class ExportView(StateView):
         else:
             self.status.visible = False
         diff = self.diff() if self.text else ""
-        self.diff_pane.object = f"```diff\n{diff}\n```" if diff else "*No changes against the previous export.*"
+        self.diff_pane.object = md_code_block(diff, "diff") if diff else "*No changes against the previous export.*"
 
     def __panel__(self) -> pn.viewable.Viewable:
         return pn.Column(self.format_select, self.status, pn.Row(self.download, self.path_input, self.write_button),

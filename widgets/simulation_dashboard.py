@@ -26,6 +26,7 @@ from policies.traffic import TrafficSet
 from .cost_quality import CostQualityPlot
 from .drilldown import BASIC_ROWS, PREVIEW, Drilldown, prompt_preview
 from .explain import RequestExplanation
+from .markdown_text import md_text
 from .metric_cards import MetricCards
 from .sankey import FlowSankey
 from .table_data import TableData, as_percent, tabulator_number, tabulator_percent
@@ -227,8 +228,8 @@ class SimulationDashboard(Viewer):
 
     def _show_status(self, *_events: Any) -> None:
         self._bar.param.update(value=self.progress, visible=0 < self.progress < 100)
-        self._status.object = self.status
-        self._alert.param.update(object=self.error, visible=bool(self.error))
+        self._status.object = md_text(self.status)
+        self._alert.param.update(object=md_text(self.error), visible=bool(self.error))
 
     def __panel__(self) -> pn.viewable.Viewable:
         controls = pn.Column(self.picker, pn.Row(self._run_button), self._bar, self._status, self._alert,

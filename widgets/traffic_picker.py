@@ -22,6 +22,8 @@ from policies.errors import PolicyError
 from policies.traffic import (ImportProgress, ProgressCallback, TrafficSet, format_names, read_sql_traffic,
                               read_traffic, sample_traffic)
 
+from .markdown_text import md_text
+
 SOURCES = ("Sample", "File", "Registered", "Database")
 AUTO = "auto-detect"
 POLL_S = 0.25  # how often a background load's progress reaches the page
@@ -58,7 +60,7 @@ def describe_traffic(traffic: TrafficSet | None) -> str:
     if traffic is None:
         return "No traffic loaded."
     s = traffic.summary()
-    return (f"**{Path(s['source']).name}** ({s['format']}): {s['requests']:,} requests, "
+    return (f"**{md_text(Path(s['source']).name)}** ({md_text(s['format'])}): {s['requests']:,} requests, "
             f"{s['rejected']:,} rejected, quality coverage {s['quality_coverage']:.0%}")
 
 
@@ -182,7 +184,7 @@ class TrafficPicker(Viewer):
         fraction = None if shown is None else shown.fraction
         self._bar.param.update(visible=self.loading, value=-1 if fraction is None else round(100 * fraction))
         self._load.disabled = self.loading
-        self._alert.param.update(object=self.error, visible=bool(self.error))
+        self._alert.param.update(object=md_text(self.error), visible=bool(self.error))
 
     def __panel__(self) -> pn.viewable.Viewable:
         choice = pn.widgets.RadioButtonGroup.from_param(self.param.source, color="light")

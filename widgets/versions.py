@@ -13,6 +13,7 @@ import param
 from policies import PolicyError
 from policies.storage import Store
 
+from .markdown_text import md_code_block, md_text
 from .state import StateView
 
 
@@ -112,10 +113,10 @@ class VersionsView(StateView):
             self.diff_pane.object = ""
             return
         text = self.diff(a, b)
-        self.diff_pane.object = f"```diff\n{text}\n```" if text else f"*v{a} and v{b} are identical.*"
+        self.diff_pane.object = md_code_block(text, "diff") if text else f"*v{a} and v{b} are identical.*"
 
     def _say(self, message: str, kind: str) -> None:
-        self.notice.param.update(object=message, alert_type=kind, visible=True)
+        self.notice.param.update(object=md_text(message), alert_type=kind, visible=True)
 
     def __panel__(self) -> pn.viewable.Viewable:
         return pn.Column(

@@ -19,6 +19,7 @@ from policies.ranking import static_order
 from policies.storage import Store
 from policies.yaml_source import read_file
 
+from .markdown_text import md_text
 from .state import PolicyState, StateView
 
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "sample_data" / "policies"
@@ -190,7 +191,7 @@ class Workspace(StateView):
     def _refresh(self, *_: Any) -> None:
         policy = self.state.policy
         self.sample_select.value = self.state.policy_name if self.state.policy_name in self.samples else ""
-        self.notice.object = self.state.message
+        self.notice.object = md_text(self.state.message)
         self.notice.visible = bool(self.state.message)
         if policy is None:
             self.signals_pane.object = "<p><em>No policy open.</em></p>"

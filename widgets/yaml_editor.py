@@ -13,6 +13,7 @@ import param
 
 from policies import Finding
 
+from .markdown_text import md_text
 from .state import Debouncer, StateView
 
 _ACE_TYPE = {"error": "error", "warning": "warning", "info": "info"}
@@ -55,7 +56,7 @@ class YamlEditor(StateView):
         self.editor.annotations = annotations(errors or self.state.findings)
         if errors:
             self.status.object = ("**The text does not parse; the last valid policy is kept.**  \n"
-                                  + "  \n".join(f.human() for f in errors))
+                                  + "  \n".join(md_text(f.human()) for f in errors))
         self.status.visible = bool(errors)
 
     def __panel__(self) -> pn.viewable.Viewable:

@@ -125,7 +125,7 @@ def test_toolbar_follows_undo_history_version_and_notices() -> None:
     bar = toolbar(state)
     (title, undo, redo), notice = bar[0].objects, bar[1]
     state.open_text((SAMPLES / "cost_optimised.yaml").read_text(), "cost_optimised")
-    assert undo.disabled and redo.disabled and title.object == "**cost_optimised** (unsaved)"
+    assert undo.disabled and redo.disabled and title.object == r"**cost\_optimised** (unsaved)"
     spec = state.spec()
     spec["routing"]["decisions"][0]["priority"] = 7
     state.apply_spec(spec)
@@ -133,6 +133,6 @@ def test_toolbar_follows_undo_history_version_and_notices() -> None:
     undo.clicks += 1
     assert undo.disabled and not redo.disabled and state.policy.routing.decision("long_documents").priority == 300
     state.mark_saved(3)
-    assert title.object == "**cost_optimised** v3" and not notice.visible
+    assert title.object == r"**cost\_optimised** v3" and not notice.visible
     state.message = "Saved."
-    assert notice.visible and notice.object == "Saved."
+    assert notice.visible and notice.object == r"Saved\."

@@ -135,7 +135,7 @@ def test_a_recipe_finding_names_its_recipe_and_highlights_nothing_at_the_top_lev
     assert shadow.profile == "support" and "recipe support" in shadow.label()
     checks.selected = shadow.key
     assert state.highlighted == []  # 'urgent_help' is not a top-level decision
-    assert "recipe `support`" in " ".join(getattr(o, "object", "") or "" for o in checks.detail.objects)
+    assert "(recipe support)" in " ".join(getattr(o, "object", "") or "" for o in checks.detail.objects)
 
 
 def test_validator_findings_inside_a_recipe_name_their_decision() -> None:
