@@ -19,15 +19,12 @@ import polars as pl
 from panel.viewable import Viewer
 
 from .markdown_text import md_text
-from .table_data import TableData, tabulator_number
+from .table_data import FAST_ROWS, TableData, tabulator_number
 
 PROMPT_CHARS = 120
 PROMPT_PX = 420  # the preview column, so that the outcome columns beside it stay in view
 PAGE_SIZE = 15
 PREVIEW = "prompt_preview"
-# Tabulator's plain row renderer: the virtual one measures the page once per row it adds, and these
-# tables show one page (or a few rows) anyway.
-BASIC_ROWS = {"renderVertical": "basic"}
 FORMATTERS = {"cost_usd": tabulator_number(6, "$"), "latency_ms": tabulator_number(0),
               "quality": tabulator_number(3)}
 
@@ -83,7 +80,7 @@ class Drilldown(Viewer):
         super().__init__(**params)
         self._title = pn.pane.Markdown(sizing_mode="stretch_width")
         self._table = pn.widgets.Tabulator(disabled=True, show_index=False, sizing_mode="stretch_width",
-                                           layout="fit_data_stretch", configuration=BASIC_ROWS, formatters=FORMATTERS,
+                                           layout="fit_data_stretch", configuration=FAST_ROWS, formatters=FORMATTERS,
                                            widths={"prompt": PROMPT_PX})
         self._table.on_click(self._clicked)
         self._data = TableData(self._table)

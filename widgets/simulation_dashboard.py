@@ -24,12 +24,12 @@ from policies.simulation.result import SimulationResult
 from policies.traffic import TrafficSet
 
 from .cost_quality import CostQualityPlot
-from .drilldown import BASIC_ROWS, PREVIEW, Drilldown, prompt_preview
+from .drilldown import PREVIEW, Drilldown, prompt_preview
 from .explain import RequestExplanation
 from .markdown_text import md_text
 from .metric_cards import MetricCards
 from .sankey import FlowSankey
-from .table_data import TableData, as_percent, tabulator_number, tabulator_percent
+from .table_data import FAST_ROWS, TableData, as_percent, tabulator_number, tabulator_percent
 from .threshold_sliders import ThresholdSliders
 from .traffic_picker import TrafficPicker, describe_failure
 
@@ -94,7 +94,7 @@ class SimulationDashboard(Viewer):
         self._alert = pn.pane.Alert("", alert_type="danger", visible=False, sizing_mode="stretch_width")
         self._decisions = pn.widgets.Tabulator(disabled=True, show_index=False, sizing_mode="stretch_width",
                                                layout="fit_data_stretch", formatters=_FORMATTERS,
-                                               configuration=BASIC_ROWS)
+                                               configuration=FAST_ROWS)
         self._decisions.on_click(self._drill_cell)
         self._decision_data = TableData(self._decisions)
         self._plot = CostQualityPlot()

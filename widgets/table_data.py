@@ -37,6 +37,10 @@ def as_percent(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
 ROW_PX = 29  # one-line rows and header of Panel's default Tabulator theme, measured in Chromium
 HEADER_PX = 29
 FOOTER_PX = 32  # the pagination bar
+# Tabulator's plain row renderer (the virtual one measures the page once per row it adds; these tables
+# show a page or a few rows) at a fixed row height: without one, every row measures each of its cells
+# after ``setData`` (about 24 ms of a threshold move's browser time).
+FAST_ROWS = {"renderVertical": "basic", "rowHeight": ROW_PX - 1}  # Tabulator adds the 1 px bottom border
 
 
 def fitted_height(rows: int, paginated: bool) -> int:
