@@ -55,6 +55,18 @@ def test_simulate_routes_selects_models_and_costs():
     assert set(result.outputs().columns) >= {"request_id", "decision", "model", "cost_usd", "latency_ms", "quality"}
 
 
+def test_per_decision_table_counts_every_decision_and_the_default():
+    reqs, cands = traffic()
+    table = simulate(KEYWORD_POLICY, reqs.filter(pl.col("prompt") != "long text"), cands).per_decision()
+    rows = {r["decision"]: r for r in table.to_dicts()}
+    assert list(rows) == ["urgent", "long", "(default)"]  # the policy's decisions, then the default route
+    assert [rows[d]["hits"] for d in rows] == [2, 0, 1] and rows["urgent"]["hit_rate"] == pytest.approx(2 / 3)
+    never = rows["long"]  # a decision no request reached costs nothing; its averages are undefined
+    assert (never["total_cost"], never["cost_share"]) == (0.0, 0.0)
+    assert never["mean_cost"] is None and never["p50_latency_ms"] is None
+    assert sum(rows[d]["cost_share"] for d in rows) == pytest.approx(1.0)
+
+
 def test_resimulation_reuses_raw_scores_and_matches_fresh_run():
     reqs, cands = traffic()
     sim = Simulator(reqs, cands)
