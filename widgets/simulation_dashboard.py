@@ -94,7 +94,7 @@ class SimulationDashboard(Viewer):
         self._alert = pn.pane.Alert("", alert_type="danger", visible=False, sizing_mode="stretch_width")
         self._decisions = pn.widgets.Tabulator(disabled=True, show_index=False, sizing_mode="stretch_width",
                                                layout="fit_data_stretch", formatters=_FORMATTERS,
-                                               configuration=FAST_ROWS)
+                                               titles=_TITLES, configuration=FAST_ROWS)
         self._decisions.on_click(self._drill_cell)
         self._decision_data = TableData(self._decisions)
         self._plot = CostQualityPlot()
@@ -243,6 +243,11 @@ class SimulationDashboard(Viewer):
 PERCENT_COLUMNS = ("hit_rate", "cost_share", "quality_coverage")
 _PERCENT = tabulator_percent(1)
 _QUALITY = tabulator_number(3)
+# Short headers, so the thirteen columns fit beside the controls (q low / high: the 95 % interval of the
+# mean quality; q cov.: the share of requests with a measured quality). The CLI's JSON keeps the long names.
+_TITLES = {"hit_rate": "hit %", "total_cost": "cost", "cost_share": "cost %", "mean_cost": "cost / req",
+           "p50_latency_ms": "p50 ms", "p95_latency_ms": "p95 ms", "mean_quality": "quality",
+           "quality_low": "q low", "quality_high": "q high", "quality_coverage": "q cov."}
 _FORMATTERS = {
     "hits": tabulator_number(0), "hit_rate": _PERCENT, "cost_share": _PERCENT, "quality_coverage": _PERCENT,
     "total_cost": tabulator_number(4, "$"), "mean_cost": tabulator_number(6, "$"),
