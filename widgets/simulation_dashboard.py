@@ -75,8 +75,7 @@ class SimulationDashboard(Viewer):
 
     def __init__(self, **params: Any):
         super().__init__(**params)
-        self._simulators: dict[int, Simulator] = {}
-        self._prompt_table: tuple[TrafficSet, pl.DataFrame] | None = None
+        self._derived: tuple[TrafficSet | None, dict[str, Any]] = (None, {})
         self.picker = TrafficPicker(traffic=self.traffic)
         self.picker.param.watch(lambda e: setattr(self, "traffic", e.new), "traffic")
         self.sliders = ThresholdSliders(policy=self.policy)
@@ -105,16 +104,21 @@ class SimulationDashboard(Viewer):
     # -- running ------------------------------------------------------------------------------
     def simulator(self) -> Simulator:
         """The simulator of the current traffic (raw scores cached across runs and slider moves)."""
-        key = id(self.traffic)
-        if key not in self._simulators:
-            self._simulators = {key: Simulator(self.traffic)}
-        return self._simulators[key]
+        return self._of_traffic("simulator", Simulator)
 
     def _prompts(self) -> pl.DataFrame:
-        """:func:`prompt_table` of the current traffic, kept while the traffic stays the same object."""
-        if self._prompt_table is None or self._prompt_table[0] is not self.traffic:
-            self._prompt_table = (self.traffic, prompt_table(self.traffic))
-        return self._prompt_table[1]
+        """:func:`prompt_table` of the current traffic."""
+        return self._of_traffic("prompts", prompt_table)
+
+    def _of_traffic(self, key: str, build: Callable[[TrafficSet], Any]) -> Any:
+        """``build(traffic)``, built once per traffic set: another set drops everything built for the last."""
+        traffic, built = self._derived
+        if traffic is not self.traffic:
+            built = {}
+            self._derived = (self.traffic, built)
+        if key not in built:
+            built[key] = build(self.traffic)
+        return built[key]
 
     def _stages(self) -> Generator[Stage, Any, SimulationResult]:
         if self.traffic is None and not self.picker.load():
