@@ -36,16 +36,16 @@ def as_percent(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
 
 ROW_PX = 29  # one-line rows and header of Panel's default Tabulator theme, measured in Chromium
 HEADER_PX = 29
-FOOTER_PX = 32  # the pagination bar
 # Tabulator's plain row renderer (the virtual one measures the page once per row it adds; these tables
 # show a page or a few rows) at a fixed row height: without one, every row measures each of its cells
 # after ``setData`` (about 24 ms of a threshold move's browser time).
 FAST_ROWS = {"renderVertical": "basic", "rowHeight": ROW_PX - 1}  # Tabulator adds the 1 px bottom border
 
 
-def fitted_height(rows: int, paginated: bool) -> int:
-    """Pixels that show ``rows`` rows (at least one) without a scrollbar."""
-    return HEADER_PX + ROW_PX * max(rows, 1) + (FOOTER_PX if paginated else 0) + 2
+def fitted_height(rows: int) -> int:
+    """Pixels that show ``rows`` rows (at least one) without a scrollbar. The tables are never
+    paginated by Tabulator: a drill-down hands them one page (see :mod:`widgets.drilldown`)."""
+    return HEADER_PX + ROW_PX * max(rows, 1) + 2
 
 
 class TableData:
@@ -60,9 +60,7 @@ class TableData:
         if self.frame is not None and self.frame.equals(frame):
             return False
         self.frame = frame
-        paginated = bool(self.table.pagination)
-        rows = min(frame.height, self.table.page_size) if paginated and self.table.page_size else frame.height
-        height = fitted_height(rows, paginated)
+        height = fitted_height(frame.height)
         if self.table.height != height:
             self.table.height = height
         self.table.value = frame.to_pandas()
