@@ -136,8 +136,7 @@ class KeywordExtractor(Extractor):
     def leaf(self, signal: Signal, node: RuleNode, col: ColumnRef) -> LeafExpr:
         assert isinstance(signal, KeywordSignal)
         method = (signal.method or "").lower()
-        threshold = {"bm25": signal.bm25_threshold or BM25_DEFAULT,
-                     "ngram": signal.ngram_threshold or NGRAM_DEFAULT}.get(method)
+        threshold = next(iter(self.numeric_thresholds(signal).values()), None)  # the method's, defaults applied
         hits = [(col(f"k{i}") > threshold) if method == "bm25" else
                 (col(f"k{i}") >= threshold) if method == "ngram" else (col(f"k{i}") > 0.5)
                 for i in range(len(signal.keywords))]
