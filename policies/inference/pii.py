@@ -334,6 +334,7 @@ RECOGNISERS: tuple[tuple[Recogniser, str | None], ...] = (
     (_simple("NRP", R_NRP, 0.7, 1), literal_alternation(NRP_NAMES)),
     (_titles, "(?i)" + literal_alternation(JOB_TITLES) + "|" + literal_alternation(HONORIFICS)),
 )
+EVERY_RECOGNISER: tuple[Recogniser, ...] = tuple(r for r, _ in RECOGNISERS)
 # A span claimed by a checksummed/structured type is not also a phone number, date or zip.
 _PRIORITY = ("EMAIL_ADDRESS", "IBAN_CODE", "CREDIT_CARD", "US_SSN", "IP_ADDRESS", "STREET_ADDRESS",
              "PHONE_NUMBER", "US_DRIVER_LICENSE", "DOMAIN_NAME", "DATE_TIME", "ZIP_CODE", "AGE")
@@ -342,8 +343,7 @@ _PRIORITY = ("EMAIL_ADDRESS", "IBAN_CODE", "CREDIT_CARD", "US_SSN", "IP_ADDRESS"
 def find_pii(text: str, recognisers: Sequence[Recogniser] | None = None) -> list[PiiMatch]:
     """Every entity found in ``text`` (by ``recognisers``, default all), overlapping
     lower-priority structured matches removed."""
-    chosen = [r for r, _ in RECOGNISERS] if recognisers is None else recognisers
-    found = [m for rec in chosen for m in rec(text)]
+    found = [m for rec in (EVERY_RECOGNISER if recognisers is None else recognisers) for m in rec(text)]
     rank = {t: i for i, t in enumerate(_PRIORITY)}
     structured = sorted((m for m in found if m.type in rank), key=lambda m: (rank[m.type], -m.score))
     kept: list[PiiMatch] = []
@@ -365,9 +365,8 @@ def detect_pii(texts: Sequence[str]) -> Scores:
     """Per text, the highest confidence found for each of the 17 PII types (0 when absent)."""
     column = {t: j for j, t in enumerate(PII_TYPES)}
     probs = np.zeros((len(texts), len(PII_TYPES)), dtype=np.float32)
-    recognisers = [r for r, _ in RECOGNISERS]
     for i, (text, may_match) in enumerate(zip(texts, candidates(texts))):
-        for m in find_pii(text, [r for r, ok in zip(recognisers, may_match) if ok]):
+        for m in find_pii(text, [r for r, ok in zip(EVERY_RECOGNISER, may_match) if ok]):
             j = column[m.type]
             probs[i, j] = max(probs[i, j], m.score)
     return Scores(tuple(PII_TYPES), probs)
