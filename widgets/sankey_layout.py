@@ -44,6 +44,10 @@ class _Node:
     def value(self) -> float:
         return max(self.inflow, self.outflow)
 
+    @property
+    def centre(self) -> float:
+        return (self.y0 + self.y1) / 2
+
 
 def empty_layout() -> dict[str, dict[str, list]]:
     return {"nodes": {k: [] for k in ("label", "requests", "x0", "x1", "y0", "y1", "color")},
@@ -78,7 +82,7 @@ def sankey_layout(edges: pl.DataFrame) -> dict[str, dict[str, list]]:
                     "color": [colour[s] for s, _, _ in links]},
         "labels": {"x": [_x(n.column, last) - LABEL_GAP if n.column == last and last
                          else _x(n.column, last) + NODE_WIDTH + LABEL_GAP for n in order],
-                   "y": [(n.y0 + n.y1) / 2 for n in order],
+                   "y": [n.centre for n in order],
                    "text": [f"{n.label} - {int(n.value):,}" for n in order],
                    "align": ["right" if n.column == last and last else "left" for n in order]},
     }
@@ -125,24 +129,24 @@ def _place(columns: list[list[_Node]], links: list[tuple[str, str, float]]) -> f
     sources: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for source, target, value in links:
         sources[target].append((source, value))
-    centre: dict[str, float] = {}
+    placed: dict[str, _Node] = {}
     for index, column in enumerate(columns):
         if index == 0:
             column.sort(key=lambda n: (-n.value, n.label))
         else:
-            column.sort(key=lambda n: (_mean_source_height(sources[n.label], centre), n.label))
+            column.sort(key=lambda n: (_mean_source_height(sources[n.label], placed), n.label))
         top = HEIGHT
         for node in column:
             node.y1, node.y0 = top, top - node.value * scale
             top = node.y0 - NODE_PADDING
-            centre[node.label] = (node.y0 + node.y1) / 2
+            placed[node.label] = node
     return scale
 
 
-def _mean_source_height(sources: list[tuple[str, float]], centre: dict[str, float]) -> float:
+def _mean_source_height(sources: list[tuple[str, float]], placed: dict[str, _Node]) -> float:
     """Descending: higher sources first (the column is stacked from the top)."""
     weight = sum(value for _, value in sources)
-    return -sum(centre[label] * value for label, value in sources) / weight if weight else 0.0
+    return -sum(placed[label].centre * value for label, value in sources) / weight if weight else 0.0
 
 
 def _x(column: int, last: int) -> float:
@@ -170,7 +174,6 @@ def _offsets(links: list[tuple[str, str, float]], nodes: dict[str, _Node],
              scale: float) -> tuple[list[float], list[float]]:
     """Top y of each link where it leaves its source and where it enters its target: a node's
     ribbons tile it from the top, ordered by the height of the node at their other end."""
-    centre = {label: (n.y0 + n.y1) / 2 for label, n in nodes.items()}
     out_top = [0.0] * len(links)
     in_top = [0.0] * len(links)
     for end, other, tops in ((0, 1, out_top), (1, 0, in_top)):
@@ -179,7 +182,7 @@ def _offsets(links: list[tuple[str, str, float]], nodes: dict[str, _Node],
             by_node[link[end]].append(index)
         for label, indices in by_node.items():
             y = nodes[label].y1
-            for index in sorted(indices, key=lambda i: (-centre[links[i][other]], links[i][other])):
+            for index in sorted(indices, key=lambda i: (-nodes[links[i][other]].centre, links[i][other])):
                 tops[index] = y
                 y -= links[index][2] * scale
     return out_top, in_top
