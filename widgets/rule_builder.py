@@ -13,6 +13,7 @@ it), so inside a recipe the builder keeps its own selection.
 from __future__ import annotations
 
 import copy
+from functools import partial
 from typing import Any, Callable
 
 import panel as pn
@@ -395,7 +396,7 @@ class RuleBuilder(StateView):
         models = pn.widgets.MultiChoice(label="Models (first = static choice)",
                                         options=list(dict.fromkeys(policy.model_names() + [r.get("model") for r in refs])),
                                         value=[r.get("model") for r in refs])
-        ref_rows = [model_ref_row(i, ref, policy, lambda *a, **k: self._keeping(self.update_model_ref, *a, **k))
+        ref_rows = [model_ref_row(i, ref, policy, partial(self._keeping, self.update_model_ref))
                     for i, ref in enumerate(refs)]
         algorithm = pn.widgets.Select(label="Algorithm", options=["", *ALGORITHM_TYPES],
                                       value=(d.get("algorithm") or {}).get("type", ""))
