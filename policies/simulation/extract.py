@@ -40,12 +40,27 @@ class RawStore:
             raise Unavailable(self.failures[key])
         if key not in self.columns:
             try:
-                self.columns[key] = extractor.raw(signal, self.frame, self.context)
+                raw = extractor.raw(signal, self.frame, self.context)
+                self.columns[key] = {part: narrowed(series) for part, series in raw.items()}
                 self.computed += 1
             except Unavailable as exc:
                 self.failures[key] = str(exc)
                 raise
         return self.columns[key]
+
+
+def narrowed(series: pl.Series) -> pl.Series:
+    """``series`` as Float32 when that changes no value, else unchanged.
+
+    Most raw columns are 0/1 hits, token counts, or scores computed in float32 (embedding
+    similarities, classifier probabilities) and merely widened to Float64: they are kept at half
+    the memory, which a million-request table with dozens of signals needs. Scores that need the
+    precision (BM25, fuzzy ratios) keep it, so no threshold test changes.
+    """
+    if series.dtype != pl.Float64:
+        return series
+    narrow = series.cast(pl.Float32)
+    return narrow if narrow.cast(pl.Float64).equals(series, check_names=False) else series
 
 
 @dataclass

@@ -120,3 +120,21 @@ def test_uncomputable_signals_are_reported_not_silently_false():
     result = Simulator(reqs).simulate(policy)
     assert "fact_check:needs_fact_check" in result.unavailable
     assert result.summary()["unavailable_signals"]["fact_check:needs_fact_check"]["decisions"] == ["d"]
+
+
+def test_raw_columns_are_float32_only_where_that_changes_no_value():
+    """Hits and token counts are kept at half the memory; BM25 scores, which need float64, keep it."""
+    reqs = requests_from_prompts(["invoice question about a refund", "hello there", "refund my invoice now"])
+    policy = make_policy([
+        {"name": "hit", "priority": 2, "rules": {"operator": "AND", "conditions": [{"type": "keyword", "name": "plain"}]},
+         "modelRefs": [{"model": "large"}]},
+        {"name": "scored", "priority": 1, "rules": {"operator": "AND", "conditions": [{"type": "keyword", "name": "bm"}]},
+         "modelRefs": [{"model": "large"}]}],
+        {"keywords": [{"name": "plain", "operator": "OR", "keywords": ["refund"]},
+                      {"name": "bm", "operator": "OR", "keywords": ["invoice question", "refund"],
+                       "method": "bm25", "bm25_threshold": 0.1}]})
+    raw = Simulator(reqs).simulate(policy).extraction.raw
+    plain = raw["raw::keyword::plain::k0"]
+    assert plain.dtype == pl.Float32 and plain.to_list() == [1.0, 0.0, 1.0]
+    bm25 = raw.select(pl.selectors.starts_with("raw::keyword::bm::"))
+    assert pl.Float64 in bm25.dtypes, "a BM25 score was rounded to float32"
