@@ -17,8 +17,6 @@ import argparse
 import itertools
 import json
 import os
-import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -58,24 +56,6 @@ def workload(data_dir: Path, n: int) -> list[str]:
     return out
 
 
-def machine(provider: str) -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                   if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    text = f"{cpu}, {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()} cores"
-    if provider.startswith("CUDA"):
-        try:
-            gpu = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
-                                 capture_output=True, text=True, timeout=10).stdout.strip()
-            text += f", GPU {gpu}"
-        except (OSError, subprocess.SubprocessError):
-            pass
-    return text + f", provider {provider}"
-
-
 def bare_batches(encoder, texts: list[str], batch_size: int) -> list[dict]:
     """The bare path's inputs: every prompt tokenised unpadded, sorted by token length, padded per batch."""
     from policies.inference.bundle import TOKENIZER_FILE
@@ -97,6 +77,7 @@ def main() -> None:
     if args.provider != "auto":
         os.environ["ROUTING_STUDIO_PROVIDER"] = args.provider
 
+    from benchmarks.common import machine
     from policies.inference import TextEncoder
     from policies.inference.providers import active_provider, create_session
 

@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         print(json.dumps(asyncio.run(drive(args.child))))
         return 0
-    print(f"machine: {machine()}; load average {tuple(round(x, 1) for x in os.getloadavg())}")
+    print(f"machine: {machine()}")
     print("signals: crisp only (keyword, context, structure)")
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import resource
 import sys
 import tempfile
@@ -40,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--server-arg", action="append", default=[], help="extra `panel serve` argument (repeatable)")
     args = parser.parse_args(argv)
-    print(f"machine: {machine()}; load average {tuple(round(x, 1) for x in os.getloadavg())}")
+    print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory() as tmp:
         db = f"sqlite:///{Path(tmp) / 'load.sqlite'}"
         seed_store(db, args.sessions)

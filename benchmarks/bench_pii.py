@@ -12,7 +12,6 @@ prompts/s, MB/s and the ratio, with the machine and load.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -36,7 +35,7 @@ def main() -> None:
     prompts = sample_traffic().requests["prompt"].drop_nulls().to_list()
     workloads = {"short (< 2,000 chars)": [p for p in prompts if len(p) < 2000][:args.prompts],
                  "longest": sorted(prompts, key=len, reverse=True)[:max(args.prompts // 10, 1)]}
-    print(f"machine: {machine()}; load {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(f"machine: {machine()}")
     for name, texts in workloads.items():
         megabytes = sum(len(t.encode()) for t in texts) / 1e6
         fast = best_of(lambda: detect_pii(texts), args.repeat)

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import random
 import resource
 import subprocess
@@ -189,8 +187,9 @@ def main() -> None:
     if args.one:
         print(json.dumps(run_size(args.one, args.repeat, args.scored)))
         return
-    print(f"machine: {platform.machine()} {platform.processor() or ''} {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, Polars {pl.__version__}; load average {os.getloadavg()}")
+    from benchmarks.common import machine
+
+    print(f"machine: {machine()}; Polars {pl.__version__}")
     print("resimulate = Simulator.simulate on a threshold variant (winners, models, cost, latency, quality, "
           "fired/conf/match columns) + per-decision counts; hand_written = winners + counts only")
     for n in args.sizes:

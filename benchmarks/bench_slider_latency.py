@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import sys
 import time
@@ -38,6 +37,7 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import machine  # noqa: E402
 from policies.loader import load_policy  # noqa: E402
 from policies.simulation import Simulator  # noqa: E402
 from policies.traffic import TrafficSet, sample_traffic  # noqa: E402
@@ -46,14 +46,6 @@ from widgets.threshold_sliders import with_thresholds  # noqa: E402
 POLICY = ROOT / "notebooks" / "policies" / "keyword_tiers.yaml"
 KNOB = "keywords.reasoning.bm25_threshold"
 CHROMIUM = "/usr/bin/chromium"
-
-
-def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown cpu")
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return (f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} CPUs, load {load}, "
-            f"Python {platform.python_version()}, polars {pl.__version__}")
 
 
 def traffic_of(n: int) -> TrafficSet:
@@ -276,7 +268,7 @@ def main() -> None:
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--profile", action="store_true", help="trace and profile the browser's part")
     args = parser.parse_args()
-    print("machine:", machine())
+    print(f"machine: {machine()}; polars {pl.__version__}")
     traffic = traffic_of(args.requests)
     policy = load_policy(POLICY)
     simulator = Simulator(traffic)

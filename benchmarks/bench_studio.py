@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -19,6 +17,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import machine  # noqa: E402
 
 
 def _harness():
@@ -32,12 +32,6 @@ def _harness():
 harness = _harness()
 
 GOAL_S = 3.0
-
-
-def machine() -> str:
-    load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",) * 3
-    return (f"{platform.node()} · {platform.processor() or platform.machine()} · {os.cpu_count()} CPUs · "
-            f"Python {platform.python_version()} · load avg {' '.join(f'{x:.1f}' for x in load)}")
 
 
 def main() -> int:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -35,8 +34,7 @@ def machine_info() -> dict[str, object]:
     if Path("/proc/meminfo").exists():
         mem_kb = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
                        if line.startswith("MemTotal")), 0)
-    return {"machine": machine(), "memory_gib": round(mem_kb / 2**20, 1), "polars": polars.__version__,
-            "load_average_at_start": [round(x, 1) for x in os.getloadavg()]}
+    return {"machine": machine(), "memory_gib": round(mem_kb / 2**20, 1), "polars": polars.__version__}
 
 
 def child(path: str) -> None:
