@@ -6,12 +6,16 @@ when the rows are the same, which they often are after a small move. A table wit
 also re-measures itself and the page around it after every ``setData`` (``adjustTableSize``:
 about 45 ms of a threshold move's browser time for two tables), so the height is set here, to
 fit the rows shown, and changes only when their count does.
+
+Tabulator's own number formatters print a missing number (NaN) as "NaN", and a None as an empty
+cell; so the numbers they format reach the table as objects, None where a number is missing.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Collection
 
+import pandas as pd
 import panel as pn
 import polars as pl
 
@@ -48,6 +52,16 @@ def fitted_height(rows: int) -> int:
     return HEADER_PX + ROW_PX * max(rows, 1) + 2
 
 
+def missing_as_none(frame: pl.DataFrame, columns: Collection[str]) -> pd.DataFrame:
+    """``frame`` as pandas, its float ``columns`` as objects with None for a missing number (null or
+    NaN). Always objects, even with nothing missing, so the table's column definitions stay put."""
+    out = frame.to_pandas()
+    for column in columns:
+        if column in out.columns and out[column].dtype.kind == "f":
+            out[column] = out[column].astype(object).where(out[column].notna(), None)
+    return out
+
+
 class TableData:
     """The frame shown in ``table``; :meth:`show` skips frames equal to it."""
 
@@ -63,5 +77,6 @@ class TableData:
         height = fitted_height(frame.height)
         if self.table.height != height:
             self.table.height = height
-        self.table.value = frame.to_pandas()
+        own = [c for c, formatter in self.table.formatters.items() if isinstance(formatter, dict)]
+        self.table.value = missing_as_none(frame, own)
         return True

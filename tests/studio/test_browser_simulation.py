@@ -124,3 +124,29 @@ def test_simulate_tune_and_compare(serve_studio: Callable[..., str], studio_db: 
     page.locator("text=requests change route").first.wait_for(timeout=SLOW_MS)
     assert page.locator("text=Distinguishing request").count() > 0
     screenshot(page, "compare_versions")
+
+
+def _decision_row(page: Any, decision: str) -> dict[str, str]:
+    """The per-decision table's cells of ``decision`` by field (the drill-down has no hit_rate column)."""
+    row = page.locator(".tabulator-row", has=page.locator('[tabulator-field="hit_rate"]'), has_text=decision).first
+    row.wait_for(timeout=SLOW_MS)
+    cells = row.locator(".tabulator-cell").evaluate_all(
+        "cells => cells.map(cell => [cell.getAttribute('tabulator-field'), cell.innerText.trim()])")
+    return dict(cells)
+
+
+def test_per_decision_table_at_the_default_width(serve_studio: Callable[..., str], page: Any,
+                                                 screenshot: Callable[[Any, str], Path]) -> None:
+    """No sample request reaches privacy_regulated's clinical_questions: it shows 0 hits and empty averages."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{serve_studio()}?policy=privacy_regulated&tab=simulation", timeout=SLOW_MS)
+    page.get_by_role("button", name="Run simulation").click()
+    unreached = _decision_row(page, "clinical_questions")
+    screenshot(page, "simulation_decision_table")
+    assert not [field for field, text in unreached.items() if "nan" in text.lower()], unreached
+    counts = {f: unreached[f] for f in ("hits", "hit_rate", "total_cost", "cost_share", "quality_coverage")}
+    assert counts == {"hits": "0", "hit_rate": "0.0%", "total_cost": "$0.0000", "cost_share": "0.0%",
+                      "quality_coverage": "0.0%"}
+    averages = ("mean_cost", "p50_latency_ms", "p95_latency_ms", "mean_quality", "quality_low", "quality_high")
+    assert all(unreached[f] == "" for f in averages), unreached
+    assert _decision_row(page, "legal_hosted")["mean_quality"].startswith("0.")  # a reached decision has them
