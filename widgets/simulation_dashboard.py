@@ -94,8 +94,11 @@ class SimulationDashboard(Viewer):
         self._bar = pn.indicators.Progress(value=0, max=100, visible=False, sizing_mode="stretch_width")
         self._status = pn.pane.Markdown(sizing_mode="stretch_width")
         self._alert = pn.pane.Alert("", alert_type="danger", visible=False, sizing_mode="stretch_width")
+        # Unsortable: the rows keep the policy's order (default last), and the header's sort arrows widened
+        # every column, so that the thirteen overflowed the room beside the controls at 1280 px. Filled, not
+        # stretched: fit_data_stretch gives the last column what the others leave, squeezing it when that is little.
         self._decisions = pn.widgets.Tabulator(disabled=True, show_index=False, sizing_mode="stretch_width",
-                                               layout="fit_data_stretch", formatters=_FORMATTERS,
+                                               layout="fit_data_fill", sortable=False, formatters=_FORMATTERS,
                                                titles=_TITLES, configuration=FAST_ROWS)
         self._decisions.on_click(self._drill_cell)
         self._decision_data = TableData(self._decisions)

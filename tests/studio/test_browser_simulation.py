@@ -135,9 +135,23 @@ def _decision_row(page: Any, decision: str) -> dict[str, str]:
     return dict(cells)
 
 
+def _unreadable_columns(page: Any) -> list[str]:
+    """Fields of the per-decision table whose header title is cut short or lies outside the table's view."""
+    table = page.locator(".tabulator", has=page.locator('.tabulator-col[tabulator-field="hit_rate"]')).first
+    return table.evaluate("""table => {
+        const view = table.querySelector('.tabulator-tableholder').getBoundingClientRect();
+        const shown = [...table.querySelectorAll('.tabulator-col[tabulator-field]')].filter(col => col.offsetWidth);
+        return shown.filter(col => {
+            const title = col.querySelector('.tabulator-col-title'), box = col.getBoundingClientRect();
+            return title.scrollWidth > title.clientWidth || box.left < view.left - 1 || box.right > view.right + 1;
+        }).map(col => col.getAttribute('tabulator-field'));
+    }""")
+
+
 def test_per_decision_table_at_the_default_width(serve_studio: Callable[..., str], page: Any,
                                                  screenshot: Callable[[Any, str], Path]) -> None:
-    """No sample request reaches privacy_regulated's clinical_questions: it shows 0 hits and empty averages."""
+    """No sample request reaches privacy_regulated's clinical_questions: it shows 0 hits and empty averages.
+    Every column of the table can be read beside the controls, without scrolling it sideways."""
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(f"{serve_studio()}?policy=privacy_regulated&tab=simulation", timeout=SLOW_MS)
     page.get_by_role("button", name="Run simulation").click()
@@ -150,3 +164,4 @@ def test_per_decision_table_at_the_default_width(serve_studio: Callable[..., str
     averages = ("mean_cost", "p50_latency_ms", "p95_latency_ms", "mean_quality", "quality_low", "quality_high")
     assert all(unreached[f] == "" for f in averages), unreached
     assert _decision_row(page, "legal_hosted")["mean_quality"].startswith("0.")  # a reached decision has them
+    assert _unreadable_columns(page) == []
