@@ -1,7 +1,8 @@
 """A Sankey of requests flowing between labelled stages, with clickable nodes.
 
 Used twice: traffic → decision → model for one simulation, and v1 decision → v2 decision for a
-comparison. Node labels carry a stage prefix so the same name in two stages stays two nodes;
+comparison. Node labels carry a stage prefix so the same name in two stages stays two nodes (the
+text drawn leaves it out: the column shows the stage, and hovering a node names it in full);
 clicking a node sets ``selected`` to ``(stage, value)`` for a drill-down.
 
 :mod:`widgets.sankey_layout` lays the flow out; the figure is plain Bokeh, built once per widget, and a
@@ -24,14 +25,21 @@ from bokeh.plotting import figure
 from panel.viewable import Viewer
 
 from .bokeh_data import NAN, edit_models, replace_data
-from .sankey_layout import sankey_layout
+from .sankey_layout import X_RANGE, Y_RANGE, View, sankey_layout
 
 NONE_LABEL = "(default)"  # a null decision: no decision matched, the default model served
 ROOT_STAGE = "traffic"
+HEIGHT_PX = 420  # the frame is 345 px of it, under the title and toolbar (View assumes 340)
+BORDER_PX = 5  # Bokeh's default border beside the frame
 
 
 def node_label(stage: str, value: object) -> str:
     return f"{stage}: {NONE_LABEL if value is None else value}"
+
+
+def shown_name(label: str) -> str:
+    """A node's value without its stage, which its column shows: what its label reads."""
+    return label.partition(": ")[2] or label
 
 
 def parse_node(label: str) -> tuple[str, str | None]:
@@ -69,7 +77,7 @@ def _labels(stage: str, column: str) -> pl.Expr:
 _BLANK: dict[str, dict[str, Any]] = {  # a row that draws nothing, per source and column
     "nodes": {"label": "", "requests": 0, "x0": NAN, "x1": NAN, "y0": NAN, "y1": NAN, "color": "#ffffff"},
     "ribbons": {"source": "", "target": "", "requests": 0, "xs": [], "ys": [], "color": "#ffffff"},
-    "labels": {"x": NAN, "y": NAN, "text": "", "align": "left"},
+    "labels": {"x": NAN, "y": NAN, "text": ""},
 }
 
 
@@ -87,7 +95,7 @@ class FlowSankey(Viewer):
         super().__init__(**params)
         self._nodes: list[str] = []
         self._edges = self.edges()
-        layout = sankey_layout(self._edges)
+        layout = self._layout()
         self._sources = {part: ColumnDataSource(data) for part, data in layout.items()}
         self._figure = self._build_figure()
         self._show(layout)
@@ -103,7 +111,10 @@ class FlowSankey(Viewer):
         edges = self.edges()
         if not edges.equals(self._edges):  # a threshold move often leaves the flow as it was
             self._edges = edges
-            self._show(sankey_layout(edges))
+            self._show(self._layout())
+
+    def _layout(self) -> dict[str, dict[str, list]]:
+        return sankey_layout(self._edges, name=shown_name)
 
     def _show(self, layout: dict[str, dict[str, list]]) -> None:
         """Replace the sources' data (the browser gets data patches, the figure stays)."""
@@ -118,16 +129,16 @@ class FlowSankey(Viewer):
 
     def _build_figure(self) -> Any:
         fig = figure(title=self.title, tools="pan,wheel_zoom,reset,save", toolbar_location="above",
-                     sizing_mode="stretch_width", min_height=360, height=420, x_range=(-10, 1010),
-                     y_range=(-10, 510), x_axis_type=None, y_axis_type=None)
+                     sizing_mode="stretch_width", height=HEIGHT_PX, min_width=int(View().width_px) + 2 * BORDER_PX,
+                     min_border=BORDER_PX, x_range=X_RANGE, y_range=Y_RANGE, x_axis_type=None, y_axis_type=None)
         fig.grid.visible = False
         fig.outline_line_color = None
         ribbons = fig.patches("xs", "ys", source=self._sources["ribbons"], fill_color="color", fill_alpha=0.45,
                               line_alpha=0)
         boxes = fig.quad(left="x0", right="x1", bottom="y0", top="y1", source=self._sources["nodes"],
                          fill_color="color", line_color="black", nonselection_fill_alpha=0.35)
-        fig.text("x", "y", text="text", text_align="align", text_baseline="middle", text_font_size="8pt",
-                 source=self._sources["labels"])
+        fig.text("x", "y", text="text", text_baseline="middle", text_font_size="8pt", source=self._sources["labels"],
+                 background_fill_color="white", background_fill_alpha=0.6)  # legible over the ribbons
         fig.add_tools(HoverTool(renderers=[ribbons], tooltips=[("from", "@source"), ("to", "@target"),
                                                               ("requests", "@requests{0,0}")]),
                       HoverTool(renderers=[boxes], tooltips=[("node", "@label"), ("requests", "@requests{0,0}")]),

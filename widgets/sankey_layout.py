@@ -10,22 +10,35 @@ Columns are longest-path depths. Within a column, nodes are ordered by the flow-
 height of their sources (the first column by size), which keeps most ribbons from crossing;
 a node is as tall as the larger of its in- and outflow; ribbons leave and enter a node in the
 order of the nodes at their other end.
+
+Labels are text of a fixed pixel size on a canvas drawn at any width, so they are placed for the
+narrowest frame the figure allows (:class:`View`), where text spans the most canvas units: each
+sits right of its node, in the lane before the next column (the last column's in a right margin
+as wide as its longest label, up to a cap), is shortened with an ellipsis to fit its lane, and is
+left out, larger nodes first, where it would cover a label already placed.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import polars as pl
 from bokeh.palettes import Category20
 
 WIDTH, HEIGHT = 1000.0, 500.0
+X_RANGE, Y_RANGE = (-10.0, WIDTH + 10.0), (-10.0, HEIGHT + 10.0)  # the figure's ranges: the canvas and a rim
 NODE_WIDTH = 15.0
 NODE_PADDING = 10.0
 RIBBON_STEPS = 16  # points per ribbon edge beyond the first; the curve is smooth at this canvas size
 LABEL_GAP = 4.0
+MAX_MARGIN = 0.35 * WIDTH  # the most the last column's labels take from the flow; longer ones are shortened
+# 8pt text: a glyph's width in Chromium's Helvetica (Liberation Sans, as Arial) is 4.8-5.9 px for the
+# lower case, digits and punctuation of decision and model names; a line is 10.7 px plus leading.
+CHAR_PX, LINE_PX = 6.0, 13.0
+ELLIPSIS = "…"
 
 _T = np.linspace(0.0, 1.0, RIBBON_STEPS + 1)
 _EASE = _T * _T * (3.0 - 2.0 * _T)  # the cubic Bézier with control points at mid-x, as a y profile
@@ -49,18 +62,41 @@ class _Node:
         return (self.y0 + self.y1) / 2
 
 
+@dataclass(frozen=True)
+class View:
+    """The plot's frame, in pixels, at its narrowest (the figure's minimum width; its fixed height less
+    title and toolbar): what a line of label text spans on the canvas."""
+
+    width_px: float = 420.0
+    height_px: float = 340.0
+
+    @property
+    def char_width(self) -> float:
+        return CHAR_PX * (X_RANGE[1] - X_RANGE[0]) / self.width_px
+
+    def chars(self, width: float) -> int:
+        """How many characters fit in ``width`` canvas units."""
+        return int(width / self.char_width + 1e-9)
+
+    def label_box(self, x: float, y: float, text: str) -> tuple[float, float, float, float]:
+        """(left, right, bottom, top) of a label drawn from ``x`` and centred on ``y``, in canvas units."""
+        half = LINE_PX * (Y_RANGE[1] - Y_RANGE[0]) / self.height_px / 2
+        return x, x + len(text) * self.char_width, y - half, y + half
+
+
 def empty_layout() -> dict[str, dict[str, list]]:
     return {"nodes": {k: [] for k in ("label", "requests", "x0", "x1", "y0", "y1", "color")},
             "ribbons": {k: [] for k in ("source", "target", "requests", "xs", "ys", "color")},
-            "labels": {k: [] for k in ("x", "y", "text", "align")}}
+            "labels": {k: [] for k in ("x", "y", "text")}}
 
 
-def sankey_layout(edges: pl.DataFrame) -> dict[str, dict[str, list]]:
+def sankey_layout(edges: pl.DataFrame, view: View = View(),
+                  name: Callable[[str], str] = str) -> dict[str, dict[str, list]]:
     """Column data of the node boxes, edge ribbons and node labels of ``edges`` (``source``,
-    ``target``, ``requests``; acyclic).
+    ``target``, ``requests``; acyclic), with labels placed for ``view``.
 
-    Colours follow the node order (Category20), ribbons take their source node's colour; labels sit
-    inside the flow (right of a node, left of the last column's nodes) and carry the request count.
+    Colours follow the node order (Category20), ribbons take their source node's colour; a label
+    reads ``name(node label) (requests)`` and is left-aligned (see the module's note).
     """
     links = [(s, t, float(n)) for s, t, n in edges.select("source", "target", "requests").iter_rows() if n > 0]
     if not links:
@@ -71,21 +107,52 @@ def sankey_layout(edges: pl.DataFrame) -> dict[str, dict[str, list]]:
     order = [node for column in columns for node in column]
     palette = Category20[20]
     colour = {node.label: palette[i % len(palette)] for i, node in enumerate(order)}
-    xs, ys = _ribbons(nodes, links, len(columns), scale)
-    last = len(columns) - 1
+    names = {n.label: name(n.label) for n in order}
+    longest = max(len(_label_text(names[n.label], n.value)) for n in columns[-1])
+    margin = min(MAX_MARGIN, longest * view.char_width + 2 * LABEL_GAP)
+    lefts = [i * (WIDTH - margin - NODE_WIDTH) / (len(columns) - 1) for i in range(len(columns))]
+    xs, ys = _ribbons(nodes, links, lefts, scale)
     return {
         "nodes": {"label": [n.label for n in order], "requests": [int(n.value) for n in order],
-                  "x0": [_x(n.column, last) for n in order], "x1": [_x(n.column, last) + NODE_WIDTH for n in order],
+                  "x0": [lefts[n.column] for n in order], "x1": [lefts[n.column] + NODE_WIDTH for n in order],
                   "y0": [n.y0 for n in order], "y1": [n.y1 for n in order], "color": list(colour.values())},
         "ribbons": {"source": [s for s, _, _ in links], "target": [t for _, t, _ in links],
                     "requests": [int(n) for _, _, n in links], "xs": xs, "ys": ys,
                     "color": [colour[s] for s, _, _ in links]},
-        "labels": {"x": [_x(n.column, last) - LABEL_GAP if n.column == last and last
-                         else _x(n.column, last) + NODE_WIDTH + LABEL_GAP for n in order],
-                   "y": [n.centre for n in order],
-                   "text": [f"{n.label} - {int(n.value):,}" for n in order],
-                   "align": ["right" if n.column == last and last else "left" for n in order]},
+        "labels": _labels(columns, names, lefts, view),
     }
+
+
+def _labels(columns: list[list[_Node]], names: dict[str, str], lefts: list[float],
+            view: View) -> dict[str, list]:
+    """Per column, larger nodes first: the label right of its node, shortened to end a gap before the
+    next column (the canvas's edge), and left out where it would cover one already placed."""
+    out: dict[str, list] = {"x": [], "y": [], "text": []}
+    for column, left, end in zip(columns, lefts, [*lefts[1:], WIDTH]):
+        x = left + NODE_WIDTH + LABEL_GAP
+        room = view.chars(end - LABEL_GAP - x)
+        placed: list[tuple[float, float]] = []
+        for node in sorted(column, key=lambda n: -n.value):
+            text = _label_text(names[node.label], node.value, room)
+            _, _, bottom, top = view.label_box(x, node.centre, text)
+            shift = max(0.0, Y_RANGE[0] - bottom) - max(0.0, top - Y_RANGE[1])  # kept inside the frame
+            bottom, top = bottom + shift, top + shift
+            if text and all(top <= low or bottom >= high for low, high in placed):
+                placed.append((bottom, top))
+                out["x"].append(x)
+                out["y"].append((bottom + top) / 2)
+                out["text"].append(text)
+    return out
+
+
+def _label_text(name: str, requests: float, room: int | None = None) -> str:
+    """``name (requests)``, cut to ``room`` characters with the count kept (``long_na… (12)``); '' where
+    the name would keep fewer than three characters."""
+    count = f" ({int(requests):,})"
+    if room is None or len(name) + len(count) <= room:
+        return name + count
+    keep = room - len(count) - len(ELLIPSIS)
+    return f"{name[:keep]}{ELLIPSIS}{count}" if keep >= 3 else ""
 
 
 def _nodes(links: list[tuple[str, str, float]]) -> dict[str, _Node]:
@@ -149,20 +216,16 @@ def _mean_source_height(sources: list[tuple[str, float]], placed: dict[str, _Nod
     return -sum(placed[label].centre * value for label, value in sources) / weight if weight else 0.0
 
 
-def _x(column: int, last: int) -> float:
-    return column * (WIDTH - NODE_WIDTH) / last if last else 0.0
-
-
-def _ribbons(nodes: dict[str, _Node], links: list[tuple[str, str, float]], columns: int,
+def _ribbons(nodes: dict[str, _Node], links: list[tuple[str, str, float]], lefts: list[float],
              scale: float) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """One closed band per link, sent as float32 (half the bytes; exact to 1e-4 on this canvas)."""
+    """One closed band per link (``lefts``: each column's x), sent as float32 (half the bytes; exact
+    to 1e-4 on this canvas)."""
     out_top, in_top = _offsets(links, nodes, scale)
-    last = columns - 1
     xs, ys = [], []
     for index, (source, target, value) in enumerate(links):
         width = value * scale
-        x0 = _x(nodes[source].column, last) + NODE_WIDTH
-        x1 = _x(nodes[target].column, last)
+        x0 = lefts[nodes[source].column] + NODE_WIDTH
+        x1 = lefts[nodes[target].column]
         top = out_top[index] + (in_top[index] - out_top[index]) * _EASE
         x = x0 + (x1 - x0) * _T
         xs.append(np.concatenate([x, x[::-1]]).astype(np.float32))

@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from widgets.sankey_layout import HEIGHT, NODE_PADDING, WIDTH, sankey_layout
+from widgets.sankey_layout import HEIGHT, NODE_PADDING, WIDTH, X_RANGE, Y_RANGE, View, sankey_layout
 
 EDGES = pl.DataFrame({
     "source": ["traffic", "traffic", "traffic", "decision: a", "decision: b", "decision: b", "decision: c"],
@@ -24,7 +24,7 @@ def test_nodes_are_columns_by_depth_and_heights_follow_the_flow() -> None:
     nodes = boxes(sankey_layout(EDGES))
     assert {label: r for label, (*_, r) in nodes.items()} == {
         "traffic": 100, "decision: a": 30, "decision: b": 60, "decision: c": 10, "model: x": 50, "model: y": 50}
-    assert nodes["traffic"][0] == 0 and nodes["model: x"][1] == WIDTH
+    assert nodes["traffic"][0] == 0 and nodes["model: x"][1] < WIDTH  # the last column's labels take the rim
     assert nodes["decision: a"][0] == nodes["decision: b"][0] == nodes["decision: c"][0]
     assert nodes["traffic"][0] < nodes["decision: a"][0] < nodes["model: x"][0]
     per_request = {label: (y1 - y0) / r for label, (_, _, y0, y1, r) in nodes.items()}
@@ -75,10 +75,50 @@ def test_ordering_keeps_ribbons_from_crossing_when_it_can() -> None:
     assert (centre["model: x"] > centre["model: y"]) == (feeds_x > feeds_y)
 
 
-def test_labels_sit_inside_the_flow_and_name_the_count() -> None:
-    layout = sankey_layout(EDGES)
-    labels = dict(zip(layout["labels"]["text"], layout["labels"]["align"]))
-    assert labels["traffic - 100"] == "left" and labels["model: y - 50"] == "right"
+# The sample's flow under cost_optimised: one large decision and model, small ones with long names.
+CROWDED = pl.DataFrame({
+    "source": ["traffic"] * 5 + ["decision: (default)", "decision: everyday_code", "decision: hard_stem_or_code",
+                                 "decision: long_documents", "decision: hard_math"],
+    "target": ["decision: (default)", "decision: everyday_code", "decision: hard_stem_or_code",
+               "decision: long_documents", "decision: hard_math", "model: qwen3-8b", "model: qwen3-8b",
+               "model: qwen3-32b", "model: gpt-4o-mini", "model: deepseek-r1"],
+    "requests": [4837, 606, 387, 116, 54, 4837, 606, 387, 116, 54]})
+
+
+def label_boxes(layout: dict, view: View) -> list[tuple[float, float, float, float]]:
+    labels = layout["labels"]
+    return [view.label_box(x, y, text) for x, y, text in zip(labels["x"], labels["y"], labels["text"])]
+
+
+def overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    """Whether two (left, right, bottom, top) boxes share area."""
+    return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
+
+
+@pytest.mark.parametrize("width_px", [250, 420, 900])
+def test_labels_overlap_neither_each_other_nor_nodes_and_stay_on_the_canvas(width_px: float) -> None:
+    view = View(width_px=width_px, height_px=340)
+    layout = sankey_layout(CROWDED, view)
+    labels = label_boxes(layout, view)
+    n = layout["nodes"]
+    nodes = list(zip(n["x0"], n["x1"], n["y0"], n["y1"]))
+    assert len(labels) >= 3  # the three largest nodes' labels always fit
+    assert not [(a, b) for i, a in enumerate(labels) for b in labels[i + 1:] if overlap(a, b)]
+    assert not [(a, b) for a in labels for b in nodes if overlap(a, b)]
+    assert all(X_RANGE[0] <= left and right <= WIDTH and Y_RANGE[0] <= bottom and top <= Y_RANGE[1]
+               for left, right, bottom, top in labels)
+
+
+def test_labels_name_the_count_and_shorten_or_leave_out_what_does_not_fit() -> None:
+    def shown(label: str) -> str:
+        return label.partition(": ")[2] or label
+
+    wide = sankey_layout(CROWDED, View(width_px=900, height_px=340), shown)["labels"]["text"]
+    assert {"traffic (6,000)", "hard_stem_or_code (387)", "qwen3-8b (5,443)"} <= set(wide)
+    narrow = sankey_layout(CROWDED, View(width_px=250, height_px=340), shown)["labels"]["text"]
+    assert [text for text in narrow if text.startswith("hard_") and text.endswith("… (387)")], narrow  # count kept
+    low = sankey_layout(CROWDED, View(width_px=900, height_px=120), shown)["labels"]["text"]
+    assert len(low) < len(wide) and {"(default) (4,837)", "qwen3-8b (5,443)"} <= set(low)  # the largest stay
 
 
 def test_empty_and_cyclic_flows() -> None:
