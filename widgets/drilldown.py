@@ -22,7 +22,9 @@ from .markdown_text import md_text
 from .table_data import FAST_ROWS, TableData, tabulator_number
 
 PROMPT_CHARS = 120
-PROMPT_PX = 420  # the preview column, so that the outcome columns beside it stay in view
+# The preview column: narrow enough that the six outcome columns beside it fit the ~900 px beside the
+# controls at 1280 px; a preview cut short shows whole on hover, the prompt in the request's explanation.
+PROMPT_PX = 240
 PAGE_SIZE = 15
 PREVIEW = "prompt_preview"
 FORMATTERS = {"cost_usd": tabulator_number(6, "$"), "latency_ms": tabulator_number(0),
@@ -79,9 +81,10 @@ class Drilldown(Viewer):
     def __init__(self, **params: Any):
         super().__init__(**params)
         self._title = pn.pane.Markdown(sizing_mode="stretch_width")
+        # Filled, not stretched: fit_data_stretch sizes the last column to the gap the others leave.
         self._table = pn.widgets.Tabulator(disabled=True, show_index=False, sizing_mode="stretch_width",
-                                           layout="fit_data_stretch", configuration=FAST_ROWS, formatters=FORMATTERS,
-                                           widths={"prompt": PROMPT_PX})
+                                           layout="fit_data_fill", formatters=FORMATTERS, widths={"prompt": PROMPT_PX},
+                                           configuration={**FAST_ROWS, "columns": [{"field": "prompt", "tooltip": True}]})
         self._table.on_click(self._clicked)
         self._data = TableData(self._table)
         self._clear = pn.widgets.Button(label="Show all", color="light")

@@ -135,9 +135,9 @@ def _decision_row(page: Any, decision: str) -> dict[str, str]:
     return dict(cells)
 
 
-def _unreadable_columns(page: Any) -> list[str]:
-    """Fields of the per-decision table whose header title is cut short or lies outside the table's view."""
-    table = page.locator(".tabulator", has=page.locator('.tabulator-col[tabulator-field="hit_rate"]')).first
+def _unreadable_columns(page: Any, field: str) -> list[str]:
+    """Fields of the table with a ``field`` column whose header title is cut short or lies outside the table's view."""
+    table = page.locator(".tabulator", has=page.locator(f'.tabulator-col[tabulator-field="{field}"]')).first
     return table.evaluate("""table => {
         const view = table.querySelector('.tabulator-tableholder').getBoundingClientRect();
         const shown = [...table.querySelectorAll('.tabulator-col[tabulator-field]')].filter(col => col.offsetWidth);
@@ -164,4 +164,23 @@ def test_per_decision_table_at_the_default_width(serve_studio: Callable[..., str
     averages = ("mean_cost", "p50_latency_ms", "p95_latency_ms", "mean_quality", "quality_low", "quality_high")
     assert all(unreached[f] == "" for f in averages), unreached
     assert _decision_row(page, "legal_hosted")["mean_quality"].startswith("0.")  # a reached decision has them
-    assert _unreadable_columns(page) == []
+    assert _unreadable_columns(page, "hit_rate") == []
+
+
+def test_drilldown_at_the_default_width(serve_studio: Callable[..., str], page: Any,
+                                        screenshot: Callable[[Any, str], Path]) -> None:
+    """Every column of the drill-down can be read beside the controls at 1280 px, on the requests of the sample's
+    longest decision name; a prompt cut short shows its whole preview on hover."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{serve_studio()}?tab=simulation", timeout=SLOW_MS)
+    page.get_by_role("button", name="Run simulation").click()
+    _decision_row(page, "hard_stem_or_code")
+    page.locator(".tabulator-row", has_text="hard_stem_or_code").first.click()
+    page.locator("text=Requests: decision = hard_stem_or_code").first.wait_for(timeout=SLOW_MS)
+    page.locator('.tabulator-cell[tabulator-field="decision"]', has_text="hard_stem_or_code").first.wait_for()
+    screenshot(page, "simulation_drilldown")
+    assert _unreadable_columns(page, "prompt") == []
+    cell = next(c for c in page.locator('.tabulator-cell[tabulator-field="prompt"]').all()
+                if c.evaluate("cell => cell.scrollWidth > cell.clientWidth"))
+    cell.hover()
+    assert page.locator(".tabulator-tooltip").inner_text(timeout=5_000) == cell.inner_text()
