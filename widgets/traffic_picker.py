@@ -196,5 +196,8 @@ class TrafficPicker(Viewer):
         db_row = pn.Row(pn.widgets.TextInput.from_param(self.param.db_url, placeholder="sqlite:///logs.db"),
                         pn.widgets.TextInput.from_param(self.param.db_table, placeholder="requests"),
                         visible=self.param.source.rx() == "Database")
-        return pn.Column(pn.Row(choice, self._load), fmt, file_row, registered_row, db_row, self._bar,
+        # Wrapping: the button goes under the sources where the picker is narrow (the simulation's controls)
+        # instead of running into what lies beside it.
+        choose = pn.FlexBox(choice, self._load, align_items="center", sizing_mode="stretch_width")
+        return pn.Column(choose, fmt, file_row, registered_row, db_row, self._bar,
                          self._status, self._alert, sizing_mode="stretch_width")

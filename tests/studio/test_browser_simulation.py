@@ -45,6 +45,24 @@ def _poll(read: Callable[[], Any], until: Callable[[Any], bool] = bool, timeout_
     return value
 
 
+def _overlapping_controls(page: Any) -> list[list[str]]:
+    """Pairs of shown controls (buttons, inputs, cards, plots, tables) whose boxes intersect by more than
+    the pixel that joined buttons share, each named by its first line of text (else its class)."""
+    return page.evaluate("""() => {
+        const found = [], walk = root => root.querySelectorAll('*').forEach(el => {
+            if (el.matches('button, input, select, textarea, .rs-card, .bk-Figure, .tabulator')) found.push(el);
+            if (el.shadowRoot) walk(el.shadowRoot);
+        });
+        walk(document);
+        const shown = found.map(el => [el, el.getBoundingClientRect()]).filter(([, box]) => box.width && box.height);
+        const name = el => (el.innerText.trim().split('\\n')[0] || el.className).slice(0, 40);
+        const meet = (a, b, lo, hi) => Math.min(a[hi], b[hi]) - Math.max(a[lo], b[lo]) > 1;
+        return shown.flatMap(([a, p], i) => shown.slice(i + 1)
+            .filter(([, q]) => meet(p, q, 'left', 'right') && meet(p, q, 'top', 'bottom'))
+            .map(([b]) => [name(a), name(b)]));
+    }""")
+
+
 def _metric(page: Any, key: str) -> str:
     return page.locator(f".rs-card[data-metric='{key}'] .rs-value").first.inner_text()
 
@@ -184,3 +202,14 @@ def test_drilldown_at_the_default_width(serve_studio: Callable[..., str], page: 
                 if c.evaluate("cell => cell.scrollWidth > cell.clientWidth"))
     cell.hover()
     assert page.locator(".tabulator-tooltip").inner_text(timeout=5_000) == cell.inner_text()
+
+
+def test_simulation_controls_never_overlap_at_the_default_width(serve_studio: Callable[..., str], page: Any,
+                                                               screenshot: Callable[[Any, str], Path]) -> None:
+    """The traffic picker's buttons stay in the controls' column, clear of the metric cards beside it."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{serve_studio()}?tab=simulation", timeout=SLOW_MS)
+    page.get_by_role("button", name="Run simulation").click()
+    _wait_metric_change(page, "total_cost_usd", "")
+    screenshot(page, "simulation_controls")
+    assert _overlapping_controls(page) == []
