@@ -3,6 +3,10 @@
 A plain Bokeh figure built once; each simulation only replaces its points' data, so a threshold
 move sends the browser a few numbers instead of a new figure (and skips HoloViews' plot update,
 which re-walks every Bokeh model of the page on the server: hundreds of ms per move).
+
+Each point is named by a legend entry under the plot, not by text beside it: the policy usually lies
+next to the model it sends most requests to, and exactly on its as-written run until a threshold
+moves, so labels drawn beside the points covered each other.
 """
 
 from __future__ import annotations
@@ -10,7 +14,8 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 import panel as pn
-from bokeh.models import ColumnDataSource, HoverTool
+from bokeh.models import ColumnDataSource, HoverTool, Legend, LegendItem
+from bokeh.palettes import Dark2
 from bokeh.plotting import figure
 from panel.viewable import Viewer
 
@@ -19,22 +24,23 @@ from policies.simulation.result import SimulationResult
 
 from .bokeh_data import NAN, edit_models, replace_data
 
-COLOURS = {"single model": "#8c959f", "policy (as written)": "#0969da", "policy": "#cf222e"}
-_BLANK = {"label": "", "total_cost": NAN, "mean_quality": NAN, "kind": "single model",
-          "color": COLOURS["single model"]}
+MODEL_COLOURS = Dark2[8]  # single-model baselines, in turn; none is the policy's blue or red
+# colour, marker, size, fill alpha: the as-written run is a ring, so the policy shows inside it where they meet
+POLICY_STYLES = {"policy (as written)": ("#0969da", "circle", 17, 0.0), "policy": ("#cf222e", "circle", 10, 1.0)}
+COLUMNS = ("label", "total_cost", "mean_quality", "color", "marker", "size", "alpha")
+_BLANK = dict(zip(COLUMNS, ("", NAN, NAN, "#ffffff", "square", 0, 0.0)))
 
 
 def cost_quality_points(result: SimulationResult, summary: Mapping[str, Any],
                         reference: Mapping[str, Any] | None) -> dict[str, list]:
     """Column data: one point per single-model baseline, then the as-written run and the policy."""
-    points = [(f"all {m}", b["total_cost"], b["mean_quality"], "single model")
-              for m in result.outcomes.models for b in [baseline(result.outcomes, m)]]
-    points += [(name, s["total_cost_usd"], s["mean_quality"], name)
+    points = [(f"all {m}", b["total_cost"], b["mean_quality"], MODEL_COLOURS[i % len(MODEL_COLOURS)], "square", 10, 1.0)
+              for i, m in enumerate(result.outcomes.models) for b in [baseline(result.outcomes, m)]]
+    points += [(name, s["total_cost_usd"], s["mean_quality"], *POLICY_STYLES[name])
                for name, s in (("policy (as written)", reference), ("policy", summary)) if s is not None]
-    points = [p for p in points if p[1] is not None and p[2] is not None]
-    return {"label": [p[0] for p in points], "total_cost": [float(p[1]) for p in points],
-            "mean_quality": [float(p[2]) for p in points], "kind": [p[3] for p in points],
-            "color": [COLOURS[p[3]] for p in points]}
+    points = [(label, float(cost), float(quality), *style) for label, cost, quality, *style in points
+              if cost is not None and quality is not None]
+    return {column: [p[i] for p in points] for i, column in enumerate(COLUMNS)}
 
 
 class CostQualityPlot(Viewer):
@@ -42,24 +48,32 @@ class CostQualityPlot(Viewer):
 
     def __init__(self) -> None:
         super().__init__()
-        self.source = ColumnDataSource({column: [] for column in _BLANK})
+        self.source = ColumnDataSource({column: [] for column in COLUMNS})
+        # The toolbar above, beside the title (as the Sankey's): at the right it sat on the page's edge. The
+        # figure's own margin is Panel's (a Bokeh pane shows the figure as it is), so it keeps the page's edge.
         fig = figure(title="Cost vs quality", x_axis_label="total cost (USD)", y_axis_label="mean quality",
-                     tools="pan,wheel_zoom,box_zoom,reset,save", sizing_mode="stretch_width", min_height=300,
-                     height=360)
-        points = fig.scatter("total_cost", "mean_quality", source=self.source, size=11, color="color",
-                             legend_field="kind")
-        fig.text("total_cost", "mean_quality", text="label", source=self.source, text_font_size="8pt",
-                 text_align="center", text_baseline="bottom", y_offset=-7, text_color="color")
-        fig.add_tools(HoverTool(renderers=[points], tooltips=[("", "@label"), ("total cost", "@total_cost{$0,0.00}"),
-                                                              ("mean quality", "@mean_quality{0.000}")]))
-        fig.legend.location = "bottom_right"
-        fig.x_range.range_padding = fig.y_range.range_padding = 0.15  # room for the labels at the edges
-        self._pane = pn.pane.Bokeh(fig, sizing_mode="stretch_width", min_height=300)
+                     tools="pan,wheel_zoom,box_zoom,reset,save", toolbar_location="above",
+                     sizing_mode="stretch_width", height=420, margin=(5, 10))
+        self._points = fig.scatter("total_cost", "mean_quality", source=self.source, color="color", marker="marker",
+                                   size="size", fill_alpha="alpha", line_width=2)
+        fig.add_tools(HoverTool(renderers=[self._points], tooltips=[
+            ("", "@label"), ("total cost", "@total_cost{$0,0.00}"), ("mean quality", "@mean_quality{0.000}")]))
+        self.legend = Legend(location="center", ncols=2, border_line_alpha=0, label_text_font_size="9pt", spacing=2,
+                             padding=4, margin=0)
+        fig.add_layout(self.legend, "below")
+        self._pane = pn.pane.Bokeh(fig, sizing_mode="stretch_width")
 
     def show(self, result: SimulationResult, summary: Mapping[str, Any],
              reference: Mapping[str, Any] | None) -> None:
         points = cost_quality_points(result, summary, reference)
-        edit_models(lambda: replace_data(self.source, points, _BLANK))
+        edit_models(lambda: self._replace(points))
+
+    def _replace(self, points: dict[str, list]) -> None:
+        """New data; new legend entries only when the points' names change (rarely: not on a threshold move)."""
+        replace_data(self.source, points, _BLANK)
+        if [item.label.value for item in self.legend.items] != points["label"]:
+            self.legend.items = [LegendItem(label=label, renderers=[self._points], index=i)
+                                 for i, label in enumerate(points["label"])]
 
     def __panel__(self) -> pn.viewable.Viewable:
         return self._pane

@@ -14,6 +14,7 @@ from policies.storage import Store
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 POLICY = Path(__file__).resolve().parents[2] / "notebooks" / "policies" / "keyword_tiers.yaml"
+SAMPLE_MODELS = ("deepseek-r1", "gpt-4o", "gpt-4o-mini", "qwen3-32b", "qwen3-8b")  # the sample's outcomes
 SLOW_MS = 180_000  # the sample's 6,000 requests: read, extract signals, route (2 shared cores)
 
 
@@ -45,22 +46,40 @@ def _poll(read: Callable[[], Any], until: Callable[[Any], bool] = bool, timeout_
     return value
 
 
-def _overlapping_controls(page: Any) -> list[list[str]]:
-    """Pairs of shown controls (buttons, inputs, cards, plots, tables) whose boxes intersect by more than
-    the pixel that joined buttons share, each named by its first line of text (else its class)."""
-    return page.evaluate("""() => {
+CONTROLS = "button, input, select, textarea, .rs-card, .bk-Figure, .tabulator"
+MARGIN_PX = 10  # Panel's margin: what the cards and tables keep from the page's edges
+
+
+def _shown(page: Any, selector: str) -> list[dict[str, Any]]:
+    """Box and name (first line of text, else class) of each shown element matching ``selector``, shadow roots included."""
+    return page.evaluate("""selector => {
         const found = [], walk = root => root.querySelectorAll('*').forEach(el => {
-            if (el.matches('button, input, select, textarea, .rs-card, .bk-Figure, .tabulator')) found.push(el);
+            if (el.matches(selector)) found.push(el);
             if (el.shadowRoot) walk(el.shadowRoot);
         });
         walk(document);
-        const shown = found.map(el => [el, el.getBoundingClientRect()]).filter(([, box]) => box.width && box.height);
-        const name = el => (el.innerText.trim().split('\\n')[0] || el.className).slice(0, 40);
-        const meet = (a, b, lo, hi) => Math.min(a[hi], b[hi]) - Math.max(a[lo], b[lo]) > 1;
-        return shown.flatMap(([a, p], i) => shown.slice(i + 1)
-            .filter(([, q]) => meet(p, q, 'left', 'right') && meet(p, q, 'top', 'bottom'))
-            .map(([b]) => [name(a), name(b)]));
-    }""")
+        return found.map(el => ({name: (el.innerText.trim().split('\\n')[0] || el.className).slice(0, 40),
+                                 ...el.getBoundingClientRect().toJSON()})).filter(box => box.width && box.height);
+    }""", selector)
+
+
+def _overlapping(page: Any, selector: str) -> list[tuple[str, str]]:
+    """Pairs of shown ``selector`` elements whose boxes intersect by more than the pixel joined buttons share."""
+    boxes = _shown(page, selector)
+
+    def meet(a: dict[str, Any], b: dict[str, Any], low: str, high: str) -> bool:
+        return min(a[high], b[high]) - max(a[low], b[low]) > 1
+
+    return [(a["name"], b["name"]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+            if meet(a, b, "left", "right") and meet(a, b, "top", "bottom")]
+
+
+def _outside_margins(page: Any, selector: str) -> list[str]:
+    """Shown ``selector`` elements reaching into the window's side margins or past them, where the window's edge or
+    an overlay scrollbar covers them."""
+    width = page.evaluate("document.documentElement.clientWidth")
+    return [box["name"] for box in _shown(page, selector)
+            if box["left"] < MARGIN_PX - 1 or box["right"] > width - MARGIN_PX + 1]
 
 
 def _metric(page: Any, key: str) -> str:
@@ -212,4 +231,21 @@ def test_simulation_controls_never_overlap_at_the_default_width(serve_studio: Ca
     page.get_by_role("button", name="Run simulation").click()
     _wait_metric_change(page, "total_cost_usd", "")
     screenshot(page, "simulation_controls")
-    assert _overlapping_controls(page) == []
+    assert _overlapping(page, CONTROLS) == []
+
+
+def test_cost_quality_plot_at_the_default_width(serve_studio: Callable[..., str], page: Any,
+                                                screenshot: Callable[[Any, str], Path]) -> None:
+    """Each point of the cost/quality plot is named by a legend entry of its own, clear of the others (labels beside
+    the points covered each other where the policy meets its as-written run), and the plot, toolbar included,
+    keeps inside the page's margins."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{serve_studio()}?tab=simulation", timeout=SLOW_MS)
+    page.get_by_role("button", name="Run simulation").click()
+    _wait_metric_change(page, "total_cost_usd", "")
+    page.locator(".bk-item", has_text="policy (as written)").wait_for()
+    screenshot(page, "simulation_cost_quality")
+    names = sorted(entry["name"] for entry in _shown(page, ".bk-item"))
+    assert names == sorted([*(f"all {m}" for m in SAMPLE_MODELS), "policy (as written)", "policy"])
+    assert _overlapping(page, ".bk-item") == []
+    assert _outside_margins(page, ".bk-Figure, .bk-Toolbar") == []

@@ -248,7 +248,7 @@ def test_cost_quality_points_and_padding(offline_traffic) -> None:
     data = dash._plot.source.data
     models = dash.result.outcomes.models
     assert data["label"][:len(models)] == [f"all {m}" for m in models]
-    assert data["kind"][-1] == "policy" and data["total_cost"][-1] == dash.result.summary()["total_cost_usd"]
+    assert data["label"][-1] == "policy" and data["total_cost"][-1] == dash.result.summary()["total_cost_usd"]
     rows = len(data["label"])
     dash._plot.show(dash.result, dash.result.summary(), None)  # no as-written point: one row fewer, blanked
     data = dash._plot.source.data
