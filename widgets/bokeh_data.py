@@ -17,6 +17,9 @@ from bokeh.models import ColumnDataSource
 from panel.io.document import unlocked
 
 NAN = float("nan")
+# Panel's margin for a figure: a Bokeh pane shows its figure as it is, without one, so a figure beside the
+# page's edge reached it (toolbar included) where every other part of the page keeps 10 px from it.
+MARGIN = (5, 10)
 
 
 def replace_data(source: ColumnDataSource, data: Mapping[str, list], blank: Mapping[str, Any]) -> None:

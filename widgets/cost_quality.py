@@ -22,7 +22,7 @@ from panel.viewable import Viewer
 from policies.simulation.report import baseline
 from policies.simulation.result import SimulationResult
 
-from .bokeh_data import NAN, edit_models, replace_data
+from .bokeh_data import MARGIN, NAN, edit_models, replace_data
 
 MODEL_COLOURS = Dark2[8]  # single-model baselines, in turn; none is the policy's blue or red
 # colour, marker, size, fill alpha: the as-written run is a ring, so the policy shows inside it where they meet
@@ -49,11 +49,10 @@ class CostQualityPlot(Viewer):
     def __init__(self) -> None:
         super().__init__()
         self.source = ColumnDataSource({column: [] for column in COLUMNS})
-        # The toolbar above, beside the title (as the Sankey's): at the right it sat on the page's edge. The
-        # figure's own margin is Panel's (a Bokeh pane shows the figure as it is), so it keeps the page's edge.
+        # The toolbar above, beside the title (as the Sankey's): at the right it sat on the page's edge.
         fig = figure(title="Cost vs quality", x_axis_label="total cost (USD)", y_axis_label="mean quality",
                      tools="pan,wheel_zoom,box_zoom,reset,save", toolbar_location="above",
-                     sizing_mode="stretch_width", height=420, margin=(5, 10))
+                     sizing_mode="stretch_width", height=420, margin=MARGIN)
         self._points = fig.scatter("total_cost", "mean_quality", source=self.source, color="color", marker="marker",
                                    size="size", fill_alpha="alpha", line_width=2)
         fig.add_tools(HoverTool(renderers=[self._points], tooltips=[

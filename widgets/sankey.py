@@ -24,7 +24,7 @@ from bokeh.models import ColumnDataSource, HoverTool, TapTool
 from bokeh.plotting import figure
 from panel.viewable import Viewer
 
-from .bokeh_data import NAN, edit_models, replace_data
+from .bokeh_data import MARGIN, NAN, edit_models, replace_data
 from .sankey_layout import X_RANGE, Y_RANGE, View, sankey_layout
 
 NONE_LABEL = "(default)"  # a null decision: no decision matched, the default model served
@@ -130,7 +130,8 @@ class FlowSankey(Viewer):
     def _build_figure(self) -> Any:
         fig = figure(title=self.title, tools="pan,wheel_zoom,reset,save", toolbar_location="above",
                      sizing_mode="stretch_width", height=HEIGHT_PX, min_width=int(View().width_px) + 2 * BORDER_PX,
-                     min_border=BORDER_PX, x_range=X_RANGE, y_range=Y_RANGE, x_axis_type=None, y_axis_type=None)
+                     min_border=BORDER_PX, margin=MARGIN, x_range=X_RANGE, y_range=Y_RANGE, x_axis_type=None,
+                     y_axis_type=None)
         fig.grid.visible = False
         fig.outline_line_color = None
         ribbons = fig.patches("xs", "ys", source=self._sources["ribbons"], fill_color="color", fill_alpha=0.45,

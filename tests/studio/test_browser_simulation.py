@@ -51,7 +51,8 @@ MARGIN_PX = 10  # Panel's margin: what the cards and tables keep from the page's
 
 
 def _shown(page: Any, selector: str) -> list[dict[str, Any]]:
-    """Box and name (first line of text, else class) of each shown element matching ``selector``, shadow roots included."""
+    """Box, name (first line of text, else class) and ``overflow`` (how much wider its content is) of each shown
+    element matching ``selector``, shadow roots included."""
     return page.evaluate("""selector => {
         const found = [], walk = root => root.querySelectorAll('*').forEach(el => {
             if (el.matches(selector)) found.push(el);
@@ -59,7 +60,8 @@ def _shown(page: Any, selector: str) -> list[dict[str, Any]]:
         });
         walk(document);
         return found.map(el => ({name: (el.innerText.trim().split('\\n')[0] || el.className).slice(0, 40),
-                                 ...el.getBoundingClientRect().toJSON()})).filter(box => box.width && box.height);
+                                 overflow: el.scrollWidth - el.clientWidth, ...el.getBoundingClientRect().toJSON()}))
+            .filter(box => box.width && box.height);
     }""", selector)
 
 
@@ -80,6 +82,20 @@ def _outside_margins(page: Any, selector: str) -> list[str]:
     width = page.evaluate("document.documentElement.clientWidth")
     return [box["name"] for box in _shown(page, selector)
             if box["left"] < MARGIN_PX - 1 or box["right"] > width - MARGIN_PX + 1]
+
+
+def _overflowing(page: Any, selector: str) -> list[str]:
+    """Shown ``selector`` elements whose content is wider than they are: it runs into what lies beside them, or
+    scrolls sideways."""
+    return [box["name"] for box in _shown(page, selector) if box["overflow"] > 1]
+
+
+def _misplaced(page: Any) -> dict[str, list]:
+    """What the layout checks find on the shown page: controls over each other, plots and tables at or past the
+    window's edges, layouts and tables whose content is wider than they are."""
+    return {"overlapping": _overlapping(page, CONTROLS),
+            "outside margins": _outside_margins(page, ".bk-Figure, .bk-Toolbar, .tabulator"),
+            "overflowing": _overflowing(page, '.bk-Row, .bk-Column, [class*="models-layout"], .tabulator-tableholder')}
 
 
 def _metric(page: Any, key: str) -> str:
@@ -249,3 +265,28 @@ def test_cost_quality_plot_at_the_default_width(serve_studio: Callable[..., str]
     assert names == sorted([*(f"all {m}" for m in SAMPLE_MODELS), "policy (as written)", "policy"])
     assert _overlapping(page, ".bk-item") == []
     assert _outside_margins(page, ".bk-Figure, .bk-Toolbar") == []
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (1600, 900)])
+def test_simulation_and_compare_layouts(serve_studio: Callable[..., str], studio_db: str, page: Any,
+                                        screenshot: Callable[[Any, str], Path], width: int, height: int) -> None:
+    """At the default and a wide window, with every part of the Simulation and Compare tabs filled: no control
+    covers another, no plot or table reaches the window's edges, no layout or table holds more than its width."""
+    _store_versions(studio_db)
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{serve_studio(db=studio_db)}?policy=keyword_tiers&version=2&tab=simulation", timeout=SLOW_MS)
+    page.get_by_role("button", name="Run simulation").click()
+    page.locator(".tabulator-row", has_text="code_help").first.click()
+    page.locator("text=Requests: decision = code_help").first.wait_for(timeout=SLOW_MS)
+    page.locator(".tabulator-row", has_text="code_help").nth(1).click()  # its first request: the explanation
+    page.locator(".rs-tree", has_text="keyword(code)").first.wait_for(timeout=SLOW_MS)
+    screenshot(page, f"simulation_layout_{width}")
+    assert _misplaced(page) == {"overlapping": [], "outside margins": [], "overflowing": []}
+
+    page.locator(".bk-tab", has_text="Compare").click()
+    page.locator("select:has(option:text-is('keyword_tiers v1'))").select_option(label="keyword_tiers v1")
+    page.get_by_role("button", name="Compare with the open policy (B)").click()
+    page.locator("text=requests change route").first.wait_for(timeout=SLOW_MS)
+    page.locator(".tabulator-row", has_text="req-").first.wait_for(timeout=SLOW_MS)
+    screenshot(page, f"compare_layout_{width}")
+    assert _misplaced(page) == {"overlapping": [], "outside margins": [], "overflowing": []}
