@@ -19,8 +19,13 @@ import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.common import machine  # noqa: E402
 
 VOCAB = [f"term{i}" for i in range(40)]
 EMBEDDING_THRESHOLD = 0.68  # each embedding leaf fires on ~15% of the generated prompts
@@ -187,8 +192,6 @@ def main() -> None:
     if args.one:
         print(json.dumps(run_size(args.one, args.repeat, args.scored)))
         return
-    from benchmarks.common import machine
-
     print(f"machine: {machine()}; Polars {pl.__version__}")
     print("resimulate = Simulator.simulate on a threshold variant (winners, models, cost, latency, quality, "
           "fired/conf/match columns) + per-decision counts; hand_written = winners + counts only")
