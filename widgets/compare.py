@@ -27,17 +27,27 @@ from policies.traffic import TrafficSet
 from .drilldown import Drilldown
 from .markdown_text import md_text
 from .sankey import FlowSankey
+from .table_data import TableData, tabulator_number
 from .traffic_picker import TrafficPicker, describe_failure
 
-DELTA_LABELS = {"cost_usd": "total cost (USD)", "quality": "mean quality", "latency_ms": "p95 latency (ms)"}
+# metric -> (column title, Tabulator format in its unit)
+DELTA_COLUMNS = {"cost_usd": ("total cost (USD)", tabulator_number(2, "$")),
+                 "quality": ("mean quality", tabulator_number(3)),
+                 "latency_ms": ("p95 latency (ms)", tabulator_number(0))}
+DELTA_ROWS = {"A": "a", "B": "b", "B − A": "delta"}
 
 
 def deltas_frame(comparison: Comparison) -> pl.DataFrame:
-    """One row per metric: A, B, B − A and its paired-bootstrap 95 % interval."""
-    rows = [{"metric": DELTA_LABELS.get(m, m), "A": d["a"], "B": d["b"], "B − A": d["delta"],
-             "95% low": d["ci95"][0], "95% high": d["ci95"][1]} for m, d in comparison.deltas.items()]
-    return pl.DataFrame(rows, schema={"metric": pl.String, "A": pl.Float64, "B": pl.Float64, "B − A": pl.Float64,
-                                      "95% low": pl.Float64, "95% high": pl.Float64})
+    """A column per metric (so each is formatted in its unit): A, B, B − A and its paired-bootstrap
+    95 % interval as rows."""
+    deltas = comparison.deltas
+    rows = [*DELTA_ROWS, "95% low", "95% high"]
+
+    def values(d: dict[str, Any]) -> list[float | None]:
+        return [*(d[key] for key in DELTA_ROWS.values()), *d["ci95"]]
+
+    return pl.DataFrame({"value": rows, **{DELTA_COLUMNS.get(m, (m,))[0]: pl.Series(values(d), dtype=pl.Float64)
+                                           for m, d in deltas.items()}})
 
 
 CONTRADICTION = ("The solver proves the rule logic equivalent, yet requests changed route in the simulation: "
@@ -85,7 +95,9 @@ class PolicyCompare(Viewer):
                                           "cost_usd_a", "cost_usd_b", "quality_a", "quality_b"])
         self.sankey.param.watch(self._drill, "selected")
         self._summary = pn.pane.Markdown(sizing_mode="stretch_width")
-        self._deltas = pn.widgets.Tabulator(disabled=True, show_index=False, sizing_mode="stretch_width")
+        self._deltas = pn.widgets.Tabulator(disabled=True, show_index=False, sizing_mode="stretch_width",
+                                            formatters={title: fmt for title, fmt in DELTA_COLUMNS.values()})
+        self._delta_data = TableData(self._deltas)
         self._verdict = pn.pane.HTML(sizing_mode="stretch_width")
         self._alert = pn.pane.Alert("", alert_type="danger", visible=False, sizing_mode="stretch_width")
         self.param.watch(lambda e: self._alert.param.update(object=md_text(e.new), visible=bool(e.new)),
@@ -121,7 +133,7 @@ class PolicyCompare(Viewer):
                                 f"change route.")
         self.sankey.frame = comparison.pairs
         self.changed.param.update(frame=comparison.changed, filters={})
-        self._deltas.value = deltas_frame(comparison).to_pandas()
+        self._delta_data.show(deltas_frame(comparison))
         self._verdict.object = verdict_html(self.verdicts, comparison.changed.height)
 
     def _drill(self, event: param.parameterized.Event) -> None:

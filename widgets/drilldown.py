@@ -27,8 +27,9 @@ PROMPT_CHARS = 120
 PROMPT_PX = 240
 PAGE_SIZE = 15
 PREVIEW = "prompt_preview"
-FORMATTERS = {"cost_usd": tabulator_number(6, "$"), "latency_ms": tabulator_number(0),
-              "quality": tabulator_number(3)}
+_UNITS = {"cost_usd": tabulator_number(6, "$"), "latency_ms": tabulator_number(0), "quality": tabulator_number(3)}
+# each outcome column as a simulation names it, and as a comparison does for its versions A and B
+FORMATTERS = {column + side: unit for column, unit in _UNITS.items() for side in ("", "_a", "_b")}
 
 
 def filter_requests(frame: pl.DataFrame, filters: Mapping[str, Any]) -> pl.DataFrame:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars.selectors as cs
 import pytest
 
 from policies.loader import load_policy
@@ -28,10 +29,13 @@ def test_compare_two_versions(traffic) -> None:
     moved = view.comparison.changed
     assert moved.height > 0 and set(moved["decision_a"]) == {"reasoning"}
     assert f"**{moved.height:,}** of 300" in view._summary.object
-    deltas = view._deltas.value.set_index("metric")
-    assert deltas.loc["total cost (USD)", "B − A"] < 0  # gpt-4o traffic moves to the cheap default
-    low, high = deltas.loc["total cost (USD)", ["95% low", "95% high"]]
-    assert low <= deltas.loc["total cost (USD)", "B − A"] <= high
+    deltas = view._deltas.value.set_index("value")
+    assert deltas.loc["B − A", "total cost (USD)"] < 0  # gpt-4o traffic moves to the cheap default
+    low, high = deltas.loc[["95% low", "95% high"], "total cost (USD)"]
+    assert low <= deltas.loc["B − A", "total cost (USD)"] <= high
+    unformatted = [c for data in (view._delta_data, view.changed._data)
+                   for c in data.frame.select(cs.numeric()).columns if c not in data.table.formatters]
+    assert not unformatted, f"numbers shown without their unit's format: {unformatted}"
     # the solver sees BM25 scores as opaque, so a threshold-only change is "equivalent" logic: said so
     assert all(r.equivalent for r in view.verdicts)
     assert "opaque score" in view._verdict.object
