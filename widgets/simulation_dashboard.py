@@ -41,15 +41,12 @@ Stage = tuple[int, str, Callable[[], Any]]  # (progress %, label, work)
 
 
 def decision_table(result: SimulationResult) -> pl.DataFrame:
-    """The engine's per-decision metrics with the model shares as readable text. A decision no request
-    reached has shares of 0 (the engine leaves its quality coverage, and every cost share of unpriced
-    traffic, undefined); its averages stay undefined."""
+    """The engine's per-decision metrics with the model shares as readable text."""
     table = result.per_decision()
     models = pl.col("models").list.eval(
         pl.format("{} ({})", pl.element().struct.field("model"), pl.element().struct.field("count"))
     ).list.join(", ")
-    shares = pl.col("cost_share", "quality_coverage").fill_null(pl.when(pl.col("hits") == 0).then(0.0))
-    return table.with_columns(models.fill_null(""), shares).select([c for c in DECISION_COLUMNS if c in table.columns])
+    return table.with_columns(models.fill_null("")).select([c for c in DECISION_COLUMNS if c in table.columns])
 
 
 def prompt_table(traffic: TrafficSet) -> pl.DataFrame:

@@ -60,10 +60,11 @@ def per_decision(result: "SimulationResult") -> pl.DataFrame:
     order = pl.DataFrame({"decision": result.decisions + [DEFAULT_LABEL],
                           "_order": list(range(len(result.decisions) + 1))})
     return (order.join(stats, on="decision", how="left")
-            .with_columns(pl.col("hits").fill_null(0), pl.col("total_cost").fill_null(0.0))  # no hits cost nothing
+            # a decision no request reached costs nothing and has shares of 0; its averages stay undefined
+            .with_columns(pl.col("hits").fill_null(0), pl.col("total_cost", "quality_coverage").fill_null(0.0))
             .with_columns((pl.col("hits") / total).alias("hit_rate"),
-                          (pl.col("total_cost") / total_cost if total_cost else pl.lit(None, pl.Float64))
-                          .alias("cost_share"))
+                          (pl.col("total_cost") / total_cost if total_cost  # unpriced traffic: shares undefined
+                           else pl.when(pl.col("hits") == 0).then(0.0)).alias("cost_share"))
             .sort("_order").drop("_order"))
 
 

@@ -62,7 +62,7 @@ def test_per_decision_table_counts_every_decision_and_the_default():
     assert list(rows) == ["urgent", "long", "(default)"]  # the policy's decisions, then the default route
     assert [rows[d]["hits"] for d in rows] == [2, 0, 1] and rows["urgent"]["hit_rate"] == pytest.approx(2 / 3)
     never = rows["long"]  # a decision no request reached costs nothing; its averages are undefined
-    assert (never["total_cost"], never["cost_share"]) == (0.0, 0.0)
+    assert (never["total_cost"], never["cost_share"], never["quality_coverage"]) == (0.0, 0.0, 0.0)
     assert never["mean_cost"] is None and never["p50_latency_ms"] is None
     assert sum(rows[d]["cost_share"] for d in rows) == pytest.approx(1.0)
 
