@@ -426,8 +426,7 @@ class RuleBuilder(StateView):
             head = [pn.pane.HTML("<b>NOT</b>", width=40), *controls]
         else:
             op_select = pn.widgets.Select(options=list(dict.fromkeys([*GROUP_OPS, op])), value=op, width=80)
-            op_select.param.watch(lambda e: self._keeping(self.edit_rules,
-                                                          lambda r: node_at(r, path).update(operator=e.new)), "value")
+            self._keep_node_field(op_select, path, "operator")
             add_leaf = pn.widgets.Button(label="+ condition", width=100, css_classes=["rb-add-condition"])
             add_group = pn.widgets.Button(label="+ group", width=80, css_classes=["rb-add-group"])
             add_leaf.on_click(lambda _: self.edit_rules(lambda r: add_child(r, path, self._default_leaf())))
@@ -466,15 +465,19 @@ class RuleBuilder(StateView):
             self.edit_rules(lambda r: node_at(r, path).update(type=e.new, name=first))
 
         type_select.param.watch(set_type, "value")
-        name_select.param.watch(lambda e: self._keeping(self.edit_rules, lambda r: node_at(r, path).update(name=e.new)),
-                                "value")
+        self._keep_node_field(name_select, path, "name")
         inputs: list[pn.widgets.Widget] = [type_select, name_select]
         if kind == "classifier":
             label = pn.widgets.TextInput(placeholder="label", value=node.get("label") or "", width=120)
-            label.param.watch(lambda e: self._keeping(self.edit_rules, lambda r: node_at(r, path).update(label=e.new)),
-                              "value")
+            self._keep_node_field(label, path, "label")
             inputs.append(label)
         return inputs
+
+    def _keep_node_field(self, widget: pn.widgets.Widget, path: NodePath, field: str) -> None:
+        """``widget``'s value becomes ``field`` of the rule node at ``path``; the form is kept (see
+        :meth:`_keeping`)."""
+        widget.param.watch(lambda e: self._keeping(self.edit_rules, lambda r: node_at(r, path).update({field: e.new})),
+                           "value")
 
     def _default_leaf(self) -> dict[str, Any]:
         """A leaf on the first declared signal (the user then picks type and name)."""
