@@ -195,7 +195,21 @@ async def _where(page: object, i: int) -> str:
     except Exception as exc:  # the page itself may be gone
         return f" (page unreadable: {type(exc).__name__})"
     held = [m for m in (mark(i), edited(i)) if m in text]
-    return f" (editor holds {held or 'neither marker'}; undo {'disabled' if undo is not None else 'enabled'})"
+    retry = await _second_edit(page, text) if undo is not None and edited(i) in text else ""
+    return f" (editor holds {held or 'neither marker'}; undo {'disabled' if undo is not None else 'enabled'}{retry})"
+
+
+async def _second_edit(page: object, text: str) -> str:
+    """After an edit the server never accepted: does it take another one? Tells an edit lost on its way
+    (or dropped by the server) from a session that no longer handles events. Diagnostic only: the
+    session has failed either way."""
+    started = time.perf_counter()
+    try:
+        await page.evaluate(ACE_JS, {"set": text + "\n"})  # type: ignore[attr-defined]
+        await page.locator(".undo button:not([disabled])").wait_for(timeout=15_000)  # type: ignore[attr-defined]
+    except Exception:  # a timeout or a page that is gone: either way, not accepted
+        return "; a second edit was not accepted within 15 s either"
+    return f"; a second edit was accepted in {time.perf_counter() - started:.1f} s"
 
 
 async def _ace(page: object) -> str:
