@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,6 +131,46 @@ def _kill(proc: subprocess.Popen) -> None:
 
 
 @dataclass
+class Wire:
+    """What one page's websocket carried, kept to explain a step that timed out: did the edit leave the
+    browser, and did the server answer? Bokeh sends each message as a header frame naming its
+    ``msgtype``, then content frames; a patch from the editor carries its ``code``."""
+    frames: list[tuple[float, str, str]] = field(default_factory=list)  # (perf_counter, sent/received, msgtype or "")
+    code_sent_at: list[float] = field(default_factory=list)
+    closed: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+
+    def attach(self, page: object) -> None:
+        def record(direction: str) -> Callable[[str | bytes], None]:
+            def on_frame(payload: str | bytes) -> None:
+                now, text = time.perf_counter(), payload if isinstance(payload, str) else ""
+                kind = re.match(r'\{"msgid":"[^"]*","msgtype":"([A-Z-]+)"', text.replace(" ", "")[:200])
+                self.frames.append((now, direction, kind.group(1) if kind else ""))
+                if direction == "sent" and '"attr":"code"' in text:
+                    self.code_sent_at.append(now)
+            return on_frame
+
+        def watch(ws: object) -> None:
+            ws.on("framesent", record("sent"))  # type: ignore[attr-defined]
+            ws.on("framereceived", record("received"))  # type: ignore[attr-defined]
+            ws.on("close", lambda _: self.closed.append(f"at {time.perf_counter():.1f}"))  # type: ignore[attr-defined]
+
+        page.on("websocket", watch)  # type: ignore[attr-defined]
+        page.on("pageerror", lambda exc: self.page_errors.append(str(exc)[:200]))  # type: ignore[attr-defined]
+
+    def since(self, started: float) -> str:
+        """Message types each way since ``started``, whether a patch carried the editor's text, closed
+        sockets and page errors."""
+        def kinds(direction: str) -> str:
+            counts = Counter(kind for at, way, kind in self.frames if at >= started and way == direction and kind)
+            return ", ".join(f"{n} {kind}" for kind, n in counts.items()) or "nothing"
+        code_sent = sum(at >= started for at in self.code_sent_at)
+        return (f"; since the edit the page sent {kinds('sent')} ({code_sent} carrying the editor's"
+                f" text) and received {kinds('received')}; sockets closed: {self.closed or 'none'}"
+                f"; page errors: {self.page_errors or 'none'}")
+
+
+@dataclass
 class SessionResult:
     index: int
     sid: str = ""
@@ -137,6 +179,7 @@ class SessionResult:
     view_s: float | None = None   # Workspace tab click → edited decision visible
     leaks: list[str] = field(default_factory=list)
     error: str = ""
+    wire: Wire = field(default_factory=Wire)
 
     @property
     def ok(self) -> bool:
@@ -153,8 +196,10 @@ async def drive_session(browser: object, base_url: str, i: int, sessions: int, s
     result = SessionResult(i)
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
     page = None
+    edit_started: float | None = None
     try:
         page = await context.new_page()
+        result.wire.attach(page)
         page.set_default_timeout(step_timeout_ms)
         started = time.perf_counter()
         await page.goto(f"{base_url}?policy={policy_name(i)}&tab=yaml")
@@ -165,7 +210,7 @@ async def drive_session(browser: object, base_url: str, i: int, sessions: int, s
         if mark(i) not in text:
             result.error = f"opened text lacks {mark(i)}"
             return result
-        started = time.perf_counter()
+        started = edit_started = time.perf_counter()
         await page.evaluate(ACE_JS, {"set": text.replace(mark(i), edited(i))})
         await page.locator(".undo button:not([disabled])").wait_for()
         result.edit_s = time.perf_counter() - started
@@ -181,7 +226,9 @@ async def drive_session(browser: object, base_url: str, i: int, sessions: int, s
         await page.wait_for_function("() => location.search.includes('sid=')", timeout=step_timeout_ms)
         result.sid = page.url.split("sid=", 1)[1].split("&", 1)[0]
     except Exception as exc:  # a timeout in one session is a result to report, not a crash of the drive
-        result.error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}{await _where(page, i) if page else ''}"
+        where = await _where(page, i) if page else ""
+        wire = result.wire.since(edit_started) if edit_started is not None else ""
+        result.error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}{where}{wire}"
     finally:
         await context.close()
     return result
