@@ -47,17 +47,22 @@ DEEP_TEXT_JS = """() => {
   walk(document.body);
   return parts.join(' ');
 }"""
-# The Ace editor behind Panel's CodeEditor (inside a shadow root).
+# The Ace editor behind Panel's CodeEditor (inside a shadow root): the one on screen, as a user
+# would type into it; ``count`` reports how many the page holds (more than one would be a stale view).
 ACE_JS = """(action) => {
-  const find = (root) => {
+  const found = [];
+  const walk = (root) => {
     for (const el of root.querySelectorAll('*')) {
-      if (el.classList.contains('ace_editor') && el.env) return el.env.editor;
-      if (el.shadowRoot) { const hit = find(el.shadowRoot); if (hit) return hit; }
+      if (el.classList.contains('ace_editor') && el.env) found.push(el);
+      if (el.shadowRoot) walk(el.shadowRoot);
     }
-    return null;
   };
-  const editor = find(document);
-  if (!editor) return null;
+  walk(document);
+  if (action.count) return String(found.length) + ' (' + found.filter(
+    (el) => el.getBoundingClientRect().width > 0).length + ' on screen)';
+  const el = found.find((e) => e.getBoundingClientRect().width > 0) || found[0];
+  if (!el) return null;
+  const editor = el.env.editor;
   if (action.set !== undefined) editor.setValue(action.set, 1);
   return editor.getValue();
 }"""
@@ -134,7 +139,8 @@ def _kill(proc: subprocess.Popen) -> None:
 class Wire:
     """What one page's websocket carried, kept to explain a step that timed out: did the edit leave the
     browser, and did the server answer? Bokeh sends each message as a header frame naming its
-    ``msgtype``, then content frames; a patch from the editor carries its ``code``."""
+    ``msgtype``, then content frames; a patch from the editor carries its ``code``. Page errors
+    include console errors (BokehJS reports a message it cannot apply there)."""
     frames: list[tuple[float, str, str]] = field(default_factory=list)  # (perf_counter, sent/received, msgtype or "")
     code_sent_at: list[float] = field(default_factory=list)
     closed: list[str] = field(default_factory=list)
@@ -157,6 +163,8 @@ class Wire:
 
         page.on("websocket", watch)  # type: ignore[attr-defined]
         page.on("pageerror", lambda exc: self.page_errors.append(str(exc)[:200]))  # type: ignore[attr-defined]
+        page.on("console", lambda msg: self.page_errors.append(f"console: {msg.text[:200]}")  # type: ignore[attr-defined]
+                if msg.type == "error" else None)
 
     def since(self, started: float) -> str:
         """Message types each way since ``started``, whether a patch carried the editor's text, closed
@@ -180,10 +188,16 @@ class SessionResult:
     leaks: list[str] = field(default_factory=list)
     error: str = ""
     wire: Wire = field(default_factory=Wire)
+    first_attempt: str = ""  # the stalled first try, when this result is the session's second
 
     @property
     def ok(self) -> bool:
         return not self.error and not self.leaks and None not in (self.load_s, self.edit_s, self.view_s)
+
+    @property
+    def stalled(self) -> bool:
+        """Loaded, but its edit was never accepted (the rare failure under investigation), no leak."""
+        return self.load_s is not None and self.edit_s is None and not self.leaks
 
 
 def _foreign_markers(text: str, i: int, sessions: int) -> list[str]:
@@ -242,8 +256,10 @@ async def _where(page: object, i: int) -> str:
     except Exception as exc:  # the page itself may be gone
         return f" (page unreadable: {type(exc).__name__})"
     held = [m for m in (mark(i), edited(i)) if m in text]
+    editors = await page.evaluate(ACE_JS, {"count": True})  # type: ignore[attr-defined]
     retry = await _second_edit(page, text) if undo is not None and edited(i) in text else ""
-    return f" (editor holds {held or 'neither marker'}; undo {'disabled' if undo is not None else 'enabled'}{retry})"
+    return (f" (editor holds {held or 'neither marker'}; editors in the page: {editors}; "
+            f"undo {'disabled' if undo is not None else 'enabled'}{retry})")
 
 
 async def _second_edit(page: object, text: str) -> str:
@@ -264,8 +280,12 @@ async def _ace(page: object) -> str:
 
 
 async def drive(base_url: str, sessions: int = 20, deadline_s: float = 150,
-                step_timeout_ms: int = 90_000) -> list[SessionResult]:
-    """All sessions at once in one headless Chromium (one context each), within ``deadline_s``."""
+                step_timeout_ms: int = 90_000, retry_stalled: bool = False) -> list[SessionResult]:
+    """All sessions at once in one headless Chromium (one context each), within ``deadline_s``.
+
+    With ``retry_stalled``, a session whose edit the server never accepted runs once more, alone, in
+    a fresh context (its result keeps the first try's diagnosis in ``first_attempt``).
+    """
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
@@ -278,6 +298,10 @@ async def drive(base_url: str, sessions: int = 20, deadline_s: float = 150,
                 task.cancel()
             results = [t.result() if t in done else SessionResult(i, error=f"not done after {deadline_s}s")
                        for i, t in enumerate(tasks)]
+            for first in [r for r in results if retry_stalled and r.stalled]:
+                again = await drive_session(browser, base_url, first.index, sessions, step_timeout_ms)
+                again.first_attempt = first.error
+                results[first.index] = again
         finally:
             await browser.close()
     return results
