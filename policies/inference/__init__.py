@@ -1,4 +1,5 @@
-"""Run the routing signals' models: one shared sentence encoder, classifier heads, PII patterns.
+"""Run the routing signals' models: one shared sentence encoder, classifier heads, PII patterns and
+the PII name head.
 
 Runtime needs only onnxruntime, tokenizers and numpy. Models load lazily on first use, on CUDA
 when a CUDA session really starts, else on CPU (see :func:`active_provider`).
@@ -10,20 +11,22 @@ import functools
 from pathlib import Path
 from typing import Sequence
 
+from policies.errors import PolicyError
 from policies.inference.bundle import bundled_path, manifest
 from policies.inference.cache import ScoreCache, default_cache_dir
 from policies.inference.classifiers import (Classifier, EmbeddingClassifier, ModelSpec, Registry,
                                             SequenceClassifier, TokenClassifier)
 from policies.inference.encoder import TextEncoder
 from policies.inference.pii import HEURISTIC_TYPES, PiiMatch, detect_pii, find_pii
+from policies.inference.pii_names import PiiNameHead
 from policies.inference.providers import active_provider
 from policies.inference.scores import Scores
 
 __all__ = [
-    "Classifier", "EmbeddingClassifier", "HEURISTIC_TYPES", "ModelSpec", "PiiMatch", "ScoreCache", "Scores",
-    "SequenceClassifier", "TextEncoder", "TokenClassifier", "active_provider", "default_cache_dir",
+    "Classifier", "EmbeddingClassifier", "HEURISTIC_TYPES", "ModelSpec", "PiiMatch", "PiiNameHead", "ScoreCache",
+    "Scores", "SequenceClassifier", "TextEncoder", "TokenClassifier", "active_provider", "default_cache_dir",
     "default_encoder", "detect_pii", "domain_classifier", "find_pii", "get_model", "jailbreak_classifier",
-    "register_model", "registry",
+    "pii_name_head", "register_model", "registry",
 ]
 
 
@@ -62,3 +65,13 @@ def domain_classifier() -> EmbeddingClassifier:
 def jailbreak_classifier() -> EmbeddingClassifier:
     """benign / jailbreak head over the shared encoder."""
     return registry().get("jailbreak")  # type: ignore[return-value]
+
+
+@functools.lru_cache(maxsize=1)
+def pii_name_head() -> PiiNameHead:
+    """PERSON / ORGANIZATION / GPE / NRP / TITLE head over the shared encoder's token features."""
+    entry = next((m for m in manifest()["models"] if m["kind"] == "token_head" and m.get("name") == "pii_names"), None)
+    if entry is None:
+        raise PolicyError.single("model-missing", f"{bundled_path('manifest.json')} lists no PII name head",
+                                 file=str(bundled_path("manifest.json")))
+    return PiiNameHead(bundled_path(entry["file"]), bundled_path(entry["labels_file"]))

@@ -19,9 +19,9 @@ import itertools
 import os
 import queue
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterator, Protocol, Sequence
 
 import numpy as np
 from tokenizers import Encoding, Tokenizer
@@ -32,6 +32,7 @@ from policies.inference.providers import CPU, available_cores, create_session, p
 
 MAX_TOKENS = 256
 OUTPUT = "sentence_embedding"
+TOKEN_FEATURES = "token_features"  # per-token hidden states, for token heads (see encode_with)
 CPU_TOKEN_BUDGET = 512  # padded tokens per batch on CPU (see the module docstring)
 PREFIX_CHARS_PER_TOKEN = 8  # a prefix this many characters per kept token nearly always fills them
 
@@ -72,6 +73,7 @@ class Batch:
 
     positions: np.ndarray
     feeds: dict[str, np.ndarray]
+    head_feeds: dict[str, np.ndarray] = field(default_factory=dict)  # a token head's own inputs
 
 
 def pad_batch(ids: Sequence[Sequence[int]], pad_id: int, input_names: Sequence[str]) -> dict[str, np.ndarray]:
@@ -88,6 +90,16 @@ def pad_batch(ids: Sequence[Sequence[int]], pad_id: int, input_names: Sequence[s
     if "token_type_ids" in input_names:
         feeds["token_type_ids"] = np.zeros_like(input_ids)
     return {k: v for k, v in feeds.items() if k in input_names}
+
+
+class TokenHead(Protocol):
+    """A model over each batch's ``token_features``: ``width`` scores per text. ``token_inputs``
+    gives its other inputs per batch, from the texts and their tokens (padded to ``width``)."""
+    width: int
+
+    def token_inputs(self, texts: Sequence[str], encodings: Sequence[Encoding], width: int) -> dict[str, np.ndarray]: ...
+
+    def __call__(self, features: np.ndarray, attention_mask: np.ndarray, **inputs: np.ndarray) -> np.ndarray: ...
 
 
 class TextEncoder:
@@ -107,7 +119,7 @@ class TextEncoder:
         self.provider = self.session.get_providers()[0]
         self.token_budget = CPU_TOKEN_BUDGET if self.provider == CPU else None
         self.input_names = [i.name for i in self.session.get_inputs()]
-        outputs = [o.name for o in self.session.get_outputs()]
+        self.output_names = outputs = [o.name for o in self.session.get_outputs()]
         if OUTPUT not in outputs:
             raise PolicyError.single("model-outputs", f"{self.model_path} has outputs {outputs}, expected '{OUTPUT}'",
                                      file=str(self.model_path))
@@ -134,20 +146,28 @@ class TextEncoder:
         by_chars = sorted(range(len(texts)), key=lambda i: (len(texts[i]), i))
         return [by_chars[start:start + self.chunk_size] for start in range(0, len(by_chars), self.chunk_size)]
 
-    def _batches(self, texts: Sequence[str], groups: Sequence[list[int]], batch_size: int) -> Iterator[Batch]:
+    def _batches(self, texts: Sequence[str], groups: Sequence[list[int]], batch_size: int,
+                 head: TokenHead | None = None) -> Iterator[Batch]:
         """Tokenise each group; within it, sort by token length and cut into padded batches of at
         most ``batch_size`` texts and (on CPU) ``token_budget`` padded tokens."""
         for group in groups:
             # load_tokenizer switched padding off, so ids are exact; padding happens per batch below.
-            ids = self.token_ids([texts[i] for i in group])
+            encodings = self.encodings([texts[i] for i in group])
+            ids = [e.ids for e in encodings]
             order = sorted(range(len(ids)), key=lambda k: (len(ids[k]), k))
             for members in cut_batches([len(ids[k]) for k in order], batch_size, self.token_budget):
                 members = [order[k] for k in members]
-                yield Batch(np.asarray([group[k] for k in members], dtype=np.int64),
-                            pad_batch([ids[k] for k in members], self.pad_id, self.input_names))
+                feeds = pad_batch([ids[k] for k in members], self.pad_id, self.input_names)
+                head_feeds = {} if head is None else head.token_inputs(
+                    [texts[group[k]] for k in members], [encodings[k] for k in members], feeds["input_ids"].shape[1])
+                yield Batch(np.asarray([group[k] for k in members], dtype=np.int64), feeds, head_feeds)
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
-        """Token ids of each text, truncated to ``max_tokens``.
+        """Token ids of each text, truncated to ``max_tokens`` (see :meth:`encodings`)."""
+        return [e.ids for e in self.encodings(texts)]
+
+    def encodings(self, texts: Sequence[str]) -> list[Encoding]:
+        """Tokens of each text (ids, character offsets), truncated to ``max_tokens``.
 
         A long text (a pasted document: sample traffic has prompts of 160k characters) is
         tokenised from a prefix of ``max_tokens * PREFIX_CHARS_PER_TOKEN`` characters when that
@@ -155,15 +175,14 @@ class TextEncoder:
         """
         limit = self.max_tokens * PREFIX_CHARS_PER_TOKEN
         heads = [t[:limit] for t in texts]
-        encodings = self.tokenizer.encode_batch(heads)
-        out = [e.ids for e in encodings]
-        whole = [i for i, (text, e) in enumerate(zip(texts, encodings))
+        out = self.tokenizer.encode_batch(heads)
+        whole = [i for i, (text, e) in enumerate(zip(texts, out))
                  if len(text) > limit and not prefix_holds_kept_tokens(heads[i], e, self.max_tokens)]
         for i, e in zip(whole, self.tokenizer.encode_batch([texts[i] for i in whole]) if whole else []):
-            out[i] = e.ids
+            out[i] = e
         return out
 
-    def _prefetch(self, texts: Sequence[str], batch_size: int) -> Iterator[Batch]:
+    def _prefetch(self, texts: Sequence[str], batch_size: int, head: TokenHead | None = None) -> Iterator[Batch]:
         """Tokenise in a background thread so tokenising overlaps inference.
 
         One producer measured best on an H100 (0.65 of a bare session end to end, vs 0.54 with
@@ -176,7 +195,7 @@ class TextEncoder:
 
         def produce() -> None:
             try:
-                for batch in self._batches(texts, self._groups(texts), batch_size):
+                for batch in self._batches(texts, self._groups(texts), batch_size, head):
                     while not stop.is_set():
                         try:
                             ready.put(batch, timeout=0.1)
@@ -208,15 +227,36 @@ class TextEncoder:
 
     def encode(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         """Embeddings in input order; duplicates are encoded once and copied."""
+        return self._encode(texts, batch_size, None)[0]
+
+    def encode_with(self, texts: Sequence[str], head: TokenHead,
+                    batch_size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Embeddings and ``head``'s scores per text ([N, head.width]) from one encoder pass: each
+        batch's ``token_features`` go straight into the head and are dropped."""
+        if TOKEN_FEATURES not in self.output_names:
+            raise PolicyError.single("model-outputs", f"{self.model_path} has no '{TOKEN_FEATURES}' output for a "
+                                     f"token head (outputs: {self.output_names})", file=str(self.model_path))
+        embeddings, scores = self._encode(texts, batch_size, head)
+        assert scores is not None
+        return embeddings, scores
+
+    def _encode(self, texts: Sequence[str], batch_size: int | None,
+                head: TokenHead | None) -> tuple[np.ndarray, np.ndarray | None]:
         if isinstance(texts, str):
             raise TypeError("encode() takes a list of texts, not a single string")
         unique: dict[str, int] = {}
         index = np.fromiter((unique.setdefault(t, len(unique)) for t in texts), dtype=np.int64, count=len(texts))
         out = np.empty((len(unique), self.dim), dtype=np.float32)
-        batches = self._prefetch(list(unique), batch_size or self.default_batch_size())
+        scores = np.empty((len(unique), head.width), dtype=np.float32) if head is not None else None
+        batches = self._prefetch(list(unique), batch_size or self.default_batch_size(), head)
 
         def run(batch: Batch) -> None:
-            out[batch.positions] = self.session.run([OUTPUT], batch.feeds)[0]
+            if head is None:
+                out[batch.positions] = self.session.run([OUTPUT], batch.feeds)[0]
+                return
+            out[batch.positions], features = self.session.run([OUTPUT, TOKEN_FEATURES], batch.feeds)
+            scores[batch.positions] = head(features, batch.feeds["attention_mask"],  # type: ignore[index]
+                                           **batch.head_feeds)
 
         try:
             if self.workers == 1:
@@ -226,7 +266,7 @@ class TextEncoder:
                 run_concurrently(batches, run, self.workers)
         finally:
             batches.close()  # stops the tokenising thread if a run failed
-        return out[index]
+        return out[index], None if scores is None else scores[index]
 
 
 def prefix_holds_kept_tokens(head: str, encoding: Encoding, max_tokens: int) -> bool:

@@ -1,10 +1,12 @@
-"""PII detection by patterns, for the 17 entity types of vLLM Semantic Router's PII model.
+"""PII detection for the 17 entity types of vLLM Semantic Router's PII model.
 
-Types with a checksum or a grammar are validated, not just matched: credit cards (Luhn),
-IBANs (ISO 13616 mod-97 and per-country length), US SSNs (area/group/serial rules), IP
-addresses (parsed by :mod:`ipaddress`). PERSON, ORGANIZATION, GPE, NRP and TITLE need a NER
-model to do well; here they are small gazetteers plus capitalisation cues, labelled as
-heuristics, with precision measured in the tests. Scores are per text and type, in [0, 1].
+Types with a checksum or a grammar are found by patterns and validated, not just matched:
+credit cards (Luhn), IBANs (ISO 13616 mod-97 and per-country length), US SSNs (area/group/serial
+rules), IP addresses (parsed by :mod:`ipaddress`). PERSON, ORGANIZATION, GPE, NRP and TITLE need
+a model: :mod:`.pii_names` scores them, and :func:`detect_pii` takes those scores. The small
+gazetteers plus capitalisation cues here are the fallback where that model cannot run (an
+encoder without token features); their precision and recall are measured in the tests beside
+the model's. Scores are per text and type, in [0, 1].
 """
 
 from __future__ import annotations
@@ -328,13 +330,16 @@ RECOGNISERS: tuple[tuple[Recogniser, str | None], ...] = (
     (_simple("ZIP_CODE", R_ZIP_CONTEXT, 0.85), r"\d{5}"),
     (_simple("STREET_ADDRESS", R_STREET, 0.85), r"\d\s+\S"),
     (_simple("US_DRIVER_LICENSE", R_DL, 0.8, 1), r"(?i)licen[cs]e|\bDL"),
+)
+# The fallback for the types the name model scores (HEURISTIC_TYPES).
+NAME_RECOGNISERS: tuple[tuple[Recogniser, str | None], ...] = (
     (_people, None),  # first names and cue words ("from", "by") are in nearly every prompt
     (_orgs, literal_alternation(ORG_SUFFIXES) + "|" + literal_alternation(ORG_NAMES)),
     (_simple("GPE", R_GPE, 0.7, 1), literal_alternation(GPE_NAMES)),
     (_simple("NRP", R_NRP, 0.7, 1), literal_alternation(NRP_NAMES)),
     (_titles, "(?i)" + literal_alternation(JOB_TITLES) + "|" + literal_alternation(HONORIFICS)),
 )
-EVERY_RECOGNISER: tuple[Recogniser, ...] = tuple(r for r, _ in RECOGNISERS)
+EVERY_RECOGNISER: tuple[Recogniser, ...] = tuple(r for r, _ in RECOGNISERS + NAME_RECOGNISERS)
 # A span claimed by a checksummed/structured type is not also a phone number, date or zip.
 _PRIORITY = ("EMAIL_ADDRESS", "IBAN_CODE", "CREDIT_CARD", "US_SSN", "IP_ADDRESS", "STREET_ADDRESS",
              "PHONE_NUMBER", "US_DRIVER_LICENSE", "DOMAIN_NAME", "DATE_TIME", "ZIP_CODE", "AGE")
@@ -353,20 +358,29 @@ def find_pii(text: str, recognisers: Sequence[Recogniser] | None = None) -> list
     return kept + [m for m in found if m.type not in rank]
 
 
-def candidates(texts: Sequence[str]) -> np.ndarray:
+def candidates(texts: Sequence[str],
+               recognisers: Sequence[tuple[Recogniser, str | None]] = RECOGNISERS + NAME_RECOGNISERS) -> np.ndarray:
     """(texts × recognisers) booleans: which recognisers may find something in which text."""
     column = pl.Series("text", list(texts), dtype=pl.String).fill_null("")
     masks = [column.str.contains(prefilter) if prefilter else pl.Series([True] * len(column))
-             for _, prefilter in RECOGNISERS]
-    return np.column_stack([m.to_numpy() for m in masks]) if len(column) else np.zeros((0, len(RECOGNISERS)), bool)
+             for _, prefilter in recognisers]
+    return np.column_stack([m.to_numpy() for m in masks]) if len(column) else np.zeros((0, len(recognisers)), bool)
 
 
-def detect_pii(texts: Sequence[str]) -> Scores:
-    """Per text, the highest confidence found for each of the 17 PII types (0 when absent)."""
+def detect_pii(texts: Sequence[str], name_scores: Scores | None = None) -> Scores:
+    """Per text, the highest confidence found for each of the 17 PII types (0 when absent).
+
+    ``name_scores`` (from the name model, rows aligned with ``texts``) replace the heuristics for
+    the types they cover; without them the heuristics run.
+    """
+    recognisers = RECOGNISERS + (() if name_scores is not None else NAME_RECOGNISERS)
     column = {t: j for j, t in enumerate(PII_TYPES)}
     probs = np.zeros((len(texts), len(PII_TYPES)), dtype=np.float32)
-    for i, (text, may_match) in enumerate(zip(texts, candidates(texts))):
-        for m in find_pii(text, [r for r, ok in zip(EVERY_RECOGNISER, may_match) if ok]):
+    for i, (text, may_match) in enumerate(zip(texts, candidates(texts, recognisers))):
+        for m in find_pii(text, [r for (r, _), ok in zip(recognisers, may_match) if ok]):
             j = column[m.type]
             probs[i, j] = max(probs[i, j], m.score)
+    if name_scores is not None:
+        for k, label in enumerate(name_scores.labels):
+            probs[:, column[label]] = name_scores.probs[:, k]
     return Scores(tuple(PII_TYPES), probs)

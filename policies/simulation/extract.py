@@ -134,6 +134,9 @@ def extract(routing: Routing, store: RawStore) -> Extraction:
             node = RuleNode(type=kind, name=name)
             leaves.append(Leaf((kind, name), node, routing.find_signal(kind, name)))
             known.add((kind, name))
+    plan = getattr(store.context, "plan", None)  # lets the models share one pass (see NeuralContext.plan)
+    if plan is not None:
+        plan({leaf.leaf_type for leaf in leaves})
     exprs: dict[LeafKey, LeafExpr] = {}
     for leaf in leaves:
         if leaf.leaf_type != "projection":

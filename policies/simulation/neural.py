@@ -3,7 +3,9 @@
 :class:`NeuralContext` is the only place that calls models (``policies.inference``). It embeds
 each distinct text once — prompts, and each signal's candidate phrases — and memoises the
 vectors, so embedding, complexity, preference, reask, domain and jailbreak signals all read the
-same matrix; the heads run on those embeddings (``predict_embeddings``), never re-encoding.
+same matrix; the heads run on those embeddings (``predict_embeddings``), never re-encoding. When
+the policy has PII signals (:meth:`NeuralContext.plan`), the PII name head runs inside that same
+pass, on the encoder's token features.
 Every vector also goes through the on-disk :class:`policies.inference.ScoreCache`, keyed by text
 hash + model hash + what is computed, so another process (the CLI, the studio) skips the models
 too. Raw scores stay in the simulation's :class:`.extract.RawStore`, so threshold edits never
@@ -23,6 +25,7 @@ from ..errors import PolicyError
 from .signals.base import Unavailable
 
 Progress = Callable[[int, int], None]  # (texts done, texts total)
+_UNLOADED = object()
 
 
 def _inference() -> Any:
@@ -55,6 +58,9 @@ class NeuralContext:
         self.batch_size = batch_size
         self.progress = progress
         self._vectors: dict[str, np.ndarray] = {}
+        self._name_scores: dict[str, np.ndarray] = {}  # PII name head's scores, filled by embed()
+        self._name_head: Any = _UNLOADED
+        self._want_names = False  # set by plan() or the first pii_scores()
         self._head_rows: dict[str, dict[str, np.ndarray]] = {}
         self._head_labels: dict[str, tuple[str, ...]] = {}
 
@@ -78,12 +84,25 @@ class NeuralContext:
         return self._heads[name]
 
     @property
+    def name_head(self) -> Any:
+        """The PII name head, or None where it cannot run (no head file, no encoder, or an encoder
+        without token features): PII signals then use the pattern fallback for those types."""
+        if self._name_head is _UNLOADED:
+            self._name_head = None
+            try:
+                if "token_features" in getattr(self.encoder, "output_names", ()):
+                    self._name_head = _inference().pii_name_head()
+            except (OSError, PolicyError, Unavailable):
+                pass
+        return self._name_head
+
+    @property
     def cache(self) -> Any:
         if self._cache is None and self._use_disk:
             self._cache = _inference().ScoreCache(self._cache_dir)
         return self._cache
 
-    def _cached(self, texts: list[str], model_sha: str, what: str,
+    def _cached(self, texts: list[str], model_sha: str, what: object,
                 compute: Callable[[list[str]], np.ndarray]) -> np.ndarray:
         if self.cache is None:
             return compute(texts)
@@ -91,18 +110,34 @@ class NeuralContext:
         return self.cache.scores(texts, model_sha, signal_sha, compute)
 
     # -- embeddings ----------------------------------------------------------------------
+    def plan(self, leaf_types: set[str]) -> None:
+        """What the coming extraction reads: with PII leaves, every encoder pass also runs the PII
+        name head, so a text is encoded once for both (without them, the head's ~4% is saved)."""
+        self._want_names = self._want_names or "pii" in leaf_types
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Normalised embeddings of ``texts`` (rows aligned); each distinct text is encoded once ever.
 
         Work goes in chunks of ``batch_size`` texts, each stored in the disk cache as soon as it
         is encoded, so an interrupted run keeps its progress (and drives the progress bar).
         """
-        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        head = self.name_head if self._want_names else None
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors
+                                     or (head is not None and t not in self._name_scores)))
+        what: object = ("sentence-embedding", "pii-names", head.model_sha256) if head else "sentence-embedding"
+
+        def encode(chunk: list[str]) -> np.ndarray:
+            if head is None:
+                return np.asarray(self.encoder.encode(chunk), dtype=np.float32)
+            return np.hstack(self.encoder.encode_with(chunk, head))
+
         for start in range(0, len(missing), self.batch_size):
             chunk = missing[start:start + self.batch_size]
-            vectors = self._cached(chunk, self.encoder.model_sha256, "sentence-embedding",
-                                   lambda ts: np.asarray(self.encoder.encode(ts), dtype=np.float32))
-            self._vectors.update(zip(chunk, vectors))
+            rows = self._cached(chunk, self.encoder.model_sha256, what, encode)
+            dim = rows.shape[1] - (head.width if head else 0)
+            self._vectors.update(zip(chunk, rows[:, :dim]))
+            if head:
+                self._name_scores.update(zip(chunk, rows[:, dim:]))
             if self.progress:
                 self.progress(min(start + self.batch_size, len(missing)), len(missing))
         if not texts:
@@ -132,7 +167,16 @@ class NeuralContext:
         return list(head.labels), matrix.astype(np.float64)[index]
 
     def pii_scores(self, texts: pl.Series) -> dict[str, np.ndarray]:
-        """Max detector score per PII entity type, per request."""
+        """Max detector score per PII entity type, per request: patterns for the structured types,
+        the name head (from the shared encoder pass) for the name-like ones."""
         uniq, index = _row_index(texts)
-        scores = _inference().detect_pii(uniq.to_list())
+        distinct = uniq.to_list()
+        names = None
+        if self.name_head is not None:
+            self._want_names = True
+            self.embed(distinct)
+            rows = [self._name_scores[t] for t in distinct]
+            names = _inference().Scores(self.name_head.labels,
+                                        np.stack(rows) if rows else np.zeros((0, self.name_head.width), np.float32))
+        scores = _inference().detect_pii(distinct, name_scores=names)
         return {label: scores.probs[:, j].astype(np.float64)[index] for j, label in enumerate(scores.labels)}

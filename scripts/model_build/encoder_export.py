@@ -1,5 +1,11 @@
 """Export all-MiniLM-L6-v2 to ONNX with pooling inside the graph, then shrink it to int8 weights.
 
+The graph has two outputs: the pooled ``sentence_embedding`` every sequence head reads, and
+``token_features``, each token's hidden state after layer 4 of 6, which the PII token head reads,
+so one encoder pass serves both (onnxruntime computes only the outputs a run asks for). Layer 4,
+not the last: the last layer is tuned for mean pooling, and in development a token head on it
+found names less well than one on layer 3 or 4.
+
 Dynamic int8 quantisation computes activation scales per batch, which made a prompt's embedding
 depend on its batch-mates (cosine 0.95). Weight-only int8 has no activation scales at all, so
 a request's embedding is the same whichever batch it runs in.
@@ -15,6 +21,7 @@ import numpy as np
 
 MAX_TOKENS = 256
 DIM = 384
+TOKEN_LAYER = 4  # hidden state exported as token_features (0 = embeddings, 6 = last layer)
 
 
 def source_model_dir() -> Path:
@@ -36,7 +43,8 @@ def write_tokenizer(src: Path, dest: Path) -> None:
 
 
 def export_fp32(src: Path, dest: Path) -> None:
-    """Trace BERT + masked mean pooling + L2 normalisation into one ONNX graph (opset 17)."""
+    """Trace BERT + masked mean pooling + L2 normalisation into one ONNX graph (opset 17), with
+    the layer-``TOKEN_LAYER`` hidden state as a second output."""
     import torch
     from transformers import AutoModel
 
@@ -47,23 +55,25 @@ def export_fp32(src: Path, dest: Path) -> None:
             super().__init__()
             self.bert = bert
 
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
             token_type_ids = torch.zeros_like(input_ids)
-            hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask,
-                               token_type_ids=token_type_ids).last_hidden_state
+            out = self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                            token_type_ids=token_type_ids, output_hidden_states=True)
+            hidden = out.last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
             summed = (hidden * mask).sum(dim=1)
             counts = mask.sum(dim=1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(summed / counts, p=2, dim=1)
+            return torch.nn.functional.normalize(summed / counts, p=2, dim=1), out.hidden_states[TOKEN_LAYER]
 
     ids = torch.tensor([[101, 7592, 2088, 102], [101, 7592, 102, 0]], dtype=torch.int64)
     mask = (ids != 0).to(torch.int64)
     torch.onnx.export(
         SentenceEncoder().eval(), (ids, mask), str(dest),
-        input_names=["input_ids", "attention_mask"], output_names=["sentence_embedding"],
+        input_names=["input_ids", "attention_mask"], output_names=["sentence_embedding", "token_features"],
         dynamic_axes={"input_ids": {0: "batch", 1: "sequence"},
                       "attention_mask": {0: "batch", 1: "sequence"},
-                      "sentence_embedding": {0: "batch"}},
+                      "sentence_embedding": {0: "batch"},
+                      "token_features": {0: "batch", 1: "sequence"}},
         opset_version=17, do_constant_folding=True, dynamo=False,
     )
 

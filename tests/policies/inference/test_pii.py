@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -77,39 +79,9 @@ def test_no_pii_in_plain_prompts():
         assert types_in(text) == set(), text
 
 
-# Hand-labelled by the author: the heuristic (model-free) types present in each text.
-LABELLED = [
-    ("Please email the contract to John Miller at our Boston office.", {"PERSON", "GPE"}),
-    ("Schedule a call with Sarah Chen, the CFO of Northwind Traders Inc.", {"PERSON", "TITLE", "ORGANIZATION"}),
-    ("Mr. Okafor flew from Lagos to London last week.", {"PERSON", "TITLE", "GPE"}),
-    ("The patient, a Catholic nun from Ireland, reported chest pain.", {"NRP", "GPE"}),
-    ("Goldman Sachs and Morgan Stanley both reported earnings.", {"ORGANIZATION"}),
-    ("My manager Kevin approved the leave request.", {"PERSON", "TITLE"}),
-    ("Translate this letter for the Japanese embassy in Berlin.", {"NRP", "GPE"}),
-    ("Professor Elena Petrova teaches at Stanford.", {"PERSON", "TITLE", "ORGANIZATION"}),
-    ("Write a Python script to parse CSV files.", set()),
-    ("What is the derivative of sin(x) squared?", set()),
-    ("Summarize the quarterly results for the board.", set()),
-    ("Explain how photosynthesis works in C4 plants.", set()),
-    ("In 1797, John Frere made a discovery that he described as remarkable.", {"PERSON"}),
-    ("According to Hobbes, the definition of injustice is what?", {"PERSON"}),
-    ("The Democrats and Republicans disagree on the tax bill.", {"NRP"}),
-    ("Acme Holdings hired a new general counsel, Dana Brooks.", {"ORGANIZATION", "TITLE", "PERSON"}),
-    ("Send the invoice to Microsoft's Seattle office.", {"ORGANIZATION", "GPE"}),
-    ("Our CTO thinks Kubernetes is overkill for this service.", {"TITLE"}),
-    ("Compare Rust and Go for a high-throughput proxy.", set()),
-    ("A Muslim family moved from Pakistan to Toronto in 2019.", {"NRP", "GPE"}),
-    ("Draft a polite reply declining the meeting.", set()),
-    ("Which enzyme catalyses the first step of glycolysis?", set()),
-    ("Ask Senator Warren's office about the hearing.", {"PERSON", "TITLE"}),
-    ("The Red Cross opened shelters across Texas.", {"ORGANIZATION", "GPE"}),
-    ("Debug this Java code that throws a NullPointerException.", set()),
-    ("Virginia Woolf wrote Mrs Dalloway in 1925.", {"PERSON"}),
-    ("Is the Supreme Court ruling binding on state courts?", set()),
-    ("Emily from accounting needs the Q3 numbers by Friday.", {"PERSON"}),
-    ("Book a table for four at an Italian restaurant near Union Square.", {"NRP"}),
-    ("The University of Michigan published the study.", {"ORGANIZATION", "GPE"}),
-]
+# Hand-labelled by the author: the name-like types present in each text (shared with the model build).
+LABELLED = [(row["text"], set(row["types"])) for row in json.loads(
+    (Path(__file__).parent / "fixtures" / "pii_names_labelled.json").read_text())["sets"]["with_heuristics"]]
 # Measured on LABELLED when the heuristics were written (precision, recall over text-level type
 # decisions); the floors sit a little below so small gazetteer edits don't fail spuriously.
 PRECISION_FLOOR = 0.85  # measured 0.943
@@ -166,9 +138,10 @@ def test_prefilters_never_hide_an_entity() -> None:
 
 
 def test_prefilters_skip_recognisers_on_plain_prompts() -> None:
-    from policies.inference.pii import RECOGNISERS, candidates
+    from policies.inference.pii import NAME_RECOGNISERS, RECOGNISERS, candidates
 
+    every = RECOGNISERS + NAME_RECOGNISERS
     mask = candidates(["Write a Python function that merges two sorted lists.", "mail a@b.io"])
-    emails = [i for i, (_, prefilter) in enumerate(RECOGNISERS) if prefilter == "@"]
-    assert mask.shape == (2, len(RECOGNISERS)) and not mask[0, emails].any() and mask[1, emails].all()
-    assert mask[0].sum() < len(RECOGNISERS) // 2  # most recognisers never run on a plain prompt
+    emails = [i for i, (_, prefilter) in enumerate(every) if prefilter == "@"]
+    assert mask.shape == (2, len(every)) and not mask[0, emails].any() and mask[1, emails].all()
+    assert mask[0].sum() < len(every) // 2  # most recognisers never run on a plain prompt

@@ -26,18 +26,20 @@ def encoder():
         pytest.skip(f"model bundle not available: {exc}")
 
 
-POLICY = make_policy(
-    [{"name": "support", "priority": 10, "modelRefs": [{"model": "small"}],
-      "rules": {"operator": "AND", "conditions": [{"type": "embedding", "name": "tech"}]}},
-     {"name": "hard", "priority": 5, "modelRefs": [{"model": "large"}],
-      "rules": {"operator": "AND", "conditions": [{"type": "complexity", "name": "level:hard"}]}},
-     {"name": "pii", "priority": 20, "modelRefs": [{"model": "small"}],
-      "rules": {"operator": "AND", "conditions": [{"type": "pii", "name": "ids"}]}}],
-    {"embeddings": [{"name": "tech", "threshold": 0.5, "candidates": ["router and wifi troubleshooting",
-                                                                      "reset a network password"]}],
-     "complexity": [{"name": "level", "threshold": 0.05, "hard": {"candidates": ["prove this theorem rigorously"]},
-                     "easy": {"candidates": ["answer briefly", "simple arithmetic"]}}],
-     "pii": [{"name": "ids", "threshold": 0.5, "pii_types_allowed": ["PERSON", "NRP", "GPE", "DATE_TIME"]}]})
+DECISIONS = [
+    {"name": "support", "priority": 10, "modelRefs": [{"model": "small"}],
+     "rules": {"operator": "AND", "conditions": [{"type": "embedding", "name": "tech"}]}},
+    {"name": "hard", "priority": 5, "modelRefs": [{"model": "large"}],
+     "rules": {"operator": "AND", "conditions": [{"type": "complexity", "name": "level:hard"}]}},
+    {"name": "pii", "priority": 20, "modelRefs": [{"model": "small"}],
+     "rules": {"operator": "AND", "conditions": [{"type": "pii", "name": "ids"}]}}]
+SIGNALS = {
+    "embeddings": [{"name": "tech", "threshold": 0.5, "candidates": ["router and wifi troubleshooting",
+                                                                    "reset a network password"]}],
+    "complexity": [{"name": "level", "threshold": 0.05, "hard": {"candidates": ["prove this theorem rigorously"]},
+                    "easy": {"candidates": ["answer briefly", "simple arithmetic"]}}],
+    "pii": [{"name": "ids", "threshold": 0.5, "pii_types_allowed": ["PERSON", "NRP", "GPE", "DATE_TIME"]}]}
+POLICY = make_policy(DECISIONS, SIGNALS)
 
 
 def test_embedding_complexity_and_pii_fire_on_the_right_prompts(encoder, tmp_path):
@@ -54,13 +56,15 @@ def test_embedding_complexity_and_pii_fire_on_the_right_prompts(encoder, tmp_pat
 
 def test_cached_resimulation_never_calls_the_encoder_again(encoder, tmp_path):
     calls = []
-    real_encode = encoder.encode
 
-    def counting(texts, *args, **kwargs):
-        calls.append(len(texts))
-        return real_encode(texts, *args, **kwargs)
+    def counted(method):
+        def counting(texts, *args, **kwargs):
+            calls.append(len(texts))
+            return method(texts, *args, **kwargs)
+        return counting
 
-    encoder.encode = counting  # the real encoder, counted
+    # the real encoder, counted: both ways into an encoder pass (encode_with also runs the PII name head)
+    encoder.encode, encoder.encode_with = counted(encoder.encode), counted(encoder.encode_with)
     try:
         reqs = requests_from_prompts(PROMPTS)
         sim = Simulator(reqs, context=NeuralContext(encoder, cache_dir=tmp_path))
@@ -78,4 +82,31 @@ def test_cached_resimulation_never_calls_the_encoder_again(encoder, tmp_path):
         assert len(calls) == n
         assert fresh.requests.equals(first.requests)
     finally:
-        del encoder.encode
+        del encoder.encode, encoder.encode_with
+
+
+def test_pii_and_embedding_signals_share_one_encoder_pass(encoder, tmp_path):
+    """Each distinct text goes through the encoder once, the PII name head riding along only when
+    the policy has PII signals."""
+    calls: dict[str, list[str]] = {"encode": [], "encode_with": []}
+
+    def counted(name, method):
+        def counting(texts, *args, **kwargs):
+            calls[name].extend(texts)
+            return method(texts, *args, **kwargs)
+        return counting
+
+    encoder.encode, encoder.encode_with = (counted("encode", encoder.encode),
+                                           counted("encode_with", encoder.encode_with))
+    try:
+        reqs = requests_from_prompts(PROMPTS)
+        Simulator(reqs, context=NeuralContext(encoder, use_disk_cache=False)).simulate(POLICY)
+        assert calls["encode"] == [] and len(calls["encode_with"]) == len(set(calls["encode_with"]))
+        assert set(PROMPTS) <= set(calls["encode_with"])
+
+        calls["encode_with"].clear()
+        no_pii = make_policy(DECISIONS[:2], {k: v for k, v in SIGNALS.items() if k != "pii"})
+        Simulator(reqs, context=NeuralContext(encoder, use_disk_cache=False)).simulate(no_pii)
+        assert calls["encode_with"] == [] and set(PROMPTS) <= set(calls["encode"])
+    finally:
+        del encoder.encode, encoder.encode_with
