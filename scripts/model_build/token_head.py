@@ -27,10 +27,9 @@ THRESHOLD = 0.5  # a type is present when its score reaches this (the PII signal
 
 @dataclass
 class TokenData:
-    """Every real token of every text: its embedding, class index and the text it belongs to."""
+    """Every real token of every text: its features and class index."""
     X: np.ndarray
     y: np.ndarray
-    text_index: np.ndarray
 
 
 def token_labels(offsets: Sequence[tuple[int, int]], spans: Sequence[tuple[int, int, str]]) -> np.ndarray:
@@ -47,25 +46,20 @@ def token_labels(offsets: Sequence[tuple[int, int]], spans: Sequence[tuple[int, 
 
 
 def token_data(encoder, examples: Sequence[Labelled], batch_size: int = 32) -> TokenData:
-    """Run the shipped encoder (its ``token_features`` output) over ``examples``."""
-    encodings = encoder.tokenizer.encode_batch([e.text for e in examples])
+    """Run the shipped encoder (its ``token_features`` output) over ``examples``, length-sorted."""
+    from policies.inference.encoder import pad_batch
+
+    encodings = encoder.encodings([e.text for e in examples])
     order = sorted(range(len(examples)), key=lambda i: len(encodings[i].ids))
-    xs, ys, owners = [], [], []
+    xs, ys = [], []
     for start in range(0, len(order), batch_size):
         members = order[start:start + batch_size]
-        width = max(len(encodings[i].ids) for i in members)
-        ids = np.zeros((len(members), width), dtype=np.int64)
-        mask = np.zeros_like(ids)
+        feeds = pad_batch([encodings[i].ids for i in members], encoder.pad_id, encoder.input_names)
+        states = encoder.session.run([INPUTS[0]], feeds)[0]
         for row, i in enumerate(members):
-            n = len(encodings[i].ids)
-            ids[row, :n], mask[row, :n] = encodings[i].ids, 1
-        states = encoder.session.run([INPUTS[0]], {"input_ids": ids, "attention_mask": mask})[0]
-        for row, i in enumerate(members):
-            n = len(encodings[i].ids)
-            xs.append(states[row, :n])
+            xs.append(states[row, :len(encodings[i].ids)])
             ys.append(token_labels(encodings[i].offsets, examples[i].spans))
-            owners.append(np.full(n, i))
-    return TokenData(np.concatenate(xs).astype(np.float32), np.concatenate(ys), np.concatenate(owners))
+    return TokenData(np.concatenate(xs).astype(np.float32), np.concatenate(ys))
 
 
 def train(data: TokenData, seed: int, epochs: int = 12):
@@ -88,20 +82,6 @@ def train(data: TokenData, seed: int, epochs: int = 12):
             loss_fn(model(X[idx]), y[idx]).backward()
             opt.step()
     return model.eval()
-
-
-def token_probabilities(model, X: np.ndarray) -> np.ndarray:
-    import torch
-
-    with torch.no_grad():
-        return torch.softmax(model(torch.from_numpy(X)), dim=-1).numpy()
-
-
-def text_scores(probs: np.ndarray, owners: np.ndarray, n_texts: int) -> np.ndarray:
-    """Per text, the highest probability of each type over its tokens: [texts, types]."""
-    out = np.zeros((n_texts, len(HEAD_TYPES)), dtype=np.float32)
-    np.maximum.at(out, owners, probs[:, 1:])
-    return out
 
 
 @dataclass
