@@ -16,7 +16,6 @@ synchronise at every operator): about 1.6x on two cores.
 from __future__ import annotations
 
 import itertools
-import os
 import queue
 import threading
 from dataclasses import dataclass, field
@@ -97,7 +96,8 @@ class TokenHead(Protocol):
     gives its other inputs per batch, from the texts and their tokens (padded to ``width``)."""
     width: int
 
-    def token_inputs(self, texts: Sequence[str], encodings: Sequence[Encoding], width: int) -> dict[str, np.ndarray]: ...
+    def token_inputs(self, texts: Sequence[str], encodings: Sequence[Encoding],
+                     width: int) -> dict[str, np.ndarray]: ...
 
     def __call__(self, features: np.ndarray, attention_mask: np.ndarray, **inputs: np.ndarray) -> np.ndarray: ...
 

@@ -33,7 +33,7 @@ HEAD_TYPES = ("GPE", "NRP", "ORGANIZATION", "PERSON", "TITLE")  # policies.infer
 RAW = "presidio_evaluator/data_generator/raw_data/"
 OWN_TEMPLATES = Path(__file__).with_name("pii_templates.txt")
 PLACEHOLDER = re.compile(r"\{\{([a-z_]+)\}\}")
-LOWER_CASE_RATIO = 0.05  # share of names written in lower case, as Presidio's generator does
+LOWER_CASE_RATIO = 0.05  # names in lower case, as Presidio's generator (this uncased encoder reads them alike)
 NAME_FREE_DOMAINS = ("math", "physics", "chemistry", "engineering", "computer science", "biology")
 GENERIC_RATIO = 0.2  # share of name placeholders filled with a common noun phrase instead (labelled O)
 GENERIC = {  # so the head learns the name, not just the slot a name usually fills
@@ -134,7 +134,8 @@ class Fillers:
             "building_number": f.building_number, "secondary_address": lambda: f"Apt. {r.randint(1, 999)}",
             "postcode": f.postcode, "zipcode": lambda: f"{r.randint(10000, 99999)}",
             "credit_card_number": f.credit_card_number, "phone_number": f.phone_number, "iban": f.iban,
-            "email": f.email, "url": f.url, "ssn": lambda: f"{r.randint(100, 665)}-{r.randint(10, 99)}-{r.randint(1000, 9999)}",
+            "email": f.email, "url": f.url,
+            "ssn": lambda: f"{r.randint(100, 665)}-{r.randint(10, 99)}-{r.randint(1000, 9999)}",
             "ip_address": f.ipv4, "date_time": lambda: self._moment().strftime("%B %d, %Y %H:%M"),
             "date_of_birth": lambda: self._moment().strftime("%m/%d/%Y"),
             "day_of_week": lambda: self._moment().strftime("%A"), "year": lambda: str(self._moment().year),

@@ -163,8 +163,8 @@ class Wire:
 
         page.on("websocket", watch)  # type: ignore[attr-defined]
         page.on("pageerror", lambda exc: self.page_errors.append(str(exc)[:200]))  # type: ignore[attr-defined]
-        page.on("console", lambda msg: self.page_errors.append(f"console: {msg.text[:200]}")  # type: ignore[attr-defined]
-                if msg.type == "error" else None)
+        page.on("console", lambda msg: self.page_errors.append(  # type: ignore[attr-defined]
+            f"console: {msg.text[:200]}") if msg.type == "error" else None)
 
     def since(self, started: float) -> str:
         """Message types each way since ``started``, whether a patch carried the editor's text, closed
