@@ -22,7 +22,7 @@ import polars as pl
 from policies.inference.scores import Scores
 from policies.labels import PII_TYPES
 
-HEURISTIC_TYPES = ("GPE", "NRP", "ORGANIZATION", "PERSON", "TITLE")
+NAME_TYPES = ("GPE", "NRP", "ORGANIZATION", "PERSON", "TITLE")  # scored by the name head (.pii_names)
 
 
 @dataclass(frozen=True)
@@ -331,7 +331,7 @@ RECOGNISERS: tuple[tuple[Recogniser, str | None], ...] = (
     (_simple("STREET_ADDRESS", R_STREET, 0.85), r"\d\s+\S"),
     (_simple("US_DRIVER_LICENSE", R_DL, 0.8, 1), r"(?i)licen[cs]e|\bDL"),
 )
-# The fallback for the types the name model scores (HEURISTIC_TYPES).
+# The fallback for the types the name model scores (NAME_TYPES).
 NAME_RECOGNISERS: tuple[tuple[Recogniser, str | None], ...] = (
     (_people, None),  # first names and cue words ("from", "by") are in nearly every prompt
     (_orgs, literal_alternation(ORG_SUFFIXES) + "|" + literal_alternation(ORG_NAMES)),

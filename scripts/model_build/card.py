@@ -227,4 +227,9 @@ def _names_card(r: NameHeadResult) -> str:
 | set: detector | precision | recall |
 |---|---|---|
 {hand_rows}
+
+* Caveats. The encoder is an English model: on other languages the head flags arbitrary words
+  as names. TITLE follows Presidio and includes occupations, so "a mechanic" in a question counts;
+  list TITLE in a PII signal's `pii_types_allowed` where only honorifics and named roles matter.
+  Text-level scores only: the head does not return spans (`token_probabilities` does, per token).
 """

@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from model_build.corpora import Example
+from policies.inference.pii import NAME_TYPES as HEAD_TYPES  # the types the head scores
 
 EPOCH = datetime(1950, 1, 1)
 LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pl_PL", "pt_BR")
-HEAD_TYPES = ("GPE", "NRP", "ORGANIZATION", "PERSON", "TITLE")  # policies.inference.HEURISTIC_TYPES
 RAW = "presidio_evaluator/data_generator/raw_data/"
 OWN_TEMPLATES = Path(__file__).with_name("pii_templates.txt")
 PLACEHOLDER = re.compile(r"\{\{([a-z_]+)\}\}")

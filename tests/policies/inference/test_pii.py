@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from policies.inference import HEURISTIC_TYPES, detect_pii, find_pii
+from policies.inference import NAME_TYPES, detect_pii, find_pii
 from policies.inference.pii import gazetteer_pattern, iban_valid, luhn_valid, ssn_valid
 from policies.labels import PII_TYPES
 
@@ -91,7 +91,7 @@ RECALL_FLOOR = 0.75  # measured 0.868
 def test_heuristic_types_precision_and_recall():
     tp = fp = fn = 0
     for text, gold in LABELLED:
-        pred = types_in(text) & set(HEURISTIC_TYPES)
+        pred = types_in(text) & set(NAME_TYPES)
         tp += len(pred & gold)
         fp += len(pred - gold)
         fn += len(gold - pred)

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from policies.errors import PolicyError
-from policies.inference import HEURISTIC_TYPES, Scores, TextEncoder, detect_pii, pii_name_head
+from policies.inference import NAME_TYPES, Scores, TextEncoder, detect_pii, pii_name_head
 from policies.inference.bundle import models_dir
 from policies.simulation.neural import NeuralContext
 
@@ -44,7 +44,7 @@ def model_types(encoder, head, texts: list[str]) -> list[set[str]]:
 
 def pattern_types(texts: list[str]) -> list[set[str]]:
     scores = detect_pii(texts)
-    return [{t for t, p in zip(scores.labels, row) if t in HEURISTIC_TYPES and p >= THRESHOLD} for row in scores.probs]
+    return [{t for t, p in zip(scores.labels, row) if t in NAME_TYPES and p >= THRESHOLD} for row in scores.probs]
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
@@ -76,10 +76,10 @@ def test_scores_do_not_depend_on_batch_mates(encoder, head):
 def test_detect_pii_takes_the_head_scores_for_name_types():
     text = "Mr. John Miller emailed john@example.com from Boston."
     patterns = detect_pii([text])
-    names = Scores(tuple(HEURISTIC_TYPES), np.full((1, len(HEURISTIC_TYPES)), 0.25, dtype=np.float32))
+    names = Scores(tuple(NAME_TYPES), np.full((1, len(NAME_TYPES)), 0.25, dtype=np.float32))
     mixed = detect_pii([text], name_scores=names)
     for j, label in enumerate(mixed.labels):
-        expected = 0.25 if label in HEURISTIC_TYPES else patterns.probs[0, j]
+        expected = 0.25 if label in NAME_TYPES else patterns.probs[0, j]
         assert mixed.probs[0, j] == pytest.approx(expected), label
     assert patterns.probs[0, list(patterns.labels).index("PERSON")] >= THRESHOLD  # the patterns did fire
 
