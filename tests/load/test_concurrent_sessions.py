@@ -5,7 +5,7 @@ must never see another session's markers, and each autosaved draft must hold onl
 Latency percentiles (action → visible change) are printed. Loopback only; the server is always killed.
 
 In about one CI run in five, one session's edit was never accepted (cause unknown: it never
-happened in 25 local runs). Such a session runs once more, alone; it must then pass every check,
+happened in 22 local runs). Such a session runs once more, alone; it must then pass every check,
 and the first try's diagnosis (which Bokeh messages went each way after the edit) is raised as a
 warning, so it shows in the CI log. A leak, any other failure or a second stall fails the test.
 """
