@@ -339,7 +339,8 @@ NAME_RECOGNISERS: tuple[tuple[Recogniser, str | None], ...] = (
     (_simple("NRP", R_NRP, 0.7, 1), literal_alternation(NRP_NAMES)),
     (_titles, "(?i)" + literal_alternation(JOB_TITLES) + "|" + literal_alternation(HONORIFICS)),
 )
-EVERY_RECOGNISER: tuple[Recogniser, ...] = tuple(r for r, _ in RECOGNISERS + NAME_RECOGNISERS)
+ALL_RECOGNISERS = RECOGNISERS + NAME_RECOGNISERS
+EVERY_RECOGNISER: tuple[Recogniser, ...] = tuple(r for r, _ in ALL_RECOGNISERS)
 # A span claimed by a checksummed/structured type is not also a phone number, date or zip.
 _PRIORITY = ("EMAIL_ADDRESS", "IBAN_CODE", "CREDIT_CARD", "US_SSN", "IP_ADDRESS", "STREET_ADDRESS",
              "PHONE_NUMBER", "US_DRIVER_LICENSE", "DOMAIN_NAME", "DATE_TIME", "ZIP_CODE", "AGE")
@@ -359,7 +360,7 @@ def find_pii(text: str, recognisers: Sequence[Recogniser] | None = None) -> list
 
 
 def candidates(texts: Sequence[str],
-               recognisers: Sequence[tuple[Recogniser, str | None]] = RECOGNISERS + NAME_RECOGNISERS) -> np.ndarray:
+               recognisers: Sequence[tuple[Recogniser, str | None]] = ALL_RECOGNISERS) -> np.ndarray:
     """(texts × recognisers) booleans: which recognisers may find something in which text."""
     column = pl.Series("text", list(texts), dtype=pl.String).fill_null("")
     masks = [column.str.contains(prefilter) if prefilter else pl.Series([True] * len(column))
@@ -373,7 +374,7 @@ def detect_pii(texts: Sequence[str], name_scores: Scores | None = None) -> Score
     ``name_scores`` (from the name model, rows aligned with ``texts``) replace the heuristics for
     the types they cover; without them the heuristics run.
     """
-    recognisers = RECOGNISERS + (() if name_scores is not None else NAME_RECOGNISERS)
+    recognisers = RECOGNISERS if name_scores is not None else ALL_RECOGNISERS
     column = {t: j for j, t in enumerate(PII_TYPES)}
     probs = np.zeros((len(texts), len(PII_TYPES)), dtype=np.float32)
     for i, (text, may_match) in enumerate(zip(texts, candidates(texts, recognisers))):

@@ -23,12 +23,13 @@ from tokenizers import Encoding
 
 from policies.errors import PolicyError
 from policies.inference.bundle import file_sha256, load_labels
+from policies.inference.encoder import TOKEN_FEATURES as FEATURES
 from policies.inference.providers import available_cores, create_session
 
-FEATURES = "token_features"
 MASK = "attention_mask"
 NAME_MASK = "name_mask"
 OUTPUT = "type_scores"
+GATED_TYPES = ("GPE", "NRP", "ORGANIZATION", "PERSON")  # counted only on tokens name_mask allows
 WORD_CHARS = "-'’"  # inside a word, beside letters and digits (Al-Farsi, O'Neil)
 
 

@@ -90,7 +90,7 @@ class NeuralContext:
         if self._name_head is _UNLOADED:
             self._name_head = None
             try:
-                if "token_features" in getattr(self.encoder, "output_names", ()):
+                if _inference().encoder.TOKEN_FEATURES in getattr(self.encoder, "output_names", ()):
                     self._name_head = _inference().pii_name_head()
             except (OSError, PolicyError, Unavailable):
                 pass

@@ -16,11 +16,11 @@ from typing import Sequence
 import numpy as np
 
 from model_build.pii_corpus import HEAD_TYPES, Labelled
+from policies.inference.pii_names import FEATURES, GATED_TYPES, MASK, NAME_MASK, OUTPUT
 
 CLASSES = ("O", *HEAD_TYPES)
-INPUTS = ("token_features", "attention_mask", "name_mask")
-GATED = ("GPE", "NRP", "ORGANIZATION", "PERSON")  # need a capitalised word (policies/inference/pii_names.py)
-OUTPUTS = ("type_scores", "token_probabilities")
+INPUTS = (FEATURES, MASK, NAME_MASK)  # the runtime's contract (policies/inference/pii_names.py)
+OUTPUTS = (OUTPUT, "token_probabilities")
 HIDDEN = 256
 THRESHOLD = 0.5  # a type is present when its score reaches this (the PII signal's default threshold)
 
@@ -139,7 +139,7 @@ def to_onnx(model, dest: Path) -> None:
         helper.make_node("Unsqueeze", ["mask_f", "last_axis"], ["real_3d"]),
         helper.make_node("Mul", [INPUTS[2], "mask_f"], ["name_f"]),
         helper.make_node("Unsqueeze", ["name_f", "last_axis"], ["name_3d"]),
-        helper.make_node("Concat", ["name_3d" if kind in GATED else "real_3d" for kind in HEAD_TYPES], ["mask_3d"],
+        helper.make_node("Concat", ["name_3d" if kind in GATED_TYPES else "real_3d" for kind in HEAD_TYPES], ["mask_3d"],
                          axis=2),
         helper.make_node("Mul", ["type_probs", "mask_3d"], ["masked"]),
         helper.make_node("ReduceMax", ["masked", "token_axis"], [OUTPUTS[0]], keepdims=0),

@@ -150,7 +150,7 @@ class Wire:
         def record(direction: str) -> Callable[[str | bytes], None]:
             def on_frame(payload: str | bytes) -> None:
                 now, text = time.perf_counter(), payload if isinstance(payload, str) else ""
-                kind = re.match(r'\{"msgid":"[^"]*","msgtype":"([A-Z-]+)"', text.replace(" ", "")[:200])
+                kind = re.match(r'\{"msgid":"[^"]*","msgtype":"([A-Z-]+)"', text[:200].replace(" ", ""))
                 self.frames.append((now, direction, kind.group(1) if kind else ""))
                 if direction == "sent" and '"attr":"code"' in text:
                     self.code_sent_at.append(now)

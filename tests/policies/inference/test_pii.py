@@ -138,9 +138,9 @@ def test_prefilters_never_hide_an_entity() -> None:
 
 
 def test_prefilters_skip_recognisers_on_plain_prompts() -> None:
-    from policies.inference.pii import NAME_RECOGNISERS, RECOGNISERS, candidates
+    from policies.inference.pii import ALL_RECOGNISERS as every
+    from policies.inference.pii import candidates
 
-    every = RECOGNISERS + NAME_RECOGNISERS
     mask = candidates(["Write a Python function that merges two sorted lists.", "mail a@b.io"])
     emails = [i for i, (_, prefilter) in enumerate(every) if prefilter == "@"]
     assert mask.shape == (2, len(every)) and not mask[0, emails].any() and mask[1, emails].all()
