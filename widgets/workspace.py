@@ -14,6 +14,8 @@ from typing import Any
 import panel as pn
 import param
 
+import sample_data
+
 from policies import Decision, Policy, PolicyError
 from policies.ranking import static_order
 from policies.storage import Store
@@ -22,7 +24,7 @@ from policies.yaml_source import read_file
 from .markdown_text import md_text
 from .state import PolicyState, StateView
 
-SAMPLES_DIR = Path(__file__).resolve().parents[1] / "sample_data" / "policies"
+SAMPLES_DIR = sample_data.policies_dir()
 
 
 def sample_policies(folder: Path = SAMPLES_DIR) -> dict[str, Path]:

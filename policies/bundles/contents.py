@@ -5,19 +5,18 @@ from __future__ import annotations
 import json
 import platform
 from importlib import metadata, resources
-from pathlib import Path
 from typing import Any
+
+from sample_data import models_dir
 
 from ..model import Policy
 
 # Which shipped models each signal collection needs (the encoder feeds every classifier head).
 ENCODER_COLLECTIONS = {"embeddings", "complexity", "preferences", "domains", "jailbreak", "reasks"}
 HEAD_COLLECTIONS = {"domains": "domain", "jailbreak": "jailbreak"}
-DEPENDENCIES = ("onnxruntime-gpu", "polars", "pydantic", "z3-solver", "tokenizers", "numpy", "sqlalchemy", "pyyaml")
-
-
-def models_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "sample_data" / "models"
+# Both onnxruntime distributions: which one is installed depends on the platform (see pyproject.toml).
+DEPENDENCIES = ("onnxruntime-gpu", "onnxruntime", "polars", "pydantic", "z3-solver", "tokenizers", "numpy",
+                "sqlalchemy", "pyyaml")
 
 
 def _manifest() -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Where the bundled models live and what their manifest says.
 
-The models are built by ``scripts/build_models.py`` into ``sample_data/models``; the
-``ROUTING_STUDIO_MODELS`` environment variable points elsewhere (e.g. an installed copy).
+The models are built by ``scripts/build_models.py`` into ``sample_data/models`` and installed with
+the package; :func:`sample_data.models_dir` finds them (or ``$ROUTING_STUDIO_MODELS``).
 """
 
 from __future__ import annotations
@@ -9,21 +9,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from policies.errors import PolicyError
+from sample_data import models_dir
 
 ENCODER_FILE = "encoder.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 PROBE_MODEL = "jailbreak.onnx"
-
-
-def models_dir() -> Path:
-    """``$ROUTING_STUDIO_MODELS`` or the repository's ``sample_data/models``."""
-    env = os.environ.get("ROUTING_STUDIO_MODELS")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "sample_data" / "models"
 
 
 def bundled_path(name: str) -> Path:

@@ -5,21 +5,23 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from sample_data import traffic_dir
+
 from ..errors import PolicyError
 from .reader import read_traffic
 from .trafficset import TrafficSet
 
-SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data" / "traffic"
 SAMPLE_NAMES = ("sample_requests.jsonl.gz", "sample_requests.jsonl")
 
 
 def sample_path() -> Path:
     """Where the sample file is (gzip when the build made it larger than 10 MB)."""
+    folder = traffic_dir()
     for name in SAMPLE_NAMES:
-        if (SAMPLE_DIR / name).is_file():
-            return SAMPLE_DIR / name
+        if (folder / name).is_file():
+            return folder / name
     raise PolicyError.single("traffic.sample_missing", "the embedded sample traffic file is missing",
-                             file=str(SAMPLE_DIR / SAMPLE_NAMES[0]),
+                             file=str(folder / SAMPLE_NAMES[0]),
                              suggestion="run python scripts/build_sample_traffic.py")
 
 
