@@ -15,6 +15,7 @@ import param
 import polars as pl
 from panel.viewable import Viewer
 
+from policies.errors import PolicyError
 from policies.evaluate import RouteResult
 from policies.model import Policy
 from policies.simulation.engine import Simulator
@@ -72,14 +73,16 @@ class RequestExplanation(Viewer):
         self._refresh()
 
     def _explain(self) -> tuple[Explanation | None, str]:
-        if self.policy is not None and self.simulator is None and self.prompt.strip():
-            return explain_text(self.policy, self.prompt), ""
-        if self.simulator is None or self.policy is None or not self.request_id:
-            return None, "Click a request (or type a prompt) to see why it routes where it does."
         try:
+            if self.policy is not None and self.simulator is None and self.prompt.strip():
+                return explain_text(self.policy, self.prompt), ""
+            if self.simulator is None or self.policy is None or not self.request_id:
+                return None, "Click a request (or type a prompt) to see why it routes where it does."
             return explain(self.simulator, self.policy, self.request_id), ""
         except KeyError as exc:
             return None, f"**{escape(str(exc.args[0]))}**"
+        except PolicyError as exc:  # e.g. a model that cannot load: the tab says which file, never breaks
+            return None, str(exc)
 
     def _refresh(self, *_events: Any) -> None:
         found, message = self._explain()

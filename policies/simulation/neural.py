@@ -9,8 +9,9 @@ pass, on the encoder's token features.
 Every vector also goes through the on-disk :class:`policies.inference.ScoreCache`, keyed by text
 hash + model hash + what is computed, so another process (the CLI, the studio) skips the models
 too. Raw scores stay in the simulation's :class:`.extract.RawStore`, so threshold edits never
-touch this module. Models load lazily; a missing package, bundle or head makes the signals that
-need it unavailable (reported), never silently false.
+touch this module. Models load lazily; a model that cannot load (a missing bundle or head) is a
+:class:`PolicyError` naming the file, never a signal silently off: an answer computed without the
+models would be wrong, and a success code would hide it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import numpy as np
 import polars as pl
 
 from ..errors import PolicyError
-from .signals.base import Unavailable
 
 Progress = Callable[[int, int], None]  # (texts done, texts total)
 _UNLOADED = object()
@@ -31,9 +31,24 @@ _UNLOADED = object()
 def _inference() -> Any:
     try:
         from .. import inference
-    except ImportError as exc:  # the inference package ships separately from the engine core
-        raise Unavailable(f"model inference is not installed ({exc})") from None
+    except ImportError as exc:  # onnxruntime or tokenizers missing: a broken install, not an offline signal
+        raise PolicyError.single("model-runtime", f"model inference cannot be imported: {exc}",
+                                 suggestion="pip install routing-studio (it installs onnxruntime)") from exc
     return inference
+
+
+def _load(what: str, make: Callable[[], Any]) -> Any:
+    """``make()``, with an unreadable file or manifest entry turned into a PolicyError naming it
+    (the loaders already raise one for a missing or corrupt model file)."""
+    try:
+        return make()
+    except OSError as exc:
+        raise PolicyError.single("model-unreadable", f"{what} cannot be loaded: {exc}",
+                                 file=str(exc.filename) if exc.filename else None) from exc
+    except KeyError as exc:
+        manifest = _inference().bundle.bundled_path("manifest.json")
+        raise PolicyError.single("model-manifest", f"{what} cannot be loaded: {manifest} has no field {exc}",
+                                 file=str(manifest)) from exc
 
 
 def _row_index(texts: pl.Series) -> tuple[pl.Series, np.ndarray]:
@@ -68,32 +83,23 @@ class NeuralContext:
     @property
     def encoder(self) -> Any:
         if self._encoder is None:
-            try:
-                self._encoder = _inference().default_encoder()
-            except (OSError, PolicyError) as exc:
-                raise Unavailable(f"text encoder cannot be loaded: {exc}") from None
+            self._encoder = _load("text encoder", _inference().default_encoder)
         return self._encoder
 
     def head(self, name: str) -> Any:
         """A classifier head over the shared embeddings: ``domain`` or ``jailbreak``."""
         if name not in self._heads:
-            try:
-                self._heads[name] = getattr(_inference(), f"{name}_classifier")()
-            except (OSError, KeyError, PolicyError) as exc:
-                raise Unavailable(f"{name} classifier cannot be loaded: {exc}") from None
+            self._heads[name] = _load(f"{name} classifier", getattr(_inference(), f"{name}_classifier"))
         return self._heads[name]
 
     @property
     def name_head(self) -> Any:
-        """The PII name head, or None where it cannot run (no head file, no encoder, or an encoder
-        without token features): PII signals then use the pattern fallback for those types."""
+        """The PII name head, or None for an encoder without token features (a user's own export):
+        PII signals then use the pattern fallback for those types. A head that cannot load is an error."""
         if self._name_head is _UNLOADED:
             self._name_head = None
-            try:
-                if _inference().encoder.TOKEN_FEATURES in getattr(self.encoder, "output_names", ()):
-                    self._name_head = _inference().pii_name_head()
-            except (OSError, PolicyError, Unavailable):
-                pass
+            if _inference().encoder.TOKEN_FEATURES in getattr(self.encoder, "output_names", ()):
+                self._name_head = _load("PII name head", _inference().pii_name_head)
         return self._name_head
 
     @property
