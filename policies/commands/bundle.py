@@ -10,9 +10,8 @@ from pathlib import Path
 import click
 
 from ..atomic import atomic_write_bytes
-from ..bundles import PolicyRef, build_bundle, bundle_policy, open_bundle, verify_bundle
-from ..bundles.bundle import CONFIG
 from ..errors import PolicyError
+from ..formatting import count
 from ..loader import load_policy
 from ..yaml_source import read_file
 from . import main
@@ -44,6 +43,8 @@ def bundle() -> None:
 def build_command(policy_path: str, out: str, traffic: str | None, name: str | None, version: int | None,
                   message: str, created_at: str | None) -> None:
     """Build a bundle from POLICY_PATH; building twice from the same inputs gives identical bytes."""
+    from ..bundles import PolicyRef, build_bundle  # z3 (the bundle's conflict report) loads only here
+
     try:
         policy = load_policy(policy_path)
         summary = None
@@ -59,7 +60,7 @@ def build_command(policy_path: str, out: str, traffic: str | None, name: str | N
     for note in notes:
         click.echo(note.human(), err=True)
     atomic_write_bytes(out, data)
-    click.echo(f"wrote {out} ({len(data):,} bytes)", err=True)
+    click.echo(f"wrote {out} ({count(len(data))} bytes)", err=True)
 
 
 @bundle.command("verify")
@@ -67,6 +68,8 @@ def build_command(policy_path: str, out: str, traffic: str | None, name: str | N
 @click.option("--json", "as_json", is_flag=True)
 def verify_command(path: str, as_json: bool) -> None:
     """Re-check checksums, re-validate the config and re-run the conflict analysis. Exit 1 on any difference."""
+    from ..bundles import verify_bundle
+
     try:
         raw, name = read_file(path)
         result = verify_bundle(raw, name)
@@ -92,6 +95,8 @@ def verify_command(path: str, as_json: bool) -> None:
 @click.option("--author", default=lambda: os.environ.get("USER", "routing-studio"), show_default="$USER")
 def import_command(path: str, db: str | None, author: str) -> None:
     """Verify a bundle and store its config as a new version of its policy."""
+    from ..bundles import bundle_policy, open_bundle, verify_bundle
+    from ..bundles.bundle import CONFIG
     from ..storage import Store
 
     try:

@@ -3,32 +3,38 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
-import polars as pl
 
-from ..conflicts import AnalysisOptions, analyze_policy
-from ..conflicts.findings import ConflictFinding
-from ..conflicts.invariants import load_invariants
 from ..errors import PolicyError, Severity
+from ..formatting import percent, usd
 from ..loader import load_policy
 from . import main
 from .output import EXIT_FINDINGS, EXIT_OK, emit_json, fail
+
+if TYPE_CHECKING:  # z3 and polars load only when the command runs (see commands/__init__.py)
+    import polars as pl
+
+    from ..conflicts.findings import ConflictFinding
+    from ..model import Policy
 
 
 def _line(f: ConflictFinding) -> str:
     where = f" [{f.profile}]" if f.profile else ""
     traffic = ""
     if f.share is not None:
-        traffic = f" share={f.share:.1%}"
+        traffic = f" share={percent(f.share)}"
         if f.stake:
-            traffic += f" stake=${f.stake:.4f}"
+            traffic += f" stake={usd(f.stake)}"
     return f"  {f.kind}{where}: {f.explanation} (evidence: {f.evidence}{traffic}; id {f.id})"
 
 
-def _load_traffic(path: str, policy) -> pl.DataFrame:
+def _load_traffic(path: str, policy: Policy) -> pl.DataFrame:
     """The per-request table to weigh findings with: an already simulated parquet (``match::`` columns) as is,
     anything else read by :func:`policies.traffic.read_traffic` and simulated through ``policy`` first."""
+    import polars as pl
+
     from ..simulation import simulate
     from ..traffic import read_traffic
 
@@ -67,6 +73,9 @@ def _repair_lines(f: ConflictFinding) -> list[str]:
 def check(policy_path: str, traffic: str | None, invariants_path: str | None, as_json: bool, timeout_ms: int,
           no_repairs: bool) -> None:
     """Find dead, unreachable, shadowed and overlapping decisions, ties and gaps, each with a witness."""
+    from ..conflicts import AnalysisOptions, analyze_policy
+    from ..conflicts.invariants import load_invariants
+
     try:
         policy = load_policy(policy_path)
         invariants = load_invariants(invariants_path) if invariants_path else []

@@ -5,20 +5,20 @@ from __future__ import annotations
 import io
 import sys
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import click
 
 from ..atomic import atomic_write_bytes
 from ..errors import PolicyError
 from ..loader import load_policy
-from ..simulation import Simulator
-from ..simulation.compare import compare
-from ..simulation.explain import explain, explain_text
-from ..simulation.neural import NeuralContext
-from ..traffic import read_traffic
 from . import main
-from .output import EXIT_OK, emit_json, fail
+from .output import EXIT_OK, echo_lines, emit_json, fail
+from .simulation_text import comparison_lines, decision_lines, summary_lines
+
+if TYPE_CHECKING:  # the simulator (polars, numpy, onnxruntime) loads only when a command runs
+    from ..simulation import Simulator
+    from ..simulation.neural import NeuralContext
 
 POLICY = click.Path(exists=True, dir_okay=False)
 
@@ -26,6 +26,8 @@ POLICY = click.Path(exists=True, dir_okay=False)
 @contextmanager
 def _progress(label: str) -> Iterator[NeuralContext]:
     """A neural context whose encoder batches drive a progress bar on stderr (long runs only)."""
+    from ..simulation.neural import NeuralContext
+
     state: dict[str, Any] = {}
 
     def report(done: int, total: int) -> None:
@@ -45,21 +47,11 @@ def _progress(label: str) -> Iterator[NeuralContext]:
             state["bar"].__exit__(None, None, None)
 
 
-def _simulator(traffic: str, context: NeuralContext, seed: int, mode: str) -> Simulator:
+def _simulator(traffic: str, context: NeuralContext | None, seed: int, mode: str) -> Simulator:
+    from ..simulation import Simulator
+    from ..traffic import read_traffic
+
     return Simulator(read_traffic(traffic), context=context, seed=seed, mode=mode)
-
-
-def _print_summary(summary: dict[str, Any]) -> None:
-    click.echo(f"requests: {summary['requests']}  total cost: ${summary['total_cost_usd']:.4f}  "
-               f"p50/p95 latency: {summary['p50_latency_ms']}/{summary['p95_latency_ms']} ms")
-    q = summary["mean_quality"]
-    click.echo(f"mean quality: {q if q is None else round(q, 4)} (coverage {summary['quality_coverage']:.0%})  "
-               f"default route: {summary['default_route_share']:.1%}  "
-               f"savings vs {summary['strongest_model']}: {summary['savings_vs_strongest']}")
-    for name, info in summary["unavailable_signals"].items():
-        click.echo(f"unavailable: {name}: {info['reason']} (decisions: {', '.join(info['decisions']) or '-'})")
-    for name, note in summary["approximated_selection"].items():
-        click.echo(f"approximated: {name}: {note}")
 
 
 @main.command()
@@ -87,11 +79,7 @@ def simulate(policy: str, traffic: str, as_json: bool, out: str | None, seed: in
     if as_json:
         emit_json({"summary": summary, "per_decision": result.per_decision().to_dicts()})
     else:
-        _print_summary(summary)
-        with_rows = result.per_decision().select("decision", "hits", "hit_rate", "total_cost", "p95_latency_ms",
-                                                 "mean_quality", "quality_coverage")
-        for row in with_rows.iter_rows(named=True):
-            click.echo(f"  {row['decision']:<32} hits={row['hits']:<7} share={row['hit_rate']:.1%}")
+        echo_lines(summary_lines(summary) + decision_lines(result.per_decision().iter_rows(named=True)))
     sys.exit(EXIT_OK)
 
 
@@ -103,6 +91,8 @@ def simulate(policy: str, traffic: str, as_json: bool, out: str | None, seed: in
 @click.option("--seed", default=0, show_default=True)
 def diff(policy_a: str, policy_b: str, traffic: str, as_json: bool, seed: int) -> None:
     """Compare two policies on the same traffic: transitions and metric deltas with 95 % intervals."""
+    from ..simulation.compare import compare
+
     try:
         a, b = load_policy(policy_a), load_policy(policy_b)
         with _progress("encoding prompts") as context:
@@ -113,12 +103,7 @@ def diff(policy_a: str, policy_b: str, traffic: str, as_json: bool, seed: int) -
     if as_json:
         emit_json({**comparison.summary(), "transitions": comparison.transitions().to_dicts()})
     else:
-        summary = comparison.summary()
-        click.echo(f"{summary['changed']} of {summary['requests']} requests change decision or model")
-        for metric, d in summary["deltas"].items():
-            click.echo(f"  {d['statistic']} {metric}: {d['a']} → {d['b']} (Δ {d['delta']}, 95% CI {d['ci95']})")
-        for row in comparison.transitions().iter_rows(named=True):
-            click.echo(f"  {row['decision_a']} → {row['decision_b']}: {row['requests']}")
+        echo_lines(comparison_lines(comparison.summary(), comparison.transitions().iter_rows(named=True)))
     sys.exit(EXIT_OK)
 
 
@@ -132,12 +117,14 @@ def explain_command(policy: str, text: str | None, request_id: str | None, traff
     """Explain one request: signal values, rule trees, ranking, and the smallest flipping threshold."""
     if (text is None) == (request_id is None) or (request_id is not None and traffic is None):
         raise click.UsageError("give either --text, or --request with --traffic")
+    from ..simulation.explain import explain, explain_text
+
     try:
         loaded = load_policy(policy)
         if text is not None:
             result = explain_text(loaded, text)
         else:
-            result = explain(Simulator(read_traffic(traffic)), loaded, request_id)
+            result = explain(_simulator(traffic, None, 0, "current"), loaded, request_id)
     except PolicyError as exc:
         fail(exc, as_json)
     except KeyError as exc:

@@ -11,7 +11,6 @@ from .formats import format_names
 from .progress import ImportProgress, ProgressCallback
 from .reader import read_traffic
 from .sample import sample_traffic
-from .sql import read_sql_traffic
 from .schema import CANDIDATES_SCHEMA, PRIOR_SIGNAL_TYPES, REJECTS_SCHEMA, REQUESTS_SCHEMA
 from .trafficset import TrafficSet, TrafficSource
 
@@ -20,3 +19,12 @@ __all__ = [
     "REQUESTS_SCHEMA", "RowError",
     "TrafficSet", "TrafficSource", "format_names", "read_sql_traffic", "read_traffic", "sample_traffic",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``read_sql_traffic`` imports SQLAlchemy (~0.2 s): loaded on first use, so reading a log file never pays."""
+    if name == "read_sql_traffic":
+        from .sql import read_sql_traffic
+
+        return read_sql_traffic
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

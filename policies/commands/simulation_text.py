@@ -1,0 +1,58 @@
+"""The people's form of ``simulate`` and ``diff``: summaries and tables as lines of text.
+
+Pure functions over the engine's ``summary()`` dicts and tables (no simulator imports), so the
+figures' formats are tested without simulating; ``--json`` bypasses this module altogether.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+from ..formatting import Formatter, count, ms, percent, score, signed, usd
+
+# diff's metrics (policies.simulation.compare.METRICS): label and format of each
+METRIC_FORMATS: dict[str, tuple[str, Formatter]] = {
+    "cost_usd": ("cost", usd), "quality": ("quality", score), "latency_ms": ("latency", ms)}
+
+
+def summary_lines(summary: Mapping[str, Any]) -> list[str]:
+    """Headline metrics of one simulation, then what limits them (unavailable signals, approximations)."""
+    quality = f"mean quality {score(summary['mean_quality'])}"
+    low, high = summary["quality_ci95"]
+    if summary["mean_quality"] is not None:
+        quality += f" (95% CI {score(low)}–{score(high)}, coverage {percent(summary['quality_coverage'], 0)})"
+    strongest = summary["strongest_model"]
+    savings = f"savings vs {strongest} {percent(summary['savings_vs_strongest'])}" if strongest else \
+        "savings vs strongest model n/a"
+    lines = [f"requests {count(summary['requests'])}  total cost {usd(summary['total_cost_usd'])}  "
+             f"per 1k requests {usd(summary['cost_per_1k_requests_usd'])}  "
+             f"p50 {ms(summary['p50_latency_ms'])}  p95 {ms(summary['p95_latency_ms'])}",
+             f"{quality}  default route {percent(summary['default_route_share'])}  {savings}"]
+    for name, info in summary["unavailable_signals"].items():
+        lines.append(f"unavailable: {name}: {info['reason']} (decisions: {', '.join(info['decisions']) or '-'})")
+    for name, note in summary["approximated_selection"].items():
+        lines.append(f"approximated: {name}: {note}")
+    return lines
+
+
+def decision_lines(rows: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The per-decision table (``SimulationResult.per_decision()`` rows) with aligned columns."""
+    cells = [(str(r["decision"]), count(r["hits"]), percent(r["hit_rate"]), usd(r["total_cost"]),
+              ms(r["p95_latency_ms"]), score(r["mean_quality"])) for r in rows]
+    header = ("decision", "hits", "share", "cost", "p95", "quality")
+    widths = [max(len(row[i]) for row in [header, *cells]) for i in range(len(header))]
+    return ["  " + row[0].ljust(widths[0]) + "".join("  " + cell.rjust(w) for cell, w in zip(row[1:], widths[1:]))
+            for row in [header, *cells]]
+
+
+def comparison_lines(summary: Mapping[str, Any], transitions: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Changed requests, each metric's A → B with its paired 95 % interval, then decision transitions."""
+    lines = [f"{count(summary['changed'])} of {count(summary['requests'])} requests change decision or model"]
+    for metric, d in summary["deltas"].items():
+        label, fmt = METRIC_FORMATS[metric]
+        low, high = d["ci95"]
+        lines.append(f"  {d['statistic']} {label}: {fmt(d['a'])} → {fmt(d['b'])} "
+                     f"(Δ {signed(d['delta'], fmt)}, 95% CI {signed(low, fmt)} to {signed(high, fmt)})")
+    lines.append("transitions (decision A → decision B: requests):")
+    lines.extend(f"  {row['decision_a']} → {row['decision_b']}: {count(row['requests'])}" for row in transitions)
+    return lines
