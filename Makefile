@@ -23,6 +23,7 @@ serve: install
 bench: install-test
 	for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
-# Rebuilds every file in sample_data/models/ (needs the build extras; see scripts/build_models.py).
+# Rebuilds every file in sample_data/models/ and the score layer in sample_data/scores/ (needs the build
+# extras; see scripts/build_models.py).
 models:
 	$(PY) scripts/build_models.py

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -134,6 +135,8 @@ def main() -> None:
     print(f"done in {time.time() - started:.0f}s: encoder cos mean {quality['cos_mean']:.5f}, "
           f"domain held-out {dom.heldout_accuracy:.3f}, jailbreak held-out {jb.heldout_accuracy:.3f}, "
           f"PII names held-out templates P {names.synthetic.precision:.3f} R {names.synthetic.recall:.3f}")
+    if args.out.resolve() == (REPO / "sample_data" / "models").resolve():  # the shipped models: their scores too
+        subprocess.run([sys.executable, str(REPO / "scripts" / "build_score_layer.py")], check=True)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import panel as pn
 from widgets.compare import CompareView
 from widgets.explain import ExplainView
 from widgets.simulation_dashboard import SimulationDashboard
+from widgets.simulators import Simulators
 from widgets.state import PolicyState
 
 EXTRA_TABS: tuple[tuple[str, type[pn.viewable.Viewer]], ...] = (
@@ -20,7 +21,12 @@ EXTRA_TABS: tuple[tuple[str, type[pn.viewable.Viewer]], ...] = (
 
 
 def extra_tabs(state: PolicyState, **context: Any) -> list[tuple[str, Callable[[], pn.viewable.Viewer]]]:
-    """(title, builder) per widget; ``context`` offers shared objects (e.g. ``store``) to those that declare them."""
+    """(title, builder) per widget; ``context`` offers shared objects (e.g. ``store``) to those that declare them.
+
+    The tabs share the session's :class:`Simulators`, so Compare and Explain reuse what a simulation
+    extracted on the same traffic.
+    """
+    context = {"simulators": Simulators(), **context}
     return [(title, lambda cls=cls: follow_policy(cls, state, context)) for title, cls in EXTRA_TABS]
 
 

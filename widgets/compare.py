@@ -27,6 +27,7 @@ from policies.traffic import TrafficSet
 from .drilldown import Drilldown
 from .markdown_text import md_text
 from .sankey import FlowSankey
+from .simulators import Simulators
 from .table_data import TableData, tabulator_number
 from .traffic_picker import TrafficPicker, describe_failure
 
@@ -83,6 +84,8 @@ class PolicyCompare(Viewer):
     traffic = param.ClassSelector(class_=TrafficSet, allow_None=True)
     simulator = param.ClassSelector(class_=Simulator, allow_None=True,
                                     doc="Reused when given (shares cached scores with the dashboard).")
+    simulators = param.ClassSelector(class_=Simulators, allow_None=True,
+                                     doc="Where the simulator of ``traffic`` comes from when none is given.")
     comparison = param.ClassSelector(class_=Comparison, allow_None=True, constant=True)
     verdicts = param.List(default=[], item_type=DiffResult, constant=True)
     error = param.String(default="")
@@ -107,7 +110,7 @@ class PolicyCompare(Viewer):
         if self.simulator is None:
             if self.traffic is None:
                 raise ValueError("choose traffic (or pass a simulator) first")
-            self.simulator = Simulator(self.traffic)
+            self.simulator = self.simulators.get(self.traffic) if self.simulators else Simulator(self.traffic)
         return self.simulator
 
     def run(self) -> bool:
@@ -158,11 +161,13 @@ class CompareView(Viewer):
 
     policy = param.ClassSelector(class_=Policy, allow_None=True, doc="The candidate (B): the open policy.")
     store = param.ClassSelector(class_=Store, allow_None=True, doc="Where baseline versions come from.")
+    simulators = param.ClassSelector(class_=Simulators, allow_None=True,
+                                     doc="Shared with the Simulation tab: its extracted signals are reused.")
 
     def __init__(self, **params: Any):
         super().__init__(**params)
         self.picker = TrafficPicker()
-        self.compare = PolicyCompare(policy_b=self.policy)
+        self.compare = PolicyCompare(policy_b=self.policy, simulators=self.simulators)
         self.picker.param.watch(lambda e: self.compare.param.update(traffic=e.new, simulator=None), "traffic")
         self._opened = self.policy
         self._baseline = pn.widgets.Select(label="Baseline (A)", options=self.baselines())

@@ -19,8 +19,10 @@ from policies.errors import PolicyError
 from policies.evaluate import RouteResult
 from policies.model import Policy
 from policies.simulation.engine import Simulator
-from .markdown_text import md_text
 from policies.simulation.explain import Explanation, Flip, explain, explain_text
+
+from .markdown_text import md_text
+from .simulators import Simulators
 
 
 def describe_flip(flip: Flip | None) -> str:
@@ -54,6 +56,8 @@ class RequestExplanation(Viewer):
     simulator = param.ClassSelector(class_=Simulator, allow_None=True, doc="Holds the traffic and cached scores.")
     request_id = param.String(default=None, allow_None=True)
     prompt = param.String(default="", doc="The request's text; without a simulator it is explained alone.")
+    context = param.Parameter(default=None, doc="Models and memoised scores a prompt alone is explained with "
+                              "(in the studio the latest simulation's); None: loaded for each prompt.")
     explanation = param.ClassSelector(class_=Explanation, allow_None=True, constant=True)
 
     def __init__(self, **params: Any):
@@ -75,7 +79,7 @@ class RequestExplanation(Viewer):
     def _explain(self) -> tuple[Explanation | None, str]:
         try:
             if self.policy is not None and self.simulator is None and self.prompt.strip():
-                return explain_text(self.policy, self.prompt), ""
+                return explain_text(self.policy, self.prompt, context=self.context), ""
             if self.simulator is None or self.policy is None or not self.request_id:
                 return None, "Click a request (or type a prompt) to see why it routes where it does."
             return explain(self.simulator, self.policy, self.request_id), ""
@@ -114,6 +118,8 @@ class ExplainView(Viewer):
     """Type a prompt and see how ``policy`` would route it (the studio's Explain tab)."""
 
     policy = param.ClassSelector(class_=Policy, allow_None=True)
+    simulators = param.ClassSelector(class_=Simulators, allow_None=True,
+                                     doc="The session's simulators: prompts reuse their models and embeddings.")
 
     def __init__(self, **params: Any):
         super().__init__(**params)
@@ -124,6 +130,8 @@ class ExplainView(Viewer):
         self._button.on_click(lambda _event: self.explain(self._text.value))
 
     def explain(self, text: str) -> Explanation | None:
+        if self.simulators is not None:
+            self.detail.context = self.simulators.context
         self.detail.prompt = text
         return self.detail.explanation
 

@@ -1,7 +1,8 @@
 """Simulation dashboard: replay traffic through a policy and tune its thresholds live.
 
 Run = build a :class:`Simulator` for the chosen traffic (cached per traffic set, so raw signal
-scores and counterfactual outcomes are computed once) and simulate the policy. Moving a
+scores and counterfactual outcomes are computed once; in the studio taken from the session's
+:class:`.simulators.Simulators`, so Compare reuses them) and simulate the policy. Moving a
 threshold slider re-simulates the tuned copy over those cached scores; the cards show deltas
 against the run at the policy's own thresholds. Every number drills down to its requests, and a
 request opens its explanation. A failed run shows its message and keeps the last good result.
@@ -29,6 +30,7 @@ from .explain import RequestExplanation
 from .markdown_text import md_text
 from .metric_cards import MetricCards
 from .sankey import FlowSankey
+from .simulators import Simulators
 from .table_data import FAST_ROWS, TableData, as_percent, tabulator_number, tabulator_percent
 from .threshold_sliders import ThresholdSliders
 from .traffic_picker import TrafficPicker, describe_failure
@@ -69,6 +71,8 @@ class SimulationDashboard(Viewer):
     result = param.ClassSelector(class_=SimulationResult, allow_None=True, doc="The latest simulation.")
     reference = param.ClassSelector(class_=SimulationResult, allow_None=True,
                                     doc="The run at the policy's own thresholds (cards show deltas to it).")
+    simulators = param.ClassSelector(class_=Simulators, allow_None=True,
+                                     doc="Shared with other tabs (Compare reuses the extracted signals).")
     progress = param.Integer(default=0, bounds=(0, 100))
     status = param.String(default="", doc="What the last run did, or why it failed.")
     error = param.String(default="")
@@ -107,7 +111,7 @@ class SimulationDashboard(Viewer):
     # -- running ------------------------------------------------------------------------------
     def simulator(self) -> Simulator:
         """The simulator of the current traffic (raw scores cached across runs and slider moves)."""
-        return self._of_traffic("simulator", Simulator)
+        return self._of_traffic("simulator", self.simulators.get if self.simulators else Simulator)
 
     def _prompts(self) -> pl.DataFrame:
         """:func:`prompt_table` of the current traffic."""

@@ -3,18 +3,29 @@
 Editing thresholds or rules re-uses every score already computed, so a re-simulation never
 re-runs a model. Storage is one SQLite file in WAL mode: each write is a transaction, so two
 processes (say the studio and a CLI run) can share the cache without torn or lost entries.
+
+Under the user's cache lies a read-only :class:`ScoreLayer`: the bundled models' scores for the
+bundled sample traffic, shipped in ``sample_data/scores/`` and rebuilt with the models
+(``scripts/build_score_layer.py``), so the first simulation of the sample on a fresh install runs
+no model. It is keyed exactly like the cache, so a changed model (another sha) or PII pattern
+code never reads its scores; it is consulted after the user's cache and never written.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 import os
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
+
+import sample_data
+from policies.errors import PolicyError
 
 SCHEMA = """CREATE TABLE IF NOT EXISTS scores (
     text_sha TEXT NOT NULL, model_sha TEXT NOT NULL, signal_sha TEXT NOT NULL,
@@ -32,12 +43,82 @@ def text_sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+LAYER_ENV = "ROUTING_STUDIO_SCORE_LAYER"  # "off", or another layer file (default: the shipped one)
+LAYER_FILE = "sample_scores.npz"
+
+
+def default_layer_path() -> Path | None:
+    """The score layer in use: ``$ROUTING_STUDIO_SCORE_LAYER`` (``off`` for none) or the shipped file
+    (None when an install left it out: every score is then computed, the same ones, slower)."""
+    env = os.environ.get(LAYER_ENV, "")
+    if env.lower() == "off":
+        return None
+    if env and not Path(env).is_file():
+        raise PolicyError.single("score-layer", f"{LAYER_ENV} names no file: {env}", file=env,
+                                 suggestion=f"unset it, set it to 'off', or run scripts/build_score_layer.py")
+    path = Path(env) if env else sample_data.root() / "scores" / LAYER_FILE
+    return path if path.is_file() else None
+
+
+class ScoreLayer:
+    """Read-only scores in one ``.npz``: per (model sha, signal sha) group, text hashes and their vectors.
+
+    The file holds ``groups`` (JSON: a list of ``{"model_sha", "signal_sha"}``) and, for group
+    ``i``, ``sha_i`` (hex text hashes) and ``vec_i`` (float32 rows). Written by :meth:`write`.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._groups: dict[tuple[str, str], tuple[dict[str, int], np.ndarray]] = {}
+        try:
+            with np.load(path) as data:
+                for i, group in enumerate(json.loads(data["groups"].item())):
+                    shas = data[f"sha_{i}"].astype("U64").tolist()
+                    self._groups[group["model_sha"], group["signal_sha"]] = (
+                        {sha: row for row, sha in enumerate(shas)}, data[f"vec_{i}"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise PolicyError.single("score-layer", f"cannot read score layer {path}: {exc!r}", file=str(path),
+                                     suggestion="rebuild it with scripts/build_score_layer.py") from exc
+        for _index, vectors in self._groups.values():
+            vectors.setflags(write=False)
+
+    def get(self, text_shas: Sequence[str], model_sha: str, signal_sha: str) -> dict[str, np.ndarray]:
+        """Layer vectors for those text hashes it holds under this model and signal."""
+        index, vectors = self._groups.get((model_sha, signal_sha), ({}, None))
+        return {sha: vectors[index[sha]] for sha in text_shas if sha in index}
+
+    @staticmethod
+    def write(path: Path, groups: Sequence[tuple[dict[str, str], Sequence[str], np.ndarray]]) -> None:
+        """Write a layer: per group its ``{"model_sha", "signal_sha"}``, text hashes and vectors."""
+        arrays: dict[str, np.ndarray] = {"groups": np.array(json.dumps([meta for meta, _, _ in groups]))}
+        for i, (_meta, shas, vectors) in enumerate(groups):
+            arrays[f"sha_{i}"] = np.array(list(shas), dtype="S64")
+            arrays[f"vec_{i}"] = np.ascontiguousarray(vectors, dtype=np.float32)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(path, **arrays)
+
+
+@functools.lru_cache(maxsize=2)
+def _load_layer(path: str, size: int, mtime_ns: int) -> ScoreLayer:
+    return ScoreLayer(Path(path))
+
+
+def score_layer(path: Path | None) -> ScoreLayer | None:
+    """The layer at ``path``, loaded once per process per file version (None for no path)."""
+    if path is None:
+        return None
+    st = path.stat()
+    return _load_layer(str(path.resolve()), st.st_size, st.st_mtime_ns)
+
+
 class ScoreCache:
-    """Score vectors per text, model and signal definition, shared safely across processes."""
+    """Score vectors per text, model and signal definition, shared safely across processes, over the
+    read-only score layer of :func:`default_layer_path`."""
 
     def __init__(self, directory: str | Path | None = None) -> None:
         self.path = Path(directory or default_cache_dir()) / "scores.sqlite"
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.layer = score_layer(default_layer_path())
         self._local = threading.local()
         with self._conn() as conn:
             conn.execute(SCHEMA)
@@ -52,7 +133,7 @@ class ScoreCache:
         return conn
 
     def get(self, text_shas: Sequence[str], model_sha: str, signal_sha: str) -> dict[str, np.ndarray]:
-        """Cached vectors for those text hashes that have one."""
+        """Cached vectors for those text hashes that have one: the user's cache first, then the layer."""
         found: dict[str, np.ndarray] = {}
         conn = self._conn()
         for i in range(0, len(text_shas), _CHUNK):
@@ -61,7 +142,20 @@ class ScoreCache:
             rows = conn.execute(f"SELECT text_sha, vec FROM scores WHERE model_sha=? AND signal_sha=? "
                                 f"AND text_sha IN ({marks})", [model_sha, signal_sha, *chunk])
             found.update((sha, np.frombuffer(blob, dtype=np.float32)) for sha, blob in rows)
+        if self.layer is not None and len(found) < len(text_shas):
+            found.update(self.layer.get([sha for sha in text_shas if sha not in found], model_sha, signal_sha))
         return found
+
+    def groups(self) -> Iterator[tuple[dict[str, str], list[str], np.ndarray]]:
+        """Every entry of the user's cache file (not the layer), per (model sha, signal sha), in
+        :meth:`ScoreLayer.write`'s form: what ``scripts/build_score_layer.py`` ships."""
+        conn = self._conn()
+        keys = conn.execute("SELECT DISTINCT model_sha, signal_sha FROM scores ORDER BY model_sha, signal_sha")
+        for model_sha, signal_sha in keys.fetchall():
+            rows = conn.execute("SELECT text_sha, vec FROM scores WHERE model_sha=? AND signal_sha=? "
+                                "ORDER BY text_sha", (model_sha, signal_sha)).fetchall()
+            yield ({"model_sha": model_sha, "signal_sha": signal_sha}, [sha for sha, _ in rows],
+                   np.stack([np.frombuffer(blob, dtype=np.float32) for _, blob in rows]))
 
     def put(self, text_shas: Sequence[str], model_sha: str, signal_sha: str, vectors: np.ndarray) -> None:
         """Store vectors in one transaction (all or nothing)."""

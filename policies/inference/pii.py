@@ -14,11 +14,13 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import polars as pl
 
+from policies.inference.bundle import file_sha256
 from policies.inference.scores import Scores
 from policies.labels import PII_TYPES
 
@@ -374,14 +376,33 @@ def detect_pii(texts: Sequence[str], name_scores: Scores | None = None) -> Score
     ``name_scores`` (from the name model, rows aligned with ``texts``) replace the heuristics for
     the types they cover; without them the heuristics run.
     """
-    recognisers = RECOGNISERS if name_scores is not None else ALL_RECOGNISERS
+    return with_name_scores(pattern_scores(texts, names_by_model=name_scores is not None), name_scores)
+
+
+def pattern_scores(texts: Sequence[str], names_by_model: bool) -> np.ndarray:
+    """The patterns' part of :func:`detect_pii`: [texts, PII_TYPES] float32; the name types stay 0
+    when ``names_by_model`` (the name head scores them), else the name heuristics fill them."""
+    recognisers = RECOGNISERS if names_by_model else ALL_RECOGNISERS
     column = {t: j for j, t in enumerate(PII_TYPES)}
     probs = np.zeros((len(texts), len(PII_TYPES)), dtype=np.float32)
     for i, (text, may_match) in enumerate(zip(texts, candidates(texts, recognisers))):
         for m in find_pii(text, [r for (r, _), ok in zip(recognisers, may_match) if ok]):
             j = column[m.type]
             probs[i, j] = max(probs[i, j], m.score)
+    return probs
+
+
+def with_name_scores(patterns: np.ndarray, name_scores: Scores | None) -> Scores:
+    """:func:`pattern_scores` completed by the name model's columns (when given)."""
+    probs = np.array(patterns, dtype=np.float32)
     if name_scores is not None:
+        column = {t: j for j, t in enumerate(PII_TYPES)}
         for k, label in enumerate(name_scores.labels):
             probs[:, column[label]] = name_scores.probs[:, k]
     return Scores(tuple(PII_TYPES), probs)
+
+
+def patterns_sha() -> str:
+    """Identity of the pattern code (this file), for score-cache keys: any edit here invalidates
+    every cached pattern score, as a new model file does its scores."""
+    return file_sha256(Path(__file__))

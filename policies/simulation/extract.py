@@ -9,6 +9,7 @@ the run summary reports.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -32,21 +33,39 @@ class RawStore:
     columns: dict[tuple[str, str], dict[str, pl.Series]] = field(default_factory=dict)
     failures: dict[tuple[str, str], str] = field(default_factory=dict)
     computed: int = 0  # raw computations actually run (tests assert re-simulation adds none)
+    # one computation at a time: two simulations of the same traffic (the studio's Simulation and
+    # Compare tabs) wait for each other's columns instead of computing them twice
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def prefetch(self, leaf: Leaf) -> None:
+        """Let ``leaf``'s extractor start work early (its ``prefetch``, when it has one), unless its
+        raw columns are known already. Failures surface later, from :meth:`get`."""
+        extractor = Extractor.for_leaf_type(leaf.leaf_type) if leaf.signal is not None else None
+        start = getattr(extractor, "prefetch", None)
+        if start is None:
+            return
+        key = (leaf.leaf_type, extractor.raw_key(leaf.signal))
+        if key not in self.columns and key not in self.failures:
+            try:
+                start(leaf.signal, self.frame, self.context)
+            except Unavailable:
+                pass
 
     def get(self, extractor: Extractor, signal: Signal) -> dict[str, pl.Series]:
         """Raw columns for ``signal``; raises :class:`Unavailable` (remembered) when not computable."""
         key = (extractor.leaf_type, extractor.raw_key(signal))
-        if key in self.failures:
-            raise Unavailable(self.failures[key])
-        if key not in self.columns:
-            try:
-                raw = extractor.raw(signal, self.frame, self.context)
-                self.columns[key] = {part: narrowed(series) for part, series in raw.items()}
-                self.computed += 1
-            except Unavailable as exc:
-                self.failures[key] = str(exc)
-                raise
-        return self.columns[key]
+        with self.lock:
+            if key in self.failures:
+                raise Unavailable(self.failures[key])
+            if key not in self.columns:
+                try:
+                    raw = extractor.raw(signal, self.frame, self.context)
+                    self.columns[key] = {part: narrowed(series) for part, series in raw.items()}
+                    self.computed += 1
+                except Unavailable as exc:
+                    self.failures[key] = str(exc)
+                    raise
+            return self.columns[key]
 
 
 def narrowed(series: pl.Series) -> pl.Series:
@@ -137,6 +156,8 @@ def extract(routing: Routing, store: RawStore) -> Extraction:
     plan = getattr(store.context, "plan", None)  # lets the models share one pass (see NeuralContext.plan)
     if plan is not None:
         plan({leaf.leaf_type for leaf in leaves})
+    for leaf in leaves:  # slow passes that can run beside the encoder start first (PiiExtractor.prefetch)
+        store.prefetch(leaf)
     exprs: dict[LeafKey, LeafExpr] = {}
     for leaf in leaves:
         if leaf.leaf_type != "projection":

@@ -5,17 +5,22 @@ each distinct text once — prompts, and each signal's candidate phrases — and
 vectors, so embedding, complexity, preference, reask, domain and jailbreak signals all read the
 same matrix; the heads run on those embeddings (``predict_embeddings``), never re-encoding. When
 the policy has PII signals (:meth:`NeuralContext.plan`), the PII name head runs inside that same
-pass, on the encoder's token features.
+pass, on the encoder's token features, while the PII patterns scan the same texts in a thread
+beside it (:meth:`NeuralContext.prefetch_pii`; the encoder's onnxruntime runs release the GIL).
 Every vector also goes through the on-disk :class:`policies.inference.ScoreCache`, keyed by text
-hash + model hash + what is computed, so another process (the CLI, the studio) skips the models
-too. Raw scores stay in the simulation's :class:`.extract.RawStore`, so threshold edits never
-touch this module. Models load lazily; a model that cannot load (a missing bundle or head) is a
-:class:`PolicyError` naming the file, never a signal silently off: an answer computed without the
-models would be wrong, and a success code would hide it.
+hash + model (or pattern code) hash + what is computed, so another process (the CLI, the studio)
+skips the models too, and the shipped score layer under it covers the sample traffic on a fresh
+install. Embeddings and name scores are stored under keys of their own (though computed in one
+pass), so a policy without PII signals reads the same embeddings. Raw scores stay in the
+simulation's :class:`.extract.RawStore`, so threshold edits never touch this module. Models load
+lazily; a model that cannot load (a missing bundle or head) is a :class:`PolicyError` naming the
+file, never a signal silently off: an answer computed without the models would be wrong, and a
+success code would hide it.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -74,6 +79,8 @@ class NeuralContext:
         self.progress = progress
         self._vectors: dict[str, np.ndarray] = {}
         self._name_scores: dict[str, np.ndarray] = {}  # PII name head's scores, filled by embed()
+        self._patterns: dict[str, np.ndarray] = {}  # PII pattern scores per text
+        self._pending: list[tuple[frozenset[str], Future]] = []  # pattern passes beside the encoder (prefetch_pii)
         self._name_head: Any = _UNLOADED
         self._want_names = False  # set by plan() or the first pii_scores()
         self._head_rows: dict[str, dict[str, np.ndarray]] = {}
@@ -130,25 +137,37 @@ class NeuralContext:
         head = self.name_head if self._want_names else None
         missing = list(dict.fromkeys(t for t in texts if t not in self._vectors
                                      or (head is not None and t not in self._name_scores)))
-        what: object = ("sentence-embedding", "pii-names", head.model_sha256) if head else "sentence-embedding"
-
-        def encode(chunk: list[str]) -> np.ndarray:
-            if head is None:
-                return np.asarray(self.encoder.encode(chunk), dtype=np.float32)
-            return np.hstack(self.encoder.encode_with(chunk, head))
-
         for start in range(0, len(missing), self.batch_size):
             chunk = missing[start:start + self.batch_size]
-            rows = self._cached(chunk, self.encoder.model_sha256, what, encode)
-            dim = rows.shape[1] - (head.width if head else 0)
-            self._vectors.update(zip(chunk, rows[:, :dim]))
-            if head:
-                self._name_scores.update(zip(chunk, rows[:, dim:]))
+            vectors, names = self._encoded(chunk, head)
+            self._vectors.update(zip(chunk, vectors))
+            if names is not None:
+                self._name_scores.update(zip(chunk, names))
             if self.progress:
                 self.progress(min(start + self.batch_size, len(missing)), len(missing))
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         return np.stack([self._vectors[t] for t in texts])
+
+    def _encoded(self, texts: list[str], head: Any) -> tuple[np.ndarray, np.ndarray | None]:
+        """(embeddings, name head scores or None) of ``texts``, through the cache: one encoder pass
+        over the texts missing either, whose embeddings serve both keys."""
+        encoder_sha = self.encoder.model_sha256
+        fresh: dict[str, np.ndarray] = {}  # embeddings from the name pass, for the embedding key
+        names = None
+        if head is not None:
+            def encode_with(chunk: list[str]) -> np.ndarray:
+                vectors, scores = self.encoder.encode_with(chunk, head)
+                fresh.update(zip(chunk, vectors))
+                return scores
+            names = self._cached(texts, encoder_sha, ("pii-names", head.model_sha256), encode_with)
+
+        def encode(chunk: list[str]) -> np.ndarray:
+            todo = [t for t in chunk if t not in fresh]
+            if todo:
+                fresh.update(zip(todo, np.asarray(self.encoder.encode(todo), dtype=np.float32)))
+            return np.stack([fresh[t] for t in chunk])
+        return self._cached(texts, encoder_sha, "sentence-embedding", encode), names
 
     def similarities(self, texts: pl.Series, candidates: Sequence[str]) -> np.ndarray:
         """Cosine similarity of every request text to every candidate phrase: [requests, candidates]."""
@@ -172,6 +191,27 @@ class NeuralContext:
         matrix = np.stack([rows[t] for t in uniq.to_list()]) if len(uniq) else np.zeros((0, len(head.labels)))
         return list(head.labels), matrix.astype(np.float64)[index]
 
+    def prefetch_pii(self, texts: pl.Series) -> None:
+        """Start the PII pattern pass over ``texts`` in a thread, beside the encoder pass that comes
+        next (:meth:`pii_scores` waits for it). Pure Python regexes hold the GIL, but onnxruntime
+        and Polars release it, so on two cores the two passes overlap instead of adding up."""
+        todo = [t for t in texts.unique(maintain_order=True).to_list() if t not in self._patterns]
+        if todo:
+            names_by_model = self.name_head is not None  # decided here, before the thread starts
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pii-patterns")
+            running = [(texts, future) for texts, future in self._pending if not future.done()]
+            self._pending = [*running, (frozenset(todo), pool.submit(self._pattern_rows, todo, names_by_model))]
+            pool.shutdown(wait=False)
+
+    def _pattern_rows(self, texts: list[str], names_by_model: bool) -> None:
+        """:func:`policies.inference.pii.pattern_scores` of ``texts``, through the cache (keyed by
+        the pattern code's hash, as model scores are by the model file's)."""
+        pii = _inference().pii
+        what = ("pii-patterns", tuple(pii.PII_TYPES), "names-by-model" if names_by_model else "names-by-patterns")
+        rows = self._cached(texts, pii.patterns_sha(), what,
+                            lambda chunk: pii.pattern_scores(chunk, names_by_model=names_by_model))
+        self._patterns.update(zip(texts, rows))
+
     def pii_scores(self, texts: pl.Series) -> dict[str, np.ndarray]:
         """Max detector score per PII entity type, per request: patterns for the structured types,
         the name head (from the shared encoder pass) for the name-like ones."""
@@ -184,5 +224,14 @@ class NeuralContext:
             rows = [self._name_scores[t] for t in distinct]
             names = _inference().Scores(self.name_head.labels,
                                         np.stack(rows) if rows else np.zeros((0, self.name_head.width), np.float32))
-        scores = _inference().detect_pii(distinct, name_scores=names)
+        wanted = set(distinct)
+        for texts, future in list(self._pending):  # (another thread, e.g. a studio tab, may add to it)
+            if not texts.isdisjoint(wanted):
+                future.result()  # re-raises a failure of the pattern thread
+        todo = [t for t in distinct if t not in self._patterns]
+        if todo:
+            self._pattern_rows(todo, names_by_model=names is not None)
+        patterns = (np.stack([self._patterns[t] for t in distinct]) if distinct
+                    else np.zeros((0, len(_inference().pii.PII_TYPES)), np.float32))
+        scores = _inference().pii.with_name_scores(patterns, names)
         return {label: scores.probs[:, j].astype(np.float64)[index] for j, label in enumerate(scores.labels)}

@@ -168,9 +168,17 @@ class PiiExtractor(Extractor):
     neural = True
     threshold_fields = frozenset({"threshold", "pii_types_allowed", "description"})
 
-    def raw(self, signal: Signal, frame: pl.DataFrame, context: Any) -> RawColumns:
+    @staticmethod
+    def _texts(signal: Signal, frame: pl.DataFrame) -> pl.Series:
         assert isinstance(signal, PiiSignal)
-        texts = frame[USER_TEXT] if signal.include_history else frame[PROMPT]
+        return frame[USER_TEXT] if signal.include_history else frame[PROMPT]
+
+    def prefetch(self, signal: Signal, frame: pl.DataFrame, context: Any) -> None:
+        """Start the pattern pass now, so it runs beside the encoder pass of the signals before this one."""
+        context.prefetch_pii(self._texts(signal, frame))
+
+    def raw(self, signal: Signal, frame: pl.DataFrame, context: Any) -> RawColumns:
+        texts = self._texts(signal, frame)
         scores = context.pii_scores(texts)
         zeros = np.zeros(len(texts))
         out = {kind: _series(scores.get(kind, zeros)) for kind in PII_TYPES}
