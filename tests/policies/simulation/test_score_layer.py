@@ -46,9 +46,15 @@ def _cached_groups(directory) -> dict[tuple[str, str], dict[str, np.ndarray]]:
             for meta, shas, vectors in ScoreCache(directory).groups()}
 
 
-def test_layer_holds_exactly_what_the_runtime_computes(layer_path, sample, tmp_path, monkeypatch):
+# Model scores may move in the last bits with the CPU's instruction set or a GPU (the runtime's own
+# spread between batch compositions is 3e-8 to 7.5e-8 here); on the machine that built the layer they
+# are bit-identical. Pattern scores are plain Python: always exact.
+MODEL_TOLERANCE = 1e-5
+
+
+def test_layer_holds_what_the_runtime_computes(layer_path, sample, tmp_path, monkeypatch):
     """Recompute the sample's last chunk of distinct prompts with the layer off (the build ran the
-    same chunk through the same encoder batches) and compare every cached key, bit for bit."""
+    same chunk through the same encoder batches) and compare every cached key."""
     monkeypatch.setenv(LAYER_ENV, "off")
     prompts = prepare_requests(sample.requests)[PROMPT].unique(maintain_order=True).to_list()
     context = NeuralContext(cache_dir=tmp_path)
@@ -60,11 +66,13 @@ def test_layer_holds_exactly_what_the_runtime_computes(layer_path, sample, tmp_p
     fresh = _cached_groups(tmp_path)
     assert len(fresh) == 5  # embeddings, name scores, two heads, PII patterns
     layer = ScoreLayer(layer_path)
+    patterns = inference.pii.patterns_sha()
     for (model_sha, signal_sha), rows in fresh.items():
         shipped = layer.get(list(rows), model_sha, signal_sha)
         assert shipped.keys() == rows.keys(), f"layer lacks {model_sha[:8]}/{signal_sha[:8]} scores"
+        tolerance = 0 if model_sha == patterns else MODEL_TOLERANCE
         for sha, vector in rows.items():
-            np.testing.assert_array_equal(shipped[sha], vector)
+            np.testing.assert_allclose(shipped[sha], vector, rtol=0, atol=tolerance)
 
 
 def test_layer_routes_like_no_layer_and_is_never_written(layer_path, sample, tmp_path, monkeypatch):
