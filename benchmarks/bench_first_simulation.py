@@ -5,8 +5,9 @@ Each run gets an empty temporary ``ROUTING_STUDIO_CACHE``, as a fresh install ha
 * CLI: ``routing-studio simulate sample_data/policies/safety_first.yaml --traffic
   sample_data/traffic/sample_requests.jsonl.gz`` as a whole process (interpreter start, imports,
   model loading and all), writing ``--out`` so both runs' per-request answers can be compared;
-* studio: the Simulation tab's call in a fresh Python process (the session's ``Simulators`` on
-  the sample traffic, ``simulate`` of the studio's default sample policy), timed inside it.
+* studio: a freshly served studio in its own process (the browser tests' in-process server, headless
+  Debian Chromium): on the Simulation tab with the default sample policy, from the click on "Run
+  simulation" until "Simulated N requests" shows (traffic load, models, extraction, routing, render).
 
 The anchor is the same run with ``ROUTING_STUDIO_SCORE_LAYER=off`` (every encoder and PII pattern
 score computed), printed beside it with the ratio; then whether both runs routed every request alike.
@@ -35,17 +36,31 @@ from benchmarks.common import machine  # noqa: E402
 POLICY = "sample_data/policies/safety_first.yaml"
 TRAFFIC = "sample_data/traffic/sample_requests.jsonl.gz"
 STUDIO_RUN = """
-import json, sys, time
-started = time.perf_counter()
-from policies.loader import load_policy
-from policies.traffic import sample_traffic
-from studio.app import DEFAULT_SAMPLE
-from widgets.simulators import Simulators
-import sample_data
-traffic = sample_traffic()
-result = Simulators().get(traffic).simulate(load_policy(sample_data.policies_dir() / (DEFAULT_SAMPLE + ".yaml")))
-print(json.dumps({"seconds": time.perf_counter() - started, "requests": result.requests.height,
-                  "policy": DEFAULT_SAMPLE}))
+import importlib.util, json, re, tempfile, time
+spec = importlib.util.spec_from_file_location("harness", "tests/conftest.py")  # the browser tests' server helpers
+harness = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(harness)
+import panel as pn
+from playwright.sync_api import sync_playwright
+from studio.app import build_app
+from studio.config import StudioConfig
+db = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite"
+base = harness.serve_in_process({"studio": lambda: build_app(StudioConfig(db=db))}, harness.free_port())
+with sync_playwright() as pw:
+    browser = pw.chromium.launch(executable_path=harness.CHROMIUM, args=harness.CHROMIUM_ARGS)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{base}/studio?tab=simulation", timeout=600_000)
+    button = page.get_by_role("button", name="Run simulation")
+    button.wait_for(timeout=600_000)
+    started = time.perf_counter()
+    button.click()
+    done = page.locator("text=/Simulated [0-9,]+ requests/").first
+    done.wait_for(timeout=600_000)
+    seconds = time.perf_counter() - started
+    requests = int(re.search(r"Simulated ([0-9,]+) requests", done.inner_text()).group(1).replace(",", ""))
+    browser.close()
+pn.state.kill_all_servers()
+print(json.dumps({"seconds": seconds, "requests": requests}))
 """
 
 
@@ -94,8 +109,8 @@ def main() -> None:
     if not args.no_studio:
         studio = {mode: json.loads(run([sys.executable, "-c", STUDIO_RUN], mode == "layer")[1].stdout
                                    .strip().splitlines()[-1]) for mode in ("layer", "off")}
-        print(f"studio: Simulation tab's call in a fresh process, default sample policy "
-              f"{studio['layer']['policy']} (imports, traffic load, models and simulate, timed inside it)")
+        print("studio: a fresh served studio (in-process Bokeh server, headless Chromium), Simulation tab, "
+              "default sample policy: click on Run simulation until 'Simulated N requests' shows")
         print(line("studio", studio["layer"]["requests"], studio["layer"]["seconds"], studio["off"]["seconds"]))
     print(f"load average after: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 

@@ -165,9 +165,10 @@ class ScoreCache:
                              [(sha, model_sha, signal_sha, vec.tobytes()) for sha, vec in zip(text_shas, vectors)])
 
     def scores(self, texts: Sequence[str], model_sha: str, signal_sha: str,
-               compute: Callable[[list[str]], np.ndarray]) -> np.ndarray:
-        """Vectors for ``texts`` in order, calling ``compute`` only on texts not cached yet."""
-        shas = [text_sha(t) for t in texts]
+               compute: Callable[[list[str]], np.ndarray], shas: Sequence[str] | None = None) -> np.ndarray:
+        """Vectors for ``texts`` in order, calling ``compute`` only on texts not cached yet (``shas``:
+        their :func:`text_sha`, when the caller keeps them: hashing long prompts is not free)."""
+        shas = [text_sha(t) for t in texts] if shas is None else shas
         found = self.get(sorted(set(shas)), model_sha, signal_sha)
         missing: dict[str, str] = {}
         for sha, text in zip(shas, texts):

@@ -80,6 +80,7 @@ class NeuralContext:
         self._vectors: dict[str, np.ndarray] = {}
         self._name_scores: dict[str, np.ndarray] = {}  # PII name head's scores, filled by embed()
         self._patterns: dict[str, np.ndarray] = {}  # PII pattern scores per text
+        self._shas: dict[str, str] = {}  # cache keys of the texts seen (each hashed once)
         self._pending: list[tuple[frozenset[str], Future]] = []  # pattern passes beside the encoder (prefetch_pii)
         self._name_head: Any = _UNLOADED
         self._want_names = False  # set by plan() or the first pii_scores()
@@ -119,8 +120,9 @@ class NeuralContext:
                 compute: Callable[[list[str]], np.ndarray]) -> np.ndarray:
         if self.cache is None:
             return compute(texts)
-        signal_sha = _inference().cache.definition_sha(what)
-        return self.cache.scores(texts, model_sha, signal_sha, compute)
+        cache = _inference().cache
+        shas = [self._shas.get(t) or self._shas.setdefault(t, cache.text_sha(t)) for t in texts]
+        return self.cache.scores(texts, model_sha, cache.definition_sha(what), compute, shas)
 
     # -- embeddings ----------------------------------------------------------------------
     def plan(self, leaf_types: set[str]) -> None:
