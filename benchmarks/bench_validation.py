@@ -3,7 +3,9 @@
 Run: python benchmarks/bench_validation.py [--decisions 50] [--cli]
 Prints per-config times and ratios for configs of N decisions (generated from the example
 policies' providers), with our load+validate against vllm-sr's in-process validation (warm,
-C YAML loader) and, with --cli, against the `vllm-sr config validate` command itself.
+C YAML loader) and, with --cli, against the `vllm-sr config validate` command itself. The schema
+check and the validator on the parsed policy are checked against their limits here (exit 1 when
+one is exceeded), not in the tests: a busy machine must not fail CI.
 """
 
 from __future__ import annotations
@@ -21,10 +23,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import best_of, machine  # noqa: E402
 from policies import vllm_sr_check  # noqa: E402
+from policies import Policy  # noqa: E402
 from policies.loader import load_policy  # noqa: E402
 from policies.validation import validate_policy  # noqa: E402
+from policies.validation.schema import schema_issues  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+# Per 50-decision config, best of several runs (an editor re-validates on every keystroke pause).
+SCHEMA_LIMIT_S, VALIDATOR_LIMIT_S = 0.020, 0.100
 
 
 def generated_config(decisions: int) -> dict:
@@ -52,7 +58,7 @@ def generated_config(decisions: int) -> dict:
     return base
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--decisions", type=int, default=50)
     parser.add_argument("--cli", action="store_true", help="also time the vllm-sr command line (about 15 s a file)")
@@ -70,9 +76,10 @@ def main() -> None:
         t_ours = best_of(ours, 10)
         print(f"config: {args.decisions} decisions, {path.stat().st_size:,} bytes")
         print(f"ours (load + validate):            {t_ours * 1000:8.1f} ms/config")
+        within = limits_met(load_policy(path), args.decisions)
         if not vllm_sr_check.available():
             print("vllm-sr==0.4.0 not installed: no comparison")
-            return
+            return 0 if within else 1
         start = time.perf_counter()
         assert vllm_sr_check.vllm_sr_errors(path) == []
         first = time.perf_counter() - start
@@ -85,7 +92,23 @@ def main() -> None:
                            capture_output=True)
             t_cli = time.perf_counter() - start
             print(f"vllm-sr config validate (command): {t_cli * 1000:8.1f} ms/config   ratio {t_cli / t_ours:6.1f}x")
+    return 0 if within else 1
+
+
+def limits_met(policy: Policy, decisions: int) -> bool:
+    """Time the schema check and the whole validator on a parsed policy; print each against its limit
+    (scaled from 50 decisions) and say whether both were met."""
+    schema_issues(policy.to_spec())  # compiles the schema once
+    scale = decisions / 50
+    within = True
+    for label, fn, limit in (("schema check alone:", lambda: schema_issues(policy.to_spec()), SCHEMA_LIMIT_S),
+                             ("validator (parsed policy):", lambda: validate_policy(policy), VALIDATOR_LIMIT_S)):
+        took = best_of(fn, 10)
+        met = took < limit * scale
+        within &= met
+        print(f"{label:35s}{took * 1000:8.1f} ms/config   limit {limit * scale * 1000:.0f} ms: {'met' if met else 'EXCEEDED'}")
+    return within
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

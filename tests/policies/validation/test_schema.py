@@ -6,7 +6,6 @@ Each feature has a failing and a passing input; failing ones also pin the report
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -210,8 +209,10 @@ def test_duplicate_projection_names():
     assert finding.line == at(doubled, line)[0] + 1
 
 
-# -- performance ------------------------------------------------------------------------------------
-def test_schema_check_is_fast_on_a_50_decision_config():
+# -- scale ----------------------------------------------------------------------------------------
+def test_fifty_decision_config_passes_the_schema_and_the_validator():
+    """Correctness at the size whose timing ``benchmarks/bench_validation.py`` checks (wall-clock limits
+    live there: a busy machine must not fail a test)."""
     decision = ("    - name: d{i}\n      priority: {i}\n      rules: {{operator: AND, conditions: [{{type: domain, name: math}},"
                 " {{operator: NOT, conditions: [{{type: keyword, name: urgent}}]}}]}}\n"
                 "      modelRefs: [{{model: qwen3-8b, use_reasoning: false}}]\n"
@@ -219,15 +220,5 @@ def test_schema_check_is_fast_on_a_50_decision_config():
     text = BASE.replace("  decisions:\n", "  decisions:\n" + "".join(decision.format(i=i) for i in range(46)), 1)
     policy = loads_policy(text)
     assert len(policy.decisions) == 50
-    schema_issues(policy.to_spec())  # compile once
-    best = min(_timed(lambda: schema_issues(policy.to_spec())) for _ in range(10))  # min: the machine is shared
-    assert best < 0.020, f"schema check took {best * 1000:.1f} ms"
-    total = min(_timed(lambda: validate_policy(policy)) for _ in range(5))
-    assert total < 0.100, f"whole validator took {total * 1000:.1f} ms"
-
-
-def _timed(fn) -> float:
-    """CPU seconds of ``fn``: the machine is shared, so wall time measures the neighbours."""
-    start = time.process_time()
-    fn()
-    return time.process_time() - start
+    assert schema_issues(policy.to_spec()) == []
+    assert [f.human() for f in validate_policy(policy) if f.severity.value == "error"] == []
