@@ -5,10 +5,12 @@ session; each opens its own stored policy, edits it in YAML, views it in the Wor
 latency percentiles per step with the machine. The server uses a temp SQLite store and is killed at
 the end.
 
-    python benchmarks/bench_load.py [--sessions 20] [--deadline 150] [--json out.json] [--server-arg=--num-threads=2]
+    python benchmarks/bench_load.py [--sessions 20] [--deadline 600] [--json out.json] [--server-arg=--num-threads=2]
 
 Latencies on a shared 2-core machine mostly measure the other processes; the CPU seconds the server
 and the browser used (``getrusage`` of the reaped child processes) are the load-independent figures.
+The wall-clock limits live here, not in the test (a busy machine must not fail CI): every session
+completes each step within ``STEP_LIMIT_S`` and the drive within ``DRIVE_LIMIT_S`` (exit 1 otherwise).
 """
 
 from __future__ import annotations
@@ -30,12 +32,14 @@ from tests.load.driver import drafts_isolated, drive, report, seed_store, studio
 
 STEPS = {"load_s": "open page → own policy shown", "edit_s": "YAML edit → accepted (undo enabled)",
          "view_s": "Workspace tab → edit visible"}
+STEP_LIMIT_S, DRIVE_LIMIT_S = 90, 170  # 20 sessions on 2 cores: page loads p50 45-80 s measured
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=20)
-    parser.add_argument("--deadline", type=float, default=150, help="seconds for the whole drive")
+    parser.add_argument("--deadline", type=float, default=600,
+                        help="seconds before the drive is abandoned (liveness; the limits are checked apart)")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--server-arg", action="append", default=[], help="extra `panel serve` argument (repeatable)")
     args = parser.parse_args(argv)
@@ -45,7 +49,10 @@ def main(argv: list[str] | None = None) -> int:
         seed_store(db, args.sessions)
         started, before = time.perf_counter(), children_cpu_s()
         with studio_server(db, Path(tmp) / "server.log", server_args=args.server_arg) as url:
-            results = asyncio.run(drive(url, args.sessions, deadline_s=args.deadline))
+            drive_started = time.perf_counter()
+            results = asyncio.run(drive(url, args.sessions, deadline_s=args.deadline,
+                                        step_timeout_ms=int(args.deadline * 1000)))
+            drive_s = time.perf_counter() - drive_started
             browser_cpu = children_cpu_s() - before  # Playwright and Chromium have exited and been reaped
         server_cpu = children_cpu_s() - before - browser_cpu
         wall = time.perf_counter() - started
@@ -61,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         if not r.ok:
             print(f"  session {r.index}: {r.error or 'leak ' + str(r.leaks)}")
+    slowest = max((f["max"] for f in figures.values() if f["n"]), default=float("inf"))
+    within = slowest <= STEP_LIMIT_S and drive_s <= DRIVE_LIMIT_S
+    print(f"limits: slowest step {slowest:.1f}s (limit {STEP_LIMIT_S}s), drive {drive_s:.0f}s "
+          f"(limit {DRIVE_LIMIT_S}s): {'met' if within else 'EXCEEDED'}")
     print("isolation: " + ("no leaks (pages and autosaved drafts)" if not leaks and not any(r.leaks for r in results)
                            else f"LEAKS {leaks}"))
     if args.json:
@@ -68,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
                                          "completed": sum(r.ok for r in results), "draft_problems": leaks,
                                          "cpu_s": {"server": round(server_cpu, 1), "browser": round(browser_cpu, 1)},
                                          "server_args": args.server_arg}, indent=2))
-    return 0 if all(r.ok for r in results) and not leaks else 1
+    return 0 if all(r.ok for r in results) and not leaks and within else 1
 
 
 def children_cpu_s() -> float:

@@ -22,5 +22,7 @@ if __package__ in (None, ""):  # Bokeh runs this file as a script; make the proj
 
 from studio.app import build_app  # noqa: E402
 from studio.config import parse_args  # noqa: E402
+from studio.panel_writes import keep_queued_writes  # noqa: E402
 
+keep_queued_writes()  # else a Panel race can strand an update on its way to the page (see the module)
 build_app(parse_args(sys.argv[1:])).servable(title="Routing Studio")

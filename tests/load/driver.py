@@ -188,16 +188,10 @@ class SessionResult:
     leaks: list[str] = field(default_factory=list)
     error: str = ""
     wire: Wire = field(default_factory=Wire)
-    first_attempt: str = ""  # the stalled first try, when this result is the session's second
 
     @property
     def ok(self) -> bool:
         return not self.error and not self.leaks and None not in (self.load_s, self.edit_s, self.view_s)
-
-    @property
-    def stalled(self) -> bool:
-        """Loaded, but its edit was never accepted (the rare failure under investigation), no leak."""
-        return self.load_s is not None and self.edit_s is None and not self.leaks
 
 
 def _foreign_markers(text: str, i: int, sessions: int) -> list[str]:
@@ -257,22 +251,8 @@ async def _where(page: object, i: int) -> str:
         return f" (page unreadable: {type(exc).__name__})"
     held = [m for m in (mark(i), edited(i)) if m in text]
     editors = await page.evaluate(ACE_JS, {"count": True})  # type: ignore[attr-defined]
-    retry = await _second_edit(page, text) if undo is not None and edited(i) in text else ""
     return (f" (editor holds {held or 'neither marker'}; editors in the page: {editors}; "
-            f"undo {'disabled' if undo is not None else 'enabled'}{retry})")
-
-
-async def _second_edit(page: object, text: str) -> str:
-    """After an edit the server never accepted: does it take another one? Tells an edit lost on its way
-    (or dropped by the server) from a session that no longer handles events. Diagnostic only: the
-    session has failed either way."""
-    started = time.perf_counter()
-    try:
-        await page.evaluate(ACE_JS, {"set": text + "\n"})  # type: ignore[attr-defined]
-        await page.locator(".undo button:not([disabled])").wait_for(timeout=15_000)  # type: ignore[attr-defined]
-    except Exception:  # a timeout or a page that is gone: either way, not accepted
-        return "; a second edit was not accepted within 15 s either"
-    return f"; a second edit was accepted in {time.perf_counter() - started:.1f} s"
+            f"undo {'disabled' if undo is not None else 'enabled'})")
 
 
 async def _ace(page: object) -> str:
@@ -280,12 +260,8 @@ async def _ace(page: object) -> str:
 
 
 async def drive(base_url: str, sessions: int = 20, deadline_s: float = 150,
-                step_timeout_ms: int = 90_000, retry_stalled: bool = False) -> list[SessionResult]:
-    """All sessions at once in one headless Chromium (one context each), within ``deadline_s``.
-
-    With ``retry_stalled``, a session whose edit the server never accepted runs once more, alone, in
-    a fresh context (its result keeps the first try's diagnosis in ``first_attempt``).
-    """
+                step_timeout_ms: int = 90_000) -> list[SessionResult]:
+    """All sessions at once in one headless Chromium (one context each), within ``deadline_s``."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
@@ -298,10 +274,6 @@ async def drive(base_url: str, sessions: int = 20, deadline_s: float = 150,
                 task.cancel()
             results = [t.result() if t in done else SessionResult(i, error=f"not done after {deadline_s}s")
                        for i, t in enumerate(tasks)]
-            for first in [r for r in results if retry_stalled and r.stalled]:
-                again = await drive_session(browser, base_url, first.index, sessions, step_timeout_ms)
-                again.first_attempt = first.error
-                results[first.index] = again
         finally:
             await browser.close()
     return results
