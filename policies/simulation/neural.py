@@ -201,7 +201,7 @@ class NeuralContext:
         if todo:
             names_by_model = self.name_head is not None  # decided here, before the thread starts
             pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pii-patterns")
-            running = [(texts, future) for texts, future in self._pending if not future.done()]
+            running = [(held, future) for held, future in self._pending if not future.done()]
             self._pending = [*running, (frozenset(todo), pool.submit(self._pattern_rows, todo, names_by_model))]
             pool.shutdown(wait=False)
 
@@ -227,8 +227,8 @@ class NeuralContext:
             names = _inference().Scores(self.name_head.labels,
                                         np.stack(rows) if rows else np.zeros((0, self.name_head.width), np.float32))
         wanted = set(distinct)
-        for texts, future in list(self._pending):  # (another thread, e.g. a studio tab, may add to it)
-            if not texts.isdisjoint(wanted):
+        for held, future in list(self._pending):  # (another thread, e.g. a studio tab, may add to it)
+            if not held.isdisjoint(wanted):
                 future.result()  # re-raises a failure of the pattern thread
         todo = [t for t in distinct if t not in self._patterns]
         if todo:

@@ -103,7 +103,8 @@ def test_layer_covers_every_bundled_policy_on_the_sample(policy, layer_path, sam
 
 def test_layer_of_another_model_sha_is_not_used(layer_path, tmp_path, monkeypatch):
     """Rewrite the shipped layer with marker vectors: under the model's own sha they are read (the
-    lookup works), under another sha they are not (the scores are computed)."""
+    lookup works), under another sha they are not (the scores are computed); the user's own cache
+    comes first."""
     layer = ScoreLayer(layer_path)
     texts = ["Write a sonnet about autumn leaves", "What is 2 + 2?"]
     encoder = inference.default_encoder()
@@ -119,6 +120,9 @@ def test_layer_of_another_model_sha_is_not_used(layer_path, tmp_path, monkeypatc
         assert np.array_equal(got, marker) == expect_marker
         if not expect_marker:
             np.testing.assert_allclose(got, encoder.encode(texts), atol=1e-6)
+    ScoreCache(tmp_path / "own").put(shas, *key, marker + 1)  # the user's cache is read before the layer
+    monkeypatch.setenv(LAYER_ENV, str(tmp_path / f"{key[0][:4]}.npz"))
+    assert np.array_equal(NeuralContext(encoder, cache_dir=tmp_path / "own").embed(texts), marker + 1)
 
 
 def test_missing_layer_named_by_the_environment_is_an_error(tmp_path, monkeypatch):
