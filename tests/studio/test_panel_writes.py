@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 
 from studio.panel_writes import keep_queued_writes
-
 from tests.conftest import free_port, serve_in_process
 
 pytestmark = pytest.mark.browser
