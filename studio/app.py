@@ -24,6 +24,7 @@ from widgets.yaml_editor import YamlEditor
 from .config import StudioConfig, open_store
 from .drafts import DraftKeeper
 from .extra_tabs import extra_tabs
+from .resources import prepare_session
 
 DEFAULT_SAMPLE = "cost_optimised"
 HEADER_STYLE = {"background": "#0b5cab", "color": "white", "padding": "10px 16px", "border-radius": "4px"}
@@ -79,8 +80,7 @@ def build_app(config: StudioConfig | None = None, store: Store | None = None) ->
     Only the state, autosave and the visible tab are built here; every page (the Workspace
     included) is built on first view, so a session opened on one tab pays for that tab alone.
     """
-    # Signatures serve IPython's help; re-applying them to every Panel class costs ~50 ms per session.
-    pn.extension("codeeditor", apply_signatures=False)
+    prepare_session()
     config = config or StudioConfig()
     store = store or open_store(config.db)
     state = PolicyState()
