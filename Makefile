@@ -6,8 +6,9 @@ PY ?= python3
 install:
 	$(PY) -m pip install -q -e .
 
+# The newest versions pyproject.toml allows, every dependency included: CI sees what a new user gets.
 install-test:
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -U --upgrade-strategy eager -e '.[test]'
 
 system-deps:
 	bash scripts/install-system-deps.sh

@@ -32,6 +32,8 @@ START_TIMEOUT_S = 300  # warm-up imports the whole studio; a busy 2-core CI mach
 RENDER_TIMEOUT_MS = 120_000
 RESPONSE_TIMEOUT_MS = 60_000  # an idle page answers at once; one spinning never does
 README_SCREENSHOT = ROOT / "docs" / "studio.png"
+# The `panel` script (panel.command.main) under the tests' own interpreter: the packages under test.
+PANEL = (sys.executable, "-m", "panel")
 # What only each tab shows once it has rendered; all must be visible after the click.
 TAB_MARKERS: dict[str, tuple[str, ...]] = {
     "Workspace": ("table.rs-decisions",),
@@ -84,15 +86,6 @@ class PageWatch:
         assert not self.console_errors, f"{when}: console errors {self.console_errors}"
 
 
-def panel_command() -> str:
-    """The ``panel`` script of the Python running the tests (its venv), else the one on PATH."""
-    sibling = Path(sys.executable).with_name("panel")
-    found = str(sibling) if sibling.exists() else shutil.which("panel")
-    if found is None:
-        pytest.fail("the `panel` command is not installed (pip install -e . provides it)")
-    return found
-
-
 def start_studio(tmp_path: Path, *extra_args: str, env: dict[str, str] | None = None) -> ServedStudio:
     """``panel serve studio --port N [extra_args]`` from the repository root, with a fresh HOME and no
     studio or Bokeh/Panel settings inherited from this environment; returns once the port answers."""
@@ -103,7 +96,7 @@ def start_studio(tmp_path: Path, *extra_args: str, env: dict[str, str] | None = 
     port = free_port()
     log = tmp_path / "server.log"
     with log.open("wb") as out:
-        process = subprocess.Popen([panel_command(), "serve", "studio", "--port", str(port), *extra_args],
+        process = subprocess.Popen([*PANEL, "serve", "studio", "--port", str(port), *extra_args],
                                    cwd=ROOT, env={**clean, "HOME": str(home), **(env or {})},
                                    stdout=out, stderr=subprocess.STDOUT)
     studio = ServedStudio(f"http://localhost:{port}/studio", home, log, process)
