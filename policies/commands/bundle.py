@@ -15,6 +15,7 @@ from ..formatting import count
 from ..loader import load_policy
 from ..yaml_source import read_file
 from . import main
+from .gate import allow_errors_option, gate
 from .output import EXIT_FINDINGS, EXIT_OK, emit_json, fail
 
 
@@ -40,13 +41,15 @@ def bundle() -> None:
 @click.option("--version", "version", type=int, help="Stored policy version id recorded in the manifest.")
 @click.option("--message", default="", help="Version message recorded in the manifest.")
 @click.option("--created-at", help="ISO time recorded as creation time (default SOURCE_DATE_EPOCH or file mtime).")
+@allow_errors_option
 def build_command(policy_path: str, out: str, traffic: str | None, name: str | None, version: int | None,
-                  message: str, created_at: str | None) -> None:
+                  message: str, created_at: str | None, allow_errors: bool) -> None:
     """Build a bundle from POLICY_PATH; building twice from the same inputs gives identical bytes."""
     from ..bundles import PolicyRef, build_bundle  # z3 (the bundle's conflict report) loads only here
 
     try:
         policy = load_policy(policy_path)
+        gate(policy, allow_errors, "bundle")
         summary = None
         if traffic:
             from ..simulation import simulate
@@ -54,7 +57,7 @@ def build_command(policy_path: str, out: str, traffic: str | None, name: str | N
 
             summary = simulate(policy, read_traffic(traffic)).summary()
         ref = PolicyRef(name or Path(policy_path).stem, version, message)
-        data, notes = build_bundle(policy, ref, _created_at(created_at, Path(policy_path)), summary)
+        data, notes = build_bundle(policy, ref, _created_at(created_at, Path(policy_path)), summary, force=True)
     except PolicyError as exc:
         fail(exc)
     for note in notes:

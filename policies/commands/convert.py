@@ -8,11 +8,14 @@ from pathlib import Path
 import click
 
 from ..atomic import atomic_write_text
-from ..errors import PolicyError
+from ..dialects import is_router_config
+from ..errors import PolicyError, Severity
 from ..export import FORMATS, export_text, render_export, resource_name
-from ..loader import load_policy
+from ..loader import load_policy, policy_from_documents
+from ..yaml_source import load_documents, read_file
 from . import main
-from .output import EXIT_OK, fail
+from .gate import allow_errors_option, errors_label, gate
+from .output import EXIT_FINDINGS, EXIT_OK, fail
 
 
 def _write(text: str, out: str) -> None:
@@ -30,12 +33,22 @@ def _write(text: str, out: str) -> None:
 def import_command(src: str, out: str, dialect: str | None) -> None:
     """Import a vLLM SR config (any layout) or a Kubernetes Pool+Route pair as canonical YAML."""
     try:
-        policy = load_policy(src, dialect)
+        docs = load_documents(*read_file(src))
+        if dialect is None and not is_router_config([d.data for d in docs]):
+            raise PolicyError.single("not-a-router-config", "not a router config: no top-level key of any router "
+                                     "layout (routing, providers, decisions, vllm_endpoints, ...)", file=src,
+                                     suggestion="import a vLLM Semantic Router config, or name its --dialect")
+        policy = policy_from_documents(docs, dialect)
         text, notes = export_text(policy, "vllm-sr", drop_unsupported=False)
     except PolicyError as exc:
         fail(exc)
-    for f in policy.import_notes + notes:
+    findings = policy.import_notes + notes
+    for f in findings:
         click.echo(f.human(), err=True)
+    errors = sum(f.severity is Severity.ERROR for f in findings)
+    if errors:
+        click.echo(f"{src}: not imported: {errors_label(errors)}, nothing written", err=True)
+        sys.exit(EXIT_FINDINGS)
     _write(text, out)
     click.echo(f"imported {src} ({policy.dialect}) -> {out}", err=True)
     sys.exit(EXIT_OK)
@@ -45,13 +58,14 @@ def import_command(src: str, out: str, dialect: str | None) -> None:
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="vllm-sr", show_default=True)
 @click.option("-o", "--output", "out", required=True, help="File to write ('-' for stdout).")
-@click.option("--force", is_flag=True, help="Write even when validation finds errors.")
+@allow_errors_option
 @click.option("--drop-unsupported", is_flag=True, help="Drop what the target cannot express instead of refusing.")
-def export_command(path: str, fmt: str, out: str, force: bool, drop_unsupported: bool) -> None:
-    """Export a policy as a vLLM SR 0.4.0 config or Kubernetes resources, validated first."""
+def export_command(path: str, fmt: str, out: str, allow_errors: bool, drop_unsupported: bool) -> None:
+    """Export a policy as a vLLM SR 0.4.0 config or Kubernetes resources, validated and checked first."""
     try:
         policy = load_policy(path)
-        text, notes = render_export(policy, fmt, force, drop_unsupported, resource_name(Path(path).stem))
+        gate(policy, allow_errors, "export")
+        text, notes = render_export(policy, fmt, True, drop_unsupported, resource_name(Path(path).stem))
     except PolicyError as exc:
         fail(exc)
     for f in notes:

@@ -24,6 +24,17 @@ def detect_dialect(docs: list[Any]) -> str:
     return "canonical"
 
 
+def is_router_config(docs: list[Any]) -> bool:
+    """Whether ``docs`` use any top-level key of a router layout (``version`` alone does not count: many
+    YAML files have one). An import of anything else would write an empty config with a success code."""
+    from ..model import Policy
+
+    keys = {f.alias or n for n, f in Policy.model_fields.items()} - {"version"}
+    keys |= legacy.HANDLED_KEYS | set(legacy.NOT_CARRIED)
+    return any(kubernetes.is_kubernetes(d) for d in docs) or (
+        bool(docs) and isinstance(docs[0], dict) and bool(keys & set(docs[0])))
+
+
 def normalise(docs: list[Any], dialect: str | None = None) -> Normalised:
     """Canonical spec data for ``docs`` read as ``dialect`` (auto-detected when ``None``)."""
     dialect = dialect or detect_dialect(docs)
@@ -43,4 +54,4 @@ def normalise(docs: list[Any], dialect: str | None = None) -> Normalised:
     return Normalised(dict(docs[0]), "canonical")
 
 
-__all__ = ["DIALECTS", "Normalised", "detect_dialect", "normalise"]
+__all__ = ["DIALECTS", "Normalised", "detect_dialect", "is_router_config", "normalise"]

@@ -25,6 +25,9 @@ SIGNAL_KEYS = {
 NOT_CARRIED = ("semantic_cache", "prompt_guard", "classifier", "bert_model", "tools", "api",
                "observability", "router", "embedding_models", "looper", "response_api")
 PII_GUARD_PRIORITY_GAP = 1
+# the top-level keys the legacy import carries over (everything else gets a not-carried note)
+HANDLED_KEYS = frozenset({"vllm_endpoints", "model_config", "default_model", "reasoning_families",
+                          "default_reasoning_effort", "strategy", "decisions", *SIGNAL_KEYS})
 
 
 def is_legacy_layout(data: dict[str, Any]) -> bool:
@@ -159,10 +162,8 @@ def normalise(data: dict[str, Any]) -> Normalised:
     if decisions:
         routing["decisions"] = decisions
     out["routing"] = routing
-    handled = {"vllm_endpoints", "model_config", "default_model", "reasoning_families", "default_reasoning_effort",
-               "strategy", "decisions", *SIGNAL_KEYS}
     for key in src:
-        if key not in handled:
+        if key not in HANDLED_KEYS:
             result.note("not-carried", f"legacy top-level field '{key}' has no equivalent in the current layout "
                         "and was not imported", (key,), Severity.WARNING,
                         "configure it under 'global' in the current layout" if key in NOT_CARRIED else None)
