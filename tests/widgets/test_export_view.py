@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import yaml
@@ -59,3 +60,66 @@ def test_write_is_validated_and_becomes_the_baseline(state: PolicyState, tmp_pat
 def test_download_gives_the_rendered_text(state: PolicyState) -> None:
     view = ExportView(state=state)
     assert view._download_bytes().read().decode() == view.text
+
+
+def _add_unreachable_decision(state: PolicyState) -> None:
+    """A copy of the first-ranked decision, ranked last and routed elsewhere: unreachable (a conflict error)."""
+    spec = state.spec()
+    decisions = spec["routing"]["decisions"]
+    first = max(decisions, key=lambda d: d["priority"])
+    shadow = copy.deepcopy(first)
+    shadow.update(name="shadow_copy", priority=min(d["priority"] for d in decisions) - 1,
+                  modelRefs=copy.deepcopy(next(d["modelRefs"] for d in decisions if d["modelRefs"] != first["modelRefs"])))
+    decisions.append(shadow)
+    assert state.apply_spec(spec)
+
+
+def test_conflict_errors_need_an_explicit_confirmation(state: PolicyState, tmp_path: Path) -> None:
+    view = ExportView(state=state, debounce_ms=0)
+    view.__panel__()
+    assert not view.errors and not view.confirm.visible and not view.download.disabled
+    _add_unreachable_decision(state)
+    (error,) = view.errors
+    assert error.code in {"shadowed", "unreachable"} and "'shadow_copy'" in error.message and error.line
+    assert view.text == "" and view.download.disabled and view.write_button.disabled
+    assert view.confirm.visible and view.confirm.label == "Export despite 1 error"
+    assert "Cannot export" in view.status.object and "shadow" in view.status.object
+    assert view._download_bytes() is None and not view.write(str(tmp_path / "refused.yaml"))
+    assert not (tmp_path / "refused.yaml").exists()
+
+    view.confirm.value = True  # the user ticks "Export despite 1 error"
+    assert view.allow_errors and "shadow_copy" in view.text
+    assert not view.download.disabled and not view.write_button.disabled
+    assert view.status.alert_type == "warning" and "Exporting despite 1 error" in view.status.object
+    assert view._download_bytes().read().decode() == view.text
+    assert view.write(str(tmp_path / "confirmed.yaml"))
+    assert "shadow_copy" in (tmp_path / "confirmed.yaml").read_text()
+
+    spec = state.spec()  # any edit asks again: the confirmation covered the errors it was given for
+    spec["routing"]["decisions"][0]["priority"] += 1
+    assert state.apply_spec(spec)
+    assert not view.allow_errors and not view.confirm.value and view.text == "" and view.download.disabled
+
+
+def test_validation_errors_can_be_confirmed_too(state: PolicyState) -> None:
+    view = ExportView(state=state, debounce_ms=0)
+    state.edit_text(state.text.replace("{model: deepseek-r1, use_reasoning: true}", "{model: nope}"))
+    assert view.errors and view.text == "" and view.confirm.visible
+    view.allow_errors = True
+    assert "model: nope" in view.text
+
+
+def test_kubernetes_refusals_are_shown_whatever_the_format(state: PolicyState) -> None:
+    view = ExportView(state=state)
+    view.__panel__()
+    assert view.format == "vllm-sr" and view.text  # the chosen format exports...
+    assert view.k8s_refusals and "refuses this policy" in view.targets.object  # ...and the k8s pair's reasons show
+    assert "complexity signals have no CRD form" in view.targets.object.replace("\\", "")
+
+
+def test_a_policy_the_pair_can_express_says_so() -> None:
+    from policies.loader import load_policy as load
+
+    pair = Path(__file__).resolve().parents[1] / "fixtures" / "configs" / "k8s_pair.yaml"
+    view = ExportView(policy=load(pair))
+    assert view.k8s_refusals == [] and "can express this policy" in view.targets.object
