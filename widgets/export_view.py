@@ -18,7 +18,7 @@ from typing import Any
 import panel as pn
 import param
 
-from policies import PolicyError
+from policies import Policy, PolicyError
 from policies.commands.gate import blocking_errors, errors_label, target_refusals
 from policies.export import FORMATS, render_export, write_export
 
@@ -44,6 +44,7 @@ class ExportView(StateView):
 
     def __init__(self, **params: Any):
         super().__init__(**params)
+        self._checked: Policy | None = None  # the policy ``errors`` and ``k8s_refusals`` were computed for
         self.format_select = pn.widgets.RadioButtonGroup.from_param(self.param.format)
         self.confirm = pn.widgets.Checkbox.from_param(self.param.allow_errors, visible=False,
                                                       css_classes=["export-confirm"])
@@ -68,11 +69,15 @@ class ExportView(StateView):
         self.download.filename = self._filename()
         policy = self.state.policy
         if policy is None:
+            self._checked = None
             self.param.update(text="", problems=[], notes=[], errors=[], k8s_refusals=[])
             self._refresh()
             return
-        errors = blocking_errors(policy)
-        self.param.update(errors=errors, k8s_refusals=target_refusals(policy, "k8s", self.state.policy_name))
+        if self._checked is not policy:  # a format switch or the confirmation re-renders; only an edit re-checks
+            self._checked = policy
+            self.param.update(errors=blocking_errors(policy),
+                              k8s_refusals=target_refusals(policy, "k8s", self.state.policy_name))
+        errors = self.errors
         if errors and not self.allow_errors:
             self.param.update(text="", problems=errors, notes=[])
         else:
@@ -112,6 +117,7 @@ class ExportView(StateView):
     # -- internals ------------------------------------------------------------------------
     def _policy_changed(self) -> None:
         """A confirmation covers the errors it was given for: an edit asks again."""
+        self._checked = None
         if self.allow_errors:
             self.allow_errors = False  # re-renders through the watcher
         else:
