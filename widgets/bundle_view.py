@@ -15,6 +15,7 @@ import param
 
 from policies import PolicyError
 from policies.bundles import PolicyRef, Verification, build_bundle, verify_bundle
+from policies.export_gate import blocking_errors
 
 from .markdown_text import md_text
 from .state import StateView
@@ -25,6 +26,7 @@ class BundleView(StateView):
 
     message = param.String(default="", doc="Version message recorded in the bundle manifest.")
     verification = param.ClassSelector(class_=Verification, allow_None=True, doc="Result of the last verify.")
+    allow_errors = param.Boolean(default=False, doc="Build despite errors (the Export view's confirmation).")
 
     def __init__(self, **params: Any):
         super().__init__(**params)
@@ -40,6 +42,9 @@ class BundleView(StateView):
         """The bundle bytes; refused (with the located reasons shown) when the policy cannot be exported."""
         if self.state.policy is None:
             raise PolicyError.single("bundle", "no valid policy is open")
+        errors = [] if self.allow_errors else blocking_errors(self.state.policy)
+        if errors:  # the same gate as ``routing-studio bundle build`` without --allow-errors
+            raise PolicyError(errors)
         ref = PolicyRef(self.state.policy_name, self.state.version or None, self.message)
         data, _notes = build_bundle(self.state.policy, ref, datetime.now(timezone.utc))
         return data

@@ -19,7 +19,7 @@ import panel as pn
 import param
 
 from policies import Policy, PolicyError
-from policies.commands.gate import blocking_errors, errors_label, target_refusals
+from policies.export_gate import blocking_errors, errors_label, target_refusals
 from policies.export import FORMATS, render_export, write_export
 
 from .bundle_view import BundleView
@@ -49,6 +49,8 @@ class ExportView(StateView):
         self.confirm = pn.widgets.Checkbox.from_param(self.param.allow_errors, visible=False,
                                                       css_classes=["export-confirm"])
         self.targets = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=["export-targets"])
+        self.bundle = BundleView(state=self.state)  # gated by the same confirmation as the export
+        self.param.watch(lambda e: setattr(self.bundle, "allow_errors", e.new), "allow_errors")
         self.status = pn.pane.Alert("", alert_type="danger", visible=False, css_classes=["export-status"],
                                     sizing_mode="stretch_width")
         self.preview = pn.widgets.CodeEditor(language="yaml", readonly=True, height=420, sizing_mode="stretch_width")
@@ -171,5 +173,5 @@ class ExportView(StateView):
         return pn.Column(self.format_select, self.status, self.confirm, self.targets,
                          pn.Row(self.download, self.path_input, self.write_button),
                          pn.Tabs(("Export", self.preview), ("Diff", self.diff_pane),
-                                 ("Bundle", BundleView(state=self.state))),
+                                 ("Bundle", self.bundle)),
                          sizing_mode="stretch_width")

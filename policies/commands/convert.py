@@ -14,7 +14,8 @@ from ..export import FORMATS, export_text, render_export, resource_name
 from ..loader import load_policy, policy_from_documents
 from ..yaml_source import load_documents, read_file
 from . import main
-from .gate import allow_errors_option, errors_label, gate
+from ..export_gate import errors_label
+from .gate import allow_errors_option, gate
 from .output import EXIT_FINDINGS, EXIT_OK, fail
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from policies.bundles import open_bundle
 from policies.loader import load_policy
 from policies.validation import validate_policy
 from widgets.export_view import ExportView
@@ -123,3 +124,14 @@ def test_a_policy_the_pair_can_express_says_so() -> None:
     pair = Path(__file__).resolve().parents[1] / "fixtures" / "configs" / "k8s_pair.yaml"
     view = ExportView(policy=load(pair))
     assert view.k8s_refusals == [] and "can express this policy" in view.targets.object
+
+
+def test_the_bundle_tab_is_gated_by_the_same_confirmation(state: PolicyState) -> None:
+    view = ExportView(state=state, debounce_ms=0)
+    view.__panel__()
+    _add_unreachable_decision(state)
+    assert view.bundle._bundle_bytes() is None and "Cannot build the bundle" in view.bundle.status.object
+    assert "unreac" in view.bundle.status.object
+    view.confirm.value = True  # "Export despite 1 error" covers the bundle too
+    files, manifest = open_bundle(view.bundle._bundle_bytes().getvalue())
+    assert b"shadow_copy" in files["config.yaml"]
