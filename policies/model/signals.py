@@ -232,12 +232,15 @@ class ConversationSignal(Signal):
 
 
 class EventSignal(Signal):
+    """Event metadata signal; ``temporal`` is a flag (vllm-sr 0.4.0 schema ``EventRule`` and the
+    router's CRD ``../shared/data/vllm-sr-upstream/crds/vllm.ai_intelligentroutes.yaml``: boolean)."""
+
     collection = "events"
     leaf_type = "event"
     event_types: list[str] | None = None
     severities: list[str] | None = None
     action_codes: list[str] | None = None
-    temporal: dict[str, Any] | None = None
+    temporal: bool | None = None
 
 
 class MetadataSignal(Signal):

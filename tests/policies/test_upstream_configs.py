@@ -1,0 +1,51 @@
+"""Configs as the router writes them open without loss (issue #13): one test per upstream shape we got wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from policies import vllm_sr_check
+from policies.errors import PolicyError, Severity
+from policies.export import write_export
+from policies.loader import load_policy
+from policies.validation import validate_policy
+
+needs_vllm_sr = pytest.mark.skipif(not vllm_sr_check.available(), reason="vllm-sr==0.4.0 is a test dependency")
+
+
+def _with_event_signal(base_spec_text: str, temporal: str) -> str:
+    """The base config plus an event signal shaped like the router's reference ``config/config.yaml``."""
+    block = ("  signals:\n    events:\n      - name: urgent_incident\n        event_types: [incident]\n"
+             f"        severities: [critical]\n        temporal: {temporal}\n")
+    return base_spec_text.replace("  signals:\n", block, 1)
+
+
+def test_event_signal_temporal_is_a_flag(base_spec_text, tmp_path):
+    path = tmp_path / "events.yaml"
+    path.write_text(_with_event_signal(base_spec_text, "true"))
+    policy = load_policy(path)
+    assert policy.routing.find_signal("event", "urgent_incident").temporal is True
+    assert not [f for f in validate_policy(policy) if f.severity is Severity.ERROR]
+
+
+def test_event_signal_temporal_mapping_is_a_located_error(base_spec_text, tmp_path):
+    path = tmp_path / "events.yaml"
+    text = _with_event_signal(base_spec_text, "{window: 5m}")
+    path.write_text(text)
+    line = text.splitlines().index("        temporal: {window: 5m}") + 1
+    with pytest.raises(PolicyError) as exc:
+        load_policy(path)
+    assert f"events.yaml:{line}:" in str(exc.value) and "temporal" in str(exc.value)
+
+
+@needs_vllm_sr
+def test_event_signal_temporal_exports_to_what_vllm_sr_accepts(base_spec_text, tmp_path):
+    path, out = tmp_path / "events.yaml", tmp_path / "out.yaml"
+    path.write_text(_with_event_signal(base_spec_text, "true"))
+    assert vllm_sr_check.vllm_sr_errors(path) == []
+    write_export(load_policy(path), out, "vllm-sr")
+    assert "temporal: true" in out.read_text()
+    assert vllm_sr_check.vllm_sr_errors(out) == []
+
