@@ -33,6 +33,11 @@ class Routing(SpecModel):
     def decision(self, name: str) -> Decision | None:
         return next((d for d in self.decisions or [] if d.name == name), None)
 
+    def lora_names(self) -> set[str]:
+        """Names of the LoRA adapters its model cards declare (``modelCards[].loras[].name``)."""
+        return {str(lora["name"]) for card in self.model_cards or [] for lora in card.loras or []
+                if isinstance(lora, dict) and "name" in lora}
+
     @property
     def strategy_name(self) -> str:
         return (self.strategy or "priority").lower()

@@ -108,8 +108,7 @@ def model_identities(policy: Policy) -> Iterator[Finding]:
     for profile in policy.profiles():
         cards = profile.routing.model_cards or []
         catalog_names = {m.catalog for m in (policy.providers.models if policy.providers else []) if m.catalog}
-        loras = {str(lora.get("name")) for card in cards for lora in (card.to_spec().get("loras") or [])
-                 if isinstance(lora, dict)}
+        loras = profile.routing.lora_names()
         seen_cards: set[str] = set()
         for i, card in enumerate(cards):
             path = profile.path + ("modelCards", i, "name")

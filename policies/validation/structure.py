@@ -64,9 +64,12 @@ def top_level(policy: Policy) -> Iterator[Finding]:
     if default is None:
         yield warning("no-default-model", "providers.defaults.model is not set: unmatched requests have no model",
                       ("providers", "defaults"), "set providers.defaults.model")
-    elif default not in names:
-        yield error("unknown-model", f"default model '{default}' is not declared in providers.models",
-                    ("providers", "defaults", "model"), did_you_mean(default, names))
+    elif default not in names and default not in (policy.routing.lora_names() if policy.routing else set()):
+        # A LoRA adapter of a top-level model card is a valid default, recipes' cards are not
+        # (vllm-sr 0.4.0 cli/validator_models.py, _default_model_errors).
+        yield error("unknown-model", f"default model '{default}' is not declared in providers.models or as a "
+                    "LoRA adapter under routing.modelCards", ("providers", "defaults", "model"),
+                    did_you_mean(default, names))
 
 
 @policy_check

@@ -49,3 +49,26 @@ def test_event_signal_temporal_exports_to_what_vllm_sr_accepts(base_spec_text, t
     assert "temporal: true" in out.read_text()
     assert vllm_sr_check.vllm_sr_errors(out) == []
 
+
+def _lora_default(base_spec_text: str, default: str) -> str:
+    """The base config with a LoRA adapter on the 'large' card and ``default`` as the default model."""
+    text = base_spec_text.replace("defaults: {model: small}", f"defaults: {{model: {default}}}", 1)
+    return text.replace("capabilities: [chat, reasoning]}",
+                        "capabilities: [chat, reasoning], loras: [{name: general-expert}]}", 1)
+
+
+def _errors(path: Path) -> list[str]:
+    return [f.message for f in validate_policy(load_policy(path)) if f.severity is Severity.ERROR]
+
+
+@pytest.mark.parametrize("default, accepted", [("general-expert", True), ("general-expret", False)])
+def test_default_model_may_be_a_lora_adapter_of_a_model_card(base_spec_text, tmp_path, default, accepted):
+    path = tmp_path / "lora.yaml"
+    path.write_text(_lora_default(base_spec_text, default))
+    errors = [e for e in _errors(path) if "default model" in e]
+    assert (errors == []) is accepted, errors
+    if vllm_sr_check.available():
+        assert (vllm_sr_check.vllm_sr_errors(path) == []) is accepted
+        if accepted:
+            write_export(load_policy(path), tmp_path / "out.yaml", "vllm-sr")
+            assert vllm_sr_check.vllm_sr_errors(tmp_path / "out.yaml") == []
