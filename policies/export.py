@@ -18,6 +18,9 @@ from .yaml_source import dump_yaml, dump_yaml_all
 
 FORMATS = ("vllm-sr", "k8s", "k8s-semanticrouter")
 NOT_EXPORTABLE_PLUGINS = {"image_gen": "0.4.0 has no image_gen plugin"}
+# Validation errors a target makes moot: the IntelligentPool takes its endpoints from the router's
+# deployment (../shared/data/vllm-sr-upstream/crds/vllm.ai_intelligentpools.yaml has no backend field).
+NOT_BLOCKING = {"k8s": frozenset({"no-backend"})}
 
 
 def _env_name(model: str) -> str:
@@ -75,9 +78,9 @@ def export_documents(policy: Policy, fmt: str = "vllm-sr", drop_unsupported: boo
     if fmt == "vllm-sr":
         return [config], notes
     if fmt == "k8s-semanticrouter":
-        return [kubernetes.to_semantic_router(config, name)], notes
+        return [kubernetes.to_semantic_router(policy, config, name)], notes
     canonical = Policy.from_spec(config)
-    canonical.attach_source(policy.source_file, policy._source_map, policy.dialect, moves=policy._path_moves)
+    canonical.attach_source(policy.source_file, policy.source_map, policy.dialect, moves=policy._path_moves)
     return kubernetes.to_pool_and_route(canonical, name), notes + kubernetes.dropped_by_pair(canonical)
 
 
@@ -92,10 +95,16 @@ def render_export(policy: Policy, fmt: str = "vllm-sr", force: bool = False, dro
     """Validate then render. Refuses a policy with error findings unless ``force``."""
     from .validation import validate_policy
 
-    errors = [f for f in validate_policy(policy) if f.severity is Severity.ERROR]
+    errors = errors_for_target(validate_policy(policy), fmt)
     if errors and not force:
         raise PolicyError(errors)
     return export_text(policy, fmt, drop_unsupported, name)
+
+
+def errors_for_target(findings: list[Finding], fmt: str) -> list[Finding]:
+    """The error findings that stop an export in ``fmt`` (all errors but those the target makes moot)."""
+    moot = NOT_BLOCKING.get(fmt, frozenset())
+    return [f for f in findings if f.severity is Severity.ERROR and f.code not in moot]
 
 
 def write_export(policy: Policy, path: str | Path, fmt: str = "vllm-sr", force: bool = False,
@@ -103,7 +112,9 @@ def write_export(policy: Policy, path: str | Path, fmt: str = "vllm-sr", force: 
     """Validate, render and atomically write an export (temp file + rename)."""
     from .atomic import atomic_write_text
 
-    text, notes = render_export(policy, fmt, force, drop_unsupported, resource_name(Path(path).stem))
+    # Resources are named after the policy's source (its own metadata when it has some), not the output file.
+    source = Path(policy.source_file).stem if policy.source_file else ""
+    text, notes = render_export(policy, fmt, force, drop_unsupported, resource_name(source))
     atomic_write_text(Path(path), text)
     return notes
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import yaml
+
 from ..errors import Finding, PolicyError, Severity
 from ..model import Policy
 from .base import Normalised
@@ -158,6 +160,14 @@ def fit_findings(policy: Policy) -> list[Finding]:
                                          suggestion="export with --format k8s-semanticrouter, which wraps the "
                                                     "whole config")))
 
+    for i, m in enumerate(policy.providers.models if policy.providers else []):
+        # The pool's model has name, reasoningFamily, pricing and loras only (crds/vllm.ai_intelligentpools.yaml).
+        if m.reasoning and set(m.reasoning) != {"family"}:
+            refuse(f"model '{m.name}' has inline reasoning settings; the CRD takes only a reasoningFamily name",
+                   ("providers", "models", i, "reasoning"))
+        if m.catalog:
+            refuse(f"model '{m.name}' names catalog '{m.catalog}'; the CRD has no catalog field",
+                   ("providers", "models", i, "catalog"))
     routing = policy.routing
     if policy.recipes:
         refuse("recipes have no CRD form", ("recipes",))
@@ -225,6 +235,30 @@ def dropped_by_pair(policy: Policy) -> list[Finding]:
     return notes
 
 
+def _value(node: Any, key: str) -> Any:
+    """The value node under ``key`` of a composed YAML mapping, or None."""
+    if isinstance(node, yaml.MappingNode):
+        return next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key), None)
+    return None
+
+
+def source_names(policy: Policy) -> dict[str, str]:
+    """kind -> ``metadata.name`` of the resources ``policy`` was imported from; empty for a non-Kubernetes source.
+
+    Read from the composed source documents (the policy model keeps no Kubernetes metadata), so an
+    export keeps the names the cluster already knows instead of deriving them from a file name.
+    """
+    source = policy.source_map
+    if policy.dialect != "kubernetes" or source is None:
+        return {}
+    names = {}
+    for root in source.roots:
+        kind, name = _value(root, "kind"), _value(_value(root, "metadata"), "name")
+        if isinstance(kind, yaml.ScalarNode) and isinstance(name, yaml.ScalarNode) and kind.value in KINDS:
+            names[kind.value] = name.value
+    return names
+
+
 def to_pool_and_route(policy: Policy, name: str = "routing-studio") -> list[dict[str, Any]]:
     """The IntelligentPool and IntelligentRoute documents; raises ``PolicyError`` listing every misfit."""
     problems = fit_findings(policy)
@@ -233,10 +267,8 @@ def to_pool_and_route(policy: Policy, name: str = "routing-studio") -> list[dict
     models = []
     for m in policy.providers.models if policy.providers else []:
         item: dict[str, Any] = {"name": m.name}
-        if m.catalog:
-            item["catalog"] = m.catalog
         if m.reasoning:
-            item["reasoning"] = dict(m.reasoning)
+            item["reasoningFamily"] = m.reasoning["family"]
         if m.pricing:
             price = m.pricing.to_spec()
             pricing = {"currency": price["currency"]} if "currency" in price else {}
@@ -271,12 +303,16 @@ def to_pool_and_route(policy: Policy, name: str = "routing-studio") -> list[dict
     if signals:
         route_spec["signals"] = signals
     route_spec["decisions"] = decisions
+    names = source_names(policy)
+    pool_name = names.get("IntelligentPool", f"{names.get('SemanticRouter', name)}-pool")
+    route_name = names.get("IntelligentRoute", f"{names.get('SemanticRouter', name)}-route")
     return [
-        {"apiVersion": API_VERSION, "kind": "IntelligentPool", "metadata": {"name": f"{name}-pool"}, "spec": pool_spec},
-        {"apiVersion": API_VERSION, "kind": "IntelligentRoute", "metadata": {"name": f"{name}-route"}, "spec": route_spec},
+        {"apiVersion": API_VERSION, "kind": "IntelligentPool", "metadata": {"name": pool_name}, "spec": pool_spec},
+        {"apiVersion": API_VERSION, "kind": "IntelligentRoute", "metadata": {"name": route_name}, "spec": route_spec},
     ]
 
 
-def to_semantic_router(config: dict[str, Any], name: str = "routing-studio") -> dict[str, Any]:
-    """The operator's ``SemanticRouter`` resource wrapping a whole canonical config."""
+def to_semantic_router(policy: Policy, config: dict[str, Any], name: str = "routing-studio") -> dict[str, Any]:
+    """The operator's ``SemanticRouter`` resource wrapping a whole canonical config (named as its source was)."""
+    name = source_names(policy).get("SemanticRouter", name)
     return {"apiVersion": API_VERSION, "kind": "SemanticRouter", "metadata": {"name": name}, "spec": {"config": config}}

@@ -39,6 +39,11 @@ class Policy(SpecModel):
         return self._source_file
 
     @property
+    def source_map(self) -> SourceMap | None:
+        """The composed source documents (positions, and metadata the model does not keep)."""
+        return self._source_map
+
+    @property
     def dialect(self) -> str:
         return self._dialect
 

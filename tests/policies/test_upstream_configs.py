@@ -5,13 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from policies import vllm_sr_check
 from policies.errors import PolicyError, Severity
-from policies.export import write_export
+from policies.export import export_text, render_export, write_export
 from policies.loader import load_policy
 from policies.validation import validate_policy
 
+from .conftest import CONFIGS, ROOT
+
+UPSTREAM = ROOT.parent / "shared" / "data" / "vllm-sr-upstream"
 needs_vllm_sr = pytest.mark.skipif(not vllm_sr_check.available(), reason="vllm-sr==0.4.0 is a test dependency")
 
 
@@ -72,3 +76,39 @@ def test_default_model_may_be_a_lora_adapter_of_a_model_card(base_spec_text, tmp
         if accepted:
             write_export(load_policy(path), tmp_path / "out.yaml", "vllm-sr")
             assert vllm_sr_check.vllm_sr_errors(tmp_path / "out.yaml") == []
+
+
+def _crd_model_fields() -> set[str]:
+    crd = yaml.safe_load((UPSTREAM / "crds" / "vllm.ai_intelligentpools.yaml").read_text())
+    spec = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    return set(spec["properties"]["models"]["items"]["properties"])
+
+
+@pytest.mark.skipif(not UPSTREAM.is_dir(), reason="needs the router's files in ../shared/data/vllm-sr-upstream")
+def test_k8s_pool_uses_the_crd_fields_and_the_source_names(tmp_path):
+    out = tmp_path / "some-output-file.yaml"
+    write_export(load_policy(CONFIGS / "k8s_pair.yaml"), out, "k8s")
+    pool, route = yaml.safe_load_all(out.read_text())
+    assert all(set(m) <= _crd_model_fields() for m in pool["spec"]["models"])
+    assert [m.get("reasoningFamily") for m in pool["spec"]["models"]] == ["qwen3", "qwen3"]
+    assert (pool["metadata"]["name"], route["metadata"]["name"]) == ("demo-pool", "demo-route")
+
+
+def test_k8s_pair_refuses_inline_reasoning_by_name(tmp_path):
+    path = tmp_path / "inline.yaml"
+    path.write_text((CONFIGS / "k8s_pair.yaml").read_text().replace(
+        "reasoning: {family: qwen3}", "reasoning: {type: chat_template_kwargs, parameter: enable_thinking}"))
+    with pytest.raises(PolicyError) as exc:
+        export_text(load_policy(path), "k8s")
+    assert "model 'qwen3-32b' has inline reasoning" in str(exc.value)
+
+
+def test_model_without_backend_refs_blocks_vllm_sr_but_not_the_k8s_pool(tmp_path):
+    canonical = tmp_path / "canonical.yaml"  # the pair as a canonical config: its models have no backend_refs
+    canonical.write_text(export_text(load_policy(CONFIGS / "k8s_pair.yaml"), "vllm-sr")[0])
+    policy = load_policy(canonical)
+    assert "no-backend" in {f.code for f in validate_policy(policy) if f.severity is Severity.ERROR}
+    with pytest.raises(PolicyError, match="has no backend_refs"):
+        render_export(policy, "vllm-sr")
+    text, _ = render_export(policy, "k8s", name="canonical")
+    assert [d["metadata"]["name"] for d in yaml.safe_load_all(text)] == ["canonical-pool", "canonical-route"]
