@@ -7,6 +7,7 @@ from typing import Any
 from ..errors import PolicyError
 from . import kubernetes, legacy, repository
 from .base import Normalised
+from .moves import move_routing_blocks
 
 DIALECTS = ("canonical", "repository", "legacy", "kubernetes")
 
@@ -50,8 +51,8 @@ def normalise(docs: list[Any], dialect: str | None = None) -> Normalised:
     if dialect == "legacy":
         return legacy.normalise(docs[0])
     if dialect == "repository":
-        return repository.normalise(docs[0])
-    return Normalised(dict(docs[0]), "canonical")
+        return move_routing_blocks(repository.normalise(docs[0]))
+    return move_routing_blocks(Normalised(dict(docs[0]), "canonical"))
 
 
 __all__ = ["DIALECTS", "Normalised", "detect_dialect", "is_router_config", "normalise"]

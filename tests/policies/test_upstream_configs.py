@@ -112,3 +112,33 @@ def test_model_without_backend_refs_blocks_vllm_sr_but_not_the_k8s_pool(tmp_path
         render_export(policy, "vllm-sr")
     text, _ = render_export(policy, "k8s", name="canonical")
     assert [d["metadata"]["name"] for d in yaml.safe_load_all(text)] == ["canonical-pool", "canonical-route"]
+
+
+def _signals_at_top_level(text: str) -> str:
+    """An upstream recipe with ``routing.signals`` written at the top level, the pre-0.4 place."""
+    doc = yaml.safe_load(text)
+    doc["signals"] = doc["routing"].pop("signals")
+    return yaml.safe_dump(doc, sort_keys=False)
+
+
+@pytest.mark.skipif(not UPSTREAM.is_dir(), reason="needs the router's files in ../shared/data/vllm-sr-upstream")
+def test_top_level_signals_move_to_routing_with_a_located_note(tmp_path):
+    recipe = UPSTREAM / "recipes" / "accuracy" / "config.yaml"
+    path = tmp_path / "legacy-signals.yaml"
+    text = _signals_at_top_level(recipe.read_text())
+    path.write_text(text)
+    policy = load_policy(path)
+    assert policy.routing.to_spec() == load_policy(recipe).routing.to_spec()
+    moved = [f for f in policy.import_notes if f.code == "moved"]
+    assert [(f.severity, f.path, f.line) for f in moved] == [
+        (Severity.INFO, ("signals",), text.splitlines().index("signals:") + 1)]
+    if vllm_sr_check.available():
+        write_export(policy, tmp_path / "out.yaml", "vllm-sr")
+        assert vllm_sr_check.vllm_sr_errors(tmp_path / "out.yaml") == []
+
+
+def test_top_level_signals_beside_routing_signals_are_reported_not_dropped(base_spec_text, tmp_path):
+    path = tmp_path / "both.yaml"
+    path.write_text(base_spec_text + "signals:\n  keywords: [{name: stray, operator: OR, keywords: [x]}]\n")
+    notes = [f for f in load_policy(path).import_notes if f.code == "not-carried"]
+    assert [(f.severity, f.path) for f in notes] == [(Severity.WARNING, ("signals",))]
