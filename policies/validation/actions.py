@@ -74,8 +74,10 @@ def plugins(ctx: Context) -> Iterator[Finding]:
                 yield warning("plugin-deprecated", f"plugin type '{plugin.type}' is a deprecated alias",
                               path + ("type",), f"use '{DEPRECATED_PLUGIN_ALIASES[plugin.type]}'")
             elif plugin.type == "image_gen":
-                yield warning("plugin-not-exportable", "plugin 'image_gen' (repository layout) does not exist in "
-                              "vllm-sr 0.4.0; exports refuse it", path + ("type",), "remove it before exporting")
+                # An error, as import and export treat it: vllm-sr 0.4.0's schema has no such plugin type.
+                yield error("plugin-not-exportable", "plugin 'image_gen' (repository layout) does not exist in "
+                            "vllm-sr 0.4.0, which rejects it; exports refuse it", path + ("type",),
+                            "remove it, or export with --drop-unsupported")
             elif plugin.type in ("pii", "jailbreak"):
                 yield error("plugin-removed", f"per-decision '{plugin.type}' plugins no longer exist",
                             path + ("type",), f"declare a {plugin.type} signal and add it to the rules")

@@ -142,3 +142,16 @@ def test_top_level_signals_beside_routing_signals_are_reported_not_dropped(base_
     path.write_text(base_spec_text + "signals:\n  keywords: [{name: stray, operator: OR, keywords: [x]}]\n")
     notes = [f for f in load_policy(path).import_notes if f.code == "not-carried"]
     assert [(f.severity, f.path) for f in notes] == [(Severity.WARNING, ("signals",))]
+
+
+def test_image_gen_plugin_is_an_error_in_validate_as_in_import_and_vllm_sr(tmp_path):
+    path = tmp_path / "image-gen.yaml"
+    path.write_text((CONFIGS / "all_plugins.yaml").read_text().replace(
+        "    plugins:\n    - type: system_prompt\n",
+        "    plugins:\n    - type: image_gen\n      configuration: {enabled: true}\n    - type: system_prompt\n", 1))
+    policy = load_policy(path)
+    assert "plugin-not-exportable" in {f.code for f in validate_policy(policy) if f.severity is Severity.ERROR}
+    with pytest.raises(PolicyError, match="image_gen"):
+        export_text(policy, "vllm-sr")
+    if vllm_sr_check.available():
+        assert any("image_gen" in e for e in vllm_sr_check.vllm_sr_errors(path))
