@@ -155,3 +155,30 @@ def test_image_gen_plugin_is_an_error_in_validate_as_in_import_and_vllm_sr(tmp_p
         export_text(policy, "vllm-sr")
     if vllm_sr_check.available():
         assert any("image_gen" in e for e in vllm_sr_check.vllm_sr_errors(path))
+
+
+FIRST_BACKEND = "backend_refs: [{name: b-small, provider: vllm, endpoint: 127.0.0.1:8000, protocol: http, weight: 100}]"
+SECOND_BACKENDS = {  # second backend_ref of the same model -> what differs from the first (vllm-sr's words)
+    "{endpoint: 127.0.0.1:8002, protocol: http}": "",
+    "{base_url: 'http://127.0.0.1:8002'}": "",
+    "{endpoint: 127.0.0.1:8002, api_key_env: OTHER_KEY}": "credential source",
+    "{endpoint: 'localhost:8002'}": "DNS/IP discovery",
+    "{endpoint: 127.0.0.1:8002/v2}": "base path",
+    "{endpoint: 127.0.0.1:8002, extra_headers: {X-Tenant: b}}": "extra headers",
+    "{base_url: 'https://gpu.example.com/v1'}": "URL scheme, DNS/IP discovery, base path, TLS server name",
+}
+
+
+@pytest.mark.parametrize("second, differing", SECOND_BACKENDS.items())
+def test_backend_refs_of_one_model_must_fit_one_envoy_cluster(base_spec_text, tmp_path, second, differing):
+    assert FIRST_BACKEND in base_spec_text
+    path = tmp_path / "backends.yaml"
+    second = second.replace("{", "{name: b-second, provider: vllm, weight: 50, ", 1)
+    path.write_text(base_spec_text.replace(FIRST_BACKEND, f"{FIRST_BACKEND[:-1]}, {second}]"))
+    ours = [f for f in validate_policy(load_policy(path)) if f.code == "backend-cluster"]
+    expected = [f"backend_refs[1] cannot share one Envoy cluster with backend_refs[0]: {differing} differ"]
+    assert [f.message.split(": ", 1)[1] for f in ours] == (expected if differing else [])
+    assert all(f.severity is Severity.ERROR and f.line for f in ours)
+    if vllm_sr_check.available():
+        theirs = vllm_sr_check.vllm_sr_errors(path)
+        assert [e.split(". Split")[0].split("].", 1)[1] for e in theirs] == (expected if differing else [])
