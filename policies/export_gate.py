@@ -33,12 +33,19 @@ def _conflict_errors(policy: Policy) -> list[Finding]:
     return out
 
 
-def blocking_errors(policy: Policy) -> list[Finding]:
-    """Every error that refuses an export: the validator's, then the conflict analysis's."""
+def gate_findings(policy: Policy) -> list[Finding]:
+    """What the gate weighs, for any target: the validator's findings, then the conflict analysis's errors."""
     from .validation import validate_policy
 
-    errors = [f for f in validate_policy(policy) if f.severity is Severity.ERROR]
-    return errors + _conflict_errors(policy)
+    return validate_policy(policy) + _conflict_errors(policy)
+
+
+def blocking_errors(policy: Policy, fmt: str = "vllm-sr", findings: list[Finding] | None = None) -> list[Finding]:
+    """The errors that refuse an export in ``fmt`` (a target makes some moot: the k8s pool takes its
+    endpoints from the deployment, so a model without backend_refs does not stop it)."""
+    from .export import errors_for_target
+
+    return errors_for_target(gate_findings(policy) if findings is None else findings, fmt)
 
 
 def errors_label(n: int) -> str:

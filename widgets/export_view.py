@@ -18,8 +18,8 @@ from typing import Any
 import panel as pn
 import param
 
-from policies import Policy, PolicyError
-from policies.export_gate import blocking_errors, errors_label, target_refusals
+from policies import Finding, Policy, PolicyError
+from policies.export_gate import blocking_errors, errors_label, gate_findings, target_refusals
 from policies.export import FORMATS, render_export, write_export
 
 from .bundle_view import BundleView
@@ -44,7 +44,8 @@ class ExportView(StateView):
 
     def __init__(self, **params: Any):
         super().__init__(**params)
-        self._checked: Policy | None = None  # the policy ``errors`` and ``k8s_refusals`` were computed for
+        self._checked: Policy | None = None  # the policy ``_findings`` and ``k8s_refusals`` were computed for
+        self._findings: list[Finding] = []  # what the gate weighs, for any format
         self.format_select = pn.widgets.RadioButtonGroup.from_param(self.param.format)
         self.confirm = pn.widgets.Checkbox.from_param(self.param.allow_errors, visible=False,
                                                       css_classes=["export-confirm"])
@@ -76,9 +77,9 @@ class ExportView(StateView):
             self._refresh()
             return
         if self._checked is not policy:  # a format switch or the confirmation re-renders; only an edit re-checks
-            self._checked = policy
-            self.param.update(errors=blocking_errors(policy),
-                              k8s_refusals=target_refusals(policy, "k8s", self.state.policy_name))
+            self._checked, self._findings = policy, gate_findings(policy)
+            self.param.update(k8s_refusals=target_refusals(policy, "k8s", self.state.policy_name))
+        self.errors = blocking_errors(policy, self.format, self._findings)
         errors = self.errors
         if errors and not self.allow_errors:
             self.param.update(text="", problems=errors, notes=[])

@@ -65,7 +65,7 @@ def export_command(path: str, fmt: str, out: str, allow_errors: bool, drop_unsup
     """Export a policy as a vLLM SR 0.4.0 config or Kubernetes resources, validated and checked first."""
     try:
         policy = load_policy(path)
-        gate(policy, allow_errors, "export")
+        gate(policy, allow_errors, "export", fmt)
         text, notes = render_export(policy, fmt, True, drop_unsupported, resource_name(Path(path).stem))
     except PolicyError as exc:
         fail(exc)

@@ -17,9 +17,9 @@ allow_errors_option: Callable = click.option(
     help="Proceed even when validation or conflict analysis finds errors (they are still printed).")
 
 
-def gate(policy: Policy, allow_errors: bool, what: str) -> None:
-    """Print the blocking errors; exit 1 (before anything is written) unless ``allow_errors``."""
-    errors = blocking_errors(policy)
+def gate(policy: Policy, allow_errors: bool, what: str, fmt: str = "vllm-sr") -> None:
+    """Print the errors blocking ``fmt``; exit 1 (before anything is written) unless ``allow_errors``."""
+    errors = blocking_errors(policy, fmt)
     for f in errors:
         click.echo(f.human(), err=True)
     if not errors:

@@ -6,10 +6,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from policies import vllm_sr_check
 from policies.errors import PolicyError, Severity
+from policies.commands import main
 from policies.export import export_text, render_export, write_export
+from policies.export_gate import blocking_errors
 from policies.loader import load_policy
 from policies.validation import validate_policy
 
@@ -112,6 +115,13 @@ def test_model_without_backend_refs_blocks_vllm_sr_but_not_the_k8s_pool(tmp_path
         render_export(policy, "vllm-sr")
     text, _ = render_export(policy, "k8s", name="canonical")
     assert [d["metadata"]["name"] for d in yaml.safe_load_all(text)] == ["canonical-pool", "canonical-route"]
+    # The export gate (CLI and studio) weighs the same errors per target.
+    assert "no-backend" in {f.code for f in blocking_errors(policy, "vllm-sr")}
+    assert "no-backend" not in {f.code for f in blocking_errors(policy, "k8s")}
+    out = tmp_path / "pair.yaml"
+    done = CliRunner().invoke(main, ["export", str(canonical), "--format", "k8s", "-o", str(out)])
+    assert done.exit_code == 0, done.output
+    assert [d["kind"] for d in yaml.safe_load_all(out.read_text())] == ["IntelligentPool", "IntelligentRoute"]
 
 
 def _signals_at_top_level(text: str) -> str:
