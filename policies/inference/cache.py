@@ -19,6 +19,7 @@ import json
 import os
 import sqlite3
 import threading
+import zipfile
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
@@ -95,7 +96,13 @@ class ScoreLayer:
             arrays[f"sha_{i}"] = np.array(list(shas), dtype="S64")
             arrays[f"vec_{i}"] = np.ascontiguousarray(vectors, dtype=np.float32)
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(path, **arrays)
+        # np.savez stamps each member with the current time; fixed stamps keep rebuilds byte-identical.
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, array in arrays.items():
+                member = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+                member.compress_type = zipfile.ZIP_DEFLATED
+                with archive.open(member, "w", force_zip64=True) as out:
+                    np.lib.format.write_array(out, array, allow_pickle=False)
 
 
 @functools.lru_cache(maxsize=2)

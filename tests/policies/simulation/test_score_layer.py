@@ -4,6 +4,7 @@ own models and pattern code, never written; and the PII pattern pass run beside 
 from __future__ import annotations
 
 import hashlib
+import time
 
 import numpy as np
 import polars as pl
@@ -123,6 +124,18 @@ def test_layer_of_another_model_sha_is_not_used(layer_path, tmp_path, monkeypatc
     ScoreCache(tmp_path / "own").put(shas, *key, marker + 1)  # the user's cache is read before the layer
     monkeypatch.setenv(LAYER_ENV, str(tmp_path / f"{key[0][:4]}.npz"))
     assert np.array_equal(NeuralContext(encoder, cache_dir=tmp_path / "own").embed(texts), marker + 1)
+
+
+def test_layer_files_are_byte_identical_across_rebuilds(tmp_path):
+    """The build is reproducible: the same scores written twice (a second apart) give the same bytes."""
+    groups = [({"model_sha": "m" * 64, "signal_sha": "s" * 64}, ["a" * 64, "b" * 64],
+               np.arange(8, dtype=np.float32).reshape(2, 4))]
+    ScoreLayer.write(tmp_path / "one.npz", groups)
+    time.sleep(2.1)  # zip timestamps have a 2 s resolution; np.savez would stamp the current time
+    ScoreLayer.write(tmp_path / "two.npz", groups)
+    assert (tmp_path / "one.npz").read_bytes() == (tmp_path / "two.npz").read_bytes()
+    assert np.array_equal(ScoreLayer(tmp_path / "two.npz").get(["b" * 64], "m" * 64, "s" * 64)["b" * 64],
+                          groups[0][2][1])
 
 
 def test_missing_layer_named_by_the_environment_is_an_error(tmp_path, monkeypatch):
