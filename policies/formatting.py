@@ -1,6 +1,6 @@
 """Figures as people read them: ``$1,234.57``, ``92.6%``, ``1,954 ms``, ``6,000``.
 
-One home for number formats, so the command line (and, later, the studio's cards) print the same
+One home for number formats, so the command line and the studio's metric cards print the same
 figure the same way. Machine output (``--json``) never goes through here: it keeps raw numbers.
 Every formatter takes None (a metric with no data, e.g. quality without any estimate) as ``n/a``.
 """

@@ -15,6 +15,8 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
+from policies.formatting import ms, percent, score, usd
+
 
 @dataclass(frozen=True)
 class Card:
@@ -25,32 +27,16 @@ class Card:
     note_key: str = ""  # a summary share shown under the value (e.g. quality coverage)
 
 
-def _usd(v: float) -> str:
-    return f"${v:,.2f}" if abs(v) >= 1 else f"${v:,.4f}"
-
-
-def _pct(v: float) -> str:
-    return f"{v:.1%}"
-
-
-def _ms(v: float) -> str:
-    return f"{v:,.0f} ms"
-
-
-def _num(v: float) -> str:
-    return f"{v:.3f}"
-
-
 CARDS: tuple[Card, ...] = (
-    Card("total_cost_usd", "Total cost", _usd, -1, "cost_coverage"),
-    Card("cost_per_1k_requests_usd", "Cost / 1k requests", _usd, -1),
-    Card("savings_vs_strongest", "Savings vs all-strongest", _pct, +1),
-    Card("savings_vs_default", "Savings vs all-default", _pct, +1),
-    Card("p50_latency_ms", "p50 latency", _ms, -1, "latency_coverage"),
-    Card("p95_latency_ms", "p95 latency", _ms, -1),
-    Card("mean_quality", "Mean quality", _num, +1, "quality_coverage"),
-    Card("quality_retained_vs_strongest", "Quality retained", _pct, +1),
-    Card("default_route_share", "Default-route share", _pct, -1),
+    Card("total_cost_usd", "Total cost", usd, -1, "cost_coverage"),
+    Card("cost_per_1k_requests_usd", "Cost / 1k requests", usd, -1),
+    Card("savings_vs_strongest", "Savings vs all-strongest", percent, +1),
+    Card("savings_vs_default", "Savings vs all-default", percent, +1),
+    Card("p50_latency_ms", "p50 latency", ms, -1, "latency_coverage"),
+    Card("p95_latency_ms", "p95 latency", ms, -1),
+    Card("mean_quality", "Mean quality", score, +1, "quality_coverage"),
+    Card("quality_retained_vs_strongest", "Quality retained", percent, +1),
+    Card("default_route_share", "Default-route share", percent, -1),
 )
 
 
@@ -58,9 +44,12 @@ def _delta(card: Card, value: float, reference: Any) -> str:
     if reference is None or value == float(reference):
         return ""
     diff = value - float(reference)
+    shown = card.fmt(abs(diff))
+    if not any(digit in shown for digit in "123456789"):  # too small to show is no change: never a red zero
+        return ""
     colour = "#1a7f37" if diff * card.better > 0 else "#cf222e"
     sign = "+" if diff > 0 else "−"
-    return f'<div class="rs-delta" style="color:{colour};font-size:12px">{sign}{card.fmt(abs(diff))}</div>'
+    return f'<div class="rs-delta" style="color:{colour};font-size:12px">{sign}{shown}</div>'
 
 
 def card_html(card: Card, summary: Mapping[str, Any], reference: Mapping[str, Any]) -> str:

@@ -82,6 +82,16 @@ def test_metric_cards_format_and_delta() -> None:
     assert "−$2.00" in cards.__panel__().object
 
 
+def test_metric_card_deltas_too_small_to_show_are_no_change() -> None:
+    """A float-noise difference would print as a red '−$0.0000' or '−0.000': no delta is shown instead."""
+    cards = MetricCards(summary={"total_cost_usd": 0.5, "mean_quality": 0.5481, "p95_latency_ms": 900.0},
+                        reference={"total_cost_usd": 0.5 + 1e-9, "mean_quality": 0.5481 + 1e-7,
+                                   "p95_latency_ms": 900.2})
+    assert "rs-delta" not in cards.__panel__().object
+    cards.reference = {**cards.reference, "mean_quality": 0.5441}
+    assert "+0.004" in cards.__panel__().object
+
+
 def test_flow_edges_and_sankey_tap(frame: pl.DataFrame) -> None:
     edges = flow_edges(frame, [("decision", "decision"), ("model", "model")], root=True)
     rows = {(s, t): n for s, t, n in edges.iter_rows()}
