@@ -18,6 +18,8 @@ import param
 import polars as pl
 from panel.viewable import Viewer
 
+from policies.simulation.report import DEFAULT_LABEL
+
 from .markdown_text import md_text
 from .table_data import FAST_ROWS, TableData, tabulator_number
 
@@ -51,9 +53,12 @@ def _shown(frame: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
     traffic set when the caller has one, so refreshes never re-scan the prompts)."""
     keep = [c for c in columns if c in frame.columns]
     if "prompt" in keep and PREVIEW in frame.columns:
-        return frame.select([pl.col(PREVIEW).alias("prompt") if c == "prompt" else pl.col(c) for c in keep])
-    out = frame.select(keep)
-    return out.with_columns(prompt_preview(pl.col("prompt"))) if "prompt" in out.columns else out
+        out = frame.select([pl.col(PREVIEW).alias("prompt") if c == "prompt" else pl.col(c) for c in keep])
+    else:
+        out = frame.select(keep)
+        out = out.with_columns(prompt_preview(pl.col("prompt"))) if "prompt" in out.columns else out
+    # A request no decision matched went to the default model: say so, as the reports and the Sankey do.
+    return out.with_columns(pl.col("decision").fill_null(DEFAULT_LABEL)) if "decision" in out.columns else out
 
 
 def page_count(rows: int) -> int:
@@ -124,7 +129,8 @@ class Drilldown(Viewer):
         rows = self.rows()
         pages = page_count(rows.height)
         page = min(self.page, pages)
-        where = " and ".join(f"{md_text(k)} = {'(none)' if v is None else md_text(v)}"
+        none = {"decision": DEFAULT_LABEL}  # a null decision: the default model served it
+        where = " and ".join(f"{md_text(k)} = {none.get(k, '(none)') if v is None else md_text(v)}"
                                  for k, v in self.filters.items()) or "all"
         self._title.object = f"#### Requests: {where} ({rows.height:,})"
         shown = sorted_requests(rows, self._table.sorters).slice((page - 1) * PAGE_SIZE, PAGE_SIZE)

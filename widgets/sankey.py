@@ -24,17 +24,18 @@ from bokeh.models import ColumnDataSource, HoverTool, TapTool
 from bokeh.plotting import figure
 from panel.viewable import Viewer
 
+from policies.simulation.report import DEFAULT_LABEL
+
 from .bokeh_data import MARGIN, NAN, edit_models, replace_data
 from .sankey_layout import X_RANGE, Y_RANGE, View, sankey_layout
 
-NONE_LABEL = "(default)"  # a null decision: no decision matched, the default model served
 ROOT_STAGE = "traffic"
 HEIGHT_PX = 420  # the frame is 345 px of it, under the title and toolbar (View assumes 340)
 BORDER_PX = 5  # Bokeh's default border beside the frame
 
 
 def node_label(stage: str, value: object) -> str:
-    return f"{stage}: {NONE_LABEL if value is None else value}"
+    return f"{stage}: {DEFAULT_LABEL if value is None else value}"
 
 
 def shown_name(label: str) -> str:
@@ -45,7 +46,7 @@ def shown_name(label: str) -> str:
 def parse_node(label: str) -> tuple[str, str | None]:
     """Inverse of :func:`node_label`; the default node gives ``None`` as its value."""
     stage, _, value = label.partition(": ")
-    return stage, None if value == NONE_LABEL else value
+    return stage, None if value == DEFAULT_LABEL else value
 
 
 def flow_edges(frame: pl.DataFrame, stages: Sequence[tuple[str, str]], *, root: bool) -> pl.DataFrame:
@@ -71,7 +72,7 @@ def flow_edges(frame: pl.DataFrame, stages: Sequence[tuple[str, str]], *, root: 
 
 
 def _labels(stage: str, column: str) -> pl.Expr:
-    return pl.format("{}: {}", pl.lit(stage), pl.col(column).cast(pl.String).fill_null(NONE_LABEL))
+    return pl.format("{}: {}", pl.lit(stage), pl.col(column).cast(pl.String).fill_null(DEFAULT_LABEL))
 
 
 _BLANK: dict[str, dict[str, Any]] = {  # a row that draws nothing, per source and column

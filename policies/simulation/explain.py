@@ -23,6 +23,7 @@ from ..evaluate import LeafKey, RouteResult, SignalHit, route
 from ..model import Policy
 from .engine import Simulator, routing_of
 from .leaves import referenced_leaves
+from .report import DEFAULT_LABEL
 from .signals import Extractor, raw_column
 
 EPS = 1e-6
@@ -51,7 +52,7 @@ class Explanation:
 
     def text(self) -> str:
         """A readable report: signals vs thresholds, each tree, the ranking, the flip."""
-        lines = [f"request {self.request_id}: decision={self.decision or '(default)'} model={self.model}",
+        lines = [f"request {self.request_id}: decision={self.decision or DEFAULT_LABEL} model={self.model}",
                  f"decided by: {self.route.decided_by}", "", "signals:"]
         for s in self.signals:
             conf = "" if s["conf"] is None else f" score={s['conf']:.4f}"
@@ -70,7 +71,7 @@ class Explanation:
                          f"priority {c.decision.effective_priority}, confidence {conf})")
         if self.flip:
             lines += ["", f"smallest flip: {self.flip.signal}.{self.flip.field} {self.flip.current} → "
-                          f"{self.flip.value:.6g} routes to {self.flip.winner or '(default)'}"]
+                          f"{self.flip.value:.6g} routes to {self.flip.winner or DEFAULT_LABEL}"]
         return "\n".join(lines)
 
 

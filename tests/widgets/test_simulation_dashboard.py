@@ -140,6 +140,9 @@ def test_drilldown_filters_and_click(frame: pl.DataFrame) -> None:
     assert drill.selected_request == "b"
     drill.filters = {}
     assert len(drill._table.value) == 4
+    drill.filters = {"decision": None}  # e.g. a tap on the Sankey's "(default)" node
+    assert drill._table.value["decision"].tolist() == ["(default)"]  # named, not a blank cell
+    assert "decision = (default)" in drill._title.object
 
 
 def test_make_requests_traffic_loads_in_picker_status() -> None:
