@@ -34,3 +34,8 @@ def policies_dir() -> Path:
 def traffic_dir() -> Path:
     """The sample traffic (built by ``scripts/build_sample_traffic.py``)."""
     return root() / "traffic"
+
+
+def score_layer_file() -> Path:
+    """The bundled models' scores for the sample traffic (built by ``scripts/build_score_layer.py``)."""
+    return root() / "scores" / "sample_scores.npz"

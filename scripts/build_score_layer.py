@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import sample_data  # noqa: E402
-from policies.inference.cache import LAYER_FILE, ScoreCache, ScoreLayer  # noqa: E402
+from policies.inference.cache import ScoreCache, ScoreLayer  # noqa: E402
 from policies.loader import load_policy  # noqa: E402
 from policies.simulation import Simulator  # noqa: E402
 from policies.simulation.neural import NeuralContext  # noqa: E402
@@ -44,7 +44,7 @@ def policy_files() -> list[Path]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", type=Path, default=sample_data.root() / "scores" / LAYER_FILE)
+    ap.add_argument("--out", type=Path, default=sample_data.score_layer_file())
     args = ap.parse_args()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:

@@ -11,10 +11,10 @@ from ..atomic import atomic_write_text
 from ..dialects import is_router_config
 from ..errors import PolicyError, Severity
 from ..export import FORMATS, export_text, render_export, resource_name
+from ..export_gate import errors_label
 from ..loader import load_policy, policy_from_documents
 from ..yaml_source import load_documents, read_file
 from . import main
-from ..export_gate import errors_label
 from .gate import allow_errors_option, gate
 from .output import EXIT_FINDINGS, EXIT_OK, fail
 

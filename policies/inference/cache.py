@@ -45,7 +45,6 @@ def text_sha(text: str) -> str:
 
 
 LAYER_ENV = "ROUTING_STUDIO_SCORE_LAYER"  # "off", or another layer file (default: the shipped one)
-LAYER_FILE = "sample_scores.npz"
 
 
 def default_layer_path() -> Path | None:
@@ -57,7 +56,7 @@ def default_layer_path() -> Path | None:
     if env and not Path(env).is_file():
         raise PolicyError.single("score-layer", f"{LAYER_ENV} names no file: {env}", file=env,
                                  suggestion=f"unset it, set it to 'off', or run scripts/build_score_layer.py")
-    path = Path(env) if env else sample_data.root() / "scores" / LAYER_FILE
+    path = Path(env) if env else sample_data.score_layer_file()
     return path if path.is_file() else None
 
 
