@@ -20,6 +20,7 @@ from policies.evaluate import RouteResult
 from policies.model import Policy
 from policies.simulation.engine import Simulator
 from policies.simulation.explain import Explanation, Flip, explain, explain_text
+from policies.simulation.report import DEFAULT_LABEL
 
 from .markdown_text import md_text
 from .simulators import Simulators
@@ -84,7 +85,7 @@ class RequestExplanation(Viewer):
                 return None, "Click a request (or type a prompt) to see why it routes where it does."
             return explain(self.simulator, self.policy, self.request_id), ""
         except KeyError as exc:
-            return None, f"**{escape(str(exc.args[0]))}**"
+            return None, str(exc.args[0])  # escaped once, where it is shown
         except PolicyError as exc:  # e.g. a model that cannot load: the tab says which file, never breaks
             return None, str(exc)
 
@@ -100,7 +101,7 @@ class RequestExplanation(Viewer):
                   if self.prompt else "")
         missing = "".join(f"<p>⚠ <code>{escape(k)}</code> unavailable: {escape(v)}</p>" for k, v in found.notes.items())
         self._head.object = (f"<h3>Request <code>{escape(str(found.request_id))}</code></h3>{prompt}"
-                             f"<p>Decision <b>{escape(found.decision or 'default')}</b> → model "
+                             f"<p>Decision <b>{escape(found.decision or DEFAULT_LABEL)}</b> → model "
                              f"<b>{escape(str(found.model))}</b> (decided by {escape(str(found.route.decided_by))})</p>"
                              f"{missing}")
         self._signals.value = pl.DataFrame(found.signals, schema={"leaf": pl.String, "fired": pl.Boolean,

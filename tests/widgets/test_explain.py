@@ -37,6 +37,16 @@ def test_unknown_request_is_a_message(simulator: Simulator) -> None:
     view = RequestExplanation(policy=load_policy(OFFLINE), simulator=simulator, request_id="nope")
     view.__panel__()
     assert view.explanation is None and "nope" in view._head.object and not view._body.visible
+    assert "**" not in view._head.object  # markdown asterisks inside HTML would show as written
+
+
+def test_a_default_routed_request_names_the_default(simulator: Simulator) -> None:
+    policy = load_policy(OFFLINE)
+    routed = simulator.simulate(policy).requests
+    rid = routed.filter(routed["decision"].is_null())["request_id"][0]
+    view = RequestExplanation(policy=policy, simulator=simulator, request_id=rid)
+    view.__panel__()
+    assert "Decision <b>(default)</b>" in view._head.object  # as the reports, Sankey and drill-down say
 
 
 def test_describe_flip_without_one() -> None:
