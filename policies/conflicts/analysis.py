@@ -22,7 +22,7 @@ from ..errors import Severity
 from ..model import Decision, Policy, Profile, RuleNode
 from ..ranking import static_order
 from ..validation import validate_policy
-from .encoding import DEFAULT_THRESHOLD, Encoding
+from .encoding import Encoding
 from .findings import ConflictFinding
 from .pool import VarPool
 from .solver import Outcome, RegionSolver
@@ -501,4 +501,4 @@ def analyze_policy(policy: Policy, options: AnalysisOptions | None = None, invar
     return report
 
 
-__all__ = ["AnalysisOptions", "DEFAULT_THRESHOLD", "ProfileAnalysis", "Report", "analyze_policy"]
+__all__ = ["AnalysisOptions", "ProfileAnalysis", "Report", "analyze_policy"]

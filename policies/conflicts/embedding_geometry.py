@@ -27,7 +27,7 @@ import z3
 
 from ..model import RuleNode, Routing
 from ..model.signals import EmbeddingSignal
-from .encoding import DEFAULT_THRESHOLD, Encoding
+from .encoding import Encoding
 
 
 class Encoder(Protocol):
@@ -103,7 +103,7 @@ def separating_threshold(keep: Cap, move: Cap) -> float:
 
 def caps_of(signal: EmbeddingSignal, vectors: dict[str, np.ndarray]) -> list[Cap] | None:
     """The signal's firing region as caps; [] = never fires; None = not decidable at level 2."""
-    t = signal.threshold if signal.threshold is not None else DEFAULT_THRESHOLD
+    t = signal.effective_threshold()
     candidates = [c for c in signal.candidates or [] if c in vectors]
     prototypes = bool((signal.prototype_scoring or {}).get("enabled"))
     if (signal.negative_candidates or signal.negative_image_candidates or t <= 0 or prototypes or not candidates
@@ -145,7 +145,7 @@ class Geometry:
         """The smallest 3-decimal threshold for ``move`` strictly past the point where every one of its caps misses
         every cap of ``keep`` (None when that would exceed 1). Mean aggregation scales cap thresholds by 1/‖c̄‖."""
         signal = routing.find_signal("embedding", move)
-        current = signal.threshold if signal.threshold is not None else DEFAULT_THRESHOLD
+        current = signal.effective_threshold()
         scale = current / self.caps[move][0].threshold
         need = max(separating_threshold(k, m) for k, m in product(self.caps[keep], self.caps[move])) * scale
         raised = math.floor(need * 1000 + 1) / 1000

@@ -2,9 +2,8 @@
 
 Each leaf becomes an atom over pool variables; each decision's tree is compiled once and
 cached by the hash of its spec, so re-checking after an edit only compiles what changed.
-Boolean structure mirrors :func:`policies.evaluate.evaluate_tree` exactly (empty AND = true,
-empty OR = false, NOT of several children = false, unknown operator = OR) so that witnesses
-re-evaluate to the same truth values in the engine's own evaluator.
+Boolean structure is :func:`policies.rule_tree.fold`'s, the one the evaluator and the simulation
+use, so witnesses re-evaluate to the same truth values in the engine's own evaluator.
 """
 
 from __future__ import annotations
@@ -18,11 +17,10 @@ import z3
 from ..evaluate import LeafKey, SignalHit, leaf_key
 from ..labels import COMPLEXITY_LEVELS, FACT_CHECK_LABELS, MMLU_DOMAINS, MODALITY_LABELS, PII_TYPES, USER_FEEDBACK_LABELS
 from ..model import Decision, RuleNode, Routing, Signal
+from ..rule_tree import fold
 from ..validation import parse_token_count
 from .pool import VarPool
 
-# vLLM SR applies a threshold when the config leaves it out; we assume 0.5 and say so in explanations.
-DEFAULT_THRESHOLD = 0.5
 # Signals whose atom is "score ≥ threshold" on one shared Real (spec §2); key fields pick the shared variable.
 _SCORED_FAMILIES: dict[str, Callable[[Signal], str]] = {
     "jailbreak": lambda s: f"{s.method or 'classifier'}:{s.direction or 'request'}:{bool(s.include_history)}",
@@ -81,17 +79,24 @@ class Encoding:
 
     def compile(self, node: RuleNode, override: dict[int, bool] | None = None) -> z3.BoolRef:
         """Compile a tree; ``override`` maps ``id(node)`` to a constant (used to test one branch's effect)."""
-        if override and id(node) in override:
-            return z3.BoolVal(override[id(node)])
-        if node.is_leaf:
-            return self.atom(node)
-        children = [self.compile(c, override) for c in node.conditions or []]
-        op = node.op
-        if op == "NOT":
-            return z3.Not(children[0]) if len(children) == 1 else z3.BoolVal(False)
-        if op == "AND":
-            return z3.And(children) if children else z3.BoolVal(True)
-        return z3.Or(children) if children else z3.BoolVal(False)  # OR, and unknown operators as the router reads them
+        pinned = (lambda n: z3.BoolVal(override[id(n)]) if id(n) in override else None) if override else None
+        return fold(node, self, pinned)
+
+    # -- the z3 back-end of policies.rule_tree.fold ----------------------------------------------
+    def leaf(self, node: RuleNode) -> z3.BoolRef:
+        return self.atom(node)
+
+    def all_of(self, node: RuleNode, children: list[z3.BoolRef]) -> z3.BoolRef:
+        return z3.And(children) if children else z3.BoolVal(True)
+
+    def any_of(self, node: RuleNode, children: list[z3.BoolRef]) -> z3.BoolRef:
+        return z3.Or(children) if children else z3.BoolVal(False)
+
+    def negate(self, node: RuleNode, child: z3.BoolRef) -> z3.BoolRef:
+        return z3.Not(child)
+
+    def never(self, node: RuleNode, children: list[z3.BoolRef]) -> z3.BoolRef:
+        return z3.BoolVal(False)
 
     # -- atoms ---------------------------------------------------------------------------------
     def atom(self, leaf: RuleNode) -> z3.BoolRef:
@@ -185,13 +190,13 @@ class Encoding:
             limit = 2.0 if (signal.negative_candidates or signal.negative_image_candidates) else 1.0
             s = pool.number(f"emb:{signal.name}", "real", "score", f"cosine to {signal.name}", 2, -limit, limit)
             self._scores[key] = [s]
-            return pool.at_least(s, signal.threshold if signal.threshold is not None else DEFAULT_THRESHOLD)
+            return pool.at_least(s, signal.effective_threshold())
         if t in _SCORED_FAMILIES:
             s = pool.number(f"score:{t}:{_SCORED_FAMILIES[t](signal)}", "real", "score", f"{t} score", 3, 0, 1)
             self._scores[key] = [s]
-            return pool.at_least(s, signal.threshold if signal.threshold is not None else DEFAULT_THRESHOLD)
+            return pool.at_least(s, signal.effective_threshold())
         if t == "pii":
-            threshold = signal.threshold if signal.threshold is not None else DEFAULT_THRESHOLD
+            threshold = signal.effective_threshold()
             allowed = set(signal.pii_types_allowed or [])
             confs = [pool.number(f"pii:{e}", "real", "score", f"PII {e}", 3, 0, 1) for e in PII_TYPES if e not in allowed]
             if not confs:
@@ -212,11 +217,9 @@ class Encoding:
         if t == "language":
             var = pool.enum("language", "language", 3)
             atom = pool.is_(var, signal.name)
-            if signal.threshold is not None:
-                conf = pool.number("language_conf", "real", "score", "language confidence", 3, 0, 1)
-                self._scores[key] = [conf]
-                atom = z3.And(atom, pool.at_least(conf, signal.threshold))
-            return atom
+            conf = pool.number("language_conf", "real", "score", "language confidence", 3, 0, 1)
+            self._scores[key] = [conf]
+            return z3.And(atom, pool.at_least(conf, signal.effective_threshold()))
         closed_sets = {"modality": MODALITY_LABELS, "fact_check": FACT_CHECK_LABELS, "user_feedback": USER_FEEDBACK_LABELS}
         if t in closed_sets:
             var = pool.enum(t, t, 3 if t != "modality" else 1, closed_sets[t], closed=True)

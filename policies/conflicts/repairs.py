@@ -24,7 +24,7 @@ from ..model import Decision, Partition, Policy, Projections, RuleNode, Routing
 from ..yaml_source import dump_yaml
 from .analysis import ProfileAnalysis
 from .embedding_geometry import Geometry, add_lemmas, analyse_geometry
-from .encoding import DEFAULT_THRESHOLD, Encoding
+from .encoding import Encoding
 from .findings import ConflictFinding, Repair
 from .pool import VarPool
 from .selection import ActionIds, selected_action
@@ -163,8 +163,8 @@ def _threshold_repair(analysis: ProfileAnalysis, a: str, b: str) -> Repair | Non
     for keep, move in ((a, b), (b, a)):
         raised = geometry.raised_threshold(routing, keep, move)
         if raised is not None:
-            current = routing.find_signal("embedding", move).threshold
-            options.append((raised - (current if current is not None else DEFAULT_THRESHOLD), raised, keep, move))
+            current = routing.find_signal("embedding", move).effective_threshold()
+            options.append((raised - current, raised, keep, move))
     if not options:
         return None
     _, raised, keep, move = min(options)

@@ -24,6 +24,12 @@ class Signal(SpecModel):
     required: ClassVar[tuple[str, ...]] = ()
     # Whether the signal has a score compared against a threshold in [0, 1].
     unit_threshold: ClassVar[bool] = False
+    # The threshold in effect when the config leaves ``threshold`` out (the router's default for the
+    # kind; see the class docstring for its source), and whether a written 0 also means "left out"
+    # (the router's ``WithDefaults`` treats Go's zero value so). Read it only through
+    # :meth:`effective_threshold`: the simulation, the solver, explanations and sliders all do.
+    threshold_default: ClassVar[float] = 0.0
+    zero_threshold_is_unset: ClassVar[bool] = False
 
     _registry: ClassVar[dict[str, type["Signal"]]] = {}
     _by_leaf: ClassVar[dict[str, type["Signal"]]] = {}
@@ -68,6 +74,13 @@ class Signal(SpecModel):
         """Names a decision leaf may use for this signal (complexity adds ``:level``)."""
         return [self.name]
 
+    def effective_threshold(self) -> float:
+        """The ``threshold`` the router applies: the written one, else the kind's default."""
+        value = getattr(self, "threshold", None)
+        if value is None or (self.zero_threshold_is_unset and value == 0):
+            return self.threshold_default
+        return float(value)
+
 
 class KeywordSignal(Signal):
     collection = "keywords"
@@ -84,6 +97,10 @@ class KeywordSignal(Signal):
 
 
 class EmbeddingSignal(Signal):
+    """Fires at aggregated similarity ``>= threshold``; ``threshold`` is required by the router's schema
+    and has no default (Go zero value 0: ``EmbeddingRule.SimilarityThreshold`` in
+    ``src/semantic-router/pkg/config/signal_config.go``)."""
+
     collection = "embeddings"
     leaf_type = "embedding"
     neural = True
@@ -125,15 +142,29 @@ class UserFeedbackSignal(Signal):
 
 
 class ReaskSignal(Signal):
+    """Defaults from ``ReaskRule.WithDefaults`` (``src/semantic-router/pkg/config/signal_config.go``):
+    threshold 0.8 and ``lookback_turns`` 1, a written 0 meaning unset for both."""
+
     collection = "reasks"
     leaf_type = "reask"
     neural = True
     unit_threshold = True
+    threshold_default = 0.8
+    zero_threshold_is_unset = True
+    lookback_default: ClassVar[int] = 1
+
+    def effective_lookback(self) -> int:
+        return self.lookback_turns or self.lookback_default
     threshold: float | None = None
     lookback_turns: int | None = None
 
 
 class PreferenceSignal(Signal):
+    """``threshold`` is optional in the router's schema; its preference classifier's own fallback was not
+    found in the router's source, so an unset threshold is 0.5 here: an assumption, but one value for
+    the simulation, the solver and explanations alike."""
+
+    threshold_default = 0.5
     collection = "preferences"
     leaf_type = "preference"
     neural = True
@@ -144,10 +175,15 @@ class PreferenceSignal(Signal):
 
 
 class LanguageSignal(Signal):
+    """Detector confidence threshold; unset (0) is the classifier's built-in 0.3 (``LanguageRule`` in
+    ``src/semantic-router/pkg/config/signal_config.go``)."""
+
     collection = "language"
     leaf_type = "language"
     required = ("description",)
     unit_threshold = True
+    threshold_default = 0.3
+    zero_threshold_is_unset = True
     threshold: float | None = None
 
 
@@ -166,6 +202,10 @@ class StructureSignal(Signal):
 
 
 class ComplexitySignal(Signal):
+    """``threshold`` is the symmetric margin (hard above +t, easy below −t); omitted and 0 are the same:
+    0 (``ComplexityRule.EffectiveBoundaries``, ``src/semantic-router/pkg/config/signal_config.go`` and
+    its complexity boundaries file)."""
+
     collection = "complexity"
     leaf_type = "complexity"
     neural = True
@@ -175,9 +215,25 @@ class ComplexitySignal(Signal):
     easy: dict[str, Any] | None = None
     composer: dict[str, Any] | None = None
     prototype_scoring: dict[str, Any] | None = None
+    hard_above: float | None = None
+    easy_below: float | None = None
+    hard_below: float | None = None
+    easy_above: float | None = None
 
     def referenced_names(self) -> list[str]:
         return [f"{self.name}:{level}" for level in ("easy", "medium", "hard")]
+
+    def boundaries(self) -> tuple[float, float, bool]:
+        """``(hard_at, easy_at, higher_is_harder)`` over the margin hard − easy, as the router resolves
+        them: an explicit pair names its direction, else ±threshold (mixed or half pairs are the
+        validator's errors; here the written halves win, the threshold fills the rest)."""
+        if self.hard_below is not None or self.easy_above is not None:
+            t = self.effective_threshold()
+            return (self.hard_below if self.hard_below is not None else -t,
+                    self.easy_above if self.easy_above is not None else t, False)
+        t = self.effective_threshold()
+        return (self.hard_above if self.hard_above is not None else t,
+                self.easy_below if self.easy_below is not None else -t, True)
 
 
 class ModalitySignal(Signal):
@@ -193,6 +249,9 @@ class AuthzSignal(Signal):
 
 
 class JailbreakSignal(Signal):
+    """``threshold`` is required by the router's schema, no default (Go zero value 0: ``JailbreakRule``
+    in ``src/semantic-router/pkg/config/signal_config.go``)."""
+
     collection = "jailbreak"
     leaf_type = "jailbreak"
     neural = True
@@ -206,6 +265,10 @@ class JailbreakSignal(Signal):
 
 
 class PiiSignal(Signal):
+    """An entity counts at confidence ``>= threshold`` (``collectPIIEntityTypes``,
+    ``src/semantic-router/pkg/classification/classifier_pii_ops.go``); ``threshold`` is required by the
+    schema, no default (Go zero value 0: ``PIIRule``, ``pkg/config/signal_config.go``)."""
+
     collection = "pii"
     leaf_type = "pii"
     neural = True

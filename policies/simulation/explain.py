@@ -94,7 +94,8 @@ def explain(simulator: Simulator, policy: Policy, request_id: str, profile: str 
     signals, flips = [], []
     leaves = referenced_leaves(routing)
     for leaf in leaves:
-        threshold = getattr(leaf.signal, "threshold", None) if leaf.signal else None
+        has_threshold = leaf.signal is not None and "threshold" in type(leaf.signal).model_fields
+        threshold = leaf.signal.effective_threshold() if has_threshold else None
         signals.append({"leaf": ":".join(leaf.key), "fired": state[leaf.key].fired,
                         "conf": state[leaf.key].confidence, "threshold": threshold})
         if leaf.signal is not None:

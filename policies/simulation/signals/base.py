@@ -83,8 +83,8 @@ class Extractor:
         by field name: what an explanation may move to flip a request."""
         out = {f: float(v) for f in self.threshold_fields
                if isinstance(v := getattr(signal, f, None), (int, float)) and not isinstance(v, bool)}
-        if "threshold" in self.threshold_fields:
-            out.setdefault("threshold", 0.0)
+        if "threshold" in self.threshold_fields and "threshold" in type(signal).model_fields:
+            out["threshold"] = signal.effective_threshold()
         return out
 
     def leaf(self, signal: Signal, node: RuleNode, col: ColumnRef) -> LeafExpr:

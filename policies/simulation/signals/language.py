@@ -80,6 +80,5 @@ class LanguageExtractor(Extractor):
 
     def leaf(self, signal: Signal, node: RuleNode, col: ColumnRef) -> LeafExpr:
         assert isinstance(signal, LanguageSignal)
-        threshold = signal.threshold or 0.0
-        fired = (col("lang") == signal.name.lower()) & (col("conf") >= threshold)
+        fired = (col("lang") == signal.name.lower()) & (col("conf") >= signal.effective_threshold())
         return LeafExpr(fired.fill_null(False), col("conf"))

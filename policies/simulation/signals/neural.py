@@ -5,23 +5,27 @@ Raw columns hold scores, never verdicts, so every threshold re-evaluates from th
 * ``embedding``: similarity of the prompt to ``candidates`` aggregated by ``aggregation_method``
   (``max`` default, ``mean``; ``any`` = max, i.e. some candidate clears the threshold), minus
   the best ``negative_candidates`` similarity when given. Fires at ``score >= threshold``
-  (default 0.75); confidence = score. ``image_candidates`` need image traffic: ignored, noted.
+  (unset: the kind's default); confidence = score. ``image_candidates`` need image traffic:
+  ignored, noted.
 * ``domain``: the domain head's MMLU-Pro probabilities; the signal fires when the top-1 label
   is one of its ``mmlu_categories``, with the top-1 probability as confidence; its partition
   score is the summed probability of its categories.
 * ``complexity``: best similarity to the ``hard`` and to the ``easy`` candidates; with
-  d = hard − easy, level ``hard`` fires when d > threshold (default 0.1; ``hard_above`` if set),
-  ``easy`` when d < −threshold (``easy_below``), ``medium`` otherwise; confidence = that
-  side's similarity (1 − |d| for medium).
+  d = hard − easy, level ``hard`` fires past the hard boundary and ``easy`` past the easy one
+  (:meth:`ComplexitySignal.boundaries`: ±threshold or an explicit pair), ``medium`` otherwise;
+  confidence = that side's similarity (1 − |d| for medium).
 * ``jailbreak``: the jailbreak head's probability (``method: classifier``), or the best
   similarity to ``jailbreak_patterns`` minus the best to ``benign_patterns``
   (``contrastive``/``embedding``), or the larger of both (``hybrid``); ``include_history`` reads
-  every user turn. Fires at ``>= threshold`` (default 0.5).
+  every user turn. Fires at ``>= threshold``.
 * ``pii``: the detector's max score per entity type; fires when a type outside
-  ``pii_types_allowed`` reaches ``threshold`` (default 0.5), confidence = that score.
-* ``preference``: best similarity of the prompt to ``examples`` (fires at threshold, default 0.5).
-* ``reask``: best similarity of the last user turn to the previous ``lookback_turns`` (default 3)
-  user turns (fires at threshold, default 0.8).
+  ``pii_types_allowed`` reaches ``threshold``, confidence = that score.
+* ``preference``: best similarity of the prompt to ``examples`` (fires at threshold).
+* ``reask``: best similarity of the last user turn to the previous ``lookback_turns`` user turns
+  (fires at threshold).
+
+Unset thresholds (and reask's lookback) resolve through the signal model, in one place, to the
+router's defaults: :meth:`policies.model.signals.Signal.effective_threshold`.
 
 ``fact_check``, ``user_feedback``, ``kb``, ``event``, ``modality``, ``classifier`` and ``safety``
 need models or services we do not ship, so they have no extractor and are reported unavailable.
@@ -54,9 +58,10 @@ def _best(sims: np.ndarray) -> np.ndarray:
 
 
 
-def _score_leaf(col: ColumnRef, threshold: float | None, default: float) -> LeafExpr:
-    """A leaf that fires when the signal's score reaches its threshold (``default`` when unset)."""
-    return LeafExpr(col("score") >= (default if threshold is None else threshold), col("score"))
+def _score_leaf(col: ColumnRef, signal: Signal) -> LeafExpr:
+    """A leaf that fires when the signal's score reaches its effective threshold."""
+    return LeafExpr(col("score") >= signal.effective_threshold(), col("score"))
+
 
 class EmbeddingExtractor(Extractor):
     leaf_type = "embedding"
@@ -75,7 +80,7 @@ class EmbeddingExtractor(Extractor):
 
     def leaf(self, signal: Signal, node: RuleNode, col: ColumnRef) -> LeafExpr:
         assert isinstance(signal, EmbeddingSignal)
-        return _score_leaf(col, signal.threshold, 0.75)
+        return _score_leaf(col, signal)
 
 
 class DomainExtractor(Extractor):
@@ -114,12 +119,10 @@ class ComplexityExtractor(Extractor):
     def leaf(self, signal: Signal, node: RuleNode, col: ColumnRef) -> LeafExpr:
         assert isinstance(signal, ComplexitySignal)
         level = str(node.name).split(":", 1)[1] if ":" in str(node.name) else "hard"
-        threshold = signal.threshold if signal.threshold is not None else 0.1
-        upper = getattr(signal, "hard_above", None)
-        lower = getattr(signal, "easy_below", None)
+        hard_at, easy_at, higher_is_harder = signal.boundaries()
         diff = col("hard") - col("easy")
-        is_hard = diff > (upper if upper is not None else threshold)
-        is_easy = diff < (lower if lower is not None else -threshold)
+        is_hard = diff > hard_at if higher_is_harder else diff < hard_at
+        is_easy = (diff < easy_at if higher_is_harder else diff > easy_at) & ~is_hard
         if level == "hard":
             return LeafExpr(is_hard, col("hard"))
         if level == "easy":
@@ -160,7 +163,7 @@ class JailbreakExtractor(Extractor):
 
     def leaf(self, signal: Signal, node: RuleNode, col: ColumnRef) -> LeafExpr:
         assert isinstance(signal, JailbreakSignal)
-        return _score_leaf(col, signal.threshold, 0.5)
+        return _score_leaf(col, signal)
 
 
 class PiiExtractor(Extractor):
@@ -190,9 +193,8 @@ class PiiExtractor(Extractor):
         """Fires when any entity type outside the allow-list reaches the threshold."""
         assert isinstance(signal, PiiSignal)
         allowed = {t.upper() for t in signal.pii_types_allowed or []}
-        threshold = signal.threshold if signal.threshold is not None else 0.5
         worst = pl.max_horizontal([col(t) for t in (*PII_TYPES, OTHER_PII) if t not in allowed])
-        return LeafExpr(worst >= threshold, worst)
+        return LeafExpr(worst >= signal.effective_threshold(), worst)
 
 
 class PreferenceExtractor(Extractor):
@@ -207,7 +209,7 @@ class PreferenceExtractor(Extractor):
 
     def leaf(self, signal: Signal, node: RuleNode, col: ColumnRef) -> LeafExpr:
         assert isinstance(signal, PreferenceSignal)
-        return _score_leaf(col, signal.threshold, 0.5)
+        return _score_leaf(col, signal)
 
 
 class ReaskExtractor(Extractor):
@@ -216,7 +218,7 @@ class ReaskExtractor(Extractor):
 
     def raw(self, signal: Signal, frame: pl.DataFrame, context: Any) -> RawColumns:
         assert isinstance(signal, ReaskSignal)
-        lookback = signal.lookback_turns or 3
+        lookback = signal.effective_lookback()
         turns = frame.select(pl.col("messages").list.eval(
             pl.element().filter(pl.element().struct.field("role") == "user").struct.field("content")))["messages"]
         pairs = [(t[-1], t[:-1][-lookback:]) if t else ("", []) for t in turns.to_list()]
@@ -228,4 +230,4 @@ class ReaskExtractor(Extractor):
 
     def leaf(self, signal: Signal, node: RuleNode, col: ColumnRef) -> LeafExpr:
         assert isinstance(signal, ReaskSignal)
-        return _score_leaf(col, signal.threshold, 0.8)
+        return _score_leaf(col, signal)
