@@ -15,6 +15,7 @@ from typing import Mapping
 
 from .model import Decision, RuleNode, Routing
 from .ranking import Candidate, decided_by, rank
+from .rule_tree import fold
 
 LeafKey = tuple[str, ...]
 
@@ -56,30 +57,36 @@ class NodeResult:
         return "\n".join(lines)
 
 
-def evaluate_tree(node: RuleNode | None, state: SignalState) -> NodeResult:
-    """Evaluate a rule tree for one request (a missing tree is a catch-all)."""
-    if node is None:
-        node = RuleNode(operator="AND", conditions=[])
-    if node.is_leaf:
-        hit = state.get(leaf_key(node), SignalHit(False))
+@dataclass(frozen=True)
+class _Evaluation:
+    """The Python back-end of :func:`policies.rule_tree.fold`: truth values and confidences of one request."""
+
+    state: SignalState
+
+    def leaf(self, node: RuleNode) -> NodeResult:
+        hit = self.state.get(leaf_key(node), SignalHit(False))
         scored = hit.confidence is not None
         return NodeResult(node, hit.fired, hit.confidence if scored else 1.0, scored)
-    children = [evaluate_tree(c, state) for c in node.conditions or []]
-    op = node.op
-    if op == "NOT":
-        value = len(children) == 1 and not children[0].value
-        return NodeResult(node, value, 1.0, False, children)
-    if op == "OR":
-        true = [c for c in children if c.value]
-        conf = max((c.confidence for c in true), default=0.0)
-        return NodeResult(node, bool(true), conf, any(c.scored for c in true), children)
-    if op != "AND":  # unknown root operator: validation reports it; evaluate like the Aug-2026 router (OR)
+
+    def all_of(self, node: RuleNode, children: list[NodeResult]) -> NodeResult:
+        conf = sum(c.confidence for c in children) / len(children) if children else 1.0
+        return NodeResult(node, all(c.value for c in children), conf, any(c.scored for c in children), children)
+
+    def any_of(self, node: RuleNode, children: list[NodeResult]) -> NodeResult:
         true = [c for c in children if c.value]
         return NodeResult(node, bool(true), max((c.confidence for c in true), default=0.0),
                           any(c.scored for c in true), children)
-    value = all(c.value for c in children)
-    conf = sum(c.confidence for c in children) / len(children) if children else 1.0
-    return NodeResult(node, value, conf, any(c.scored for c in children), children)
+
+    def negate(self, node: RuleNode, child: NodeResult) -> NodeResult:
+        return NodeResult(node, not child.value, 1.0, False, [child])
+
+    def never(self, node: RuleNode, children: list[NodeResult]) -> NodeResult:
+        return NodeResult(node, False, 1.0, False, children)
+
+
+def evaluate_tree(node: RuleNode | None, state: SignalState) -> NodeResult:
+    """Evaluate a rule tree for one request (a missing tree is a catch-all)."""
+    return fold(node, _Evaluation(state))
 
 
 @dataclass

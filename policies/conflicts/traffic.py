@@ -9,6 +9,7 @@ predicate is evaluated row-wise; nothing learnt here is ever fed back to the sol
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from itertools import product
 
 import polars as pl
@@ -17,6 +18,7 @@ from ..columns import fired_column, match_column, outcome_column
 from ..errors import Severity
 from ..evaluate import leaf_key, select_model
 from ..model import RuleNode, Signal
+from ..rule_tree import fold
 from .analysis import ProfileAnalysis, Report
 from .findings import ConflictFinding, Region
 
@@ -40,18 +42,31 @@ def _column(frame: pl.DataFrame, name: str) -> pl.Expr:
     return pl.col(name).fill_null(False)
 
 
+@dataclass(frozen=True)
+class _FiredColumns:
+    """The Boolean Polars back-end of :func:`policies.rule_tree.fold` over simulated ``fired::`` columns."""
+
+    frame: pl.DataFrame
+
+    def leaf(self, node: RuleNode) -> pl.Expr:
+        return _column(self.frame, fired_column(leaf_key(node)))
+
+    def all_of(self, node: RuleNode, children: list[pl.Expr]) -> pl.Expr:
+        return pl.all_horizontal(children) if children else pl.lit(True)
+
+    def any_of(self, node: RuleNode, children: list[pl.Expr]) -> pl.Expr:
+        return pl.any_horizontal(children) if children else pl.lit(False)
+
+    def negate(self, node: RuleNode, child: pl.Expr) -> pl.Expr:
+        return ~child
+
+    def never(self, node: RuleNode, children: list[pl.Expr]) -> pl.Expr:
+        return pl.lit(False)
+
+
 def _rule_expr(frame: pl.DataFrame, node: RuleNode | None) -> pl.Expr:
     """A rule tree over ``fired::`` columns, with the evaluator's Boolean semantics."""
-    if node is None:
-        return pl.lit(True)
-    if node.is_leaf:
-        return _column(frame, fired_column(leaf_key(node)))
-    children = [_rule_expr(frame, c) for c in node.conditions or []]
-    if node.op == "NOT":
-        return ~children[0] if len(children) == 1 else pl.lit(False)
-    if node.op == "AND":
-        return pl.all_horizontal(children) if children else pl.lit(True)
-    return pl.any_horizontal(children) if children else pl.lit(False)
+    return fold(node, _FiredColumns(frame))
 
 
 def region_expr(frame: pl.DataFrame, region: Region) -> pl.Expr:

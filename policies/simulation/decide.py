@@ -25,6 +25,7 @@ from ..columns import SEP, confidence_column, fired_column, match_column
 from ..evaluate import LeafKey, leaf_key
 from ..model import Decision, RuleNode
 from ..ranking import MODES, static_order
+from ..rule_tree import fold
 
 WINNER = "_winner"  # index of the winning decision in Compiled.decisions (null = default model)
 
@@ -38,23 +39,21 @@ class Node:
     scored: pl.Expr
 
 
-def compile_tree(node: RuleNode | None, scored: Callable[[LeafKey], bool]) -> Node:
-    """One rule tree over ``fired::``/``conf::`` columns; ``scored(key)`` says a leaf may carry a score."""
-    if node is None:
-        node = RuleNode(operator="AND", conditions=[])
-    if node.is_leaf:
+@dataclass(frozen=True)
+class _Vectorised:
+    """The Polars back-end of :func:`policies.rule_tree.fold` (``scored(key)``: a leaf may carry a score)."""
+
+    scored: Callable[[LeafKey], bool]
+
+    def leaf(self, node: RuleNode) -> Node:
         key = leaf_key(node)
         fired = pl.col(fired_column(key)).fill_null(False)
-        if not scored(key):
+        if not self.scored(key):
             return Node(fired, pl.lit(1.0), pl.lit(False))
         conf = pl.col(confidence_column(key))
         return Node(fired, conf.fill_null(1.0), conf.is_not_null())
-    children = [compile_tree(c, scored) for c in node.conditions or []]
-    op = node.op
-    if op == "NOT":
-        value = ~children[0].value if len(children) == 1 else pl.lit(False)
-        return Node(value, pl.lit(1.0), pl.lit(False))
-    if op == "AND":
+
+    def all_of(self, node: RuleNode, children: list[Node]) -> Node:
         if not children:
             return Node(pl.lit(True), pl.lit(1.0), pl.lit(False))
         total = children[0].conf
@@ -62,12 +61,24 @@ def compile_tree(node: RuleNode | None, scored: Callable[[LeafKey], bool]) -> No
             total = total + child.conf
         return Node(pl.all_horizontal([c.value for c in children]), total / len(children),
                     pl.any_horizontal([c.scored for c in children]))
-    # OR, and any unknown root operator (the Aug-2026 router evaluates it as OR)
-    if not children:
-        return Node(pl.lit(False), pl.lit(0.0), pl.lit(False))
-    conf = pl.max_horizontal([pl.when(c.value).then(c.conf) for c in children]).fill_null(0.0)
-    return Node(pl.any_horizontal([c.value for c in children]), conf,
-                pl.any_horizontal([c.value & c.scored for c in children]))
+
+    def any_of(self, node: RuleNode, children: list[Node]) -> Node:
+        if not children:
+            return Node(pl.lit(False), pl.lit(0.0), pl.lit(False))
+        conf = pl.max_horizontal([pl.when(c.value).then(c.conf) for c in children]).fill_null(0.0)
+        return Node(pl.any_horizontal([c.value for c in children]), conf,
+                    pl.any_horizontal([c.value & c.scored for c in children]))
+
+    def negate(self, node: RuleNode, child: Node) -> Node:
+        return Node(~child.value, pl.lit(1.0), pl.lit(False))
+
+    def never(self, node: RuleNode, children: list[Node]) -> Node:
+        return Node(pl.lit(False), pl.lit(1.0), pl.lit(False))
+
+
+def compile_tree(node: RuleNode | None, scored: Callable[[LeafKey], bool]) -> Node:
+    """One rule tree over ``fired::``/``conf::`` columns; ``scored(key)`` says a leaf may carry a score."""
+    return fold(node, _Vectorised(scored))
 
 
 def _can_score(node: RuleNode | None, scored: Callable[[LeafKey], bool]) -> bool:
