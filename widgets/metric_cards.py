@@ -23,7 +23,7 @@ class Card:
     key: str  # summary key
     label: str
     fmt: Callable[[float], str]
-    better: int  # +1: higher is better, -1: lower is better (colours the delta)
+    better: int  # +1: higher is better, -1: lower is better, 0: neither (colours the delta)
     note_key: str = ""  # a summary share shown under the value (e.g. quality coverage)
 
 
@@ -37,6 +37,7 @@ CARDS: tuple[Card, ...] = (
     Card("mean_quality", "Mean quality", score, +1, "quality_coverage"),
     Card("quality_retained_vs_strongest", "Quality retained", percent, +1),
     Card("default_route_share", "Default-route share", percent, -1),
+    Card("answered_by_router_share", "Answered by the router", percent, 0),
 )
 
 
@@ -47,7 +48,7 @@ def _delta(card: Card, value: float, reference: Any) -> str:
     shown = card.fmt(abs(diff))
     if not any(digit in shown for digit in "123456789"):  # too small to show is no change: never a red zero
         return ""
-    colour = "#1a7f37" if diff * card.better > 0 else "#cf222e"
+    colour = "#57606a" if not card.better else "#1a7f37" if diff * card.better > 0 else "#cf222e"
     sign = "+" if diff > 0 else "−"
     return f'<div class="rs-delta" style="color:{colour};font-size:12px">{sign}{shown}</div>'
 

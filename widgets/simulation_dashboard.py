@@ -20,7 +20,7 @@ from panel.viewable import Viewer
 
 from policies.model import Policy
 from policies.simulation.engine import Simulator
-from policies.simulation.report import DEFAULT_LABEL
+from policies.simulation.report import DEFAULT_LABEL, served_by
 from policies.simulation.result import SimulationResult
 from policies.traffic import TrafficSet
 
@@ -58,8 +58,9 @@ def prompt_table(traffic: TrafficSet) -> pl.DataFrame:
 
 
 def with_prompts(result: SimulationResult, prompts: pl.DataFrame) -> pl.DataFrame:
-    """Per-request outcomes plus the prompt text (``prompts``: :func:`prompt_table`), for drill-downs."""
-    core = result.requests.select("request_id", "decision", "model", "cost_usd", "latency_ms", "quality")
+    """Per-request outcomes plus the prompt text (``prompts``: :func:`prompt_table`), for drill-downs;
+    ``model`` names who answered, so the flow and the drill-down show the router's own answers as such."""
+    core = result.requests.select("request_id", "decision", served_by(), "cost_usd", "latency_ms", "quality")
     return core.join(prompts, on="request_id", how="left", maintain_order="left")
 
 

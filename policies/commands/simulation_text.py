@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 from ..formatting import Formatter, count, ms, percent, score, signed, usd
+from ..simulation.report import ROUTER_LABEL
 
 # diff's metrics (policies.simulation.compare.METRICS): label and format of each
 METRIC_FORMATS: dict[str, tuple[str, Formatter]] = {
@@ -28,6 +29,10 @@ def summary_lines(summary: Mapping[str, Any]) -> list[str]:
              f"per 1k requests {usd(summary['cost_per_1k_requests_usd'])}  "
              f"p50 {ms(summary['p50_latency_ms'])}  p95 {ms(summary['p95_latency_ms'])}",
              f"{quality}  default route {percent(summary['default_route_share'])}  {savings}"]
+    if summary.get("answered_by"):
+        plugins = ", ".join(f"{plugin} {percent(share)}" for plugin, share in summary["answered_by"].items())
+        lines.append(f"{ROUTER_LABEL} {percent(summary['answered_by_router_share'])} ({plugins}): "
+                     "no model cost, latency or quality")
     for name, info in summary["unavailable_signals"].items():
         lines.append(f"unavailable: {name}: {info['reason']} (decisions: {', '.join(info['decisions']) or '-'})")
     for name, note in summary["approximated_selection"].items():
@@ -36,13 +41,17 @@ def summary_lines(summary: Mapping[str, Any]) -> list[str]:
 
 
 def decision_lines(rows: Iterable[Mapping[str, Any]]) -> list[str]:
-    """The per-decision table (``SimulationResult.per_decision()`` rows) with aligned columns."""
+    """The per-decision table (``SimulationResult.per_decision()`` rows) with aligned columns, each row
+    the router answers requests of noting how many."""
+    rows = list(rows)
     cells = [(str(r["decision"]), count(r["hits"]), percent(r["hit_rate"]), usd(r["total_cost"]),
               ms(r["p95_latency_ms"]), score(r["mean_quality"])) for r in rows]
     header = ("decision", "hits", "share", "cost", "p95", "quality")
     widths = [max(len(row[i]) for row in [header, *cells]) for i in range(len(header))]
+    notes = [""] + [f"  ({count(r['answered_by_router'])} {ROUTER_LABEL})" if r.get("answered_by_router") else ""
+                    for r in rows]
     return ["  " + row[0].ljust(widths[0]) + "".join("  " + cell.rjust(w) for cell, w in zip(row[1:], widths[1:]))
-            for row in [header, *cells]]
+            + note for row, note in zip([header, *cells], notes)]
 
 
 def comparison_lines(summary: Mapping[str, Any], transitions: Iterable[Mapping[str, Any]]) -> list[str]:

@@ -22,7 +22,7 @@ from ..traffic import TrafficSet
 from .decide import WINNER, Compiled, compile_decisions
 from .extract import Extraction, RawStore, extract
 from .frame import prepare_candidates, prepare_requests
-from .outcomes import Outcomes, compute_outcomes
+from .outcomes import ANSWERED_BY, Outcomes, compute_outcomes, without_model
 from .result import SimulationResult
 from .selection import Selection, select
 
@@ -138,7 +138,8 @@ class Simulator:
             pl.when(measured.is_not_null()).then(pl.lit("measured"))
             .when(prior.is_not_null()).then(pl.lit("domain_model_scores")).alias("quality_source"),
         )
-        keep = ["request_id", "decision", "model", "cost_usd", "latency_ms", "quality", "quality_source"]
+        lazy = without_model(lazy, policy, compiled.decisions)
+        keep = ["request_id", "decision", "model", "cost_usd", "latency_ms", "quality", "quality_source", ANSWERED_BY]
         keep += [f"match::{n}" for n in names]
         keep += [e.meta.output_name() for e in leaf_cols]
         return lazy.select(keep)

@@ -15,7 +15,7 @@ from ..traffic.schema import CANDIDATES_SCHEMA, REQUESTS_SCHEMA
 USED_COLUMNS: tuple[str, ...] = (
     "request_id", "messages", "prompt", "system", "user_id", "tenant", "metadata", "has_tools",
     "tool_names", "has_image", "has_audio", "prompt_tokens", "cached_prompt_tokens",
-    "completion_tokens", "model_served", "latency_ms", "ttft_ms", "quality",
+    "completion_tokens", "model_served", "latency_ms", "ttft_ms", "quality", "cache_hit",
 )
 
 # Derived text columns (prefixed so they never clash with a signal or outcome column).

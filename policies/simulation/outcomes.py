@@ -17,19 +17,53 @@ only picks, per request, the columns of the model it routed to.
 * **Quality**: the measured per-candidate value (``candidate_outcomes``, or the served row's
   ``quality`` for the served model); domain ``model_scores`` fill gaps at simulation time
   (see :mod:`.engine`); anything else stays null and shows up as coverage.
+
+**Requests the router answers itself** (:func:`answered_by_router`) call no model, so they cost
+nothing, take no model latency (0 ms: the router's own overhead is not modelled for any request)
+and have no model quality (null, and left out of quality coverage: there is no model answer to
+score, and a refusal or a cached copy has no measured quality of its own). ``answered_by`` names
+the plugin that answered; ``model`` stays the decision's model. Rules, from the router's source
+(vllm-project/semantic-router, ``src/semantic-router/pkg/``):
+
+* ``fast_response``: "Return a fixed response without calling an upstream model"
+  (``config/plugin_registry.go``). ``extproc/processor_req_body.go`` runs it right after the
+  decision, before rate limiting and the cache, as an immediate response; a request that hits it
+  selects no model and counts no model request (``extproc/fast_response_selection_test.go``).
+* ``response_cache`` (aliases ``semantic-cache``, ``semantic_cache``, ``response-cache``,
+  ``config/plugin_registry.go``): on a hit ``extproc/req_filter_cache.go`` returns the cached body
+  as an immediate response. It looks only when the store is on (``global.stores.response_cache.enabled``,
+  on by default: ``config/canonical_defaults.go``), the winning decision's plugin says
+  ``enabled: true`` (no plugin, no cache: ``RouterConfig.IsCacheEnabledForDecision``), and the
+  decision does not personalise (a RAG plugin enabled, or memory enabled by the decision's plugin or
+  else ``global.stores.memory``: ``decisionWillPersonalize``). With no decisions at all the store's
+  switch alone decides (``semanticCacheEnabledForScope``); the default route of a policy with
+  decisions never caches. Whether the cache *holds* an answer depends on earlier responses, their
+  embeddings, the similarity threshold and the TTL, which a log cannot replay honestly; so a
+  request is a hit only where its logged ``cache_hit`` is true (a compatible answer was cached
+  when it arrived). Logged hits are also left out of the latency fit: a cache's milliseconds are
+  not the model's.
+* Every other plugin (``system_prompt``, ``header_mutation``, ``request_params``, ``masking``,
+  ``rag``, ``memory``, ``tools``, ...) changes the request on its way to the model
+  (``extproc/processor_req_body_routing.go``), so the model still answers and costs as usual.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Sequence
 
 import numpy as np
 import polars as pl
 
 from ..columns import outcome_column
-from ..model import Policy
+from ..model import Decision, Policy
+from ..validation.contract import DEPRECATED_PLUGIN_ALIASES
 
 MIN_ROWS = 3
+ANSWERED_BY = "answered_by"  # result column: the plugin that answered without a model (null: a model did)
+CACHE_HIT = "cache_hit"  # outcome-table column: the log says a cache answered this request
+FAST_RESPONSE = "fast_response"
+RESPONSE_CACHE = "response_cache"
 
 
 @dataclass(frozen=True)
@@ -50,8 +84,9 @@ class LatencyProfile:
 def _served_rows(requests: pl.DataFrame, candidates: pl.DataFrame) -> pl.DataFrame:
     """(request_id, model, prompt_tokens, completion_tokens, latency_ms) for every measured serve."""
     tokens = requests.select("request_id", "prompt_tokens")
-    served = requests.select("request_id", pl.col("model_served").alias("model"), "prompt_tokens",
-                             "completion_tokens", "latency_ms")
+    served = (requests.filter(~pl.col(CACHE_HIT).fill_null(False))  # a cache's latency is not the model's
+              .select("request_id", pl.col("model_served").alias("model"), "prompt_tokens",
+                      "completion_tokens", "latency_ms"))
     measured = (candidates.select("request_id", "model", "completion_tokens", "latency_ms")
                 .join(tokens, on="request_id", how="inner")
                 .select(served.columns))
@@ -94,7 +129,7 @@ def length_ratios(requests: pl.DataFrame, candidates: pl.DataFrame) -> dict[str,
 class Outcomes:
     """Per-request counterfactual outcomes of every model, plus what they were estimated from."""
 
-    table: pl.DataFrame  # request_id + cost::m, latency::m, quality::m, tokens::m
+    table: pl.DataFrame  # request_id, cache_hit + cost::m, latency::m, quality::m, tokens::m
     models: list[str]
     profiles: dict[str, LatencyProfile]
     ratios: dict[str, float]
@@ -111,7 +146,7 @@ def compute_outcomes(requests: pl.DataFrame, candidates: pl.DataFrame, policy: P
             .unique(subset=["request_id", "model"], keep="first")
             .pivot(on="model", index="request_id", values=["quality", "completion_tokens"]))
     frame = requests.select("request_id", "prompt_tokens", "cached_prompt_tokens", "completion_tokens",
-                            "model_served", "quality").join(wide, on="request_id", how="left")
+                            "model_served", "quality", CACHE_HIT).join(wide, on="request_id", how="left")
     exprs: list[pl.Expr] = []
     priced = []
     for m in models:
@@ -140,5 +175,53 @@ def compute_outcomes(requests: pl.DataFrame, candidates: pl.DataFrame, policy: P
         sampled = pl.lit(residuals).gather(draw)
         latency = profile.intercept + profile.per_prompt_token * prompt + profile.per_output_token * tokens
         exprs.append(pl.max_horizontal(latency + sampled, pl.lit(0.0)).alias(outcome_column("latency", m)))
-    table = frame.select(pl.col("request_id"), *exprs)
+    table = frame.select(pl.col("request_id"), pl.col(CACHE_HIT).fill_null(False), *exprs)
     return Outcomes(table, models, profiles, ratios, priced)
+
+
+def _plugin(decision: Decision, kind: str) -> dict[str, Any] | None:
+    """The configuration of ``decision``'s plugin of type ``kind`` (aliases resolved); None without one."""
+    for plugin in decision.plugins or []:
+        if DEPRECATED_PLUGIN_ALIASES.get(plugin.type, plugin.type) == kind:
+            return plugin.configuration or {}
+    return None
+
+
+def _enabled(config: dict[str, Any] | None) -> bool:
+    return bool(config and config.get("enabled"))
+
+
+def _caches(decision: Decision, stores: dict[str, Any]) -> bool:
+    """The router looks ``decision``'s requests up in the response cache (see the module docstring)."""
+    memory = _plugin(decision, "memory")
+    personalises = _enabled(_plugin(decision, "rag")) or (
+        _enabled(memory) if memory is not None else _enabled(stores.get("memory")))
+    return _enabled(_plugin(decision, RESPONSE_CACHE)) and not personalises
+
+
+def answered_by_router(policy: Policy, decisions: Sequence[Decision]) -> pl.Expr:
+    """``answered_by`` per request: the plugin that answers the routed ``decision`` without a model, else null.
+
+    Reads the ``decision`` column and :data:`CACHE_HIT` of the outcome table.
+    """
+    stores = (policy.global_ or {}).get("stores") or {}
+    store = stores.get(RESPONSE_CACHE, stores.get("semantic_cache")) or {}
+    store_on = store.get("enabled", True) is not False
+    fast = [d.name for d in decisions if _plugin(d, FAST_RESPONSE) is not None]
+    cached = [d.name for d in decisions if store_on and _caches(d, stores)]
+    decision = pl.col("decision")
+    cache_scope = decision.is_in(cached) if decisions else pl.lit(store_on)
+    return (pl.when(decision.is_in(fast)).then(pl.lit(FAST_RESPONSE))
+            .when(cache_scope & pl.col(CACHE_HIT)).then(pl.lit(RESPONSE_CACHE))
+            .otherwise(pl.lit(None, pl.String)).alias(ANSWERED_BY))
+
+
+def without_model(frame: pl.LazyFrame, policy: Policy, decisions: Sequence[Decision]) -> pl.LazyFrame:
+    """``frame`` (routed requests with their outcomes) with :data:`ANSWERED_BY`; a request the router
+    answers costs 0, takes 0 ms of model latency and has no model quality."""
+    answered = pl.col(ANSWERED_BY).is_not_null()
+    return (frame.with_columns(answered_by_router(policy, decisions))
+            .with_columns(pl.when(answered).then(0.0).otherwise(pl.col("cost_usd")).alias("cost_usd"),
+                          pl.when(answered).then(0.0).otherwise(pl.col("latency_ms")).alias("latency_ms"),
+                          *(pl.when(answered).then(None).otherwise(pl.col(c)).alias(c)
+                            for c in ("quality", "quality_source"))))

@@ -4,6 +4,10 @@ Quality numbers always come with their coverage (share of requests with an estim
 normal-approximation interval over the covered requests; nothing is imputed. Baselines route every
 request to one model: the *strongest* (highest mean measured quality over requests where every
 model is measured — falling back to the highest price when no quality exists) and the *default*.
+
+A request the router answers itself (``answered_by``, see :mod:`.outcomes`) is served by
+:data:`ROUTER_LABEL` rather than its decision's model in model shares, and is left out of quality
+coverage: no model answered it, so there is no quality to estimate.
 """
 
 from __future__ import annotations
@@ -14,13 +18,25 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from ..columns import outcome_column
+from .outcomes import ANSWERED_BY
 
 if TYPE_CHECKING:
     from .outcomes import Outcomes
     from .result import SimulationResult
 
 DEFAULT_LABEL = "(default)"
+ROUTER_LABEL = "answered by the router"  # who served a request a plugin answered without a model
 Z95 = 1.959963984540054
+
+
+def served_by() -> pl.Expr:
+    """Who answered each request: its ``model``, or :data:`ROUTER_LABEL` when the router did."""
+    return (pl.when(pl.col(ANSWERED_BY).is_not_null()).then(pl.lit(ROUTER_LABEL))
+            .otherwise(pl.col("model")).alias("model"))
+
+
+def _model_answered() -> pl.Expr:
+    return pl.col(ANSWERED_BY).is_null()
 
 
 def mean_ci(values: pl.Series) -> tuple[float | None, float | None, float | None]:
@@ -36,11 +52,14 @@ def mean_ci(values: pl.Series) -> tuple[float | None, float | None, float | None
 
 
 def _quality_aggs() -> list[pl.Expr]:
+    """Mean quality, its interval, and coverage over the requests a model answered (none: null)."""
     q = pl.col("quality")
     n = q.count()
+    answered = _model_answered().sum()
     half = Z95 * q.std() / n.cast(pl.Float64).sqrt()
     return [q.mean().alias("mean_quality"), (q.mean() - half).alias("quality_low"),
-            (q.mean() + half).alias("quality_high"), (n / pl.len()).alias("quality_coverage")]
+            (q.mean() + half).alias("quality_high"),
+            pl.when(answered > 0).then(n / answered).alias("quality_coverage")]
 
 
 def per_decision(result: "SimulationResult") -> pl.DataFrame:
@@ -55,13 +74,16 @@ def per_decision(result: "SimulationResult") -> pl.DataFrame:
         pl.col("latency_ms").quantile(0.5, "linear").alias("p50_latency_ms"),
         pl.col("latency_ms").quantile(0.95, "linear").alias("p95_latency_ms"),
         *_quality_aggs(),
-        pl.col("model").value_counts(sort=True).alias("models"),
+        served_by().value_counts(sort=True).alias("models"),
+        pl.col(ANSWERED_BY).is_not_null().sum().alias("answered_by_router"),
     )
     order = pl.DataFrame({"decision": result.decisions + [DEFAULT_LABEL],
                           "_order": list(range(len(result.decisions) + 1))})
     return (order.join(stats, on="decision", how="left")
             # a decision no request reached costs nothing and has shares of 0; its averages stay undefined
-            .with_columns(pl.col("hits").fill_null(0), pl.col("total_cost", "quality_coverage").fill_null(0.0))
+            .with_columns(pl.when(pl.col("hits").is_null()).then(0.0).otherwise(pl.col("quality_coverage"))
+                          .alias("quality_coverage"))
+            .with_columns(pl.col("hits", "answered_by_router").fill_null(0), pl.col("total_cost").fill_null(0.0))
             .with_columns((pl.col("hits") / total).alias("hit_rate"),
                           (pl.col("total_cost") / total_cost if total_cost  # unpriced traffic: shares undefined
                            else pl.when(pl.col("hits") == 0).then(0.0)).alias("cost_share"))
@@ -101,6 +123,9 @@ def summary(result: "SimulationResult") -> dict[str, Any]:
     """Policy-level metrics plus everything that limits them (unavailable signals, approximations)."""
     req = result.requests
     n = req.height
+    by_model = req.filter(_model_answered()).height
+    served = req.select(served_by())["model"]
+    answered = req[ANSWERED_BY].drop_nulls().value_counts(sort=True)
     total_cost = req["cost_usd"].sum() if n else 0.0
     quality, low, high = mean_ci(req["quality"])
     strongest = strongest_model(result.outcomes)
@@ -124,12 +149,15 @@ def summary(result: "SimulationResult") -> dict[str, Any]:
         "p95_latency_ms": req["latency_ms"].quantile(0.95, "linear") if n else None,
         "latency_coverage": 1 - req["latency_ms"].null_count() / n if n else 0.0,
         "mean_quality": quality, "quality_ci95": [low, high],
-        "quality_coverage": 1 - req["quality"].null_count() / n if n else 0.0,
+        # over the requests a model answered (the router's own answers have no model quality)
+        "quality_coverage": (n - req["quality"].null_count()) / by_model if by_model else 0.0,
         "default_route_share": req["decision"].null_count() / n if n else 0.0,
         "decision_share": {str(d): c / n for d, c in hits.iter_rows() if d is not None},
-        "model_share": {str(m): c / n for m, c in req["model"].value_counts().iter_rows()},
+        "model_share": {str(m): c / n for m, c in served.value_counts().iter_rows()},
+        "answered_by_router_share": (n - by_model) / n if n else 0.0,
+        "answered_by": {str(p): c / n for p, c in answered.iter_rows()},
         "strongest_model": strongest,
-        "strongest_share": (req["model"] == strongest).sum() / n if n and strongest else None,
+        "strongest_share": (served == strongest).sum() / n if n and strongest else None,
         "baseline_strongest": strong,
         "baseline_default": default,
         "savings_vs_strongest": None if _ratio(total_cost, strong["total_cost"]) is None

@@ -9,15 +9,16 @@ import polars as pl
 
 from ..model import Policy
 from .extract import Extraction
-from .outcomes import Outcomes
+from .outcomes import ANSWERED_BY, Outcomes
 from .selection import Selection
 
 
 @dataclass
 class SimulationResult:
     """``requests`` has one row per request: ``request_id, decision`` (null = default model),
-    ``model, cost_usd, latency_ms, quality, quality_source``, then ``match::<decision>`` and the
-    ``fired::…``/``conf::…`` leaf columns (names from :mod:`policies.columns`)."""
+    ``model, cost_usd, latency_ms, quality, quality_source, answered_by`` (the plugin that answered
+    without calling ``model``, null when the model answered; :mod:`.outcomes`), then
+    ``match::<decision>`` and the ``fired::…``/``conf::…`` leaf columns (names from :mod:`policies.columns`)."""
 
     policy: Policy
     profile: str
@@ -53,6 +54,6 @@ class SimulationResult:
         return per_decision(self)
 
     def outputs(self) -> pl.DataFrame:
-        """The columns ``--out`` writes: identity, decision, model and the three outcomes."""
+        """The columns ``--out`` writes: identity, decision, model, the three outcomes and who answered."""
         return self.requests.select("request_id", "decision", "model", "cost_usd", "latency_ms",
-                                    "quality", "quality_source")
+                                    "quality", "quality_source", ANSWERED_BY)
