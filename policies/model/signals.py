@@ -12,7 +12,9 @@ from typing import Any, ClassVar
 
 from pydantic import Field, create_model
 
+from ..labels import FACT_CHECK_LABELS, INPUT_MODALITIES, MMLU_DOMAINS, MODALITY_LABELS, PII_TYPES, USER_FEEDBACK_LABELS
 from .base import SpecModel
+from .editor_fields import EditorField
 
 
 class Signal(SpecModel):
@@ -24,6 +26,11 @@ class Signal(SpecModel):
     required: ClassVar[tuple[str, ...]] = ()
     # Whether the signal has a score compared against a threshold in [0, 1].
     unit_threshold: ClassVar[bool] = False
+    # One line on what the kind detects, and the builder's form for it (beyond name and description);
+    # ``name_options``: the detector's labels when the name must be one of them.
+    summary: ClassVar[str] = ""
+    editor_fields: ClassVar[tuple[EditorField, ...]] = ()
+    name_options: ClassVar[tuple[str, ...]] = ()
     # The threshold in effect when the config leaves ``threshold`` out (the router's default for the
     # kind; see the class docstring for its source), and whether a written 0 also means "left out"
     # (the router's ``WithDefaults`` treats Go's zero value so). Read it only through
@@ -85,6 +92,18 @@ class Signal(SpecModel):
 class KeywordSignal(Signal):
     collection = "keywords"
     leaf_type = "keyword"
+    summary = "Keyword lists matched in the prompt (regex, BM25 or n-gram)."
+    editor_fields = (
+        EditorField("keywords", "lines"),
+        EditorField("operator", "choice", options=("OR", "AND", "NOR")),
+        EditorField("case_sensitive", "bool"),
+        EditorField("method", "choice", options=("regex", "bm25", "ngram")),
+        EditorField("bm25_threshold", "float"),
+        EditorField("ngram_threshold", "float"),
+        EditorField("ngram_arity", "int"),
+        EditorField("fuzzy_match", "bool"),
+        EditorField("fuzzy_threshold", "float"),
+    )
     operator: str | None = None
     keywords: list[str] = Field(default_factory=list)
     case_sensitive: bool | None = None
@@ -103,6 +122,17 @@ class EmbeddingSignal(Signal):
 
     collection = "embeddings"
     leaf_type = "embedding"
+    summary = "Similarity to candidate phrases (and away from negative ones)."
+    editor_fields = (
+        EditorField("candidates", "lines"),
+        EditorField("threshold", "float", help="cosine similarity that counts as a match"),
+        EditorField("negative_candidates", "lines"),
+        EditorField("aggregation_method", "choice", options=("max", "mean", "any")),
+        EditorField("image_candidates", "lines"),
+        EditorField("negative_image_candidates", "lines"),
+        EditorField("query_modality", "text"),
+        EditorField("prototype_scoring", "yaml"),
+    )
     neural = True
     threshold: float | None = None
     candidates: list[str] | None = None
@@ -117,6 +147,11 @@ class EmbeddingSignal(Signal):
 class DomainSignal(Signal):
     collection = "domains"
     leaf_type = "domain"
+    summary = "MMLU-Pro domain classifier labels."
+    editor_fields = (
+        EditorField("mmlu_categories", "choices", options=MMLU_DOMAINS),
+        EditorField("model_scores", "yaml"),
+    )
     neural = True
     required = ("description",)
     mmlu_categories: list[str] | None = None
@@ -130,6 +165,8 @@ class DomainSignal(Signal):
 class FactCheckSignal(Signal):
     collection = "fact_check"
     leaf_type = "fact_check"
+    summary = "Fact-check classifier; the name is one of its labels."
+    name_options = FACT_CHECK_LABELS
     neural = True
     required = ("description",)
 
@@ -137,6 +174,8 @@ class FactCheckSignal(Signal):
 class UserFeedbackSignal(Signal):
     collection = "user_feedbacks"
     leaf_type = "user_feedback"
+    summary = "User-feedback classifier; the name is one of its labels."
+    name_options = USER_FEEDBACK_LABELS
     neural = True
     required = ("description",)
 
@@ -147,6 +186,11 @@ class ReaskSignal(Signal):
 
     collection = "reasks"
     leaf_type = "reask"
+    summary = "The user asks again: similarity to recent turns."
+    editor_fields = (
+        EditorField("threshold", "float"),
+        EditorField("lookback_turns", "int"),
+    )
     neural = True
     unit_threshold = True
     threshold_default = 0.8
@@ -167,6 +211,11 @@ class PreferenceSignal(Signal):
     threshold_default = 0.5
     collection = "preferences"
     leaf_type = "preference"
+    summary = "Preference examples matched by an encoder."
+    editor_fields = (
+        EditorField("examples", "lines"),
+        EditorField("threshold", "float"),
+    )
     neural = True
     unit_threshold = True
     required = ("description",)
@@ -180,6 +229,10 @@ class LanguageSignal(Signal):
 
     collection = "language"
     leaf_type = "language"
+    summary = "Detected prompt language."
+    editor_fields = (
+        EditorField("threshold", "float"),
+    )
     required = ("description",)
     unit_threshold = True
     threshold_default = 0.3
@@ -190,6 +243,11 @@ class LanguageSignal(Signal):
 class ContextSignal(Signal):
     collection = "context"
     leaf_type = "context"
+    summary = "Prompt length band in tokens."
+    editor_fields = (
+        EditorField("min_tokens", "tokens"),
+        EditorField("max_tokens", "tokens"),
+    )
     min_tokens: str | int | None = None
     max_tokens: str | int | None = None
 
@@ -197,6 +255,11 @@ class ContextSignal(Signal):
 class StructureSignal(Signal):
     collection = "structure"
     leaf_type = "structure"
+    summary = "Structural features of the request (code blocks, lists...)."
+    editor_fields = (
+        EditorField("feature", "yaml"),
+        EditorField("predicate", "yaml"),
+    )
     feature: dict[str, Any] | None = None
     predicate: dict[str, Any] | None = None
 
@@ -208,6 +271,14 @@ class ComplexitySignal(Signal):
 
     collection = "complexity"
     leaf_type = "complexity"
+    summary = "Easy / medium / hard by contrast with example prompts (leaves use name:level)."
+    editor_fields = (
+        EditorField("threshold", "float"),
+        EditorField("hard", "yaml"),
+        EditorField("easy", "yaml"),
+        EditorField("composer", "yaml"),
+        EditorField("prototype_scoring", "yaml"),
+    )
     neural = True
     unit_threshold = True
     threshold: float | None = None
@@ -239,11 +310,18 @@ class ComplexitySignal(Signal):
 class ModalitySignal(Signal):
     collection = "modality"
     leaf_type = "modality"
+    summary = "Output modality classifier; the name is one of its labels."
+    name_options = MODALITY_LABELS
 
 
 class AuthzSignal(Signal):
     collection = "role_bindings"
     leaf_type = "authz"
+    summary = "Role bindings: who the caller is."
+    editor_fields = (
+        EditorField("role", "text"),
+        EditorField("subjects", "yaml"),
+    )
     role: str | None = None
     subjects: list[dict[str, Any]] | None = None
 
@@ -254,6 +332,15 @@ class JailbreakSignal(Signal):
 
     collection = "jailbreak"
     leaf_type = "jailbreak"
+    summary = "Jailbreak detector score and patterns."
+    editor_fields = (
+        EditorField("threshold", "float"),
+        EditorField("method", "text"),
+        EditorField("include_history", "bool"),
+        EditorField("direction", "text"),
+        EditorField("jailbreak_patterns", "lines"),
+        EditorField("benign_patterns", "lines"),
+    )
     neural = True
     unit_threshold = True
     threshold: float | None = None
@@ -271,6 +358,12 @@ class PiiSignal(Signal):
 
     collection = "pii"
     leaf_type = "pii"
+    summary = "PII detector; fires on PII types not in the allow-list."
+    editor_fields = (
+        EditorField("threshold", "float"),
+        EditorField("pii_types_allowed", "choices", label="PII types allowed", options=PII_TYPES),
+        EditorField("include_history", "bool"),
+    )
     neural = True
     unit_threshold = True
     threshold: float | None = None
@@ -281,6 +374,12 @@ class PiiSignal(Signal):
 class KbSignal(Signal):
     collection = "kb"
     leaf_type = "kb"
+    summary = "Knowledge-base match."
+    editor_fields = (
+        EditorField("kb", "text"),
+        EditorField("target", "yaml"),
+        EditorField("match", "text"),
+    )
     neural = True
     kb: str | None = None
     target: dict[str, Any] | None = None
@@ -290,6 +389,11 @@ class KbSignal(Signal):
 class ConversationSignal(Signal):
     collection = "conversation"
     leaf_type = "conversation"
+    summary = "Conversation features (turn count, tools...)."
+    editor_fields = (
+        EditorField("feature", "yaml"),
+        EditorField("predicate", "yaml"),
+    )
     feature: dict[str, Any] | None = None
     predicate: dict[str, Any] | None = None
 
@@ -300,6 +404,13 @@ class EventSignal(Signal):
 
     collection = "events"
     leaf_type = "event"
+    summary = "Platform events attached to the request."
+    editor_fields = (
+        EditorField("event_types", "lines"),
+        EditorField("severities", "lines"),
+        EditorField("action_codes", "lines"),
+        EditorField("temporal", "bool"),
+    )
     event_types: list[str] | None = None
     severities: list[str] | None = None
     action_codes: list[str] | None = None
@@ -309,6 +420,11 @@ class EventSignal(Signal):
 class MetadataSignal(Signal):
     collection = "metadata"
     leaf_type = "metadata"
+    summary = "A request metadata key and a predicate on its value."
+    editor_fields = (
+        EditorField("key", "text"),
+        EditorField("predicate", "yaml"),
+    )
     key: str | None = None
     predicate: dict[str, Any] | None = None
 
@@ -316,6 +432,14 @@ class MetadataSignal(Signal):
 class ClassifierSignal(Signal):
     collection = "classifiers"
     leaf_type = "classifier"
+    summary = "A custom classifier; leaves name one of its labels."
+    editor_fields = (
+        EditorField("type", "choice", options=("local", "llm", "sequence_classifier")),
+        EditorField("labels", "lines"),
+        EditorField("model", "text"),
+        EditorField("model_path", "text"),
+        EditorField("instructions", "text"),
+    )
     neural = True
     type: str | None = None
     model: str | None = None
@@ -327,6 +451,14 @@ class ClassifierSignal(Signal):
 class SafetySignal(Signal):
     collection = "safety"
     leaf_type = "safety"
+    summary = "Safety classifier with unsafe labels and a threshold."
+    editor_fields = (
+        EditorField("model", "text"),
+        EditorField("labels", "lines"),
+        EditorField("unsafe_labels", "lines"),
+        EditorField("threshold", "float"),
+        EditorField("hazard", "yaml"),
+    )
     neural = True
     unit_threshold = True
     model: str | None = None
@@ -339,6 +471,10 @@ class SafetySignal(Signal):
 class InputModalitySignal(Signal):
     collection = "input_modality"
     leaf_type = "input_modality"
+    summary = "Input modality of the request."
+    editor_fields = (
+        EditorField("modality", "choice", options=INPUT_MODALITIES),
+    )
     modality: str | None = None
 
 

@@ -1,37 +1,31 @@
-"""Signal editors: one per engine leaf type, no silent fallback, inputs write the spec the engine reads."""
+"""Signal editors: one per engine leaf type from the kind's own declaration, inputs write the spec the engine reads."""
 
 from __future__ import annotations
 
 import pytest
 
 from policies.model import Signal
-from widgets.signals import EDITORS, FieldSpec, SignalEditor, editor_for, register
+from policies.model.editor_fields import EditorField
+from widgets.signals import editor_for
 
 
-def test_every_engine_kind_has_an_editor() -> None:
-    missing = set(Signal.leaf_types()) - set(EDITORS)
-    assert not missing, f"signal kinds without an editor: {sorted(missing)}"
-    assert set(EDITORS) <= set(Signal.leaf_types()), "an editor for a kind the engine does not model"
+def test_every_engine_kind_has_a_declared_form() -> None:
+    for kind, cls in Signal.leaf_types().items():
+        assert cls.summary, f"{kind} has no summary for the builder"
+        assert editor_for(kind).kind is cls
+        assert editor_for(kind) is editor_for(kind)  # made once
 
 
 def test_unknown_kind_is_an_error_not_a_generic_editor() -> None:
-    with pytest.raises(KeyError, match="no editor registered for signal kind 'telepathy'"):
+    with pytest.raises(KeyError, match="no signal kind 'telepathy'"):
         editor_for("telepathy")
-
-
-def test_duplicate_registration_is_refused() -> None:
-    class Again(SignalEditor):
-        leaf_type = "keyword"
-
-    with pytest.raises(TypeError, match="two editors"):
-        register(Again)
 
 
 @pytest.mark.parametrize("kind", sorted(Signal.leaf_types()))
 def test_editor_fields_exist_on_the_engine_model(kind: str) -> None:
     editor = editor_for(kind)
     model_fields = set(Signal.kind(kind).model_fields)
-    assert {f.key for f in editor.fields} <= model_fields
+    assert {f.key for f in editor.kind.editor_fields} <= model_fields
     built = editor(spec={"name": "x"})
     built.__panel__()
     assert built.spec == {"name": "x"}
@@ -78,4 +72,4 @@ def test_label_signals_offer_the_detector_labels() -> None:
 
 def test_field_kind_is_checked() -> None:
     with pytest.raises(ValueError):
-        FieldSpec("x", "slider")
+        EditorField("x", "slider")

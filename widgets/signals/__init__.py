@@ -1,10 +1,6 @@
-"""Signal editors, one module per engine leaf type; importing this package registers them all."""
+"""Signal editors: one form class, configured by each engine kind's ``editor_fields``."""
 
-from . import (  # noqa: F401  (importing a kind's module registers its editor)
-    authz, classifier, complexity, context, conversation, domain, embedding, event, fact_check, input_modality,
-    jailbreak, kb, keyword, language, metadata, modality, pii, preference, reask, safety, structure, user_feedback,
-)
-from .base import FieldSpec, SignalEditor
-from .registry import EDITORS, editor_for, register
+from .base import SignalEditor
+from .registry import editor_for
 
-__all__ = ["EDITORS", "FieldSpec", "SignalEditor", "editor_for", "register"]
+__all__ = ["SignalEditor", "editor_for"]

@@ -1,4 +1,4 @@
-"""Form editors for signals: each kind declares its fields, the base builds the inputs.
+"""The signal form: built from the kind's own declaration (``Signal.editor_fields``), one class for all.
 
 An editor edits a plain spec dict (what the YAML holds) and never checks values itself: ranges,
 label sets and references are the validator's job, so a bad value shows up as a located finding
@@ -7,41 +7,21 @@ like any other. Fields an editor does not declare are kept untouched.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import panel as pn
 import param
 import yaml
 
+from policies.model import Signal
+from policies.model.editor_fields import EditorField
 from policies.yaml_source import dump_yaml
-
-# How a field is edited: one text per line, a number, a checkbox, a choice, free text or a YAML block.
-FIELD_KINDS = ("text", "lines", "float", "int", "bool", "choice", "choices", "tokens", "yaml")
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    """One input of a signal editor: the spec key, how it is edited, and (for choices) the options."""
-
-    key: str
-    kind: str
-    label: str = ""
-    options: tuple[str, ...] = ()
-    help: str = ""
-
-    def __post_init__(self) -> None:
-        if self.kind not in FIELD_KINDS:
-            raise ValueError(f"unknown field kind {self.kind!r}")
 
 
 class SignalEditor(pn.viewable.Viewer):
     """Edit one signal's spec; ``spec`` always holds the current value (unset fields left out)."""
 
-    leaf_type: ClassVar[str] = ""
-    fields: ClassVar[tuple[FieldSpec, ...]] = ()
-    # For detector signals whose name must be one of the detector's labels.
-    name_options: ClassVar[tuple[str, ...]] = ()
+    kind: ClassVar[type[Signal]] = Signal
 
     spec = param.Dict(default={}, doc="The signal as written in routing.signals.<collection>.")
     error = param.String(default="", doc="Why the last input could not be read (e.g. bad YAML block).")
@@ -49,8 +29,9 @@ class SignalEditor(pn.viewable.Viewer):
     def __init__(self, **params: Any):
         super().__init__(**params)
         self._inputs: dict[str, pn.widgets.Widget] = {}
-        name = FieldSpec("name", "choice", options=self.name_options) if self.name_options else FieldSpec("name", "text")
-        for spec in (name, FieldSpec("description", "text")) + self.fields:
+        options = self.kind.name_options
+        name = EditorField("name", "choice", options=options) if options else EditorField("name", "text")
+        for spec in (name, EditorField("description", "text")) + self.kind.editor_fields:
             widget = _make_input(spec, self.spec.get(spec.key))
             widget.param.watch(lambda e, s=spec: self._changed(s, e.new), "value")
             self._inputs[spec.key] = widget
@@ -59,7 +40,7 @@ class SignalEditor(pn.viewable.Viewer):
         """Drive one input programmatically (tests, notebooks), exactly as a user would."""
         self._inputs[key].value = value
 
-    def _changed(self, spec: FieldSpec, raw: Any) -> None:
+    def _changed(self, spec: EditorField, raw: Any) -> None:
         try:
             value = _read(spec, raw)
         except yaml.YAMLError as exc:
@@ -78,7 +59,7 @@ class SignalEditor(pn.viewable.Viewer):
         return pn.Column(*self._inputs.values(), note, sizing_mode="stretch_width")
 
 
-def _make_input(spec: FieldSpec, value: Any) -> pn.widgets.Widget:
+def _make_input(spec: EditorField, value: Any) -> pn.widgets.Widget:
     label = spec.label or spec.key.replace("_", " ")
     if spec.kind == "lines":
         return pn.widgets.TextAreaInput(label=f"{label} (one per line)", value="\n".join(map(str, value or [])),
@@ -103,7 +84,7 @@ def _make_input(spec: FieldSpec, value: Any) -> pn.widgets.Widget:
     return pn.widgets.TextInput(label=label, value="" if value is None else str(value), placeholder=placeholder)
 
 
-def _read(spec: FieldSpec, raw: Any) -> Any:
+def _read(spec: EditorField, raw: Any) -> Any:
     if spec.kind == "lines":
         return [line.strip() for line in str(raw or "").splitlines() if line.strip()]
     if spec.kind == "tokens":

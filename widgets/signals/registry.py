@@ -1,29 +1,23 @@
-"""The editor registry: one :class:`SignalEditor` per engine leaf type (``Signal.leaf_types()``).
+"""One editor per signal kind the engine models (``Signal.leaf_types()``, plugin kinds included).
 
-There is no generic fallback: asking for a kind without an editor is an error naming the kind,
-and a test checks that every kind the engine models has one.
+Each kind declares its form (``Signal.editor_fields``); this module only makes the editor class for
+it, once. A kind the engine does not model is an error naming the kind, never a generic editor.
 """
 
 from __future__ import annotations
 
+from functools import cache
+
+from policies.model import Signal
+
 from .base import SignalEditor
 
-EDITORS: dict[str, type[SignalEditor]] = {}
 
-
-def register(cls: type[SignalEditor]) -> type[SignalEditor]:
-    """Class decorator: register ``cls`` for its ``leaf_type`` (a duplicate is an import-time error)."""
-    if not cls.leaf_type:
-        raise TypeError(f"{cls.__name__} declares no leaf_type")
-    if cls.leaf_type in EDITORS:
-        raise TypeError(f"two editors for signal kind {cls.leaf_type!r}")
-    EDITORS[cls.leaf_type] = cls
-    return cls
-
-
+@cache
 def editor_for(leaf_type: str) -> type[SignalEditor]:
-    """The editor class for a leaf type; KeyError naming the kind when there is none."""
-    try:
-        return EDITORS[leaf_type]
-    except KeyError:
-        raise KeyError(f"no editor registered for signal kind {leaf_type!r}") from None
+    """The editor class for a leaf type; KeyError naming the kind when the engine does not model it."""
+    kind = Signal.kind(leaf_type)
+    if kind is None:
+        raise KeyError(f"no signal kind {leaf_type!r} (kinds: {', '.join(sorted(Signal.leaf_types()))})")
+    name = "".join(part.title() for part in leaf_type.split("_")) + "Editor"
+    return type(name, (SignalEditor,), {"kind": kind, "__doc__": f"Editor for ``{leaf_type}`` signals: {kind.summary}"})
