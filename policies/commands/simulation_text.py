@@ -37,6 +37,21 @@ def summary_lines(summary: Mapping[str, Any]) -> list[str]:
         lines.append(f"unavailable: {name}: {info['reason']} (decisions: {', '.join(info['decisions']) or '-'})")
     for name, note in summary["approximated_selection"].items():
         lines.append(f"approximated: {name}: {note}")
+    return lines + route_lines(summary)
+
+
+def route_lines(summary: Mapping[str, Any]) -> list[str]:
+    """How requests reached a recipe (``route_share``, ``recipe_share``; :mod:`policies.simulation.entrypoints`),
+    shown when not every request was simply routed by an auto alias through the one default recipe."""
+    routes, recipes = summary.get("route_share") or {}, summary.get("recipe_share") or {}
+    if set(routes) <= {"auto"} and set(recipes) <= {"default"}:
+        return []
+    lines = ["routes: " + ", ".join(f"{route} {percent(share)}" for route, share in routes.items())
+             + "  recipes: " + ", ".join(f"{recipe} {percent(share)}" for recipe, share in recipes.items())]
+    if summary.get("unresolved_models"):
+        names = ", ".join(f"{name} ({count(n)})" for name, n in summary["unresolved_models"].items())
+        lines.append(f"unresolved: model names no alias, entrypoint or configured model knows, simulated "
+                     f"through the default recipe as if sent to an auto alias: {names}")
     return lines
 
 

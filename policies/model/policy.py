@@ -11,7 +11,8 @@ from ..yaml_source import SourceMap
 from .base import SpecModel
 from .decisions import Decision
 from .providers import ProviderModel, Providers
-from .routing import Entrypoint, Profile, Recipe, Routing
+from .recipes import Entrypoint, EntrypointTable, Recipe
+from .routing import Profile, Routing
 
 CANONICAL_VERSION = "v0.3"
 
@@ -86,6 +87,10 @@ class Policy(SpecModel):
         for i, recipe in enumerate(self.recipes or []):
             out.append(Profile(recipe.name, recipe.routing or Routing(), ("recipes", i, "routing")))
         return out
+
+    def entrypoints_table(self) -> EntrypointTable:
+        """How a request's model name picks its routing profile (aliases, entrypoints, passthrough)."""
+        return EntrypointTable(self)
 
     @property
     def decisions(self) -> list[Decision]:

@@ -1,4 +1,5 @@
-"""Routing profiles: the top-level ``routing`` block and each recipe's isolated copy of it."""
+"""Routing profiles: the top-level ``routing`` block and each recipe's isolated copy of it
+(recipes and entrypoints themselves: :mod:`.recipes`)."""
 
 from __future__ import annotations
 
@@ -41,17 +42,6 @@ class Routing(SpecModel):
     @property
     def strategy_name(self) -> str:
         return (self.strategy or "priority").lower()
-
-
-class Recipe(SpecModel):
-    name: str
-    description: str | None = None
-    routing: Routing | None = None
-
-
-class Entrypoint(SpecModel):
-    model_names: list[str] | None = None
-    recipe: str | None = None
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from ..columns import fired_column, outcome_column
 from ..model import Policy, Routing
 from ..traffic import TrafficSet
 from .decide import WINNER, Compiled, compile_decisions
+from .entrypoints import requested_models, simulate_routed
 from .extract import Extraction, RawStore, extract
 from .frame import prepare_candidates, prepare_requests
 from .outcomes import ANSWERED_BY, Outcomes, compute_outcomes, without_model
@@ -62,6 +63,7 @@ class Simulator:
         else:
             requests = traffic
         self.frame = prepare_requests(requests)
+        self.model_requested = requested_models(requests)  # picks each request's recipe (.entrypoints)
         self.candidates = prepare_candidates(candidate_outcomes)
         if context is None:
             from .neural import NeuralContext  # the models load lazily, on the first neural signal
@@ -95,14 +97,20 @@ class Simulator:
         query = self._query(policy, routing, extraction, compiled, selections, outcomes)
         return Plan(policy, profile, query, extraction, selections, outcomes)
 
-    def simulate(self, policy: Policy, profile: str = "") -> SimulationResult:
-        """Route every request through ``policy`` (``profile``: a recipe name, "" = top-level routing)."""
+    def simulate(self, policy: Policy, profile: str | None = None) -> SimulationResult:
+        """Route every request through ``policy``: through the recipe its model name selects, as the
+        router does (:mod:`.entrypoints`), or with ``profile`` (a recipe name, "" = top-level routing)
+        every request through that one profile."""
+        if profile is None:
+            return simulate_routed(self, [policy])[0]
         started = time.perf_counter()
         plan = self.plan(policy, profile)
         return plan.result(plan.query.collect(), self.mode, time.perf_counter() - started)
 
-    def simulate_many(self, policies: list[Policy], profile: str = "") -> list[SimulationResult]:
+    def simulate_many(self, policies: list[Policy], profile: str | None = None) -> list[SimulationResult]:
         """Several variants in one Polars run (``collect_all`` shares the scan of cached columns)."""
+        if profile is None:
+            return simulate_routed(self, policies)
         started = time.perf_counter()
         plans = [self.plan(p, profile) for p in policies]
         frames = pl.collect_all([p.query for p in plans])

@@ -45,8 +45,9 @@ class SimulationResult:
 
     def summary(self) -> dict[str, Any]:
         """Policy-level metrics (traffic spec §4); see :func:`.report.summary`."""
+        from .entrypoints import route_summary
         from .report import summary
-        return summary(self)
+        return {**summary(self), **route_summary(self.requests)}
 
     def per_decision(self) -> pl.DataFrame:
         """One row per decision plus the default route; see :func:`.report.per_decision`."""

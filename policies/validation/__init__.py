@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from ..errors import Finding, sort_findings
 from ..model import Policy
-from . import actions, backend_pool, pydantic_rules, rules, schema, signal_values, structure, usage  # noqa: F401  (registers checks)
+from . import (actions, backend_pool, pydantic_rules, recipes, rules, schema, signal_values,  # noqa: F401
+               structure, usage)  # (importing registers the checks)
 from .base import MAX_RULE_DEPTH, MAX_RULE_NODES, POLICY_CHECKS, PROFILE_CHECKS, Context
 from .signal_values import parse_token_count
 

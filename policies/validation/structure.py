@@ -72,21 +72,6 @@ def top_level(policy: Policy) -> Iterator[Finding]:
                     did_you_mean(default, names))
 
 
-@policy_check
-def recipes_and_entrypoints(policy: Policy) -> Iterator[Finding]:
-    """Recipe names are unique and every entrypoint names a recipe that exists (vllm-sr rejects both)."""
-    first: dict[str, int] = {}
-    for i, recipe in enumerate(policy.recipes or []):
-        if recipe.name in first:
-            yield error("duplicate-recipe", f"recipe '{recipe.name}' is declared twice (also recipes[{first[recipe.name]}])",
-                        ("recipes", i, "name"), "rename or remove one")
-        first.setdefault(recipe.name, i)
-    for i, entry in enumerate(policy.entrypoints or []):
-        if entry.recipe is not None and entry.recipe not in first:
-            yield error("unknown-recipe", f"entrypoint {i} routes to recipe '{entry.recipe}', which is not declared",
-                        ("entrypoints", i, "recipe"), did_you_mean(entry.recipe, first) or "declare it under recipes")
-
-
 @profile_check
 def routing_shape(ctx: Context) -> Iterator[Finding]:
     c = contract()

@@ -44,7 +44,8 @@ def test_usage_errors_exit_2(tmp_path) -> None:
 
 
 def _log_line(request_id: str, text: str, prompt_tokens: int) -> str:
-    return json.dumps({"request": {"model": "m-a", "messages": [{"role": "user", "content": text}]},
+    # "auto": the router routes the request (naming a configured model such as m-a would pass it through)
+    return json.dumps({"request": {"model": "auto", "messages": [{"role": "user", "content": text}]},
                        "response": {"id": request_id, "model": "m-a",
                                     "choices": [{"message": {"role": "assistant", "content": "ok"}}],
                                     "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": 5}}})
