@@ -1,4 +1,5 @@
-"""The files shipped with the studio: ONNX models, sample policies, sample traffic, precomputed scores.
+"""The files shipped with the studio: ONNX models, knowledge bases, sample policies, sample traffic,
+precomputed scores.
 
 This package is the one home of their paths. It is installed as package data (every file under
 this folder goes into the wheel), so a wheel or ``pip install .`` finds them beside the code, the
@@ -34,6 +35,11 @@ def policies_dir() -> Path:
 def traffic_dir() -> Path:
     """The sample traffic (built by ``scripts/build_sample_traffic.py``)."""
     return root() / "traffic"
+
+
+def knowledge_bases_dir() -> Path:
+    """The router's built-in knowledge bases (``privacy``, ``mmlu``; Apache-2.0, see ``NOTICE.md`` there)."""
+    return root() / "knowledge_bases"
 
 
 def score_layer_file() -> Path:

@@ -17,11 +17,12 @@ import polars as pl
 
 from ..columns import confidence_column, fired_column
 from ..evaluate import LeafKey
+from ..knowledge_bases import KnowledgeBaseCatalog
 from ..model import RuleNode, Routing
 from ..model.signals import Signal
 from . import projections
 from .leaves import Leaf, referenced_leaves
-from .signals import Extractor, LeafExpr, Unavailable, raw_column
+from .signals import Extractor, LeafExpr, Unavailable, kb, raw_column
 
 
 @dataclass
@@ -129,14 +130,19 @@ def _signal_leaf(leaf: Leaf, store: RawStore, raw: dict[str, pl.Series],
         return LeafExpr(pl.lit(False), None)
 
 
-def extract(routing: Routing, store: RawStore) -> Extraction:
-    """Raw columns and leaf expressions for every leaf ``routing`` references (projections applied)."""
+def extract(routing: Routing, store: RawStore, knowledge_bases: KnowledgeBaseCatalog | None = None) -> Extraction:
+    """Raw columns and leaf expressions for every leaf ``routing`` references (projections applied).
+
+    ``knowledge_bases``: the catalog ``kb`` signals and ``kb_metric`` inputs name (the config's
+    ``global.model_catalog.kbs``; the router's built-ins when None)."""
     raw: dict[str, pl.Series] = {"request_id": store.frame["request_id"]}
     unavailable: dict[str, str] = {}
-    leaves = referenced_leaves(routing)
+    catalog = knowledge_bases or KnowledgeBaseCatalog()
+    leaves = [Leaf(leaf.key, leaf.node, kb.bind(leaf.signal, catalog)) for leaf in referenced_leaves(routing)]
     proj = routing.projections
     # partition members and score inputs are leaves too, even when no decision names them
     extra: list[tuple[str, str]] = []
+    metrics: list[kb.KbMetricInput] = []
     if proj:
         for part in proj.partitions or []:
             for member in part.members or []:
@@ -145,14 +151,20 @@ def extract(routing: Routing, store: RawStore) -> Extraction:
                     extra.append((kind, member))
         for score in proj.scores or []:
             for item in score.inputs or []:
-                if item.get("type") not in ("projection", "kb_metric"):
+                if item.get("type") == "kb_metric":
+                    metrics.append(kb.metric_input(item, catalog))
+                elif item.get("type") != "projection":
                     extra.append((str(item.get("type")), str(item.get("name"))))
     known = {leaf.key for leaf in leaves}
     for kind, name in extra:
         if (kind, name) not in known:
             node = RuleNode(type=kind, name=name)
-            leaves.append(Leaf((kind, name), node, routing.find_signal(kind, name)))
+            leaves.append(Leaf((kind, name), node, kb.bind(routing.find_signal(kind, name), catalog)))
             known.add((kind, name))
+    for metric in metrics:
+        if ("kb_metric", metric.name) not in known:
+            leaves.append(Leaf(("kb_metric", metric.name), RuleNode(type="kb_metric", name=metric.name), metric))
+            known.add(("kb_metric", metric.name))
     plan = getattr(store.context, "plan", None)  # lets the models share one pass (see NeuralContext.plan)
     if plan is not None:
         plan({leaf.leaf_type for leaf in leaves})

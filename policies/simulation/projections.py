@@ -11,7 +11,11 @@ or ``raw``/``score`` (the signal's score whether or not it fired); an input of t
 ``projection`` is another score. *Mappings* fire each output whose ``gt/gte/lt/lte`` band holds
 the source score; with ``calibration: {method: sigmoid_distance, slope}`` the confidence is the
 sigmoid of slope × distance to the nearest band edge, otherwise outputs are crisp.
-``kb_metric`` inputs need a knowledge base and are unavailable offline.
+A ``kb_metric`` input (``{kb, metric}``) reads the metric's value, whatever its ``value_source``
+(the router's ``projectionInputValue``, ``src/semantic-router/pkg/classification/
+classifier_projection_inputs.go``): the ``("kb_metric", "<kb>:<metric>")`` leaf's ``conf``
+(:class:`.signals.kb.KbMetricExtractor`). A metric that cannot be computed makes the scores
+unavailable rather than silently 0.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import polars as pl
 from ..evaluate import LeafKey
 from ..model.projections import Partition, ProjectionMapping, Projections
 from .signals.base import LeafExpr, Unavailable
+from .signals.kb import metric_name
 
 LeafLookup = Callable[[LeafKey], LeafExpr]
 ScoreLookup = Callable[[str, str], pl.Expr]  # (leaf type, signal name) -> raw score expression
@@ -91,7 +96,11 @@ def score_exprs(projections: Projections, leaves: dict[LeafKey, LeafExpr], score
             kind, ref = str(item.get("type")), str(item.get("name"))
             weight = float(item.get("weight", 1.0))
             if kind == "kb_metric":
-                raise Unavailable("kb_metric inputs need a knowledge base")
+                metric = leaves.get((kind, metric_name(item)))
+                if metric is None or metric.conf is None:
+                    raise Unavailable(f"kb_metric {metric_name(item)} is unavailable")
+                terms.append(weight * metric.conf)
+                continue
             if kind == "projection":
                 terms.append(weight * build(ref, stack + (name,)))
                 continue
