@@ -14,7 +14,8 @@ from ..traffic.schema import CANDIDATES_SCHEMA, REQUESTS_SCHEMA
 # Columns the extractors and outcome models read. Absent ones are added as typed nulls.
 USED_COLUMNS: tuple[str, ...] = (
     "request_id", "messages", "prompt", "system", "user_id", "tenant", "metadata", "has_tools",
-    "tool_names", "has_image", "has_audio", "prompt_tokens", "cached_prompt_tokens",
+    "tool_names", "tool_definitions", "tool_choice", "has_image", "has_audio", "prompt_tokens",
+    "cached_prompt_tokens",
     "completion_tokens", "model_served", "latency_ms", "ttft_ms", "quality", "cache_hit",
 )
 

@@ -3,6 +3,14 @@
 Every log format that carries chat messages (OpenAI, LiteLLM, Langfuse, Helicone, Replay bodies)
 goes through :func:`parse_messages`, so ``prompt``, ``system`` and the tool/image/audio flags
 mean the same thing whatever the source.
+
+What the router's conversation signals read is kept per message (``tool_calls``: the names of an
+assistant's tool calls, ``tool_call_id``: the call a tool result answers, ``images``: image parts)
+and per request (``tool_definitions``: declared ``tools`` plus legacy ``functions``;
+``tool_choice``: ``none``/``auto``/``required``/``named``), as vLLM SR extracts them from an
+OpenAI body (``src/semantic-router/pkg/extproc/utils_fast.go``: ``countFastToolDefinitions``,
+``consumeFastExtractMessage``). ``prompt`` is the last user message with text: a user turn without
+text (an image alone) does not replace it, as the router's ``UserContent`` is kept there.
 """
 
 from __future__ import annotations
@@ -12,22 +20,27 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from .coerce import RowError, as_text, type_name
+from .fields import Fields
 
 _SYSTEM_ROLES = ("system", "developer")
 _TEXT_PARTS = ("text", "input_text", "output_text")
 _IMAGE_PARTS = ("image_url", "input_image", "image")
 _AUDIO_PARTS = ("input_audio", "audio")
+_TOOL_CHOICE_MODES = ("none", "auto", "required")
+NAMED_TOOL_CHOICE = "named"
 
 
 @dataclass
 class Content:
     """The normalised conversation plus what routing signals need from it."""
 
-    messages: list[dict[str, str]] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
     prompt: str | None = None
     system: str | None = None
     tool_names: list[str] = field(default_factory=list)
     has_tools: bool = False
+    tool_definitions: int | None = None
+    tool_choice: str | None = None
     has_image: bool = False
     has_audio: bool = False
 
@@ -35,9 +48,20 @@ class Content:
     def chars(self) -> int:
         return sum(len(m["content"]) for m in self.messages)
 
-    def add_tools(self, tools: list[Any] | None, where: str) -> None:
-        """Declared tools (``request.tools``) count as tool use and contribute their names."""
-        for i, tool in enumerate(tools or []):
+    def add_request_tools(self, req: Fields) -> None:
+        """A request body's declared tools (``tools``, legacy ``functions``) and its tool choice
+        (``tool_choice``, else legacy ``function_call``)."""
+        self._add_tools(req.list("tools"), req.where("tools"))
+        self._add_tools(req.list("functions"), req.where("functions"))
+        key = "tool_choice" if req.raw("tool_choice") is not None else "function_call"
+        self.tool_choice = tool_choice_mode(req.raw(key), req.where(key))
+
+    def _add_tools(self, tools: list[Any] | None, where: str) -> None:
+        """Declared tools count as tool use and contribute their names."""
+        if tools is None:
+            return
+        self.tool_definitions = (self.tool_definitions or 0) + len(tools)
+        for i, tool in enumerate(tools):
             if not isinstance(tool, dict):
                 raise RowError(f"{where}[{i}]", f"expected an object, got {type_name(tool)}")
             function = tool.get("function") if isinstance(tool.get("function"), dict) else tool
@@ -47,6 +71,34 @@ class Content:
     def _add_tool_name(self, name: str | None) -> None:
         if name and name not in self.tool_names:
             self.tool_names.append(name)
+
+
+def tool_choice_mode(value: Any, where: str) -> str | None:
+    """``tool_choice`` as the router's mode: ``none``/``auto``/``required`` as written, a chosen
+    function (``{"type": "function", ...}``, legacy ``{"name": ...}``) ``named``, ``allowed_tools``
+    its ``mode``."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if value in _TOOL_CHOICE_MODES:
+            return value
+        raise RowError(where, f"expected one of {', '.join(_TOOL_CHOICE_MODES)} or an object, got {value!r}")
+    if not isinstance(value, dict):
+        raise RowError(where, f"expected text or an object, got {type_name(value)}")
+    if value.get("type") == "allowed_tools":
+        allowed = value.get("allowed_tools")
+        mode = allowed.get("mode") if isinstance(allowed, dict) else None
+        return tool_choice_mode(mode, f"{where}.allowed_tools.mode") or "auto"
+    if value.get("type") in ("function", "custom") or "name" in value:
+        return NAMED_TOOL_CHOICE
+    raise RowError(f"{where}.type", f"unknown tool choice type {value.get('type')!r}")
+
+
+def message_row(role: str, text: str, tool_calls: list[str] | None = None, tool_call_id: str | None = None,
+                images: int = 0) -> dict[str, Any]:
+    """One ``messages`` entry (``schema.MESSAGE``)."""
+    return {"role": role, "content": text, "tool_calls": tool_calls or [], "tool_call_id": tool_call_id,
+            "images": images}
 
 
 def parse_messages(value: Any, where: str) -> Content:
@@ -66,11 +118,13 @@ def parse_messages(value: Any, where: str) -> Content:
         role = as_text(message.get("role"), f"{at}.role")
         if not role:
             raise RowError(f"{at}.role", "message has no role")
-        text = message_text(message, at, content)
-        content.messages.append({"role": role, "content": text})
+        names = tool_call_names(message, at)
+        text = message_text(message, at, content, names)
+        call_id = as_text(message.get("tool_call_id"), f"{at}.tool_call_id")
+        content.messages.append(message_row(role, text, names, call_id, image_parts(message.get("content"))))
         if role in _SYSTEM_ROLES:
             system_parts.append(text)
-        elif role == "user":
+        elif role == "user" and (text or content.prompt is None):
             content.prompt = text
         elif role in ("tool", "function"):
             content.has_tools = True
@@ -78,26 +132,47 @@ def parse_messages(value: Any, where: str) -> Content:
     return content
 
 
-def message_text(message: Mapping[str, Any], at: str, content: Content | None = None) -> str:
-    """Text of one message; tool calls with no text are kept as their JSON so nothing is lost."""
+def message_text(message: Mapping[str, Any], at: str, content: Content | None = None,
+                 names: list[str] | None = None) -> str:
+    """Text of one message; tool calls with no text are kept as their JSON so nothing is lost.
+    ``names``: its :func:`tool_call_names` when the caller has them already."""
     text = parts_text(message.get("content"), f"{at}.content", content)
-    calls = message.get("tool_calls")
-    if calls is not None:
-        if not isinstance(calls, list):
-            raise RowError(f"{at}.tool_calls", f"expected an array, got {type_name(calls)}")
-        for j, call in enumerate(calls):
-            if not isinstance(call, dict):
-                raise RowError(f"{at}.tool_calls[{j}]", f"expected an object, got {type_name(call)}")
-            function = call.get("function")
-            name = as_text(function.get("name"), f"{at}.tool_calls[{j}].function.name") \
-                if isinstance(function, dict) else None
-            if content is not None:
-                content.has_tools = True
-                content._add_tool_name(name)
-        if not text and calls:
-            text = as_text(json.dumps(calls, ensure_ascii=False, sort_keys=True, default=str),
-                           f"{at}.tool_calls") or ""
+    if names is None:
+        names = tool_call_names(message, at)
+    if content is not None and names:
+        content.has_tools = True
+        for name in names:
+            content._add_tool_name(name)
+    if not text and names:
+        text = as_text(json.dumps(message["tool_calls"], ensure_ascii=False, sort_keys=True, default=str),
+                       f"{at}.tool_calls") or ""
     return text
+
+
+def tool_call_names(message: Mapping[str, Any], at: str) -> list[str]:
+    """Names of a message's ``tool_calls`` in order ("" for a call without one)."""
+    calls = message.get("tool_calls")
+    if calls is None:
+        return []
+    if not isinstance(calls, list):
+        raise RowError(f"{at}.tool_calls", f"expected an array, got {type_name(calls)}")
+    names = []
+    for j, call in enumerate(calls):
+        if not isinstance(call, dict):
+            raise RowError(f"{at}.tool_calls[{j}]", f"expected an object, got {type_name(call)}")
+        function = call.get("function")
+        names.append((as_text(function.get("name"), f"{at}.tool_calls[{j}].function.name") or "")
+                     if isinstance(function, dict) else "")
+    return names
+
+
+def image_parts(value: Any) -> int:
+    """Image parts of a message's content (parts_text has checked their shape)."""
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list):
+        return 0
+    return sum(1 for part in value if isinstance(part, dict) and part.get("type") in _IMAGE_PARTS)
 
 
 def parts_text(value: Any, at: str, content: Content | None = None) -> str:

@@ -54,6 +54,7 @@ def content_columns(content: Content) -> dict[str, Any]:
     """The request columns derived from a conversation."""
     return {"messages": content.messages, "prompt": content.prompt, "system": content.system,
             "has_tools": content.has_tools, "tool_names": content.tool_names,
+            "tool_definitions": content.tool_definitions, "tool_choice": content.tool_choice,
             "has_image": content.has_image, "has_audio": content.has_audio}
 
 

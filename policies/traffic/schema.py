@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import polars as pl
 
-MESSAGE = pl.Struct({"role": pl.String, "content": pl.String})
+# One chat message: its text, the names of the tool calls it makes (assistant), the call a tool
+# result answers and its image parts; what the router's conversation signals count (content.py).
+MESSAGE = pl.Struct({"role": pl.String, "content": pl.String, "tool_calls": pl.List(pl.String),
+                     "tool_call_id": pl.String, "images": pl.Int32})
 
 # Signal families recorded by vLLM SR Router Replay (`Record.signals`), one list of names each.
 PRIOR_SIGNAL_TYPES: tuple[str, ...] = (
@@ -39,6 +42,8 @@ REQUESTS_SCHEMA = pl.Schema({
     "system": pl.String,
     "has_tools": pl.Boolean,
     "tool_names": pl.List(pl.String),
+    "tool_definitions": pl.Int32,  # declared tools (request.tools + legacy functions)
+    "tool_choice": pl.String,  # none | auto | required | named
     "has_image": pl.Boolean,
     "has_audio": pl.Boolean,
     # tokens

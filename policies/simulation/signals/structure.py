@@ -1,14 +1,34 @@
-"""Structure signals: a count of regex matches, keyword occurrences or bytes in the prompt.
+"""Structure signals: regex matches, keyword occurrences, ordered marker sequences or bytes of the prompt.
 
-``feature.type``: ``count`` (the value), ``exists`` (value > 0) or ``density`` (value per 1,000
-characters of prompt); ``predicate`` ``{gt|gte, lt|lte}`` bounds the value (``exists`` ignores it).
-``feature.type: sequence`` / ``source.type: sequence`` (ordered keyword sequences) is not
-simulated: :class:`Unavailable`.
+Semantics are vLLM SR's ``StructureClassifier``
+(``src/semantic-router/pkg/classification/structure_classifier.go``, text helpers in
+``structure_text.go``; the text is the request's latest user message, ``text`` of
+``EvaluateAllSignalsWithContext`` in ``classifier.go``, which here is ``PROMPT``):
+
+* source count: ``regex`` non-overlapping matches, ``(?i)`` prepended unless ``case_sensitive``
+  or already there; ``keyword_set`` occurrences of every keyword summed (lowercased unless
+  ``case_sensitive``; each keyword scanned left to right without overlap, an occurrence counting
+  only when no letter or digit other than CJK touches it, no boundary at all for a keyword holding
+  CJK); ``sequence`` 1 when some listed sequence appears in order (plain substrings, each searched
+  after the previous one); ``text_bytes`` the UTF-8 length; any other source counts 0 in the
+  router, here :class:`Unavailable` (a typo the router would silently score as 0).
+* feature value: ``count`` the count; ``exists`` 1 when the count > 0; ``density`` the count
+  divided by the prompt's text units (a CJK character is one unit, a run of other letters/digits
+  is one, ``multilingualTextUnitCount``), 0 for a text without units; ``sequence`` 1 when a
+  sequence matches, whatever the source type.
+* fired: ``predicate`` ``{gt, gte, lt, lte}`` all hold (none given: value > 0), for ``exists`` too;
+  a prompt that is empty or only whitespace never fires (``Classify`` returns no match).
+
+Go's regexp and Polars' regex share RE2 syntax; where they differ Go's meaning is kept: ``\\d``,
+``\\s``, ``\\w``, ``\\b`` (and their negations) are ASCII-only in Go, so they are rewritten to the
+ASCII classes before Polars sees the pattern. Left out: the match confidence the router reports
+(``structureConfidence``, a sigmoid of the distance to the bound); the leaf is crisp here.
 """
 
 from __future__ import annotations
 
-import re
+import unicodedata
+from functools import lru_cache
 from typing import Any
 
 import polars as pl
@@ -16,7 +36,14 @@ import polars as pl
 from ...model import RuleNode
 from ...model.signals import Signal, StructureSignal
 from ..frame import PROMPT
-from .base import ColumnRef, Extractor, LeafExpr, RawColumns, Unavailable, compare
+from .base import ColumnRef, Extractor, LeafExpr, RawColumns, Unavailable, compare, per_distinct
+
+# Go's Perl classes are ASCII (regexp/syntax: \d [0-9], \s [\t\n\f\r ], \w [0-9A-Za-z_]).
+_GO_PERL_CLASSES = {"d": "[0-9]", "D": "[^0-9]", "s": r"[\t\n\f\r ]", "S": r"[^\t\n\f\r ]",
+                    "w": "[0-9A-Za-z_]", "W": "[^0-9A-Za-z_]", "b": r"(?-u:\b)", "B": r"(?-u:\B)"}
+_CJK = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}"
+# One CJK character, or a maximal run of other letters/digits: multilingualTextUnitCount's units.
+TEXT_UNIT = rf"[{_CJK}]|[[\p{{L}}\p{{Nd}}]--[{_CJK}]]+"
 
 
 class StructureExtractor(Extractor):
@@ -27,30 +54,116 @@ class StructureExtractor(Extractor):
         assert isinstance(signal, StructureSignal)
         feature = signal.feature or {}
         source = feature.get("source") or {}
-        kind = source.get("type")
-        flag = "" if source.get("case_sensitive") else "(?i)"
         text = frame[PROMPT]
-        if feature.get("type") == "sequence" or kind == "sequence":
-            raise Unavailable("ordered keyword sequences are not simulated")
-        if kind == "regex":
-            count = text.str.count_matches(flag + str(source.get("pattern") or "")).cast(pl.Float64)
-        elif kind == "keyword_set":
-            words = [re.escape(str(k)) for k in source.get("keywords") or []]
-            count = (text.str.count_matches(flag + "|".join(words)).cast(pl.Float64) if words
-                     else pl.Series([0.0] * len(text)))
-        elif kind == "text_bytes":
-            count = text.str.len_bytes().cast(pl.Float64)
+        kind = feature.get("type")
+        if kind == "sequence":
+            value = _sequence_matched(text, source)
+        elif kind in ("count", "exists", "density"):
+            count = _source_count(text, source)
+            if kind == "exists":
+                value = (count > 0).cast(pl.Float64)
+            elif kind == "density":
+                units = text.str.count_matches(TEXT_UNIT).cast(pl.Float64)
+                value = pl.select(pl.when(units > 0).then(count / units).otherwise(0.0)).to_series()
+            else:
+                value = count
         else:
-            raise Unavailable(f"structure source type {kind!r} is not simulated")
-        return {"count": count, "chars": text.str.len_chars().cast(pl.Float64)}
+            raise Unavailable(f"structure feature type {kind!r} is not one the router evaluates")
+        blank = text.str.strip_chars().str.len_bytes() == 0
+        return {"value": value.cast(pl.Float64), "blank": blank.cast(pl.Float64)}
 
     def leaf(self, signal: Signal, node: RuleNode, col: ColumnRef) -> LeafExpr:
         assert isinstance(signal, StructureSignal)
-        feature = signal.feature or {}
-        kind = feature.get("type") or "count"
-        if kind == "exists":
-            return LeafExpr(col("count") > 0, None)
-        value = col("count")
-        if kind == "density":
-            value = value * 1000.0 / pl.max_horizontal(col("chars"), pl.lit(1.0))
-        return LeafExpr(compare(value, signal.predicate).fill_null(False), None)
+        fired = (col("blank") < 0.5) & compare(col("value"), signal.predicate)
+        return LeafExpr(fired.fill_null(False), None)
+
+
+def _source_count(text: pl.Series, source: dict[str, Any]) -> pl.Series:
+    kind = source.get("type")
+    sensitive = bool(source.get("case_sensitive"))
+    if kind == "regex":
+        pattern = str(source.get("pattern") or "")
+        if not pattern:
+            raise Unavailable("regex source has no pattern (the router refuses the config)")
+        if not sensitive and not pattern.startswith("(?i)"):
+            pattern = "(?i)" + pattern
+        try:
+            return text.str.count_matches(go_regex(pattern)).cast(pl.Float64)
+        except pl.exceptions.PolarsError as exc:
+            raise Unavailable(f"regex {source.get('pattern')!r} does not compile: {exc}") from None
+    if kind == "keyword_set":
+        keywords = [str(k) for k in source.get("keywords") or []]
+        return per_distinct(text, lambda t: float(keyword_occurrences(t, keywords, sensitive)), pl.Float64)
+    if kind == "sequence":
+        return _sequence_matched(text, source)
+    if kind == "text_bytes":
+        return text.str.len_bytes().cast(pl.Float64)
+    raise Unavailable(f"structure source type {kind!r} is not one the router evaluates")
+
+
+def _sequence_matched(text: pl.Series, source: dict[str, Any]) -> pl.Series:
+    sequences = [[str(m) for m in seq] for seq in source.get("sequences") or [] if seq]
+    sensitive = bool(source.get("case_sensitive"))
+    return per_distinct(text, lambda t: float(sequence_matched(t, sequences, sensitive)), pl.Float64)
+
+
+def go_regex(pattern: str) -> str:
+    """``pattern`` with Go's ASCII-only Perl classes spelled out for Polars' Unicode regex."""
+    out, i = [], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern):
+            nxt = pattern[i + 1]
+            out.append(_GO_PERL_CLASSES.get(nxt, ch + nxt))
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def keyword_occurrences(text: str, keywords: list[str], case_sensitive: bool) -> int:
+    """``keywordOccurrenceCount``: boundary-checked, non-overlapping occurrences, summed over keywords."""
+    haystack = text if case_sensitive else text.lower()
+    total = 0
+    for keyword in keywords:
+        needle = keyword if case_sensitive else keyword.lower()
+        if not needle:
+            continue
+        boundary = not any(_is_cjk(c) for c in needle)
+        start = haystack.find(needle)
+        while start >= 0:
+            end = start + len(needle)
+            if not boundary or (not (start > 0 and _blocks_boundary(haystack[start - 1]))
+                                and not (end < len(haystack) and _blocks_boundary(haystack[end]))):
+                total += 1
+            start = haystack.find(needle, end)
+    return total
+
+
+def sequence_matched(text: str, sequences: list[list[str]], case_sensitive: bool) -> bool:
+    """``structureSequenceMatched``: some sequence's markers occur in order (plain substrings)."""
+    haystack = text if case_sensitive else text.lower()
+    for sequence in sequences:
+        position = 0
+        for marker in sequence:
+            needle = marker if case_sensitive else marker.lower()
+            found = haystack.find(needle, position)
+            if found < 0:
+                break
+            position = found + len(needle)
+        else:
+            return True
+    return False
+
+
+@lru_cache(maxsize=65536)
+def _is_cjk(ch: str) -> bool:
+    """Go's ``isCJK`` (scripts Han, Hiragana, Katakana, Hangul), read from the same class as
+    :data:`TEXT_UNIT` (the stdlib has no script property)."""
+    return ord(ch) >= 0x1100 and bool(pl.Series([ch]).str.contains(f"^[{_CJK}]$")[0])
+
+
+def _blocks_boundary(ch: str) -> bool:
+    """``isBoundaryBlockingRune``: a letter or decimal digit that is not CJK."""
+    return (ch.isalpha() or unicodedata.category(ch) == "Nd") and not _is_cjk(ch)

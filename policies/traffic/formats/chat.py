@@ -16,7 +16,7 @@ from ..fields import Fields
 def read_request(req: Fields) -> tuple[Content, dict[str, Any]]:
     """Conversation and request-side columns of a chat.completions request body."""
     content = parse_messages(req.raw("messages"), req.where("messages"))
-    content.add_tools(req.list("tools"), req.where("tools"))
+    content.add_request_tools(req)
     meta = req.obj("metadata")
     fields: dict[str, Any] = {
         "model_requested": req.text("model"),

@@ -95,7 +95,7 @@ def _content(source: Fields) -> Content:
     if isinstance(raw, dict) and "messages" in raw:
         inner = Fields(raw, source.where("input"))
         content = parse_messages(inner.raw("messages"), inner.where("messages"))
-        content.add_tools(inner.list("tools"), inner.where("tools"))
+        content.add_request_tools(inner)
         return content
     if isinstance(raw, dict):
         text = parts_text(raw.get("text") or raw.get("prompt") or raw.get("query"), source.where("input"))

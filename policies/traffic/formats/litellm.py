@@ -25,7 +25,7 @@ def map_record(rec: Fields, ctx: LineContext) -> Mapped:
     content = parse_messages(rec.raw("messages"), rec.where("messages"))
     params = rec.obj("model_parameters")
     if params is not None:
-        content.add_tools(params.list("tools"), params.where("tools"))
+        content.add_request_tools(params)
     meta = rec.obj("metadata")
     start, end, first = rec.float("startTime"), rec.float("endTime"), rec.float("completionStartTime")
     latency = (end - start) * 1000 if start is not None and end is not None else _seconds_ms(rec, "response_time")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from ..content import Content
+from ..content import Content, message_row
 from ..fields import Fields
 from ..mapping import NESTED, RESERVED, mapped_values
 from ..rows import LineContext, Mapped, request_row, served_candidate
@@ -41,9 +41,9 @@ def table_format(mapping: Mapping[str, str]) -> Format:
         if not isinstance(content, Content):
             content = Content()
             if values.get("system"):
-                content.messages.append({"role": "system", "content": values["system"]})
+                content.messages.append(message_row("system", values["system"]))
             if values.get("prompt") is not None:
-                content.messages.append({"role": "user", "content": values["prompt"]})
+                content.messages.append(message_row("user", values["prompt"]))
                 content.prompt = values["prompt"]
             content.system = values.get("system")
         row = request_row(ctx, values, content)

@@ -65,8 +65,9 @@ def test_structure_count_exists_density():
     exists = leaf_policy("structure", "structure", {"name": "s", "feature": {
         "type": "exists", "source": {"type": "keyword_set", "keywords": ["list", "?"]}}})
     assert fired(exists, reqs, ("structure", "s")) == [False, True, True]
+    # density is per text unit (a word run, or one CJK character): 5 '?' over one unit 'xxxxxxxxxx'
     density = leaf_policy("structure", "structure", {"name": "s", "feature": {
-        "type": "density", "source": {"type": "regex", "pattern": r"\?"}}, "predicate": {"gt": 300}})
+        "type": "density", "source": {"type": "regex", "pattern": r"\?"}}, "predicate": {"gt": 3}})
     assert fired(density, reqs, ("structure", "s")) == [False, False, True]
 
 
@@ -99,7 +100,7 @@ def test_conversation_features_and_input_modality():
         "messages": [[{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"},
                       {"role": "user", "content": "again"}], [{"role": "user", "content": "x"},
                                                               {"role": "tool", "content": "{}"}]],
-        "tool_names": [[], ["search"]], "has_image": [True, False],
+        "tool_definitions": [0, 1], "has_image": [True, False],
     })
     users = leaf_policy("conversation", "conversation", {"name": "c", "feature": {
         "type": "count", "source": {"type": "message", "role": "user"}}, "predicate": {"gte": 2}})
