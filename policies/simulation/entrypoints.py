@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from .engine import Plan, Simulator
 
 ROUTE, RECIPE = "route", "recipe"  # result columns
-REQUESTED = "model_requested"  # traffic column (policies.traffic.schema)
+REQUESTED = "model_requested"  # traffic column (policies.traffic.schema), kept in the result
+ROUTING_COLUMNS = (REQUESTED, ROUTE, RECIPE)
 _ROW = "_row"
 
 

@@ -55,6 +55,9 @@ class SimulationResult:
         return per_decision(self)
 
     def outputs(self) -> pl.DataFrame:
-        """The columns ``--out`` writes: identity, decision, model, the three outcomes and who answered."""
+        """The columns ``--out`` writes: identity, decision, model, the three outcomes, who answered, and
+        the model asked for with the route and recipe it took (a run that routed by model name)."""
+        from .entrypoints import ROUTING_COLUMNS
         return self.requests.select("request_id", "decision", "model", "cost_usd", "latency_ms",
-                                    "quality", "quality_source", ANSWERED_BY)
+                                    "quality", "quality_source", ANSWERED_BY,
+                                    *(c for c in ROUTING_COLUMNS if c in self.requests.columns))

@@ -148,8 +148,12 @@ def test_simulate_command_shows_how_requests_reached_their_recipe(traffic_file):
     assert "routes: auto 30.0%, entrypoint 30.0%, passthrough 20.0%, unresolved 20.0%" in human.stdout
     assert "recipes: default 60.0%, coding 20.0%" in human.stdout
     assert "fast-chat (1)" in human.stdout
-    data = json.loads(runner.invoke(main, ["simulate", str(CONFIG), "--traffic", str(traffic_file), "--json"]).stdout)
+    out = traffic_file.with_suffix(".parquet")
+    data = json.loads(runner.invoke(main, ["simulate", str(CONFIG), "--traffic", str(traffic_file), "--json",
+                                           "--out", str(out)]).stdout)
     assert data["summary"]["recipe_share"]["coding"] == pytest.approx(0.2)
+    written = pl.read_parquet(out).filter(pl.col("request_id") == "coder-urgent").row(0, named=True)
+    assert (written["model_requested"], written["route"], written["recipe"]) == ("coder", ENTRYPOINT, "coding")
 
 
 @pytest.mark.skipif(not UPSTREAM.is_dir(), reason="needs ../shared beside the clone")
