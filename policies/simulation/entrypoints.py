@@ -130,6 +130,11 @@ def simulate_routed(sim: "Simulator", policies: list[Policy]) -> list[Simulation
     return results
 
 
+def _counts(values: pl.Series) -> list[tuple[str, int]]:
+    """(value, count) pairs, most frequent first, ties by value (a stable order for reports and tests)."""
+    return sorted(((str(k), c) for k, c in values.value_counts().iter_rows()), key=lambda kc: (-kc[1], kc[0]))
+
+
 def route_summary(requests: pl.DataFrame) -> dict[str, Any]:
     """Shares of requests per route and per recipe, and how many requests named each model name no
     alias, entrypoint or configured model knows (simulated through the default recipe)."""
@@ -137,7 +142,6 @@ def route_summary(requests: pl.DataFrame) -> dict[str, Any]:
         return {}
     n = max(requests.height, 1)
     unresolved = requests.filter(pl.col(ROUTE) == UNRESOLVED)[REQUESTED].fill_null("(none)")
-    return {"route_share": {str(k): c / n for k, c in requests[ROUTE].value_counts(sort=True).iter_rows()},
-            "recipe_share": {str(k): c / n for k, c in
-                             requests[RECIPE].drop_nulls().value_counts(sort=True).iter_rows()},
-            "unresolved_models": {str(k): c for k, c in unresolved.value_counts(sort=True).iter_rows()}}
+    return {"route_share": {k: c / n for k, c in _counts(requests[ROUTE])},
+            "recipe_share": {k: c / n for k, c in _counts(requests[RECIPE].drop_nulls())},
+            "unresolved_models": dict(_counts(unresolved))}
