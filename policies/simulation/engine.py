@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from ..columns import fired_column, outcome_column
+from ..knowledge_bases import KnowledgeBaseCatalog
 from ..model import Policy, Routing
 from ..traffic import TrafficSet
 from .decide import WINNER, Compiled, compile_decisions
@@ -90,7 +91,7 @@ class Simulator:
     def plan(self, policy: Policy, profile: str = "") -> Plan:
         """The lazy query of one simulation (signals are extracted; nothing else runs yet)."""
         routing = routing_of(policy, profile)
-        extraction = extract(routing, self.store)
+        extraction = extract(routing, self.store, KnowledgeBaseCatalog.of(policy.global_, policy.source_file))
         compiled = compile_decisions(routing.all_decisions(), extraction.scored, routing.strategy_name, self.mode)
         selections = [select(d, policy) for d in compiled.decisions]
         outcomes = self.outcomes(policy)

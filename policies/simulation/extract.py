@@ -130,14 +130,13 @@ def _signal_leaf(leaf: Leaf, store: RawStore, raw: dict[str, pl.Series],
         return LeafExpr(pl.lit(False), None)
 
 
-def extract(routing: Routing, store: RawStore, knowledge_bases: KnowledgeBaseCatalog | None = None) -> Extraction:
+def extract(routing: Routing, store: RawStore, catalog: KnowledgeBaseCatalog) -> Extraction:
     """Raw columns and leaf expressions for every leaf ``routing`` references (projections applied).
 
-    ``knowledge_bases``: the catalog ``kb`` signals and ``kb_metric`` inputs name (the config's
-    ``global.model_catalog.kbs``; the router's built-ins when None)."""
+    ``catalog``: the knowledge bases ``kb`` signals and ``kb_metric`` inputs may name (the config's,
+    :meth:`KnowledgeBaseCatalog.of`)."""
     raw: dict[str, pl.Series] = {"request_id": store.frame["request_id"]}
     unavailable: dict[str, str] = {}
-    catalog = knowledge_bases or KnowledgeBaseCatalog()
     leaves = [Leaf(leaf.key, leaf.node, kb.bind(leaf.signal, catalog)) for leaf in referenced_leaves(routing)]
     proj = routing.projections
     # partition members and score inputs are leaves too, even when no decision names them

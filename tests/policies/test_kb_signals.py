@@ -163,6 +163,14 @@ def test_config_mistakes_are_named_not_read_as_misses(demo):
     assert "only group_margin" in unavailable["kb_metric:demo_kb:odd"]
 
 
+def test_simulation_reads_the_configs_own_catalog(encoder, tmp_path):
+    policy = load_policy(_demo_config(tmp_path))
+    result = Simulator(requests_from_prompts(PROMPTS), context=NeuralContext(encoder, cache_dir=tmp_path)).simulate(policy)
+    assert result.requests[fired_column(("kb", "best_cooking"))].to_list() == [True, False, False, False]
+    assert result.requests["decision"].to_list()[0] == "any_kb"
+    assert "kb:best_cooking" not in result.unavailable
+
+
 def test_declared_catalog_replaces_the_builtins_and_paths_resolve_from_the_config(tmp_path):
     policy = load_policy(_demo_config(tmp_path))
     catalog = KnowledgeBaseCatalog.of(policy.global_, policy.source_file)
