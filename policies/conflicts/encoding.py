@@ -144,6 +144,12 @@ class Encoding:
     def _signal_atom(self, leaf: RuleNode, signal: Signal) -> z3.BoolRef:
         pool, t = self.pool, leaf.type
         key = spec_hash([leaf.type, leaf.name, leaf.label, leaf.predicate])
+        declared = signal.solver_atom(leaf, pool)
+        if declared is not None:
+            atom, scores = declared
+            if scores:
+                self._scores[key] = list(scores)
+            return atom
         if t == "keyword":
             method = (signal.method or "").lower()
             if method in ("bm25", "ngram", "fuzzy") or signal.fuzzy_match:

@@ -8,13 +8,19 @@ validator's job, so a bad threshold becomes a located finding instead of a load 
 from __future__ import annotations
 
 import difflib
-from typing import Any, ClassVar
+import json
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 
-from pydantic import Field, create_model
+from pydantic import Field, create_model, model_validator
 
 from ..labels import FACT_CHECK_LABELS, INPUT_MODALITIES, MMLU_DOMAINS, MODALITY_LABELS, PII_TYPES, USER_FEEDBACK_LABELS
 from .base import SpecModel
 from .editor_fields import EditorField
+from .plugins import load_signal_kinds
+
+if TYPE_CHECKING:
+    from ..errors import Finding
+    from .rules import RuleNode
 
 
 class Signal(SpecModel):
@@ -58,18 +64,22 @@ class Signal(SpecModel):
 
     @classmethod
     def collections(cls) -> dict[str, type["Signal"]]:
+        load_signal_kinds()
         return dict(cls._registry)
 
     @classmethod
     def leaf_types(cls) -> dict[str, type["Signal"]]:
+        load_signal_kinds()
         return dict(cls._by_leaf)
 
     @classmethod
     def kind(cls, leaf_type: str) -> type["Signal"] | None:
+        load_signal_kinds()
         return cls._by_leaf.get(leaf_type)
 
     @classmethod
     def for_collection(cls, collection: str) -> type["Signal"] | None:
+        load_signal_kinds()
         return cls._registry.get(collection)
 
     @staticmethod
@@ -80,6 +90,17 @@ class Signal(SpecModel):
     def referenced_names(self) -> list[str]:
         """Names a decision leaf may use for this signal (complexity adds ``:level``)."""
         return [self.name]
+
+    def check(self, path: tuple[str | int, ...]) -> Iterable[Finding]:
+        """Value findings this kind adds to validation, located under ``path`` (none by default)."""
+        return ()
+
+    def solver_atom(self, leaf: RuleNode, pool: Any) -> tuple[Any, list[str]] | None:
+        """How the solver sees a leaf of this kind: a z3 formula built with ``pool``
+        (:class:`policies.conflicts.pool.VarPool`) and the pool numbers whose maximum is the leaf's
+        confidence (empty when crisp); None leaves it to the solver's own encoding of the kind, which
+        for a kind it does not know is an opaque flag it reports."""
+        return None
 
     def effective_threshold(self) -> float:
         """The ``threshold`` the router applies: the written one, else the kind's default."""
@@ -252,7 +273,17 @@ class ContextSignal(Signal):
     max_tokens: str | int | None = None
 
 
+def _predicate_bounds(predicate: dict[str, Any] | None) -> dict[str, float]:
+    """The numeric ``{gt, gte, lt, lte}`` bounds of a ``NumericPredicate`` (other keys ignored)."""
+    return {k: float(v) for k, v in (predicate or {}).items()
+            if k in ("gt", "gte", "lt", "lte") and isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
 class StructureSignal(Signal):
+    """A count, presence, density or ordered sequence over the prompt (the router's ``StructureRule``,
+    ``src/semantic-router/pkg/config/config.go``), evaluated as its ``StructureClassifier``
+    (``pkg/classification/structure_classifier.go``; see ``policies/simulation/signals/structure.py``)."""
+
     collection = "structure"
     leaf_type = "structure"
     summary = "Structural features of the request (code blocks, lists...)."
@@ -260,8 +291,30 @@ class StructureSignal(Signal):
         EditorField("feature", "yaml"),
         EditorField("predicate", "yaml"),
     )
+    # Feature types whose value is 0 or 1; ``density`` is a real, ``count`` an integer.
+    flag_features: ClassVar[frozenset[str]] = frozenset({"exists", "sequence"})
+    value_features: ClassVar[frozenset[str]] = frozenset({"count", "density"}) | flag_features
     feature: dict[str, Any] | None = None
     predicate: dict[str, Any] | None = None
+
+    def firing_bounds(self) -> dict[str, float]:
+        """Bounds the feature value must meet to fire: the predicate's, ``> 0`` without one
+        (``predicateMatches``; ``exists`` is 0/1 and still read through the predicate)."""
+        return _predicate_bounds(self.predicate) or {"gt": 0.0}
+
+    def solver_atom(self, leaf: RuleNode, pool: Any) -> tuple[Any, list[str]] | None:
+        """The feature value as a solver number (one per feature type and source, so two signals
+        over the same measure share it), bounded by :meth:`firing_bounds`. The router's rule that a
+        blank prompt never fires is not modelled."""
+        feature = self.feature or {}
+        kind = str(feature.get("type") or "")
+        if kind not in self.value_features:
+            return None
+        source = json.dumps(feature.get("source") or {}, sort_keys=True)
+        real = kind == "density"
+        var = pool.number(f"structure:{kind}:{source}", "real" if real else "int", "density" if real else "count",
+                          f"{kind} of {source}", 1, low=0, high=1 if kind in self.flag_features else None)
+        return pool.interval(var, self.firing_bounds()), []
 
 
 class ComplexitySignal(Signal):
@@ -387,6 +440,11 @@ class KbSignal(Signal):
 
 
 class ConversationSignal(Signal):
+    """A count over the request's messages, tools and tool calls (the router's ``ConversationRule``,
+    ``src/semantic-router/pkg/config/config.go``), evaluated as its ``evaluateConversationSignal``
+    (``pkg/classification/classifier_signal_conversation.go``; see
+    ``policies/simulation/signals/conversation.py``)."""
+
     collection = "conversation"
     leaf_type = "conversation"
     summary = "Conversation features (turn count, tools...)."
@@ -394,8 +452,29 @@ class ConversationSignal(Signal):
         EditorField("feature", "yaml"),
         EditorField("predicate", "yaml"),
     )
+    # Sources whose count is 0 or 1 (the router's boolean facts).
+    flag_sources: ClassVar[frozenset[str]] = frozenset(
+        {"tool_choice_required", "tool_choice_none", "active_tool_loop", "flow_tool_state"})
     feature: dict[str, Any] | None = None
     predicate: dict[str, Any] | None = None
+
+    def firing_bounds(self) -> dict[str, float]:
+        """Bounds the count must meet to fire: ``exists`` is count > 0 and reads no predicate; a count
+        meets the predicate's bounds, and always fires without any (``conversationPredicateMatches``)."""
+        if (self.feature or {}).get("type") == "exists":
+            return {"gt": 0.0}
+        return _predicate_bounds(self.predicate)
+
+    def solver_atom(self, leaf: RuleNode, pool: Any) -> tuple[Any, list[str]] | None:
+        """The source's count as a solver integer (one per source, shared by every signal over it),
+        bounded by :meth:`firing_bounds`."""
+        source = (self.feature or {}).get("source") or {}
+        flag = source.get("type") in self.flag_sources or (
+            source.get("type") == "message" and source.get("role") == "developer")
+        text = json.dumps(source, sort_keys=True)
+        var = pool.number(f"conversation:{text}", "int", "count", f"count of {text}", 1, low=0,
+                          high=1 if flag else None)
+        return pool.interval(var, self.firing_bounds()), []
 
 
 class EventSignal(Signal):
@@ -487,15 +566,28 @@ class HallucinationSignal(Signal):
     use_nli: bool | None = None
 
 
-_SignalsBase = create_model(  # one list field per registered collection, so the registry stays the single source
+_SignalsBase = create_model(  # a list field per built-in collection, from the registry; plugins' arrive as extras
     "_SignalsBase",
     __base__=SpecModel,
-    **{name: (list[kind] | None, None) for name, kind in Signal.collections().items()},  # type: ignore[valid-type]
+    **{name: (list[kind] | None, None) for name, kind in Signal._registry.items()},  # type: ignore[valid-type]
 )
 
 
 class Signals(_SignalsBase):  # type: ignore[misc, valid-type]
-    """``routing.signals``: every collection is a list of its kind."""
+    """``routing.signals``: every collection is a list of its kind.
+
+    Built-in collections are fields; a plugin's collection (:mod:`.plugins`) arrives as an extra
+    key and is parsed into its kind here, so it is typed, located and round-trips like the others.
+    """
+
+    @model_validator(mode="after")
+    def _plugin_collections(self) -> "Signals":
+        extra = self.__pydantic_extra__ or {}
+        for collection, items in list(extra.items()):
+            kind = Signal.for_collection(collection)
+            if kind is not None and collection not in type(self).model_fields and isinstance(items, list):
+                extra[collection] = [kind.model_validate(item) for item in items]
+        return self
 
     def items(self) -> list[tuple[str, Signal]]:
         """(collection, signal) for every declared signal, in collection order."""

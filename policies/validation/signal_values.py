@@ -75,6 +75,7 @@ def signal_values(ctx: Context) -> Iterator[Finding]:
         signals = ctx.profile.routing.signals
         for i, signal in enumerate((getattr(signals, collection) or []) if signals else []):
             path = ctx.path("signals", collection, i)
+            yield from signal.check(path)
             yield from _threshold(signal, collection, path)
             if collection in _NAME_SETS and signal.name not in _NAME_SETS[collection]:
                 labels = _NAME_SETS[collection]

@@ -112,15 +112,21 @@ def signal_collections(ctx: Context) -> Iterator[Finding]:
         return
     c = contract()
     for key in signals.extra_fields():
-        yield error("unknown-signal-type", f"unknown signal collection '{key}'", ctx.path("signals", key),
-                    did_you_mean(key, Signal.collections()))
+        kind = Signal.for_collection(key)
+        if kind is None:
+            yield error("unknown-signal-type", f"unknown signal collection '{key}'", ctx.path("signals", key),
+                        did_you_mean(key, Signal.collections()))
+        elif key not in c["signals"]:
+            yield warning("plugin-signal-kind", f"signal collection '{key}' comes from the plugin module "
+                          f"'{kind.__module__}'; vllm-sr 0.4.0 does not know it", ctx.path("signals", key),
+                          "deploy to a router build that implements this kind")
     folded = {"metadata", "classifiers", "input_modality", "safety"}
     for collection, kind in Signal.collections().items():
         items = getattr(signals, collection) or []
         names: dict[str, int] = {}
         for i, signal in enumerate(items):
             path = ctx.path("signals", collection, i)
-            allowed = c["signals"].get(collection, [])
+            allowed = c["signals"].get(collection) or [*kind.model_fields]
             yield from unknown_keys(signal.to_spec(), allowed, path, f"{collection} signal")
             for field in kind.required:
                 if not getattr(signal, field, None):
