@@ -26,7 +26,8 @@ tool choice and flow tool results). ``source.type``:
 
 ``feature.type`` ``exists`` turns the count into 1/0 and fires when it is 1 (the predicate is not
 read); any other type keeps the count and fires when every ``predicate`` bound holds, always when
-there is no predicate (``conversationPredicateMatches``).
+there is no predicate (``conversationPredicateMatches``; ``ConversationSignal.firing_bounds``,
+which the solver reads as well).
 
 ``input_modality`` fires for ``text`` (a non-empty prompt), ``image`` and ``audio`` from the
 request's content flags; ``video`` is not recorded by any reader: unavailable.
@@ -139,10 +140,7 @@ class ConversationExtractor(Extractor):
 
     def leaf(self, signal: Signal, node: RuleNode, col: ColumnRef) -> LeafExpr:
         assert isinstance(signal, ConversationSignal)
-        if (signal.feature or {}).get("type") == "exists":
-            return LeafExpr(col("count") > 0, None)
-        bounds = {k: v for k, v in (signal.predicate or {}).items()
-                  if k in ("gt", "gte", "lt", "lte") and v is not None}
+        bounds = signal.firing_bounds()
         fired = compare(col("count"), bounds) if bounds else col("count").is_not_null()
         return LeafExpr(fired.fill_null(False), None)
 

@@ -16,8 +16,9 @@ Semantics are vLLM SR's ``StructureClassifier``
   divided by the prompt's text units (a CJK character is one unit, a run of other letters/digits
   is one, ``multilingualTextUnitCount``), 0 for a text without units; ``sequence`` 1 when a
   sequence matches, whatever the source type.
-* fired: ``predicate`` ``{gt, gte, lt, lte}`` all hold (none given: value > 0), for ``exists`` too;
-  a prompt that is empty or only whitespace never fires (``Classify`` returns no match).
+* fired: ``predicate`` ``{gt, gte, lt, lte}`` all hold (none given: value > 0), for ``exists`` too
+  (``StructureSignal.firing_bounds``, which the solver reads as well); a prompt that is empty or
+  only whitespace never fires (``Classify`` returns no match).
 
 Go's regexp and Polars' regex share RE2 syntax; where they differ Go's meaning is kept: ``\\d``,
 ``\\s``, ``\\w``, ``\\b`` (and their negations) are ASCII-only in Go, so they are rewritten to the
@@ -74,7 +75,7 @@ class StructureExtractor(Extractor):
 
     def leaf(self, signal: Signal, node: RuleNode, col: ColumnRef) -> LeafExpr:
         assert isinstance(signal, StructureSignal)
-        fired = (col("blank") < 0.5) & compare(col("value"), signal.predicate)
+        fired = (col("blank") < 0.5) & compare(col("value"), signal.firing_bounds())
         return LeafExpr(fired.fill_null(False), None)
 
 

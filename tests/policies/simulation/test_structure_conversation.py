@@ -266,3 +266,78 @@ def test_upstream_recipes_simulate_structure_and_conversation(recipe):
                    if c.startswith("fired::") and result.requests[c].any()}
     expected = {"agent": {"structure", "conversation"}, "privacy": {"structure"}}[recipe]
     assert expected <= fired_kinds
+
+
+STRUCTURE_SPECS = [
+    {"type": "count", "source": {"type": "regex", "pattern": "x"}},
+    ({"type": "count", "source": {"type": "keyword_set", "keywords": ["a"]}}, {"gte": 2, "lt": 5}),
+    ({"type": "density", "source": {"type": "keyword_set", "keywords": ["a"]}}, {"gt": 0.08}),
+    ({"type": "exists", "source": {"type": "regex", "pattern": "x"}}, {"lt": 1}),
+    {"type": "exists", "source": {"type": "regex", "pattern": "x"}},
+    {"type": "sequence", "source": {"type": "sequence", "sequences": [["a", "b"]]}},
+    ({"type": "count", "source": {"type": "text_bytes"}}, {"lte": 3.5}),
+]
+CONVERSATION_SPECS = [
+    ({"type": "count", "source": {"type": "message", "role": "user"}}, {"gte": 2}),
+    {"type": "count", "source": {"type": "assistant_tool_call"}},
+    ({"type": "exists", "source": {"type": "assistant_tool_cycle"}}, {"gte": 4}),
+    ({"type": "count", "source": {"type": "message", "role": "non_user"}}, {"gt": 4, "lte": 7}),
+    {"type": "exists", "source": {"type": "active_tool_loop"}},
+    ({"type": "count", "source": {"type": "message", "role": "developer"}}, {"lt": 1}),
+]
+
+
+def _signal(collection: str, spec):
+    from policies.model.signals import Signal
+
+    feature, predicate = spec if isinstance(spec, tuple) else (spec, None)
+    return Signal.for_collection(collection).model_validate(
+        {"name": "s", "feature": feature, **({"predicate": predicate} if predicate else {})})
+
+
+def _solver_fires(signal, value: float) -> bool:
+    """The solver's verdict on the leaf when the signal's number is ``value``."""
+    import z3
+
+    from policies.conflicts.pool import VarPool
+
+    pool = VarPool()
+    atom, scores = signal.solver_atom(None, pool)
+    assert scores == []
+    (name,) = pool.numbers
+    term = pool.term(name)
+    solver = z3.Solver()
+    solver.add(*pool.background, term == value)
+    can_fire, can_miss = solver.check(atom) == z3.sat, solver.check(z3.Not(atom)) == z3.sat
+    assert can_fire != can_miss, (value, can_fire, can_miss)
+    return can_fire
+
+
+def _values(signal, rng) -> list[float]:
+    feature = signal.feature or {}
+    flag = feature.get("type") in ("exists", "sequence") or feature.get("source", {}).get("type") in (
+        "active_tool_loop",) or (feature.get("source") or {}).get("role") == "developer"
+    if flag:
+        return [0.0, 1.0]
+    if feature.get("type") == "density":
+        return [0.0, 0.08, 0.0800001, 1.0] + [round(rng.uniform(0, 0.3), 4) for _ in range(20)]
+    return [float(v) for v in range(0, 10)] + [float(rng.randrange(0, 50)) for _ in range(10)]
+
+
+@pytest.mark.parametrize("collection,spec", [("structure", s) for s in STRUCTURE_SPECS]
+                         + [("conversation", s) for s in CONVERSATION_SPECS])
+def test_polars_leaf_and_solver_atom_agree(collection, spec):
+    """Random feature values: the simulation's leaf and the solver's atom fire on the same ones."""
+    import random
+
+    import polars as pl
+
+    from policies.simulation.signals.base import Extractor
+
+    signal = _signal(collection, spec)
+    values = _values(signal, random.Random(12))
+    part = "value" if collection == "structure" else "count"
+    frame = pl.DataFrame({part: values, "blank": [0.0] * len(values)})
+    leaf = Extractor.for_leaf_type(signal.leaf_type).leaf(signal, None, pl.col)
+    simulated = frame.select(leaf.fired.alias("f"))["f"].to_list()
+    assert simulated == [_solver_fires(signal, v) for v in values]
