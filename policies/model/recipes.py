@@ -22,6 +22,9 @@ asked. Behaviour and defaults come from the router (vllm-project/semantic-router
   (``_reserved_auto_aliases``, ``_reserved_looper_aliases``) reserves the same names, with the looper
   defaults ``vllm-sr/remom``, ``vllm-sr/fusion``, ``vllm-sr/flow`` replaced by
   ``global.integrations.looper.<family>.model_names``.
+- A passthrough request is served and priced as the configured model it names: by name, model card,
+  LoRA adapter (its card's base model: ``resolveLoRABaseModel``), ``provider_model_id`` or
+  ``external_model_ids`` (``resolveModelConfig``), ``src/semantic-router/pkg/config/helper.go``.
 - A selected recipe where no decision matches routes to ``providers.defaults.model``
   (``pkg/extproc`` ``defaultModelForUnmatchedDecision``): the engine's default route, unchanged.
 
@@ -74,6 +77,7 @@ class Route:
     recipe: str | None  # the router's recipe name ("default" for the default profile); None = passthrough
     profile: str | None  # key into Policy.profiles(); None = passthrough
     algorithm: str | None = None  # a looper alias keeps only decisions of this algorithm type
+    model: str | None = None  # PASSTHROUGH: the configured model that serves (and prices) the request
 
 
 def _names(values: Any) -> list[str]:
@@ -107,12 +111,29 @@ def looper_aliases(policy: "Policy") -> dict[str, str]:
     return out
 
 
-def concrete_model_names(policy: "Policy") -> set[str]:
-    """Names the router forwards as they are: provider models, model cards and their LoRA adapters."""
-    names = set(policy.model_names())
-    routing = policy.routing or Routing()
-    names |= {card.name for card in routing.model_cards or []} | routing.lora_names()
-    return names
+def routable_model_names(policy: "Policy") -> dict[str, str]:
+    """Configured model names -> the model serving them: provider models and model cards serve
+    themselves, a LoRA adapter its card's base model (the router's ``resolveLoRABaseModel``)."""
+    out = {name: name for name in policy.model_names()}
+    for card in (policy.routing or Routing()).model_cards or []:
+        out.setdefault(card.name, card.name)
+        for lora in card.loras or []:
+            if isinstance(lora, dict) and isinstance(lora.get("name"), str):
+                out.setdefault(lora["name"], card.name)
+    return out
+
+
+def passthrough_models(policy: "Policy") -> dict[str, str]:
+    """Every name a request may give for a configured model -> that model: :func:`routable_model_names`
+    plus each model's ``provider_model_id`` and ``external_model_ids`` (the router's
+    ``resolveModelConfig`` finds a model's pricing by these too, ``pkg/config/helper.go``)."""
+    out = routable_model_names(policy)
+    for model in policy.providers.models if policy.providers else []:
+        ids = model.extra_fields().get("external_model_ids")
+        for alias in [model.provider_model_id, *(ids.values() if isinstance(ids, dict) else [])]:
+            if isinstance(alias, str) and alias.strip():
+                out.setdefault(alias.strip(), model.name)
+    return out
 
 
 def default_profile(policy: "Policy") -> str:
@@ -142,7 +163,7 @@ class EntrypointTable:
                 continue  # an unknown recipe is a validation error; the router refuses the config
             for name in _names(entry.model_names):
                 self._routes.setdefault(name, target)
-        self._concrete = concrete_model_names(policy) - set(self._routes)
+        self._concrete = {n: m for n, m in passthrough_models(policy).items() if n not in self._routes}
 
     def resolve(self, model_name: str | None) -> Route:
         """The route of a request whose ``model`` field is ``model_name`` (None: not logged)."""
@@ -150,5 +171,5 @@ class EntrypointTable:
         if name in self._routes:
             return self._routes[name]
         if name in self._concrete:
-            return Route(PASSTHROUGH, None, None)
+            return Route(PASSTHROUGH, None, None, model=self._concrete[name])
         return Route(UNRESOLVED, DEFAULT_RECIPE, self._default)

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 ROUTE, RECIPE = "route", "recipe"  # result columns
 REQUESTED = "model_requested"  # traffic column (policies.traffic.schema), kept in the result
 ROUTING_COLUMNS = (REQUESTED, ROUTE, RECIPE)
-_ROW = "_row"
+_ROW, _SERVED = "_row", "_served"
 
 
 def requested_models(requests: pl.DataFrame) -> pl.Series:
@@ -45,7 +45,7 @@ Key = tuple[str | None, str | None]  # (profile, looper algorithm) of one plan; 
 
 def resolve(policy: Policy, requested: pl.Series) -> tuple[list[Key], pl.DataFrame]:
     """The plans the requests need (the default profile's first, always) and per request its
-    :data:`ROUTE`, :data:`RECIPE` and index into those plans (``_plan``)."""
+    :data:`ROUTE`, :data:`RECIPE`, passthrough model (``_served``) and index into those plans (``_plan``)."""
     table = policy.entrypoints_table()
     names = requested.fill_null("")
     by_name = {name: table.resolve(name) for name in names.unique().to_list()}
@@ -58,6 +58,7 @@ def resolve(policy: Policy, requested: pl.Series) -> tuple[list[Key], pl.DataFra
     return keys, pl.DataFrame([
         names.replace_strict(old, [r.via for r in routes], return_dtype=pl.String).alias(ROUTE),
         names.replace_strict(old, [r.recipe for r in routes], return_dtype=pl.String).alias(RECIPE),
+        names.replace_strict(old, [r.model for r in routes], return_dtype=pl.String).alias(_SERVED),
         names.replace_strict(old, [position[(r.profile, r.algorithm)] for r in routes],
                              return_dtype=pl.UInt32).alias("_plan")])
 
@@ -75,15 +76,15 @@ def scoped(policy: Policy, algorithm: str | None, profile: str) -> Policy:
 def _rows(query: pl.LazyFrame, routes: pl.DataFrame, requested: pl.Series, plan: int) -> pl.LazyFrame:
     """The rows of ``query`` that plan number ``plan`` routes, with their route, recipe and model asked for."""
     return (query.with_row_index(_ROW).with_columns(pl.lit(requested).alias(REQUESTED), *map(pl.lit, routes))
-            .filter(pl.col("_plan") == plan).drop("_plan"))
+            .filter(pl.col("_plan") == plan).drop("_plan", _SERVED))
 
 
-def _passthrough(sim: "Simulator", policy: Policy, requested: pl.Series) -> pl.LazyFrame:
-    """Requests that named a concrete model: that model's outcomes, no decision."""
+def _passthrough(sim: "Simulator", policy: Policy, served: pl.Series) -> pl.LazyFrame:
+    """Requests that named a configured model: that model's outcomes, no decision."""
     outcomes = sim.outcomes(policy)
     measured = sim._pick(outcomes, "quality")
     return (pl.concat([sim.frame.select("request_id"), outcomes.table.drop("request_id")], how="horizontal").lazy()
-            .with_columns(pl.lit(None, pl.String).alias("decision"), pl.lit(requested).alias("model"))
+            .with_columns(pl.lit(None, pl.String).alias("decision"), pl.lit(served).alias("model"))
             .select("request_id", "decision", "model", sim._pick(outcomes, "cost").alias("cost_usd"),
                     sim._pick(outcomes, "latency").alias("latency_ms"), measured.alias("quality"),
                     pl.when(measured.is_not_null()).then(pl.lit("measured")).alias("quality_source")))
@@ -111,7 +112,7 @@ def simulate_routed(sim: "Simulator", policies: list[Policy]) -> list[Simulation
         plans, parts = [], []
         for i, (profile, algorithm) in enumerate(keys):
             if profile is None:
-                query = _passthrough(sim, policy, sim.model_requested)
+                query = _passthrough(sim, policy, routes[_SERVED])
             else:
                 plans.append(sim.plan(scoped(policy, algorithm, profile), profile))
                 query = plans[-1].query

@@ -4,7 +4,8 @@ The rules are vllm-sr 0.4.0's (``cli/validator_recipe_contracts.py``: ``_recipe_
 ``_validate_entrypoints``, ``_reserved_routing_models``; ``cli/models.py``: ``Entrypoint``,
 ``Recipe``) and the router's own load-time checks (vllm-project/semantic-router
 ``src/semantic-router/pkg/config/canonical_recipes.go``: ``validateCanonicalRecipes``,
-``normalizeCanonicalEntrypoints``, ``entrypointNameConflict``). The recipe ``default`` always
+``normalizeCanonicalEntrypoints``, ``entrypointNameConflict``; vllm-sr's schema has no
+``modelCards`` in a recipe's routing either). The recipe ``default`` always
 exists (the top-level routing); a config may declare it as a recipe only when the top-level
 routing holds no profile. Which names are aliases is :mod:`policies.model.recipes`.
 """
@@ -15,7 +16,7 @@ from typing import Any, Iterator
 
 from ..errors import Finding
 from ..model import Policy, Routing
-from ..model.recipes import DEFAULT_RECIPE, auto_model_names, concrete_model_names, looper_aliases
+from ..model.recipes import DEFAULT_RECIPE, auto_model_names, looper_aliases, routable_model_names
 from .base import did_you_mean, error, policy_check
 
 RESERVED_RECIPE = "@global"  # vllm-sr 0.4.0: reserved for shared model services
@@ -48,11 +49,15 @@ def _recipe_names(policy: Policy) -> Iterator[Finding]:
             yield error("duplicate-recipe", f"recipe '{name}' is declared twice (also recipes[{first[name]}])",
                         path, "rename or remove one")
         first.setdefault(name, i)
+        if recipe.routing is not None and recipe.routing.model_cards is not None:
+            yield error("recipe-model-cards", f"recipe '{name}' declares modelCards; the model catalog is shared "
+                        "by every recipe", ("recipes", i, "routing", "modelCards"),
+                        "move the cards under the top-level routing.modelCards")
 
 
 def _entrypoints(policy: Policy) -> Iterator[Finding]:
     recipes = {r.name.strip() for r in policy.recipes or []} | {DEFAULT_RECIPE}
-    concrete = concrete_model_names(policy)
+    concrete = set(routable_model_names(policy))
     aliases = set(auto_model_names(policy)) | set(looper_aliases(policy))
     claimed: dict[str, int] = {}
     for i, entry in enumerate(policy.entrypoints or []):

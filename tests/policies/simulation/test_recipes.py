@@ -37,6 +37,8 @@ CASES: list[tuple[str, str | None, str, tuple[str, str | None, str | None, str]]
     ("cheap-urgent", "vllm-sr/cheap", "urgent: the site is down", (ENTRYPOINT, "default", "urgent_route", "large")),
     ("direct-large", "large", "urgent: the site is down", (PASSTHROUGH, None, None, "large")),
     ("direct-small", " small ", "python traceback", (PASSTHROUGH, None, None, "small")),
+    ("provider-id", "acme/large-v2", "python traceback", (PASSTHROUGH, None, None, "large")),  # large's id
+    ("lora", "small-sql", "urgent: the site is down", (PASSTHROUGH, None, None, "small")),  # served by its base
     ("foreign-alias", "fast-chat", "urgent: the site is down", (UNRESOLVED, "default", "urgent_route", "large")),
     ("no-model", None, "python traceback", (UNRESOLVED, "default", None, "small")),
 ]
@@ -86,7 +88,7 @@ def test_the_summary_and_tables_count_every_recipe(traffic_file):
     result = Simulator(read_traffic(traffic_file)).simulate(load_policy(CONFIG))
     summary = result.summary()
     n = len(CASES)
-    assert summary["route_share"] == pytest.approx({AUTO: 3 / n, ENTRYPOINT: 3 / n, PASSTHROUGH: 2 / n,
+    assert summary["route_share"] == pytest.approx({AUTO: 3 / n, ENTRYPOINT: 3 / n, PASSTHROUGH: 4 / n,
                                                     UNRESOLVED: 2 / n})
     assert summary["recipe_share"] == pytest.approx({"default": 6 / n, "coding": 2 / n})
     assert list(summary["unresolved_models"].items()) == [("(none)", 1), ("fast-chat", 1)]  # ties by name
@@ -99,7 +101,7 @@ def test_one_profile_can_still_take_every_request(traffic_file):
     sim = Simulator(read_traffic(traffic_file))
     forced = sim.simulate(load_policy(CONFIG), "coding").requests
     assert forced.filter(pl.col("decision") == "code_help")["request_id"].to_list() == [
-        "vsr-auto-code", "coding-code", "direct-small", "no-model"]
+        "vsr-auto-code", "coding-code", "direct-small", "provider-id", "no-model"]
     assert "route" not in forced.columns
 
 
@@ -130,6 +132,7 @@ def test_a_looper_alias_keeps_only_its_algorithms_decisions(tmp_path):
 def test_a_recipes_only_config_routes_auto_through_its_default_recipe():
     spec = load_policy(CONFIG).to_spec()
     top = spec.pop("routing")
+    spec["routing"] = {"modelCards": top.pop("modelCards")}  # the shared catalog stays at the top level
     spec["recipes"].append({"name": "default", "routing": top})
     spec["entrypoints"] = [e for e in spec["entrypoints"] if e["recipe"] != "default"]
     policy = Policy.from_spec(spec)
@@ -145,13 +148,13 @@ def test_simulate_command_shows_how_requests_reached_their_recipe(traffic_file):
     runner = CliRunner()
     human = runner.invoke(main, ["simulate", str(CONFIG), "--traffic", str(traffic_file)])
     assert human.exit_code == 0, human.output
-    assert "routes: auto 30.0%, entrypoint 30.0%, passthrough 20.0%, unresolved 20.0%" in human.stdout
-    assert "recipes: default 60.0%, coding 20.0%" in human.stdout
+    assert "routes: passthrough 33.3%, auto 25.0%, entrypoint 25.0%, unresolved 16.7%" in human.stdout
+    assert "recipes: default 50.0%, coding 16.7%" in human.stdout
     assert "fast-chat (1)" in human.stdout
     out = traffic_file.with_suffix(".parquet")
     data = json.loads(runner.invoke(main, ["simulate", str(CONFIG), "--traffic", str(traffic_file), "--json",
                                            "--out", str(out)]).stdout)
-    assert data["summary"]["recipe_share"]["coding"] == pytest.approx(0.2)
+    assert data["summary"]["recipe_share"]["coding"] == pytest.approx(2 / len(CASES))
     written = pl.read_parquet(out).filter(pl.col("request_id") == "coder-urgent").row(0, named=True)
     assert (written["model_requested"], written["route"], written["recipe"]) == ("coder", ENTRYPOINT, "coding")
 

@@ -30,8 +30,15 @@ def _recipe_named(name: str) -> Callable[[dict], None]:
 
 
 def _recipes_only(spec: dict) -> None:
-    """The top-level profile moved into an explicit recipe 'default' (the router's recipes-only layout)."""
-    spec["recipes"].append({"name": "default", "routing": {k: v for k, v in spec.pop("routing").items()}})
+    """The top-level profile moved into an explicit recipe 'default' (the router's recipes-only layout);
+    the model cards stay at the top level, the shared catalog."""
+    routing = spec.pop("routing")
+    spec["routing"] = {"modelCards": routing.pop("modelCards")}
+    spec["recipes"].append({"name": "default", "routing": routing})
+
+
+def _cards_in_recipe(spec: dict) -> None:
+    spec["recipes"][0]["routing"]["modelCards"] = spec["routing"].pop("modelCards")
 
 
 def _global(block: dict) -> Callable[[dict], None]:
@@ -64,6 +71,7 @@ CASES: dict[str, tuple[Callable[[dict], None], tuple[str, ...], tuple]] = {
     "recipe 'default' beside a top-level profile": (_recipe_named("default"), ("duplicate-recipe",),
                                                     ("recipes", 1, "name")),
     "recipes-only layout": (_recipes_only, (), ()),
+    "model cards inside a recipe": (_cards_in_recipe, ("recipe-model-cards",), ("recipes", 0, "routing", "modelCards")),
     "reserved recipe name": (_recipe_named("@global"), ("reserved-recipe",), ("recipes", 1, "name")),
     "duplicate recipe": (_recipe_named("coding"), ("duplicate-recipe",), ("recipes", 1, "name")),
 }
