@@ -4,13 +4,17 @@ Every log format that carries chat messages (OpenAI, LiteLLM, Langfuse, Helicone
 goes through :func:`parse_messages`, so ``prompt``, ``system`` and the tool/image/audio flags
 mean the same thing whatever the source.
 
-What the router's conversation signals read is kept per message (``tool_calls``: the names of an
-assistant's tool calls, ``tool_call_id``: the call a tool result answers, ``images``: image parts)
-and per request (``tool_definitions``: declared ``tools`` plus legacy ``functions``;
-``tool_choice``: ``none``/``auto``/``required``/``named``), as vLLM SR extracts them from an
-OpenAI body (``src/semantic-router/pkg/extproc/utils_fast.go``: ``countFastToolDefinitions``,
-``consumeFastExtractMessage``). ``prompt`` is the last user message with text: a user turn without
-text (an image alone) does not replace it, as the router's ``UserContent`` is kept there.
+What the router's conversation signals read is kept per message (``tool_calls``: the names of the
+tool calls it makes, ``tool_results``: the tool results it carries, ``tool_call_id``: the call the
+last of them answers, ``images``: image parts) and per request (``tool_definitions``: declared
+``tools`` plus legacy ``functions``; ``tool_choice``: ``none``/``auto``/``required``/``named``), as
+vLLM SR extracts them from an OpenAI body (``src/semantic-router/pkg/extproc/utils_fast.go``:
+``countFastToolDefinitions``, ``consumeFastExtractMessage``) and, for Anthropic-shaped bodies
+(``tool_use``/``tool_result`` content parts, ``tool_choice`` ``auto``/``any``/``tool``/``none``),
+from their protocol-neutral form (``consumeSemanticMessage``: a tool-call part is a call, a
+tool-result part a result). ``prompt`` is the last user message with text: a user turn without
+text (an image or a tool result alone) does not replace it, as the router's ``UserContent`` is
+kept there.
 """
 
 from __future__ import annotations
@@ -26,8 +30,13 @@ _SYSTEM_ROLES = ("system", "developer")
 _TEXT_PARTS = ("text", "input_text", "output_text")
 _IMAGE_PARTS = ("image_url", "input_image", "image")
 _AUDIO_PARTS = ("input_audio", "audio")
+_TOOL_CALL_PART = "tool_use"  # Anthropic: a tool call inside an assistant turn's content
+_TOOL_RESULT_PART = "tool_result"  # Anthropic: a tool result inside a user turn's content
 _TOOL_CHOICE_MODES = ("none", "auto", "required")
 NAMED_TOOL_CHOICE = "named"
+# Object tool choices by ``type``: OpenAI's named function/custom tool, Anthropic's auto/any/tool/none.
+_TOOL_CHOICE_TYPES = {"function": NAMED_TOOL_CHOICE, "custom": NAMED_TOOL_CHOICE, "tool": NAMED_TOOL_CHOICE,
+                      "auto": "auto", "any": "required", "none": "none"}
 
 
 @dataclass
@@ -89,15 +98,29 @@ def tool_choice_mode(value: Any, where: str) -> str | None:
         allowed = value.get("allowed_tools")
         mode = allowed.get("mode") if isinstance(allowed, dict) else None
         return tool_choice_mode(mode, f"{where}.allowed_tools.mode") or "auto"
-    if value.get("type") in ("function", "custom") or "name" in value:
+    if value.get("type") in _TOOL_CHOICE_TYPES:
+        return _TOOL_CHOICE_TYPES[value["type"]]
+    if "name" in value and "type" not in value:  # legacy function_call {"name": ...}
         return NAMED_TOOL_CHOICE
     raise RowError(f"{where}.type", f"unknown tool choice type {value.get('type')!r}")
 
 
-def message_row(role: str, text: str, tool_calls: list[str] | None = None, tool_call_id: str | None = None,
-                images: int = 0) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ToolFacts:
+    """A message's tool traffic: its calls (OpenAI ``tool_calls`` entries, Anthropic ``tool_use``
+    parts) with their names, and the tool results it carries (a ``tool`` message is one; Anthropic
+    ``tool_result`` parts count one each) with the id of the call the last one answers."""
+
+    calls: list[Any]
+    names: list[str]
+    results: int
+    result_id: str | None
+
+
+def message_row(role: str, text: str, tools: ToolFacts | None = None, images: int = 0) -> dict[str, Any]:
     """One ``messages`` entry (``schema.MESSAGE``)."""
-    return {"role": role, "content": text, "tool_calls": tool_calls or [], "tool_call_id": tool_call_id,
+    return {"role": role, "content": text, "tool_calls": tools.names if tools else [],
+            "tool_results": tools.results if tools else 0, "tool_call_id": tools.result_id if tools else None,
             "images": images}
 
 
@@ -118,52 +141,63 @@ def parse_messages(value: Any, where: str) -> Content:
         role = as_text(message.get("role"), f"{at}.role")
         if not role:
             raise RowError(f"{at}.role", "message has no role")
-        names = tool_call_names(message, at)
-        text = message_text(message, at, content, names)
-        call_id = as_text(message.get("tool_call_id"), f"{at}.tool_call_id")
-        content.messages.append(message_row(role, text, names, call_id, image_parts(message.get("content"))))
+        tools = tool_facts(message, at)
+        text = message_text(message, at, content, tools)
+        content.messages.append(message_row(role, text, tools, image_parts(message.get("content"))))
         if role in _SYSTEM_ROLES:
             system_parts.append(text)
         elif role == "user" and (text or content.prompt is None):
             content.prompt = text
-        elif role in ("tool", "function"):
+        if role in ("tool", "function") or tools.results:
             content.has_tools = True
     content.system = "\n".join(system_parts) if system_parts else None
     return content
 
 
 def message_text(message: Mapping[str, Any], at: str, content: Content | None = None,
-                 names: list[str] | None = None) -> str:
+                 tools: ToolFacts | None = None) -> str:
     """Text of one message; tool calls with no text are kept as their JSON so nothing is lost.
-    ``names``: its :func:`tool_call_names` when the caller has them already."""
+    ``tools``: its :func:`tool_facts` when the caller has them already."""
     text = parts_text(message.get("content"), f"{at}.content", content)
-    if names is None:
-        names = tool_call_names(message, at)
-    if content is not None and names:
+    if tools is None:
+        tools = tool_facts(message, at)
+    if content is not None and tools.calls:
         content.has_tools = True
-        for name in names:
+        for name in tools.names:
             content._add_tool_name(name)
-    if not text and names:
-        text = as_text(json.dumps(message["tool_calls"], ensure_ascii=False, sort_keys=True, default=str),
+    if not text and tools.calls:
+        text = as_text(json.dumps(tools.calls, ensure_ascii=False, sort_keys=True, default=str),
                        f"{at}.tool_calls") or ""
     return text
 
 
-def tool_call_names(message: Mapping[str, Any], at: str) -> list[str]:
-    """Names of a message's ``tool_calls`` in order ("" for a call without one)."""
-    calls = message.get("tool_calls")
-    if calls is None:
-        return []
-    if not isinstance(calls, list):
-        raise RowError(f"{at}.tool_calls", f"expected an array, got {type_name(calls)}")
-    names = []
-    for j, call in enumerate(calls):
-        if not isinstance(call, dict):
-            raise RowError(f"{at}.tool_calls[{j}]", f"expected an object, got {type_name(call)}")
-        function = call.get("function")
-        names.append((as_text(function.get("name"), f"{at}.tool_calls[{j}].function.name") or "")
-                     if isinstance(function, dict) else "")
-    return names
+def tool_facts(message: Mapping[str, Any], at: str) -> ToolFacts:
+    """The :class:`ToolFacts` of one message (``tool_calls`` checked here, content parts by parts_text)."""
+    calls: list[Any] = []
+    names: list[str] = []
+    listed = message.get("tool_calls")
+    if listed is not None:
+        if not isinstance(listed, list):
+            raise RowError(f"{at}.tool_calls", f"expected an array, got {type_name(listed)}")
+        for j, call in enumerate(listed):
+            if not isinstance(call, dict):
+                raise RowError(f"{at}.tool_calls[{j}]", f"expected an object, got {type_name(call)}")
+            function = call.get("function")
+            names.append((as_text(function.get("name"), f"{at}.tool_calls[{j}].function.name") or "")
+                         if isinstance(function, dict) else "")
+            calls.append(call)
+    results = 1 if message.get("role") == "tool" else 0
+    result_id = as_text(message.get("tool_call_id"), f"{at}.tool_call_id")
+    parts = message.get("content")
+    for j, part in enumerate([parts] if isinstance(parts, dict) else parts if isinstance(parts, list) else []):
+        kind = part.get("type") if isinstance(part, dict) else None
+        if kind == _TOOL_CALL_PART:
+            names.append(as_text(part.get("name"), f"{at}.content[{j}].name") or "")
+            calls.append(part)
+        elif kind == _TOOL_RESULT_PART:
+            results += 1
+            result_id = as_text(part.get("tool_use_id"), f"{at}.content[{j}].tool_use_id") or result_id
+    return ToolFacts(calls, names, results, result_id)
 
 
 def image_parts(value: Any) -> int:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import polars as pl
 
-# One chat message: its text, the names of the tool calls it makes (assistant), the call a tool
-# result answers and its image parts; what the router's conversation signals count (content.py).
+# One chat message: its text, the names of the tool calls it makes, the tool results it carries and
+# the call the last of them answers, its image parts; what the router's conversation signals count
+# (content.py: ToolFacts).
 MESSAGE = pl.Struct({"role": pl.String, "content": pl.String, "tool_calls": pl.List(pl.String),
-                     "tool_call_id": pl.String, "images": pl.Int32})
+                     "tool_results": pl.Int32, "tool_call_id": pl.String, "images": pl.Int32})
 
 # Signal families recorded by vLLM SR Router Replay (`Record.signals`), one list of names each.
 PRIOR_SIGNAL_TYPES: tuple[str, ...] = (

@@ -14,8 +14,8 @@ tool choice and flow tool results). ``source.type``:
 * ``tool_definition``: declared tools (``tools`` plus legacy ``functions``);
   ``tool_choice_required`` 1 when ``tool_choice`` is ``required`` or names a function,
   ``tool_choice_none`` 1 when it is ``none``.
-* ``assistant_tool_call``: tool calls made by assistant messages; ``assistant_tool_cycle``: tool
-  results (``tool`` messages).
+* ``assistant_tool_call``: tool calls (OpenAI ``tool_calls``, Anthropic ``tool_use`` parts);
+  ``assistant_tool_cycle``: tool results (a ``tool`` message, or each ``tool_result`` part).
 * ``active_tool_loop``: 1 when the last message is a tool result, a user turn right after a tool
   result, or an assistant message with tool calls (``activeToolLoopCount``).
 * ``flow_tool_state``: 1 when the last message is a tool result answering a Router Flow call (id
@@ -68,7 +68,12 @@ def _has_developer() -> pl.Expr:
 
 
 def _tool_calls() -> pl.Expr:
-    return _per_message(pl.when(_field("role") == "assistant").then(_field("tool_calls").list.len()).otherwise(0))
+    return _per_message(_field("tool_calls").list.len())
+
+
+def _carries_result(message: pl.Expr) -> pl.Expr:
+    """A message is a tool result: a ``tool`` message, or one holding tool-result parts."""
+    return (message.struct.field("role") == "tool") | (message.struct.field("tool_results").fill_null(0) > 0)
 
 
 def _message_count(role: str | None) -> pl.Expr:
@@ -90,17 +95,17 @@ def _last(name: str) -> pl.Expr:
 
 
 def _active_tool_loop() -> pl.Expr:
-    previous_role = pl.col("messages").list.get(-2, null_on_oob=True).struct.field("role")
-    last_role = _last("role")
-    return ((last_role == "tool")
-            | ((last_role == "user") & (previous_role == "tool"))
-            | ((last_role == "assistant") & (_last("tool_calls").list.len() > 0))).fill_null(False)
+    last = pl.col("messages").list.last()
+    previous = pl.col("messages").list.get(-2, null_on_oob=True)
+    return (_carries_result(last)
+            | ((_last("role") == "user") & _carries_result(previous).fill_null(False))
+            | ((_last("role") == "assistant") & (_last("tool_calls").list.len() > 0))).fill_null(False)
 
 
 def _flow_tool_state() -> pl.Expr:
     call_id = _last("tool_call_id")
     state = call_id.str.strip_prefix(FLOW_TOOL_CALL_PREFIX)
-    return ((_last("role") == "tool") & call_id.str.starts_with(FLOW_TOOL_CALL_PREFIX)
+    return (_carries_result(pl.col("messages").list.last()) & call_id.str.starts_with(FLOW_TOOL_CALL_PREFIX)
             & state.str.contains(FLOW_TOOL_CALL_SEPARATOR, literal=True)
             & ~state.str.starts_with(FLOW_TOOL_CALL_SEPARATOR)).fill_null(False)
 
@@ -119,7 +124,7 @@ def conversation_count(source: dict[str, Any]) -> pl.Expr:
     if kind == "assistant_tool_call":
         return _tool_calls()
     if kind == "assistant_tool_cycle":
-        return _role_count("tool")
+        return _per_message(pl.coalesce(_field("tool_results"), (_field("role") == "tool").cast(pl.Int32)))
     if kind == "active_tool_loop":
         return _active_tool_loop()
     if kind == "flow_tool_state":

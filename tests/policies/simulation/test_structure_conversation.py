@@ -341,3 +341,29 @@ def test_polars_leaf_and_solver_atom_agree(collection, spec):
     leaf = Extractor.for_leaf_type(signal.leaf_type).leaf(signal, None, pl.col)
     simulated = frame.select(leaf.fired.alias("f"))["f"].to_list()
     assert simulated == [_solver_fires(signal, v) for v in values]
+
+
+def test_anthropic_shaped_bodies_count_tool_use_and_tool_result_parts(tmp_path):
+    """An Anthropic Messages body logged by Helicone: tool_use/tool_result blocks and tool_choice any."""
+    anthropic = {"model": "claude", "tools": [{"name": "search", "input_schema": {"type": "object"}}],
+                 "tool_choice": {"type": "any"}, "messages": [
+                     user("find the memo"),
+                     {"role": "assistant", "content": [{"type": "text", "text": "Searching."},
+                                                       {"type": "tool_use", "id": "toolu_1", "name": "search",
+                                                        "input": {"q": "memo"}}]},
+                     {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1",
+                                                   "content": "memo.txt"}]}]}
+    line = {"request_id": "h1", "request_created_at": "2024-06-01T12:00:00Z",
+            "request_body": json.dumps(anthropic), "response_status": 200}
+    traffic = read_traffic(dump_lines(tmp_path / "helicone.jsonl", [line]))
+    assert traffic.source.format == "helicone" and traffic.rejects.height == 0, traffic.rejects.rows()
+    row = traffic.requests.row(0, named=True)
+    assert (row["prompt"], row["tool_definitions"], row["tool_choice"]) == ("find the memo", 1, "required")
+    assert [(m["tool_calls"], m["tool_results"], m["tool_call_id"]) for m in row["messages"]] == [
+        ([], 0, None), (["search"], 0, None), ([], 1, "toolu_1")]
+    requests = traffic.requests
+    assert conversation(requests, {"type": "assistant_tool_call"}, predicate={"gte": 1}) == [True]
+    assert conversation(requests, {"type": "assistant_tool_cycle"}, predicate={"gte": 1}) == [True]
+    # the last user turn carries the tool result: the loop is active
+    assert conversation(requests, {"type": "active_tool_loop"}, "exists") == [True]
+    assert conversation(requests, {"type": "tool_choice_required"}, "exists") == [True]

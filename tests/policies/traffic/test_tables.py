@@ -30,7 +30,7 @@ def test_csv_with_mapping(tmp_path: Path) -> None:
     rows = ts.requests.to_dicts()
     assert [r["prompt"] for r in rows] == ["What is a monad?", "Summarise: a, b, c"]
     assert rows[0]["messages"] == [{"role": "user", "content": "What is a monad?", "tool_calls": [],
-                                    "tool_call_id": None, "images": 0}]
+                                    "tool_results": 0, "tool_call_id": None, "images": 0}]
     assert rows[1]["ts"].isoformat() == "2024-06-01T10:00:00+00:00"  # epoch seconds
     assert (rows[0]["cost_usd"], rows[0]["cost_source"]) == (0.004, "logged")
     assert (rows[1]["cost_usd"], rows[1]["cost_source"]) == (None, None)  # simulator prices it
