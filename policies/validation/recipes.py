@@ -17,7 +17,7 @@ from typing import Any, Iterator
 from ..errors import Finding
 from ..model import Policy, Routing
 from ..model.recipes import DEFAULT_RECIPE, auto_model_names, looper_aliases, routable_model_names
-from .base import did_you_mean, error, policy_check
+from .base import did_you_mean, error, policy_check, warning
 
 RESERVED_RECIPE = "@global"  # vllm-sr 0.4.0: reserved for shared model services
 
@@ -87,8 +87,25 @@ def _entrypoints(policy: Policy) -> Iterator[Finding]:
                             f"'vllm-sr/{recipe or 'recipe'}'")
 
 
+def _decision_names(policy: Policy) -> Iterator[Finding]:
+    """A decision name used by two profiles: vllm-sr 0.4.0 accepts it, some router versions refuse it
+    (``canonical_recipes.go`` ``validateDecisionNamesAcrossRecipes``: the selected-decision header,
+    metrics and plugin lookups key on the bare name), and a simulation's per-decision table counts
+    both under one name."""
+    owners: dict[str, str] = {}
+    for profile in policy.profiles():
+        for j, decision in enumerate(profile.routing.all_decisions()):
+            owner = owners.setdefault(decision.name, profile.label)
+            if owner != profile.label:
+                yield warning("decision-name-across-recipes",
+                              f"decision '{decision.name}' is also defined by profile '{owner}'; headers and "
+                              "metrics key on the bare name (some router versions refuse this) and reports "
+                              "count both as one", profile.path + ("decisions", j, "name"), "rename one of them")
+
+
 @policy_check
 def recipe_references(policy: Policy) -> Iterator[Finding]:
     """Recipe names are unique, and every entrypoint maps new names to a recipe that exists."""
     yield from _recipe_names(policy)
     yield from _entrypoints(policy)
+    yield from _decision_names(policy)

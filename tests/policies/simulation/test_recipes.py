@@ -113,7 +113,8 @@ def test_auto_model_names_replace_the_builtin_aliases(traffic_file):
     assert [rows[r]["route"] for r in ("auto-urgent", "mom-urgent", "vsr-auto-code")] == [UNRESOLVED, UNRESOLVED, AUTO]
     spec["global"] = {"router": {"auto_model_name": "router-pick"}}  # one more alias beside vllm-sr/auto and auto
     table = EntrypointTable(Policy.from_spec(spec))
-    assert [table.resolve(n).via for n in ("router-pick", "auto", "vllm-sr/auto", "MoM")] == [AUTO, AUTO, AUTO, UNRESOLVED]
+    via = [table.resolve(n).via for n in ("router-pick", "auto", "vllm-sr/auto", "MoM")]
+    assert via == [AUTO, AUTO, AUTO, UNRESOLVED]
 
 
 def test_a_looper_alias_keeps_only_its_algorithms_decisions(tmp_path):

@@ -99,3 +99,15 @@ def test_unknown_recipe_suggests_the_near_miss(tmp_path):
     file.write_text(yaml.safe_dump(spec, sort_keys=False))
     (finding,) = [f for f in validate_policy(load_policy(file)) if f.code == "unknown-recipe"]
     assert "did you mean 'coding'?" in (finding.suggestion or "")
+
+
+def test_a_decision_name_shared_by_two_recipes_is_a_located_warning(tmp_path):
+    """vllm-sr 0.4.0 accepts it (no error); some router versions refuse it (canonical_recipes.go)."""
+    spec = yaml.safe_load(CONFIG.read_text())
+    spec["recipes"][0]["routing"]["decisions"][0]["name"] = "urgent_route"
+    file = tmp_path / "config.yaml"
+    file.write_text(yaml.safe_dump(spec, sort_keys=False))
+    findings = validate_policy(load_policy(file))
+    (warning,) = [f for f in findings if f.code == "decision-name-across-recipes"]
+    assert warning.severity is Severity.WARNING and warning.path == ("recipes", 0, "routing", "decisions", 0, "name")
+    assert warning.line is not None and not [f for f in findings if f.severity is Severity.ERROR]
