@@ -3,8 +3,9 @@
 The first simulation of the sample on a fresh install then runs no model and no PII pattern pass
 (see :class:`policies.inference.cache.ScoreLayer`). The layer is exactly what the runtime writes
 into a user's score cache when it simulates every bundled policy on the sample (safety_first
-first, then the others by name), with the layer switched off and on the CPU provider: the same
-keys (text sha256, model or pattern-code sha256, signal definition), the same float32 vectors.
+first, then the others by name), plus the embeddings of the built-in knowledge bases' exemplars
+(what the first ``kb`` signal on them writes), with the layer switched off and on the CPU provider:
+the same keys (text sha256, model or pattern-code sha256, signal definition), the same float32 vectors.
 A rebuilt model or an edited ``policies/inference/pii.py`` has another sha, so its scores are
 simply not found in an old layer; ``make models`` rebuilds the layer after the models.
 
@@ -27,6 +28,7 @@ sys.path.insert(0, str(REPO))
 
 import sample_data  # noqa: E402
 from policies.inference.cache import ScoreCache, ScoreLayer  # noqa: E402
+from policies.knowledge_bases import KnowledgeBaseCatalog  # noqa: E402
 from policies.loader import load_policy  # noqa: E402
 from policies.simulation import Simulator  # noqa: E402
 from policies.simulation.neural import NeuralContext  # noqa: E402
@@ -56,6 +58,10 @@ def main() -> None:
             if missing:
                 sys.exit(f"{path.name}: model signals unavailable, the layer would lack their scores: {missing}")
             print(f"{path.name}: {time.perf_counter() - started:.0f}s", flush=True)
+        catalog = KnowledgeBaseCatalog()
+        NeuralContext(cache_dir=tmp).embed([text for name in catalog.names()
+                                            for texts in catalog.get(name).labels.values() for text in texts])
+        print(f"knowledge bases {', '.join(catalog.names())}: {time.perf_counter() - started:.0f}s", flush=True)
         groups = list(ScoreCache(tmp).groups())
     ScoreLayer.write(args.out, groups)
     size = args.out.stat().st_size

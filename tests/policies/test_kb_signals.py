@@ -18,6 +18,7 @@ import yaml
 
 import sample_data
 from policies.columns import confidence_column, fired_column
+from policies.inference.cache import LAYER_ENV, ScoreCache
 from policies.knowledge_bases import KnowledgeBaseCatalog, KnowledgeBaseError, PrototypeScoring
 from policies.loader import load_policy
 from policies.simulation import Simulator
@@ -193,6 +194,15 @@ def test_missing_or_broken_manifest_is_an_error_naming_the_kb_and_file(tmp_path)
         catalog.get("gone")
     with pytest.raises(KnowledgeBaseError, match=r"'broken': .*broken/labels.json:2:\d+: not valid JSON"):
         catalog.get("broken")
+
+
+def test_shipped_score_layer_holds_the_builtin_exemplars(encoder, tmp_path, monkeypatch):
+    """A first kb simulation on a fresh install encodes no exemplar (scripts/build_score_layer.py)."""
+    monkeypatch.delenv(LAYER_ENV, raising=False)
+    catalog = KnowledgeBaseCatalog()
+    NeuralContext(encoder, cache_dir=tmp_path).embed(
+        [text for name in catalog.names() for texts in catalog.get(name).labels.values() for text in texts])
+    assert list(ScoreCache(tmp_path).groups()) == []  # every vector came from the layer, none computed
 
 
 def test_prototypes_follow_the_routers_clustering_order():
