@@ -15,6 +15,9 @@ asked. Behaviour and defaults come from the router (vllm-project/semantic-router
   ``decisionCandidatesForRequest`` — exactly the selected recipe's decisions (recipes never fall
   back to the default profile); a looper alias keeps only the default recipe's decisions whose
   ``algorithm.type`` is that looper's (``remom``, ``fusion``, ``workflows`` for flow).
+  ``classifierForRequest`` and ``recipes.go`` ``ConfigForRecipe``: a recipe evaluates its own
+  signals and projections with its own strategy, never the default profile's; providers, model
+  cards and ``global`` stay shared.
 - ``src/semantic-router/pkg/config/canonical_global.go`` (``applyCanonicalRouterGlobal``) and the
   router's ``EffectiveAutoModelNames``: ``global.router.auto_model_names``, when given, is the whole
   list of auto aliases; otherwise ``vllm-sr/auto``, ``auto`` and ``auto_model_name`` (default
