@@ -10,8 +10,7 @@ from typing import Any, Callable
 
 import panel as pn
 
-from policies import PolicyError
-from policies.storage import Store
+from policies.api import PolicyError, Store
 from widgets.checks import ChecksPanel
 from widgets.export_view import ExportView
 from widgets.markdown_text import md_text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
-from policies.storage import Store
+from policies.api import Store
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from policies import PolicyError
-from policies.storage import Store
+from policies.api import PolicyError, Store
 from widgets.state import PolicyState
 
 

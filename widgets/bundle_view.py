@@ -13,9 +13,7 @@ from typing import Any
 import panel as pn
 import param
 
-from policies import PolicyError
-from policies.bundles import PolicyRef, Verification, build_bundle, verify_bundle
-from policies.export_gate import blocking_errors
+from policies.api import PolicyError, PolicyRef, Verification, blocking_errors, build_bundle, verify_bundle
 
 from .markdown_text import md_text
 from .state import StateView

@@ -19,16 +19,11 @@ from typing import Any
 import panel as pn
 import param
 
-from policies import Finding, Policy, Severity
-from policies.yaml_source import dump_yaml
+from policies.api import (VALIDATOR_KINDS, ConflictFinding, Finding, Policy, Repair, Report, Severity, analyze_policy,
+                          dump_yaml, profile_of_path as profile_of, propose_repairs)
 
 from .markdown_text import md_code_block, md_text
 from .state import Debouncer, StateView
-
-from policies.conflicts import ConflictFinding, Repair, Report, analyze_policy
-from policies.conflicts.analysis import VALIDATOR_KINDS
-from policies.conflicts.analysis import profile_of_path as profile_of
-from policies.conflicts.repairs import propose_repairs
 
 
 def conflicts(report: Report) -> list[ConflictFinding]:

@@ -16,13 +16,8 @@ import param
 import polars as pl
 from panel.viewable import Viewer
 
-from policies.conflicts.diff import DiffResult, diff_policies
-from policies.loader import loads_policy
-from policies.model import Policy
-from policies.simulation.compare import Comparison, compare
-from policies.simulation.engine import Simulator
-from policies.storage import Store
-from policies.traffic import TrafficSet
+from policies.api import (Comparison, DiffResult, Policy, Simulator, Store, TrafficSet, compare, diff_policies,
+                          loads_policy)
 
 from .drilldown import Drilldown
 from .markdown_text import md_text

@@ -19,8 +19,7 @@ from bokeh.palettes import Dark2
 from bokeh.plotting import figure
 from panel.viewable import Viewer
 
-from policies.simulation.report import baseline
-from policies.simulation.result import SimulationResult
+from policies.api import SimulationResult, baseline
 
 from .bokeh_data import MARGIN, NAN, edit_models, replace_data
 

@@ -18,7 +18,7 @@ import param
 import polars as pl
 from panel.viewable import Viewer
 
-from policies.simulation.report import DEFAULT_LABEL
+from policies.api import DEFAULT_LABEL
 
 from .markdown_text import md_text
 from .table_data import FAST_ROWS, TableData, tabulator_number

@@ -15,12 +15,8 @@ import param
 import polars as pl
 from panel.viewable import Viewer
 
-from policies.errors import PolicyError
-from policies.evaluate import RouteResult
-from policies.model import Policy
-from policies.simulation.engine import Simulator
-from policies.simulation.explain import Explanation, Flip, explain, explain_text
-from policies.simulation.report import DEFAULT_LABEL
+from policies.api import (DEFAULT_LABEL, Explanation, Flip, Policy, PolicyError, RouteResult, Simulator, explain,
+                          explain_text)
 
 from .markdown_text import md_text
 from .simulators import Simulators

@@ -18,9 +18,8 @@ from typing import Any
 import panel as pn
 import param
 
-from policies import Finding, Policy, PolicyError
-from policies.export_gate import blocking_errors, errors_label, gate_findings, target_refusals
-from policies.export import FORMATS, render_export, write_export
+from policies.api import (FORMATS, Finding, Policy, PolicyError, blocking_errors, errors_label, gate_findings,
+                          render_export, target_refusals, write_export)
 
 from .bundle_view import BundleView
 from .markdown_text import md_code_block, md_text

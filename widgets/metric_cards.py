@@ -15,7 +15,7 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
-from policies.formatting import ms, percent, score, usd
+from policies.api import ms, percent, score, usd
 
 
 @dataclass(frozen=True)

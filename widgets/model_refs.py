@@ -14,10 +14,9 @@ from typing import Any, Callable
 
 import panel as pn
 
-from policies import Policy
+from policies.api import Policy, reasoning_family_of
 
 # The family lookup lives with the reasoning-control rule; reuse it rather than a second copy.
-from policies.validation.pydantic_rules import reasoning_family_of
 
 RefUpdate = Callable[..., None]  # called as update(index, key=value, ...); value None removes the key
 

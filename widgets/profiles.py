@@ -11,8 +11,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from policies import Policy
-from policies.model.routing import Routing
+from policies.api import Policy, Routing
 
 TOP_LEVEL = ""  # the profile name of the top-level ``routing`` block (as in ``Policy.profiles()``)
 

@@ -19,9 +19,7 @@ from typing import Any, Callable
 import panel as pn
 import param
 
-from policies.model import Signal
-from policies.model.routing import Routing
-from policies.validation.contract import ALGORITHM_TYPES, contract
+from policies.api import ALGORITHM_TYPES, Routing, Signal, contract
 
 from .model_refs import model_ref_row
 from .profiles import (TOP_LEVEL, add_recipe, fresh_recipe_name, profile_routing, recipe_names, remove_recipe,

@@ -24,7 +24,7 @@ from bokeh.models import ColumnDataSource, HoverTool, TapTool
 from bokeh.plotting import figure
 from panel.viewable import Viewer
 
-from policies.simulation.report import DEFAULT_LABEL
+from policies.api import DEFAULT_LABEL
 
 from .bokeh_data import MARGIN, NAN, edit_models, replace_data
 from .sankey_layout import X_RANGE, Y_RANGE, View, sankey_layout

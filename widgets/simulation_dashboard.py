@@ -18,11 +18,7 @@ import param
 import polars as pl
 from panel.viewable import Viewer
 
-from policies.model import Policy
-from policies.simulation.engine import Simulator
-from policies.simulation.report import DEFAULT_LABEL, served_by
-from policies.simulation.result import SimulationResult
-from policies.traffic import TrafficSet
+from policies.api import DEFAULT_LABEL, Policy, SimulationResult, Simulator, TrafficSet, served_by
 
 from .cost_quality import CostQualityPlot
 from .drilldown import PREVIEW, Drilldown, prompt_preview

@@ -14,9 +14,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 
-from policies.simulation.engine import Simulator
-from policies.simulation.neural import NeuralContext
-from policies.traffic import TrafficSet
+from policies.api import NeuralContext, Simulator, TrafficSet
 
 
 def traffic_key(traffic: TrafficSet) -> str:

@@ -14,10 +14,7 @@ from typing import Any, Callable
 import panel as pn
 import param
 
-from policies import Finding, Policy, PolicyError
-from policies.loader import loads_policy
-from policies.validation import validate_policy
-from policies.yaml_source import decode_text, dump_yaml
+from policies.api import Finding, Policy, PolicyError, decode_text, dump_yaml, loads_policy, validate_policy
 
 UNDO_LIMIT = 200
 

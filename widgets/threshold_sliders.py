@@ -16,9 +16,7 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
-from policies.model import Policy
-from policies.model.signals import EmbeddingSignal, Signal
-from policies.simulation.signals import Extractor
+from policies.api import Extractor, Policy, Signal
 
 
 @dataclass(frozen=True)
@@ -38,7 +36,7 @@ class ThresholdKnob:
 
 
 def _bounds(signal: Signal, field: str, value: float) -> tuple[float, float]:
-    if field == "threshold" and isinstance(signal, EmbeddingSignal):
+    if field == "threshold" and isinstance(signal, Signal.kind("embedding")):
         limit = 2.0 if (signal.negative_candidates or signal.negative_image_candidates) else 1.0
         return -limit, limit
     if field == "threshold" and signal.unit_threshold or field == "ngram_threshold":

@@ -18,9 +18,8 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
-from policies.errors import PolicyError
-from policies.traffic import (ImportProgress, ProgressCallback, TrafficSet, format_names, read_sql_traffic,
-                              read_traffic, sample_traffic)
+from policies.api import (ImportProgress, PolicyError, ProgressCallback, TrafficSet, format_names, read_sql_traffic,
+                          read_traffic, sample_traffic)
 
 from .markdown_text import md_text
 

@@ -10,8 +10,7 @@ from typing import Any
 import panel as pn
 import param
 
-from policies import PolicyError
-from policies.storage import Store
+from policies.api import PolicyError, Store
 
 from .markdown_text import md_code_block, md_text
 from .state import StateView

@@ -16,10 +16,7 @@ import param
 
 import sample_data
 
-from policies import Decision, Policy, PolicyError
-from policies.ranking import static_order
-from policies.storage import Store
-from policies.yaml_source import read_file
+from policies.api import Decision, Policy, PolicyError, Store, read_file, static_order
 
 from .markdown_text import md_text
 from .state import PolicyState, StateView

@@ -11,7 +11,7 @@ from typing import Any
 import panel as pn
 import param
 
-from policies import Finding
+from policies.api import Finding
 
 from .markdown_text import md_text
 from .state import Debouncer, StateView

@@ -13,9 +13,7 @@ import panel as pn
 import param
 import yaml
 
-from policies.model import Signal
-from policies.model.editor_fields import EditorField
-from policies.yaml_source import dump_yaml
+from policies.api import EditorField, Signal, dump_yaml
 
 
 class SignalEditor(pn.viewable.Viewer):

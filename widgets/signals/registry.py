@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from policies.model import Signal
+from policies.api import Signal
 
 from .base import SignalEditor
 
