@@ -210,7 +210,9 @@ def image_parts(value: Any) -> int:
 
 
 def parts_text(value: Any, at: str, content: Content | None = None) -> str:
-    """A content value (string, or list of typed parts) to plain text; media set the flags."""
+    """A content value (string, or list of typed parts) to plain text; media set the flags.
+    Non-empty text parts are joined by a space, as the router reads a message's text
+    (``extractTextFromContent`` in ``src/semantic-router/pkg/extproc/utils_fast.go``)."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -234,7 +236,7 @@ def parts_text(value: Any, at: str, content: Content | None = None) -> str:
             content.has_image = True
         elif kind in _AUDIO_PARTS and content is not None:
             content.has_audio = True
-    return "\n".join(texts)
+    return " ".join(t for t in texts if t)
 
 
 def estimate_tokens(chars: int) -> int:

@@ -141,10 +141,15 @@ def test_structure_reads_the_last_user_message_with_text(tmp_path):
         body(user("first plan, then act"), assistant("ok"),
              user([{"type": "image_url", "image_url": {"url": "https://x/y.png"}}])),
         body(user("first plan, then act"), assistant("ok"), user("thanks")),
+        # text parts: the non-empty ones joined by a space (extractTextFromContent)
+        body(user([{"type": "text", "text": "first plan"}, {"type": "text", "text": ""},
+                   {"type": "text", "text": "then act"}])),
     ])
-    assert reqs["prompt"].to_list() == ["first plan, then act", "thanks"]
+    assert reqs["prompt"].to_list() == ["first plan, then act", "thanks", "first plan then act"]
     seq = {"type": "sequence", "source": {"type": "sequence", "sequences": [["first", "then"]]}}
-    assert structure(reqs, seq) == [True, False]
+    assert structure(reqs, seq) == [True, False, True]
+    bytes_ = {"type": "count", "source": {"type": "text_bytes"}}
+    assert structure(reqs, bytes_, {"gte": 19, "lte": 19}) == [False, False, True]
 
 
 AGENTIC = [
