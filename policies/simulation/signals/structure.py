@@ -56,7 +56,7 @@ class StructureExtractor(Extractor):
         feature = signal.feature or {}
         source = feature.get("source") or {}
         text = frame[PROMPT]
-        kind = feature.get("type")
+        kind = _type_of(feature)
         if kind == "sequence":
             value = _sequence_matched(text, source)
         elif kind in ("count", "exists", "density"):
@@ -79,8 +79,13 @@ class StructureExtractor(Extractor):
         return LeafExpr(fired.fill_null(False), None)
 
 
+def _type_of(spec: dict[str, Any]) -> str:
+    """A feature's or source's ``type`` as the router compares it (trimmed, lower case)."""
+    return str(spec.get("type") or "").strip().lower()
+
+
 def _source_count(text: pl.Series, source: dict[str, Any]) -> pl.Series:
-    kind = source.get("type")
+    kind = _type_of(source)
     sensitive = bool(source.get("case_sensitive"))
     if kind == "regex":
         pattern = str(source.get("pattern") or "")

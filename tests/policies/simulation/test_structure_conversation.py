@@ -90,6 +90,9 @@ def test_structure_regex_is_case_insensitive_by_default_and_go_classes_are_ascii
     assert structure(reqs, word) == [False, False, True, True]
     sensitive = {"type": "exists", "source": {"type": "regex", "pattern": "step", "case_sensitive": True}}
     assert structure(reqs, sensitive) == [False, False, False, True]
+    # the router trims and lower-cases both type names
+    loose = {"type": " Exists", "source": {"type": "REGEX ", "pattern": "step"}}
+    assert structure(reqs, loose) == [False, False, True, True]
 
 
 def test_structure_keywords_need_word_boundaries_except_cjk(tmp_path):
