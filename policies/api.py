@@ -39,7 +39,7 @@ GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
     "simulation & results": {
         "policies.simulation.engine": ("Simulator",),
         "policies.simulation.neural": ("NeuralContext",),
-        "policies.simulation.signals": ("Extractor",),
+        "policies.signals.base": ("Extractor",),
         "policies.simulation.result": ("SimulationResult",),
         "policies.simulation.report": ("baseline", "served_by"),
     },
@@ -67,8 +67,7 @@ GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
                              "read_traffic", "sample_traffic"),
     },
     "formatting & labels": {
-        "policies.formatting": ("ms", "percent", "score", "usd"),
-        "policies.simulation.report": ("DEFAULT_LABEL",),
+        "policies.formatting": ("DEFAULT_LABEL", "ms", "percent", "score", "usd"),
     },
 }
 

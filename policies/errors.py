@@ -8,6 +8,7 @@ is a :class:`Finding` that names where it is: file, line, column and the spec pa
 
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import asdict, dataclass, field
 from enum import Enum
@@ -104,3 +105,14 @@ class PolicyError(Exception):
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     """Errors first, then by file position, so output reads top to bottom."""
     return sorted(findings, key=lambda f: (f.severity.rank, f.file or "", f.line or 0, f.column or 0, f.code))
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    """'did you mean X?' text for a near miss (case and ``_``/space folded), else ``None``."""
+    choices = list(choices)
+    folded = {c.lower().replace("_", " ").replace("-", " "): c for c in choices}
+    key = str(word).lower().replace("_", " ").replace("-", " ")
+    if key in folded and folded[key] != word:
+        return f"did you mean '{folded[key]}'?"
+    match = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
+    return f"did you mean '{match[0]}'?" if match else None

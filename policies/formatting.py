@@ -1,4 +1,4 @@
-"""Figures as people read them: ``$1,234.57``, ``92.6%``, ``1,954 ms``, ``6,000``.
+"""Figures and labels as people read them: ``$1,234.57``, ``92.6%``, ``1,954 ms``, ``6,000``, ``(default)``.
 
 One home for number formats, so the command line and the studio's metric cards print the same
 figure the same way. Machine output (``--json``) never goes through here: it keeps raw numbers.
@@ -12,6 +12,10 @@ from typing import Callable
 
 Formatter = Callable[[float], str]
 MISSING = "n/a"
+# Who served a request, where no decision's model did: the default route, or the router itself
+# (a plugin answered without calling a model). Reports, the CLI, the Sankey and the drill-down.
+DEFAULT_LABEL = "(default)"
+ROUTER_LABEL = "answered by the router"
 
 
 def _known(value: float | None) -> bool:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from ..formatting import Formatter, count, ms, percent, score, signed, usd
-from ..simulation.report import ROUTER_LABEL
+from ..formatting import ROUTER_LABEL, Formatter, count, ms, percent, score, signed, usd
 
 # diff's metrics (policies.simulation.compare.METRICS): label and format of each
 METRIC_FORMATS: dict[str, tuple[str, Formatter]] = {

@@ -26,7 +26,7 @@ import numpy as np
 import z3
 
 from ..model import RuleNode, Routing
-from ..model.signals import EmbeddingSignal
+from ..signals.embedding import EmbeddingSignal
 from .encoding import Encoding
 
 

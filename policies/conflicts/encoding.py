@@ -10,25 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Callable
+from typing import Any
 
 import z3
 
 from ..evaluate import LeafKey, SignalHit, leaf_key
-from ..labels import COMPLEXITY_LEVELS, FACT_CHECK_LABELS, MMLU_DOMAINS, MODALITY_LABELS, PII_TYPES, USER_FEEDBACK_LABELS
 from ..model import Decision, RuleNode, Routing, Signal
 from ..rule_tree import fold
-from ..validation import parse_token_count
 from .pool import VarPool
-
-# Signals whose atom is "score ≥ threshold" on one shared Real (spec §2); key fields pick the shared variable.
-_SCORED_FAMILIES: dict[str, Callable[[Signal], str]] = {
-    "jailbreak": lambda s: f"{s.method or 'classifier'}:{s.direction or 'request'}:{bool(s.include_history)}",
-    "safety": lambda s: str(s.model or "default"),
-    "reask": lambda s: s.name,
-    "preference": lambda s: s.name,
-}
-
 
 def spec_hash(data: Any) -> str:
     return hashlib.sha1(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
@@ -126,6 +115,17 @@ class Encoding:
         names = self._score_vars(leaf)
         return max(self.pool.value(n, model) for n in names) if names else None
 
+    def compile_gate(self, owner: str, spec: dict[str, Any]) -> z3.BoolRef:
+        """A rule tree nested in a signal (a complexity composer) as a formula; a tree that reaches
+        its own owner again is cut (true) rather than compiled forever."""
+        if owner in self._building:
+            return z3.BoolVal(True)
+        self._building.add(owner)
+        try:
+            return self.compile(RuleNode.from_spec(spec))
+        finally:
+            self._building.discard(owner)
+
     def _opaque(self, leaf: RuleNode, why: str) -> z3.BoolRef:
         return self.pool.boolean(f"opaque:{leaf.type}:{leaf.name}:{leaf.label}", "opaque", f"{leaf.type} {leaf.name} ({why})",
                                  level=3)
@@ -144,94 +144,15 @@ class Encoding:
     def _signal_atom(self, leaf: RuleNode, signal: Signal) -> z3.BoolRef:
         pool, t = self.pool, leaf.type
         key = spec_hash([leaf.type, leaf.name, leaf.label, leaf.predicate])
-        declared = signal.solver_atom(leaf, pool)
+        declared = signal.solver_atom(leaf, self)
         if declared is not None:
             atom, scores = declared
             if scores:
                 self._scores[key] = list(scores)
             return atom
-        if t == "keyword":
-            method = (signal.method or "").lower()
-            if method in ("bm25", "ngram", "fuzzy") or signal.fuzzy_match:
-                return pool.boolean(f"kwrule:{signal.name}", "opaque", f"{method or 'fuzzy'} keyword rule {signal.name}")
-            if method == "regex":
-                atoms = [pool.boolean(f"re:{p}", "regex", str(p)) for p in signal.keywords]
-            else:
-                atoms = [pool.keyword(k) for k in signal.keywords]
-            if not atoms:
-                return z3.BoolVal(False)
-            return z3.And(atoms) if (signal.operator or "OR").upper() == "AND" else z3.Or(atoms)
-        if t == "context":
-            tokens = pool.number("tokens", "int", "tokens", "prompt tokens", 1, low=0)
-            try:
-                low, high = parse_token_count(signal.min_tokens) or 0, parse_token_count(signal.max_tokens)
-            except ValueError:
-                return self._opaque(leaf, "unparsable token count")
-            return pool.interval(tokens, {"gte": low, "lte": high})
-        if t in ("structure", "conversation"):
-            feature = signal.feature or {}
-            ftype = str(feature.get("type") or "count")
-            sort = "real" if ftype == "density" else "int"
-            source = json.dumps(feature.get("source") or {}, sort_keys=True)
-            var = pool.number(f"{t}:{sort}:{source}", sort, "density" if sort == "real" else "count",
-                              f"{ftype} of {source}", 1, low=0)
-            if ftype == "exists" or not signal.predicate:
-                return pool.at_least(var, 1) if ftype != "density" else pool.at_least(var, 0, strict=True)
-            return pool.interval(var, signal.predicate)
-        if t in ("authz", "event"):
-            return pool.boolean(f"{t}:{signal.name}", "flag", f"{t} {signal.name}")
         if t == "input_modality":
             modality = str(signal.modality or signal.name)
             return pool.boolean(f"input_modality:{modality}", "flag", f"input modality {modality}")
-        if t == "metadata":
-            header = str(signal.key or signal.name)
-            var = pool.enum(f"meta:{header}", header, 1, absent=True)
-            pred = signal.predicate or {}
-            if "equals" in pred:
-                return pool.is_(var, pred["equals"])
-            if "in" in pred:
-                return z3.Or([pool.is_(var, v) for v in pred.get("in") or []])
-            return pool.present(var)
-        if t == "embedding":
-            limit = 2.0 if (signal.negative_candidates or signal.negative_image_candidates) else 1.0
-            s = pool.number(f"emb:{signal.name}", "real", "score", f"cosine to {signal.name}", 2, -limit, limit)
-            self._scores[key] = [s]
-            return pool.at_least(s, signal.effective_threshold())
-        if t in _SCORED_FAMILIES:
-            s = pool.number(f"score:{t}:{_SCORED_FAMILIES[t](signal)}", "real", "score", f"{t} score", 3, 0, 1)
-            self._scores[key] = [s]
-            return pool.at_least(s, signal.effective_threshold())
-        if t == "pii":
-            threshold = signal.effective_threshold()
-            allowed = set(signal.pii_types_allowed or [])
-            confs = [pool.number(f"pii:{e}", "real", "score", f"PII {e}", 3, 0, 1) for e in PII_TYPES if e not in allowed]
-            if not confs:
-                return z3.BoolVal(False)
-            self._scores[key] = confs
-            return z3.Or([pool.at_least(c, threshold) for c in confs])
-        if t == "complexity":
-            level = str(leaf.name).partition(":")[2]
-            var = pool.enum(f"complexity:{signal.name}", f"complexity {signal.name}", 3, COMPLEXITY_LEVELS, closed=True)
-            gate = z3.BoolVal(True)
-            if signal.composer and signal.name not in self._building:
-                self._building.add(signal.name)
-                gate = self.compile(RuleNode.from_spec(signal.composer))
-                self._building.discard(signal.name)
-            return z3.And(pool.is_(var, level), gate)
-        if t == "domain":
-            return self._domain_raw(signal)
-        if t == "language":
-            var = pool.enum("language", "language", 3)
-            atom = pool.is_(var, signal.name)
-            conf = pool.number("language_conf", "real", "score", "language confidence", 3, 0, 1)
-            self._scores[key] = [conf]
-            return z3.And(atom, pool.at_least(conf, signal.effective_threshold()))
-        closed_sets = {"modality": MODALITY_LABELS, "fact_check": FACT_CHECK_LABELS, "user_feedback": USER_FEEDBACK_LABELS}
-        if t in closed_sets:
-            var = pool.enum(t, t, 3 if t != "modality" else 1, closed_sets[t], closed=True)
-            return pool.is_(var, signal.name)
-        if t == "classifier":
-            return self._classifier(leaf, signal, key)
         if t == "kb":
             if (signal.match or "best") == "best":
                 target = (signal.target or {}).get("value", signal.name)
@@ -239,34 +160,6 @@ class Encoding:
                 return pool.is_(var, str(target))
             return pool.boolean(f"kb:{signal.name}", "flag", f"kb {signal.name} above threshold", level=3)
         return self._opaque(leaf, "not modelled")
-
-    def _domain_raw(self, signal: Signal) -> z3.BoolRef:
-        """Top-1 MMLU label ∪ none: the signal fires iff the label is one of its categories."""
-        var = self.pool.enum("domain", "MMLU domain", 3, MMLU_DOMAINS, closed=True)
-        labels = [self.pool.is_(var, c) for c in signal.categories() if c in MMLU_DOMAINS]
-        return z3.Or(labels) if labels else z3.BoolVal(False)
-
-    def _classifier(self, leaf: RuleNode, signal: Signal, key: str) -> z3.BoolRef:
-        """Top label as an enum; a ``predicate`` reads that label's probability (Σ ≤ 1, top label is the largest)."""
-        labels = [str(x) for x in signal.labels or []]
-        name = f"classifier:{signal.name}"
-        pool = self.pool
-        top = pool.enum(name, f"classifier {signal.name}", 3, labels, closed=True)
-        if leaf.label not in labels:
-            return z3.BoolVal(False)
-        if not leaf.predicate:
-            return pool.is_(top, leaf.label)
-        probs = {lab: f"{name}:p:{lab}" for lab in labels}
-        if probs[leaf.label] not in pool.numbers:  # first predicate on this classifier: the simplex
-            for lab, p in probs.items():
-                pool.number(p, "real", "score", f"P({signal.name}={lab})", 3, 0, 1)
-            terms = {lab: pool.term(p) for lab, p in probs.items()}
-            pool.background.append(z3.Sum(list(terms.values())) <= 1)
-            for lab, p in terms.items():
-                others = [p >= q for other, q in terms.items() if other != lab]
-                pool.background.append(z3.Implies(pool.is_(top, lab), z3.And(others)))
-        self._scores[key] = [probs[leaf.label]]
-        return pool.interval(probs[leaf.label], leaf.predicate)
 
     def _encode_partitions(self) -> None:
         """Exactly one member wins: a non-default winner's own signal fires; the default wins when nothing else fires

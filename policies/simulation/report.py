@@ -18,14 +18,13 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from ..columns import outcome_column
+from ..formatting import DEFAULT_LABEL, ROUTER_LABEL
 from .outcomes import ANSWERED_BY
 
 if TYPE_CHECKING:
     from .outcomes import Outcomes
     from .result import SimulationResult
 
-DEFAULT_LABEL = "(default)"
-ROUTER_LABEL = "answered by the router"  # who served a request a plugin answered without a model
 Z95 = 1.959963984540054
 
 

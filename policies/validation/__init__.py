@@ -11,7 +11,6 @@ from ..model import Policy
 from . import (actions, backend_pool, pydantic_rules, recipes, rules, schema, signal_values,  # noqa: F401
                structure, usage)  # (importing registers the checks)
 from .base import MAX_RULE_DEPTH, MAX_RULE_NODES, POLICY_CHECKS, PROFILE_CHECKS, Context
-from .signal_values import parse_token_count
 
 
 def validate_policy(policy: Policy, include_import_notes: bool = True) -> list[Finding]:
@@ -26,4 +25,4 @@ def validate_policy(policy: Policy, include_import_notes: bool = True) -> list[F
     return sort_findings(findings)
 
 
-__all__ = ["MAX_RULE_DEPTH", "MAX_RULE_NODES", "parse_token_count", "validate_policy"]
+__all__ = ["MAX_RULE_DEPTH", "MAX_RULE_NODES", "validate_policy"]

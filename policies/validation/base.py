@@ -6,7 +6,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
-from ..errors import Finding, Severity, SpecPath
+from ..errors import Finding, Severity, SpecPath, did_you_mean
 from ..model import Policy, Profile
 
 # Stated bounds on rule trees (vLLM SR #2938 asks for caps; the router has none).
@@ -47,17 +47,6 @@ def error(code: str, message: str, path: SpecPath, suggestion: str | None = None
 
 def warning(code: str, message: str, path: SpecPath, suggestion: str | None = None, **data) -> Finding:
     return Finding(code, Severity.WARNING, message, path=path, suggestion=suggestion, data=data)
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
-    """'did you mean X?' text for a near miss (case and ``_``/space folded), else ``None``."""
-    choices = list(choices)
-    folded = {c.lower().replace("_", " ").replace("-", " "): c for c in choices}
-    key = str(word).lower().replace("_", " ").replace("-", " ")
-    if key in folded and folded[key] != word:
-        return f"did you mean '{folded[key]}'?"
-    match = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
-    return f"did you mean '{match[0]}'?" if match else None
 
 
 def unknown_keys(keys: Iterable[str], allowed: Iterable[str], path: SpecPath, what: str) -> Iterator[Finding]:

@@ -47,7 +47,8 @@ class SentimentSignal(Signal):
             yield Finding("sentiment-words", Severity.ERROR, f"sentiment '{self.name}' lists no words",
                           path=path + ("words",))
 
-    def solver_atom(self, leaf, pool):
+    def solver_atom(self, leaf, solver):
+        pool = solver.pool
         score = pool.number(f"sentiment:{self.name}", "real", "score", f"sentiment {self.name}", 3, 0, 1)
         return pool.at_least(score, self.effective_threshold()), [score]
 

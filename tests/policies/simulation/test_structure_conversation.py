@@ -307,10 +307,12 @@ def _solver_fires(signal, value: float) -> bool:
     """The solver's verdict on the leaf when the signal's number is ``value``."""
     import z3
 
-    from policies.conflicts.pool import VarPool
+    from policies.conflicts.encoding import Encoding
+    from policies.model import Routing
 
-    pool = VarPool()
-    atom, scores = signal.solver_atom(None, pool)
+    encoding = Encoding(Routing())
+    pool = encoding.pool
+    atom, scores = signal.solver_atom(None, encoding)
     assert scores == []
     (name,) = pool.numbers
     term = pool.term(name)

@@ -1,4 +1,4 @@
-"""Language signals from a small deterministic detector: dominant script, then stopword profile.
+"""``language``: the prompt's detected language, from a small deterministic detector.
 
 We ship our own detector (no package, no model data) so simulations are reproducible and fast:
 a prompt's letters are counted per Unicode script; a non-Latin majority names the language
@@ -9,18 +9,26 @@ stopword hits won by the best profile (1.0 for non-Latin scripts' share alone). 
 letters, or Latin text with no stopword hit, is ``und`` (no language signal fires). Codes follow
 lingua's ISO 639-1 names used by vLLM SR. Known limit: it cannot tell apart languages that share
 a script and lack distinctive stopwords (e.g. Serbian Cyrillic reads as ``ru``).
+
+Router semantics (``LanguageRule`` in ``src/semantic-router/pkg/config/signal_config.go``): the rule
+fires when the detected language is the signal's name and the detector's confidence reaches
+``threshold`` (unset or 0: the classifier's built-in 0.3). Our confidence is this detector's, not
+lingua-go's, so a threshold tuned on the router may fire at a different share here. The solver sees
+the language as one enumeration and the confidence as one score, shared by every language signal.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
-
-from ...model import RuleNode
-from ...model.signals import LanguageSignal, Signal
-from ..frame import PROMPT
+from ..model.editor_fields import EditorField
+from ..model.signals import Signal
 from .base import ColumnRef, Extractor, LeafExpr, RawColumns
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from ..model.rules import RuleNode
 
 SCRIPTS: dict[str, str] = {  # language code -> Unicode script class
     "zh": r"\p{Han}", "ja": r"[\p{Hiragana}\p{Katakana}]", "ko": r"\p{Hangul}", "ru": r"\p{Cyrillic}",
@@ -44,8 +52,10 @@ STOPWORDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def detect_language(prompt: pl.Expr) -> pl.Expr:
+def detect_language(prompt: "pl.Expr") -> "pl.Expr":
     """Struct ``{lang, conf}`` per prompt (see module docstring)."""
+    import polars as pl
+
     letters = prompt.str.count_matches(r"\p{L}").cast(pl.Float64)
     latin = prompt.str.count_matches(r"\p{Latin}").cast(pl.Float64)
     script_counts = {code: prompt.str.count_matches(pattern).cast(pl.Float64) for code, pattern in SCRIPTS.items()}
@@ -71,14 +81,43 @@ def detect_language(prompt: pl.Expr) -> pl.Expr:
     return pl.struct(lang.alias("lang"), conf.alias("conf"))
 
 
+class LanguageSignal(Signal):
+    """Detector confidence threshold; unset (0) is the classifier's built-in 0.3 (``LanguageRule`` in
+    ``src/semantic-router/pkg/config/signal_config.go``)."""
+
+    collection = "language"
+    leaf_type = "language"
+    summary = "Detected prompt language."
+    editor_fields = (
+        EditorField("threshold", "float"),
+    )
+    required = ("description",)
+    unit_threshold = True
+    threshold_default = 0.3
+    zero_threshold_is_unset = True
+    threshold: float | None = None
+
+    def solver_atom(self, leaf: "RuleNode", solver: Any) -> tuple[Any, list[str]] | None:
+        import z3
+
+        pool = solver.pool
+        language = pool.enum("language", "language", 3)
+        conf = pool.number("language_conf", "real", "score", "language confidence", 3, 0, 1)
+        return z3.And(pool.is_(language, self.name), pool.at_least(conf, self.effective_threshold())), [conf]
+
+
 class LanguageExtractor(Extractor):
     leaf_type = "language"
 
-    def raw(self, signal: Signal, frame: pl.DataFrame, context: Any) -> RawColumns:
+    def raw(self, signal: Signal, frame: "pl.DataFrame", context: Any) -> RawColumns:
+        import polars as pl
+
+        from ..simulation.frame import PROMPT
+
         detected = frame.select(detect_language(pl.col(PROMPT)).alias("d")).unnest("d")
         return {"lang": detected["lang"], "conf": detected["conf"]}
 
-    def leaf(self, signal: Signal, node: RuleNode, col: ColumnRef) -> LeafExpr:
+    def leaf(self, signal: Signal, node: "RuleNode", col: ColumnRef) -> LeafExpr:
         assert isinstance(signal, LanguageSignal)
         fired = (col("lang") == signal.name.lower()) & (col("conf") >= signal.effective_threshold())
         return LeafExpr(fired.fill_null(False), col("conf"))

@@ -1,4 +1,4 @@
-"""Keyword signals, matched the way vLLM SR's keyword classifier does.
+"""``keyword``: keyword lists matched in the prompt, the way vLLM SR's keyword classifier does.
 
 Per keyword we keep one raw score, so AND/OR/NOR and the bm25/ngram thresholds are cheap
 expressions: regex (default) scores 1.0/0.0 — an unset method quotes the keyword and adds ASCII
@@ -15,14 +15,18 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
+from pydantic import Field
 
-from ...model import RuleNode
-from ...model.signals import KeywordSignal, Signal
-from ..frame import PROMPT
+from ..model.editor_fields import EditorField
+from ..model.signals import Signal
 from .base import ColumnRef, Extractor, LeafExpr, RawColumns, per_distinct
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from ..model.rules import RuleNode
 
 _WORD = re.compile(r"\w+")
 _HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
@@ -75,11 +79,59 @@ def ngram_similarity(keyword: str, text: str, arity: int) -> float:
     return best
 
 
+class KeywordSignal(Signal):
+    collection = "keywords"
+    leaf_type = "keyword"
+    summary = "Keyword lists matched in the prompt (regex, BM25 or n-gram)."
+    editor_fields = (
+        EditorField("keywords", "lines"),
+        EditorField("operator", "choice", options=("OR", "AND", "NOR")),
+        EditorField("case_sensitive", "bool"),
+        EditorField("method", "choice", options=("regex", "bm25", "ngram")),
+        EditorField("bm25_threshold", "float"),
+        EditorField("ngram_threshold", "float"),
+        EditorField("ngram_arity", "int"),
+        EditorField("fuzzy_match", "bool"),
+        EditorField("fuzzy_threshold", "float"),
+    )
+    operator: str | None = None
+    keywords: list[str] = Field(default_factory=list)
+    case_sensitive: bool | None = None
+    method: str | None = None
+    bm25_threshold: float | None = None
+    ngram_threshold: float | None = None
+    ngram_arity: int | None = None
+    fuzzy_match: bool | None = None
+    fuzzy_threshold: float | None = None
+
+    def solver_atom(self, leaf: "RuleNode", solver: Any) -> tuple[Any, list[str]] | None:
+        """Plain keywords are shared phrase variables (so containment between phrases is known); a
+        regex is a variable per pattern; BM25, n-gram and fuzzy rules are opaque to the solver."""
+        import z3
+
+        pool = solver.pool
+        method = (self.method or "").lower()
+        if method in ("bm25", "ngram", "fuzzy") or self.fuzzy_match:
+            return pool.boolean(f"kwrule:{self.name}", "opaque", f"{method or 'fuzzy'} keyword rule {self.name}"), []
+        if method == "regex":
+            atoms = [pool.boolean(f"re:{p}", "regex", str(p)) for p in self.keywords]
+        else:
+            atoms = [pool.keyword(k) for k in self.keywords]
+        if not atoms:
+            return z3.BoolVal(False), []
+        op = (self.operator or "OR").upper()
+        return (z3.And(atoms) if op == "AND" else z3.Not(z3.Or(atoms)) if op == "NOR" else z3.Or(atoms)), []
+
+
 class KeywordExtractor(Extractor):
     leaf_type = "keyword"
     threshold_fields = frozenset({"bm25_threshold", "ngram_threshold", "description"})
 
-    def raw(self, signal: Signal, frame: pl.DataFrame, context: Any) -> RawColumns:
+    def raw(self, signal: Signal, frame: "pl.DataFrame", context: Any) -> RawColumns:
+        import polars as pl
+
+        from ..simulation.frame import PROMPT
+
         assert isinstance(signal, KeywordSignal)
         method = (signal.method or "").lower()
         case = bool(signal.case_sensitive)
@@ -104,7 +156,9 @@ class KeywordExtractor(Extractor):
         return out
 
     @staticmethod
-    def _bm25(keywords: list[str], text: pl.Series) -> RawColumns:
+    def _bm25(keywords: list[str], text: "pl.Series") -> RawColumns:
+        import polars as pl
+
         docs = [_WORD.findall(k) for k in keywords]
         n = len(docs)
         avgdl = (sum(len(d) for d in docs) / n) if n else 1.0
@@ -133,7 +187,9 @@ class KeywordExtractor(Extractor):
             return {"ngram_threshold": signal.ngram_threshold or NGRAM_DEFAULT}
         return {}
 
-    def leaf(self, signal: Signal, node: RuleNode, col: ColumnRef) -> LeafExpr:
+    def leaf(self, signal: Signal, node: "RuleNode", col: ColumnRef) -> LeafExpr:
+        import polars as pl
+
         assert isinstance(signal, KeywordSignal)
         method = (signal.method or "").lower()
         threshold = next(iter(self.numeric_thresholds(signal).values()), None)  # the method's, defaults applied

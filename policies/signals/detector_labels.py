@@ -1,0 +1,64 @@
+"""Fixed-label detectors: ``fact_check``, ``user_feedback`` and ``modality``.
+
+Each is a classifier the router runs with a model we do not ship; a signal's name must be one of
+the detector's labels (:mod:`policies.labels`), or it never fires. They have no extractor and are
+reported unavailable (supply their labels as a traffic column to simulate them). The solver sees
+each detector's label as one closed enumeration.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable
+
+from ..errors import Finding, Severity, did_you_mean
+from ..labels import FACT_CHECK_LABELS, MODALITY_LABELS, USER_FEEDBACK_LABELS
+from ..model.signals import Signal
+
+if TYPE_CHECKING:
+    from ..model.rules import RuleNode
+
+
+class DetectorLabelSignal(Signal):
+    """A signal named after one label of a fixed-label detector."""
+
+    # The solver's decidability level of the detector's output (spec: crisp 1, classifier 3).
+    solver_level: ClassVar[int] = 3
+
+    def check(self, path: tuple[str | int, ...]) -> Iterable[Finding]:
+        yield from super().check(path)
+        labels = self.name_options
+        if self.name not in labels:
+            yield Finding("unknown-label", Severity.ERROR, f"{self.collection} signal name '{self.name}' is not one of "
+                          f"the detector's labels ({', '.join(labels)}), so it never fires", path=path + ("name",),
+                          suggestion=did_you_mean(self.name, labels))
+
+    def solver_atom(self, leaf: "RuleNode", solver: Any) -> tuple[Any, list[str]] | None:
+        pool = solver.pool
+        var = pool.enum(self.leaf_type, self.leaf_type, self.solver_level, self.name_options, closed=True)
+        return pool.is_(var, self.name), []
+
+
+class FactCheckSignal(DetectorLabelSignal):
+    collection = "fact_check"
+    leaf_type = "fact_check"
+    summary = "Fact-check classifier; the name is one of its labels."
+    name_options = FACT_CHECK_LABELS
+    neural = True
+    required = ("description",)
+
+
+class UserFeedbackSignal(DetectorLabelSignal):
+    collection = "user_feedbacks"
+    leaf_type = "user_feedback"
+    summary = "User-feedback classifier; the name is one of its labels."
+    name_options = USER_FEEDBACK_LABELS
+    neural = True
+    required = ("description",)
+
+
+class ModalitySignal(DetectorLabelSignal):
+    collection = "modality"
+    leaf_type = "modality"
+    summary = "Output modality classifier; the name is one of its labels."
+    name_options = MODALITY_LABELS
+    solver_level = 1
