@@ -150,9 +150,6 @@ class Encoding:
             if scores:
                 self._scores[key] = list(scores)
             return atom
-        if t == "input_modality":
-            modality = str(signal.modality or signal.name)
-            return pool.boolean(f"input_modality:{modality}", "flag", f"input modality {modality}")
         if t == "kb":
             if (signal.match or "best") == "best":
                 target = (signal.target or {}).get("value", signal.name)

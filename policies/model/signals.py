@@ -4,20 +4,18 @@ A kind is a :class:`Signal` subclass; defining one registers it by collection an
 (``Signal.kind(leaf_type)`` / ``Signal.for_collection(name)`` are the only lookups; registering a
 duplicate is an import-time error). Built-in kinds live one per module in :mod:`policies.signals`
 (imported at the end of this module, so :class:`Signals` has a field per built-in collection);
-installed plugins add theirs through :mod:`.plugins`. The kinds not yet moved there (structure,
-conversation, input modality, knowledge base) are still defined below. Field types are
+installed plugins add theirs through :mod:`.plugins`. The kind not yet moved there (knowledge
+base) is still defined below. Field types are
 deliberately permissive (ranges are the validator's job, so a bad threshold becomes a located
 finding instead of a load failure).
 """
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 
 from pydantic import create_model, model_validator
 
-from ..labels import INPUT_MODALITIES
 from .base import SpecModel
 from .editor_fields import EditorField
 from .plugins import load_signal_kinds
@@ -124,51 +122,6 @@ class Signal(SpecModel):
         return float(value)
 
 
-def _predicate_bounds(predicate: dict[str, Any] | None) -> dict[str, float]:
-    """The numeric ``{gt, gte, lt, lte}`` bounds of a ``NumericPredicate`` (other keys ignored)."""
-    return {k: float(v) for k, v in (predicate or {}).items()
-            if k in ("gt", "gte", "lt", "lte") and isinstance(v, (int, float)) and not isinstance(v, bool)}
-
-
-class StructureSignal(Signal):
-    """A count, presence, density or ordered sequence over the prompt (the router's ``StructureRule``,
-    ``src/semantic-router/pkg/config/config.go``), evaluated as its ``StructureClassifier``
-    (``pkg/classification/structure_classifier.go``; see ``policies/simulation/signals/structure.py``)."""
-
-    collection = "structure"
-    leaf_type = "structure"
-    summary = "Structural features of the request (code blocks, lists...)."
-    editor_fields = (
-        EditorField("feature", "yaml"),
-        EditorField("predicate", "yaml"),
-    )
-    # Feature types whose value is 0 or 1; ``density`` is a real, ``count`` an integer.
-    flag_features: ClassVar[frozenset[str]] = frozenset({"exists", "sequence"})
-    value_features: ClassVar[frozenset[str]] = frozenset({"count", "density"}) | flag_features
-    feature: dict[str, Any] | None = None
-    predicate: dict[str, Any] | None = None
-
-    def firing_bounds(self) -> dict[str, float]:
-        """Bounds the feature value must meet to fire: the predicate's, ``> 0`` without one
-        (``predicateMatches``; ``exists`` is 0/1 and still read through the predicate)."""
-        return _predicate_bounds(self.predicate) or {"gt": 0.0}
-
-    def solver_atom(self, leaf: RuleNode, solver: Any) -> tuple[Any, list[str]] | None:
-        """The feature value as a solver number (one per feature type and source, so two signals
-        over the same measure share it), bounded by :meth:`firing_bounds`. The router's rule that a
-        blank prompt never fires is not modelled."""
-        pool = solver.pool
-        feature = self.feature or {}
-        kind = str(feature.get("type") or "")
-        if kind not in self.value_features:
-            return None
-        source = json.dumps(feature.get("source") or {}, sort_keys=True)
-        real = kind == "density"
-        var = pool.number(f"structure:{kind}:{source}", "real" if real else "int", "density" if real else "count",
-                          f"{kind} of {source}", 1, low=0, high=1 if kind in self.flag_features else None)
-        return pool.interval(var, self.firing_bounds()), []
-
-
 class KbSignal(Signal):
     collection = "kb"
     leaf_type = "kb"
@@ -182,55 +135,6 @@ class KbSignal(Signal):
     kb: str | None = None
     target: dict[str, Any] | None = None
     match: str | None = None
-
-
-class ConversationSignal(Signal):
-    """A count over the request's messages, tools and tool calls (the router's ``ConversationRule``,
-    ``src/semantic-router/pkg/config/config.go``), evaluated as its ``evaluateConversationSignal``
-    (``pkg/classification/classifier_signal_conversation.go``; see
-    ``policies/simulation/signals/conversation.py``)."""
-
-    collection = "conversation"
-    leaf_type = "conversation"
-    summary = "Conversation features (turn count, tools...)."
-    editor_fields = (
-        EditorField("feature", "yaml"),
-        EditorField("predicate", "yaml"),
-    )
-    # Sources whose count is 0 or 1 (the router's boolean facts).
-    flag_sources: ClassVar[frozenset[str]] = frozenset(
-        {"tool_choice_required", "tool_choice_none", "active_tool_loop", "flow_tool_state"})
-    feature: dict[str, Any] | None = None
-    predicate: dict[str, Any] | None = None
-
-    def firing_bounds(self) -> dict[str, float]:
-        """Bounds the count must meet to fire: ``exists`` is count > 0 and reads no predicate; a count
-        meets the predicate's bounds, and always fires without any (``conversationPredicateMatches``)."""
-        if (self.feature or {}).get("type") == "exists":
-            return {"gt": 0.0}
-        return _predicate_bounds(self.predicate)
-
-    def solver_atom(self, leaf: RuleNode, solver: Any) -> tuple[Any, list[str]] | None:
-        """The source's count as a solver integer (one per source, shared by every signal over it),
-        bounded by :meth:`firing_bounds`."""
-        pool = solver.pool
-        source = (self.feature or {}).get("source") or {}
-        flag = source.get("type") in self.flag_sources or (
-            source.get("type") == "message" and source.get("role") == "developer")
-        text = json.dumps(source, sort_keys=True)
-        var = pool.number(f"conversation:{text}", "int", "count", f"count of {text}", 1, low=0,
-                          high=1 if flag else None)
-        return pool.interval(var, self.firing_bounds()), []
-
-
-class InputModalitySignal(Signal):
-    collection = "input_modality"
-    leaf_type = "input_modality"
-    summary = "Input modality of the request."
-    editor_fields = (
-        EditorField("modality", "choice", options=INPUT_MODALITIES),
-    )
-    modality: str | None = None
 
 
 from .. import signals as _builtin_kinds  # noqa: E402,F401  (the kinds living in their own modules register here)

@@ -108,13 +108,18 @@ class Extractor:
         raise NotImplementedError
 
 
+def predicate_bounds(predicate: dict[str, Any] | None) -> dict[str, float]:
+    """The numeric ``{gt, gte, lt, lte}`` bounds of a router ``NumericPredicate`` (other keys ignored)."""
+    return {k: float(v) for k, v in (predicate or {}).items()
+            if k in ("gt", "gte", "lt", "lte") and isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
 def compare(value: "pl.Expr", predicate: dict[str, Any] | None) -> "pl.Expr":
     """``{gt, gte, lt, lte}`` predicate as an expression (all given bounds must hold; none = > 0)."""
     import polars as pl
 
-    predicate = predicate or {}
     ops = {"gt": value.__gt__, "gte": value.__ge__, "lt": value.__lt__, "lte": value.__le__}
-    parts = [ops[k](float(v)) for k, v in predicate.items() if k in ops and v is not None]
+    parts = [ops[k](v) for k, v in predicate_bounds(predicate).items()]
     if not parts:
         return value > 0
     return pl.all_horizontal(parts)

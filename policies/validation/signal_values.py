@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..errors import Finding
-from ..labels import INPUT_MODALITIES
 from ..model import Signal
 from .base import Context, did_you_mean, error, profile_check
 from .contract import PARTITION_SEMANTICS
@@ -18,9 +17,6 @@ def signal_values(ctx: Context) -> Iterator[Finding]:
         for i, signal in enumerate((getattr(signals, collection) or []) if signals else []):
             path = ctx.path("signals", collection, i)
             yield from signal.check(path)
-            if collection == "input_modality" and signal.modality not in INPUT_MODALITIES:
-                yield error("unknown-label", f"input_modality '{signal.name}' modality must be one of "
-                            f"{', '.join(INPUT_MODALITIES)}", path + ("modality",))
 
 
 @profile_check

@@ -1,4 +1,8 @@
-"""Structure signals: regex matches, keyword occurrences, ordered marker sequences or bytes of the prompt.
+"""``structure``: regex matches, keyword occurrences, ordered marker sequences or bytes of the prompt.
+
+The spec is the router's ``StructureRule`` (``src/semantic-router/pkg/config/config.go``: ``feature``
+``{type, source: {type, pattern, keywords, case_sensitive, sequences}}`` and an optional
+``predicate`` ``{gt, gte, lt, lte}``).
 
 Semantics are vLLM SR's ``StructureClassifier``
 (``src/semantic-router/pkg/classification/structure_classifier.go``, text helpers in
@@ -24,20 +28,29 @@ Go's regexp and Polars' regex share RE2 syntax; where they differ Go's meaning i
 ``\\s``, ``\\w``, ``\\b`` (and their negations) are ASCII-only in Go, so they are rewritten to the
 ASCII classes before Polars sees the pattern. Left out: the match confidence the router reports
 (``structureConfidence``, a sigmoid of the distance to the bound); the leaf is crisp here.
+
+The solver sees the feature value as one number per feature type and source (shared by every
+signal over the same measure; 0..1 for ``exists``/``sequence``, a real for ``density``) bounded by
+:meth:`StructureSignal.firing_bounds`, the rule the Polars leaf reads too. The blank-prompt rule is
+not modelled there.
 """
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import polars as pl
+from ..model.editor_fields import EditorField
+from ..model.signals import Signal
+from .base import (ColumnRef, Extractor, LeafExpr, RawColumns, Unavailable, compare, per_distinct,
+                   predicate_bounds)
 
-from ...model import RuleNode
-from ...model.signals import Signal, StructureSignal
-from ..frame import PROMPT
-from .base import ColumnRef, Extractor, LeafExpr, RawColumns, Unavailable, compare, per_distinct
+if TYPE_CHECKING:
+    import polars as pl
+
+    from ..model.rules import RuleNode
 
 # Go's Perl classes are ASCII (regexp/syntax: \d [0-9], \s [\t\n\f\r ], \w [0-9A-Za-z_]).
 _GO_PERL_CLASSES = {"d": "[0-9]", "D": "[^0-9]", "s": r"[\t\n\f\r ]", "S": r"[^\t\n\f\r ]",
@@ -47,16 +60,55 @@ _CJK = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}"
 TEXT_UNIT = rf"[{_CJK}]|[[\p{{L}}\p{{Nd}}]--[{_CJK}]]+"
 
 
+class StructureSignal(Signal):
+    collection = "structure"
+    leaf_type = "structure"
+    summary = "Structural features of the request (code blocks, lists...)."
+    editor_fields = (
+        EditorField("feature", "yaml"),
+        EditorField("predicate", "yaml"),
+    )
+    # Feature types whose value is 0 or 1; ``density`` is a real, ``count`` an integer.
+    flag_features: ClassVar[frozenset[str]] = frozenset({"exists", "sequence"})
+    value_features: ClassVar[frozenset[str]] = frozenset({"count", "density"}) | flag_features
+    feature: dict[str, Any] | None = None
+    predicate: dict[str, Any] | None = None
+
+    def feature_type(self) -> str:
+        """``feature.type`` as the router compares it (trimmed, lower case)."""
+        return _type_of(self.feature or {})
+
+    def firing_bounds(self) -> dict[str, float]:
+        """Bounds the feature value must meet to fire: the predicate's, ``> 0`` without one
+        (``predicateMatches``; ``exists`` is 0/1 and still read through the predicate)."""
+        return predicate_bounds(self.predicate) or {"gt": 0.0}
+
+    def solver_atom(self, leaf: "RuleNode", solver: Any) -> tuple[Any, list[str]] | None:
+        pool = solver.pool
+        kind = self.feature_type()
+        if kind not in self.value_features:
+            return None
+        source = json.dumps((self.feature or {}).get("source") or {}, sort_keys=True)
+        real = kind == "density"
+        var = pool.number(f"structure:{kind}:{source}", "real" if real else "int", "density" if real else "count",
+                          f"{kind} of {source}", 1, low=0, high=1 if kind in self.flag_features else None)
+        return pool.interval(var, self.firing_bounds()), []
+
+
 class StructureExtractor(Extractor):
     leaf_type = "structure"
     threshold_fields = frozenset({"predicate", "description"})
 
-    def raw(self, signal: Signal, frame: pl.DataFrame, context: Any) -> RawColumns:
+    def raw(self, signal: Signal, frame: "pl.DataFrame", context: Any) -> RawColumns:
+        import polars as pl
+
+        from ..simulation.frame import PROMPT
+
         assert isinstance(signal, StructureSignal)
         feature = signal.feature or {}
         source = feature.get("source") or {}
         text = frame[PROMPT]
-        kind = _type_of(feature)
+        kind = signal.feature_type()
         if kind == "sequence":
             value = _sequence_matched(text, source)
         elif kind in ("count", "exists", "density"):
@@ -73,7 +125,7 @@ class StructureExtractor(Extractor):
         blank = text.str.strip_chars().str.len_bytes() == 0
         return {"value": value.cast(pl.Float64), "blank": blank.cast(pl.Float64)}
 
-    def leaf(self, signal: Signal, node: RuleNode, col: ColumnRef) -> LeafExpr:
+    def leaf(self, signal: Signal, node: "RuleNode", col: ColumnRef) -> LeafExpr:
         assert isinstance(signal, StructureSignal)
         fired = (col("blank") < 0.5) & compare(col("value"), signal.firing_bounds())
         return LeafExpr(fired.fill_null(False), None)
@@ -84,7 +136,9 @@ def _type_of(spec: dict[str, Any]) -> str:
     return str(spec.get("type") or "").strip().lower()
 
 
-def _source_count(text: pl.Series, source: dict[str, Any]) -> pl.Series:
+def _source_count(text: "pl.Series", source: dict[str, Any]) -> "pl.Series":
+    import polars as pl
+
     kind = _type_of(source)
     sensitive = bool(source.get("case_sensitive"))
     if kind == "regex":
@@ -107,7 +161,9 @@ def _source_count(text: pl.Series, source: dict[str, Any]) -> pl.Series:
     raise Unavailable(f"structure source type {kind!r} is not one the router evaluates")
 
 
-def _sequence_matched(text: pl.Series, source: dict[str, Any]) -> pl.Series:
+def _sequence_matched(text: "pl.Series", source: dict[str, Any]) -> "pl.Series":
+    import polars as pl
+
     sequences = [[str(m) for m in seq] for seq in source.get("sequences") or [] if seq]
     sensitive = bool(source.get("case_sensitive"))
     return per_distinct(text, lambda t: float(sequence_matched(t, sequences, sensitive)), pl.Float64)
@@ -167,6 +223,8 @@ def sequence_matched(text: str, sequences: list[list[str]], case_sensitive: bool
 def _is_cjk(ch: str) -> bool:
     """Go's ``isCJK`` (scripts Han, Hiragana, Katakana, Hangul), read from the same class as
     :data:`TEXT_UNIT` (the stdlib has no script property)."""
+    import polars as pl
+
     return ord(ch) >= 0x1100 and bool(pl.Series([ch]).str.contains(f"^[{_CJK}]$")[0])
 
 
