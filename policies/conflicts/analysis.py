@@ -374,8 +374,12 @@ class ProfileAnalysis:
         return not outcome.unsat  # unknown counts as a possible overlap, never as a pass
 
     def _live_overlap(self, j: int, k: int) -> tuple[Outcome, list[z3.BoolRef], tuple] | None:
-        """The part of φⱼ ∧ φₖ no higher decision takes: (outcome, assumptions, region), None when empty."""
-        higher = [m for m in range(j) if self.beats(m, j) and self.alive[m]]
+        """The part of φⱼ ∧ φₖ no other decision can take: (outcome, assumptions, region), None when empty.
+
+        A decision tied with ``j`` (same tier and priority) but ordered before it counts as taking
+        the request: crisp ties go to the smaller name, so where it matches too the pair never meets
+        (a witness there would route to that third decision, not to ``j``)."""
+        higher = [m for m in range(j) if m != k and self.alive[m] and (self.beats(m, j) or self.tied(m, j))]
         assumptions = [self.solver.pos[j], self.solver.pos[k]] + [self.solver.neg[m] for m in higher]
         region = ("and", [("match", self.names[j]), ("match", self.names[k])] +
                   [("not", ("match", self.names[m])) for m in higher])
