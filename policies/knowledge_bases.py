@@ -4,7 +4,7 @@ A knowledge base (KB) is a labelled exemplar set (``labels.json``: ``{labels: {n
 exemplars}}}``) plus routing settings: ``threshold``, per-label ``label_thresholds``, named
 ``groups`` of labels, named ``metrics`` and ``prototype_scoring``. ``kb`` signals and ``kb_metric``
 projection inputs name a KB; how a request is scored against one lives in
-:mod:`policies.simulation.signals.kb`. This module only reads configs and files (no models), so
+:mod:`policies.signals.kb`. This module only reads configs and files (no models), so
 anything may import it.
 
 Router sources (github.com/vllm-project/semantic-router, under ``src/semantic-router/pkg/``):
@@ -35,11 +35,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 import sample_data
 
@@ -55,7 +54,7 @@ class KnowledgeBaseError(ValueError):
 
 def as_float32(value: Any) -> float:
     """``value`` as the router holds it: a Go float32, widened to float64 for comparisons."""
-    return float(np.float32(value))
+    return struct.unpack("f", struct.pack("f", float(value)))[0]
 
 
 @dataclass(frozen=True)

@@ -150,12 +150,6 @@ class Encoding:
             if scores:
                 self._scores[key] = list(scores)
             return atom
-        if t == "kb":
-            if (signal.match or "best") == "best":
-                target = (signal.target or {}).get("value", signal.name)
-                var = pool.enum(f"kb:{signal.kb}", f"kb {signal.kb}", 3)
-                return pool.is_(var, str(target))
-            return pool.boolean(f"kb:{signal.name}", "flag", f"kb {signal.name} above threshold", level=3)
         return self._opaque(leaf, "not modelled")
 
     def _encode_partitions(self) -> None:

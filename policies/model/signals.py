@@ -4,8 +4,7 @@ A kind is a :class:`Signal` subclass; defining one registers it by collection an
 (``Signal.kind(leaf_type)`` / ``Signal.for_collection(name)`` are the only lookups; registering a
 duplicate is an import-time error). Built-in kinds live one per module in :mod:`policies.signals`
 (imported at the end of this module, so :class:`Signals` has a field per built-in collection);
-installed plugins add theirs through :mod:`.plugins`. The kind not yet moved there (knowledge
-base) is still defined below. Field types are
+installed plugins add theirs through :mod:`.plugins`. Field types are
 deliberately permissive (ranges are the validator's job, so a bad threshold becomes a located
 finding instead of a load failure).
 """
@@ -120,21 +119,6 @@ class Signal(SpecModel):
         if value is None or (self.zero_threshold_is_unset and value == 0):
             return self.threshold_default
         return float(value)
-
-
-class KbSignal(Signal):
-    collection = "kb"
-    leaf_type = "kb"
-    summary = "Knowledge-base match."
-    editor_fields = (
-        EditorField("kb", "text"),
-        EditorField("target", "yaml"),
-        EditorField("match", "text"),
-    )
-    neural = True
-    kb: str | None = None
-    target: dict[str, Any] | None = None
-    match: str | None = None
 
 
 from .. import signals as _builtin_kinds  # noqa: E402,F401  (the kinds living in their own modules register here)

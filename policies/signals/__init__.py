@@ -10,5 +10,5 @@ registers the built-in kinds; installed plugins register theirs the same way
 
 from . import (  # noqa: F401  (importing a kind's module registers it)
     authz, classifier, complexity, context, conversation, detector_labels, domain, embedding, event, hallucination,
-    input_modality, jailbreak, keyword, language, metadata, pii, preference, reask, safety, structure,
+    input_modality, jailbreak, kb, keyword, language, metadata, pii, preference, reask, safety, structure,
 )

@@ -22,7 +22,8 @@ from ..model import RuleNode, Routing
 from ..model.signals import Signal
 from . import projections
 from .leaves import Leaf, referenced_leaves
-from .signals import Extractor, LeafExpr, Unavailable, kb, raw_column
+from ..signals import kb
+from ..signals.base import Extractor, LeafExpr, Unavailable, raw_column
 
 
 @dataclass

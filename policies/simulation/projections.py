@@ -14,7 +14,7 @@ sigmoid of slope × distance to the nearest band edge, otherwise outputs are cri
 A ``kb_metric`` input (``{kb, metric}``) reads the metric's value, whatever its ``value_source``
 (the router's ``projectionInputValue``, ``src/semantic-router/pkg/classification/
 classifier_projection_inputs.go``): the ``("kb_metric", "<kb>:<metric>")`` leaf's ``conf``
-(:class:`.signals.kb.KbMetricExtractor`). A metric that cannot be computed makes the scores
+(:class:`policies.signals.kb.KbMetricExtractor`). A metric that cannot be computed makes the scores
 unavailable rather than silently 0.
 """
 
@@ -27,7 +27,7 @@ import polars as pl
 from ..evaluate import LeafKey
 from ..model.projections import Partition, ProjectionMapping, Projections
 from .signals.base import LeafExpr, Unavailable
-from .signals.kb import metric_name
+from ..signals.kb import metric_name
 
 LeafLookup = Callable[[LeafKey], LeafExpr]
 ScoreLookup = Callable[[str, str], pl.Expr]  # (leaf type, signal name) -> raw score expression

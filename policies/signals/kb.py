@@ -5,7 +5,7 @@ request, scores each label; ``kb`` signals and ``kb_metric`` inputs read those l
 Raw columns are the label scores (``label:<name>``, one per label with exemplars), keyed by the
 KB's exemplars and prototype scoring only, so every signal on one KB shares them and editing a
 KB threshold, group or metric recomputes nothing. Exemplars and prompts are embedded by the
-shared encoder and its cache (:class:`..neural.NeuralContext`), like embedding signals; the
+shared encoder and its cache (:class:`policies.simulation.neural.NeuralContext`), like embedding signals; the
 router uses its own embedding model, so similarities are this encoder's, not the router's.
 
 Router sources (github.com/vllm-project/semantic-router, under ``src/semantic-router/pkg/``):
@@ -40,6 +40,11 @@ The prompt scored is the request's last user message, as for embedding signals (
 ``textForSignal`` hands KB and embedding signals the same text). Config mistakes the router's
 validator refuses (an undeclared KB, group or label, an unknown ``match`` or metric) are reported
 per signal as unavailable, never read as "did not fire".
+
+The solver sees ``match: best`` as the KB's best label (or best group) being the target, one closed
+enumeration per KB and target kind, and ``match: threshold`` as a flag per KB target (its score
+against the KB's thresholds needs the catalog, which the solver does not read). Both are level 3
+(model-decided).
 """
 
 from __future__ import annotations
@@ -47,18 +52,46 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import polars as pl
 from pydantic import PrivateAttr
 
-from ...knowledge_bases import (BEST_MATCHED_SCORE, BEST_SCORE, GROUP_MARGIN, KnowledgeBase, KnowledgeBaseCatalog,
-                                KnowledgeBaseError, PrototypeScoring)
-from ...model import RuleNode
-from ...model.signals import KbSignal, Signal
-from ..frame import PROMPT
+from ..knowledge_bases import (BEST_MATCHED_SCORE, BEST_SCORE, GROUP_MARGIN, KnowledgeBase, KnowledgeBaseCatalog,
+                               KnowledgeBaseError, PrototypeScoring)
+from ..model.editor_fields import EditorField
+from ..model.signals import Signal
 from .base import ColumnRef, Extractor, LeafExpr, RawColumns, Unavailable
+
+if TYPE_CHECKING:
+    import numpy as np
+    import polars as pl
+
+    from ..model.rules import RuleNode
+
+
+class KbSignal(Signal):
+    collection = "kb"
+    leaf_type = "kb"
+    summary = "Knowledge-base match."
+    editor_fields = (
+        EditorField("kb", "text"),
+        EditorField("target", "yaml"),
+        EditorField("match", "text"),
+    )
+    neural = True
+    kb: str | None = None
+    target: dict[str, Any] | None = None
+    match: str | None = None
+
+    def solver_atom(self, leaf: "RuleNode", solver: Any) -> tuple[Any, list[str]] | None:
+        pool = solver.pool
+        kind = str((self.target or {}).get("kind") or "label")
+        value = str((self.target or {}).get("value") or self.name)
+        if (self.match or "threshold") == "best":
+            best = pool.enum(f"kb:{self.kb}:best_{kind}", f"best {kind} of kb {self.kb}", 3)
+            return pool.is_(best, value), []
+        return pool.boolean(f"kb:{self.kb}:{kind}:{value}", "flag", f"kb {self.kb} {kind} {value} matches", level=3), []
+
 
 LABEL = "label:"  # raw part prefix: one score column per label
 
@@ -132,6 +165,8 @@ class _Prototype:
 
 def prototypes(texts: list[str], vectors: np.ndarray, scoring: PrototypeScoring) -> list[int]:
     """Indices (into ``texts``) of one label's prototypes, in the router's order."""
+    import numpy as np
+
     if not scoring.enabled:
         return list(range(len(texts)))
     sims = (vectors @ vectors.T).astype(np.float64)
@@ -157,6 +192,8 @@ def prototypes(texts: list[str], vectors: np.ndarray, scoring: PrototypeScoring)
 
 def bank_scores(similarities: np.ndarray, scoring: PrototypeScoring) -> np.ndarray:
     """A label's score per request from its ``[requests, prototypes]`` similarities."""
+    import numpy as np
+
     ranked = -np.sort(-similarities.astype(np.float64), axis=1)
     count = ranked.shape[1]
     top_m = scoring.top_m if 0 < scoring.top_m <= count else count
@@ -177,7 +214,12 @@ class KbExtractor(Extractor):
         what = kb.fingerprint() if kb is not None else f"problem:{signal._problem}"
         return hashlib.sha256(json.dumps(["kb-labels", what]).encode()).hexdigest()[:24]
 
-    def raw(self, signal: Signal, frame: pl.DataFrame, context: Any) -> RawColumns:
+    def raw(self, signal: Signal, frame: "pl.DataFrame", context: Any) -> RawColumns:
+        import numpy as np
+        import polars as pl
+
+        from ..simulation.frame import PROMPT
+
         assert isinstance(signal, BoundKb)
         kb = signal.knowledge_base()
         scoring = kb.config.prototype_scoring
@@ -197,6 +239,8 @@ class KbExtractor(Extractor):
         return out
 
     def leaf(self, signal: Signal, node: RuleNode, col: ColumnRef) -> LeafExpr:
+        import polars as pl
+
         assert isinstance(signal, BoundKb)
         scores = _Scores(signal.knowledge_base(), col)
         kind = str((signal.target or {}).get("kind") or "")
@@ -245,6 +289,8 @@ class _Scores:
 
     def matches(self, label: str) -> pl.Expr:
         """The label's score reaches its threshold (a label without exemplars never matches)."""
+        import polars as pl
+
         if label not in self.labels:
             return pl.lit(False)
         return self.labels[label] >= self.kb.config.label_threshold(label)
@@ -256,6 +302,8 @@ class _Scores:
         return self.kb.config.groups[group]
 
     def group(self, name: str) -> pl.Expr:
+        import polars as pl
+
         present = [self.labels[label] for label in self.members(name) if label in self.labels]
         return pl.max_horizontal(pl.lit(0.0), *present)
 
@@ -265,6 +313,8 @@ class _Scores:
     @staticmethod
     def is_best(scores: dict[str, pl.Expr], target: str) -> pl.Expr:
         """``target`` is the first name, in byte order, holding the highest score."""
+        import polars as pl
+
         if target not in scores:
             return pl.lit(False)
         mine = scores[target]
@@ -272,6 +322,8 @@ class _Scores:
         return pl.all_horizontal(beats) if beats else pl.lit(True)
 
     def metric(self, name: str) -> pl.Expr:
+        import polars as pl
+
         lowered = name.lower()
         if lowered == BEST_SCORE:
             return pl.max_horizontal(*self.labels.values())
