@@ -1,6 +1,7 @@
 """Rule trees → z3 formulas over signal variables (spec §2), one profile at a time.
 
-Each leaf becomes an atom over pool variables; each decision's tree is compiled once and
+Each leaf becomes an atom over pool variables, as its signal kind declares it
+(:meth:`policies.model.signals.Signal.solver_atom`, in the kind's module); each decision's tree is compiled once and
 cached by the hash of its spec, so re-checking after an edit only compiles what changed.
 Boolean structure is :func:`policies.rule_tree.fold`'s, the one the evaluator and the simulation
 use, so witnesses re-evaluate to the same truth values in the engine's own evaluator.
@@ -142,15 +143,14 @@ class Encoding:
         return self._signal_atom(leaf, signal)
 
     def _signal_atom(self, leaf: RuleNode, signal: Signal) -> z3.BoolRef:
-        pool, t = self.pool, leaf.type
-        key = spec_hash([leaf.type, leaf.name, leaf.label, leaf.predicate])
+        """The kind's own view of the leaf (:meth:`Signal.solver_atom`), or an opaque flag it reports."""
         declared = signal.solver_atom(leaf, self)
-        if declared is not None:
-            atom, scores = declared
-            if scores:
-                self._scores[key] = list(scores)
-            return atom
-        return self._opaque(leaf, "not modelled")
+        if declared is None:
+            return self._opaque(leaf, "not modelled")
+        atom, scores = declared
+        if scores:
+            self._scores[spec_hash([leaf.type, leaf.name, leaf.label, leaf.predicate])] = list(scores)
+        return atom
 
     def _encode_partitions(self) -> None:
         """Exactly one member wins: a non-default winner's own signal fires; the default wins when nothing else fires
