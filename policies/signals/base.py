@@ -114,6 +114,14 @@ def predicate_bounds(predicate: dict[str, Any] | None) -> dict[str, float]:
             if k in ("gt", "gte", "lt", "lte") and isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
+def predicate_conflicts(predicate: dict[str, Any] | None) -> list[str]:
+    """The bounds of a ``NumericPredicate`` the router refuses together (``gt`` with ``gte``, ``lt``
+    with ``lte``: ``validateStructurePredicateBounds``/``validateConversationPredicate`` in
+    ``src/semantic-router/pkg/config/validator_structure.go``, ``validator_conversation.go``)."""
+    bounds = predicate_bounds(predicate)
+    return [f"{a} and {b}" for a, b in (("gt", "gte"), ("lt", "lte")) if a in bounds and b in bounds]
+
+
 def compare(value: "pl.Expr", predicate: dict[str, Any] | None) -> "pl.Expr":
     """``{gt, gte, lt, lte}`` predicate as an expression (all given bounds must hold; none = > 0)."""
     import polars as pl

@@ -40,11 +40,13 @@ every signal over it, bounded by :meth:`ConversationSignal.firing_bounds`.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 
+from ..errors import Finding, Severity
 from ..model.editor_fields import EditorField
 from ..model.signals import Signal
-from .base import ColumnRef, Extractor, LeafExpr, RawColumns, Unavailable, compare, predicate_bounds
+from .base import (ColumnRef, Extractor, LeafExpr, RawColumns, Unavailable, compare, predicate_bounds,
+                   predicate_conflicts)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -55,6 +57,11 @@ if TYPE_CHECKING:
 FLOW_TOOL_CALL_PREFIX = "flowtool_"
 FLOW_TOOL_CALL_SEPARATOR = "__"
 _COUNTED_ROLES = ("user", "assistant", "system", "tool")
+# What the router's validator accepts (src/semantic-router/pkg/config/validator_conversation.go).
+FEATURE_TYPES = ("count", "exists")
+SOURCE_TYPES = ("message", "tool_definition", "tool_choice_required", "tool_choice_none", "assistant_tool_call",
+                "assistant_tool_cycle", "active_tool_loop", "flow_tool_state", "image_content")
+ROLES = ("user", "assistant", "system", "developer", "tool", "non_user")
 
 
 class ConversationSignal(Signal):
@@ -77,6 +84,34 @@ class ConversationSignal(Signal):
         if (self.feature or {}).get("type") == "exists":
             return {"gt": 0.0}
         return predicate_bounds(self.predicate)
+
+    def check(self, path: tuple[str | int, ...]) -> Iterable[Finding]:
+        """What the router's ``ValidateConversationRuleContract`` refuses (types compared exactly)."""
+        feature = self.feature or {}
+        source = feature.get("source") or {}
+        at = path + ("feature",)
+
+        def refused(message: str, where: tuple[str | int, ...], suggestion: str | None = None) -> Finding:
+            return Finding("conversation-contract", Severity.ERROR, f"conversation '{self.name}': {message} (the "
+                           "router refuses the config)", path=where, suggestion=suggestion)
+
+        if feature.get("type") not in FEATURE_TYPES:
+            yield refused(f"unsupported feature.type {feature.get('type')!r}", at + ("type",),
+                          f"use one of {', '.join(FEATURE_TYPES)}")
+        if source.get("type") not in SOURCE_TYPES:
+            yield refused(f"unsupported feature.source.type {source.get('type')!r}", at + ("source", "type"),
+                          f"use one of {', '.join(SOURCE_TYPES)}")
+        role = source.get("role")
+        if role not in (None, "") and source.get("type") != "message":
+            yield refused("source.role is only valid with source.type message", at + ("source", "role"))
+        elif role not in (None, "") and role not in ROLES:
+            yield refused(f"unsupported source.role {role!r}", at + ("source", "role"), f"use one of {', '.join(ROLES)}")
+        if self.predicate is not None:
+            if feature.get("type") == "exists":
+                yield refused("feature.type exists takes no predicate", path + ("predicate",),
+                              "drop the predicate, or use feature.type count with it")
+            for pair in predicate_conflicts(self.predicate):
+                yield refused(f"a predicate cannot set both {pair}", path + ("predicate",))
 
     def solver_atom(self, leaf: "RuleNode", solver: Any) -> tuple[Any, list[str]] | None:
         pool = solver.pool

@@ -40,18 +40,22 @@ from __future__ import annotations
 import json
 import unicodedata
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 
+from ..errors import Finding, Severity
 from ..model.editor_fields import EditorField
 from ..model.signals import Signal
 from .base import (ColumnRef, Extractor, LeafExpr, RawColumns, Unavailable, compare, per_distinct,
-                   predicate_bounds)
+                   predicate_bounds, predicate_conflicts)
 
 if TYPE_CHECKING:
     import polars as pl
 
     from ..model.rules import RuleNode
 
+# Source types the classifier evaluates (validator_structure.go lists all but text_bytes, which
+# structure_classifier.go evaluates too).
+SOURCE_TYPES = ("regex", "keyword_set", "sequence", "text_bytes")
 # Go's Perl classes are ASCII (regexp/syntax: \d [0-9], \s [\t\n\f\r ], \w [0-9A-Za-z_]).
 _GO_PERL_CLASSES = {"d": "[0-9]", "D": "[^0-9]", "s": r"[\t\n\f\r ]", "S": r"[^\t\n\f\r ]",
                     "w": "[0-9A-Za-z_]", "W": "[^0-9A-Za-z_]", "b": r"(?-u:\b)", "B": r"(?-u:\B)"}
@@ -82,6 +86,45 @@ class StructureSignal(Signal):
         """Bounds the feature value must meet to fire: the predicate's, ``> 0`` without one
         (``predicateMatches``; ``exists`` is 0/1 and still read through the predicate)."""
         return predicate_bounds(self.predicate) or {"gt": 0.0}
+
+    def check(self, path: tuple[str | int, ...]) -> Iterable[Finding]:
+        """What the router's ``ValidateStructureRuleContract`` refuses
+        (``src/semantic-router/pkg/config/validator_structure.go``), located at the field."""
+        feature = self.feature or {}
+        source = feature.get("source") or {}
+        kind, source_kind = self.feature_type(), _type_of(source)
+        at = path + ("feature",)
+
+        def refused(message: str, where: tuple[str | int, ...], suggestion: str | None = None) -> Finding:
+            return Finding("structure-contract", Severity.ERROR, f"structure '{self.name}': {message} (the router "
+                           "refuses the config)", path=where, suggestion=suggestion)
+
+        if kind not in self.value_features:
+            yield refused(f"unsupported feature.type {feature.get('type')!r}", at + ("type",),
+                          f"use one of {', '.join(sorted(self.value_features))}")
+        if source_kind not in SOURCE_TYPES:
+            yield refused(f"unsupported feature.source.type {source.get('type')!r}", at + ("source", "type"),
+                          f"use one of {', '.join(SOURCE_TYPES)}")
+        elif source_kind == "regex" and not str(source.get("pattern") or "").strip():
+            yield refused("a regex source needs a pattern", at + ("source", "pattern"))
+        elif source_kind == "keyword_set" and not source.get("keywords"):
+            yield refused("a keyword_set source needs keywords", at + ("source", "keywords"))
+        elif source_kind == "sequence" and not source.get("sequences"):
+            yield refused("a sequence source needs sequences", at + ("source", "sequences"))
+        elif source_kind == "sequence":
+            for i, sequence in enumerate(source["sequences"]):
+                if not isinstance(sequence, list) or len(sequence) < 2:
+                    yield refused("a sequence needs at least 2 markers", at + ("source", "sequences", i))
+        if kind == "sequence" and source_kind != "sequence":
+            yield refused("feature.type sequence needs feature.source.type sequence", at + ("source", "type"))
+        if self.predicate is not None:
+            if not predicate_bounds(self.predicate):
+                yield refused("a predicate must set gt, gte, lt or lte", path + ("predicate",))
+            for pair in predicate_conflicts(self.predicate):
+                yield refused(f"a predicate cannot set both {pair}", path + ("predicate",))
+            if kind == "exists":
+                yield refused("feature.type exists takes no predicate", path + ("predicate",),
+                              "drop the predicate, or use feature.type count with it")
 
     def solver_atom(self, leaf: "RuleNode", solver: Any) -> tuple[Any, list[str]] | None:
         pool = solver.pool

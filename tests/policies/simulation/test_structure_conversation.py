@@ -377,3 +377,59 @@ def test_anthropic_shaped_bodies_count_tool_use_and_tool_result_parts(tmp_path):
     # the last user turn carries the tool result: the loop is active
     assert conversation(requests, {"type": "active_tool_loop"}, "exists") == [True]
     assert conversation(requests, {"type": "tool_choice_required"}, "exists") == [True]
+
+
+def test_validation_refuses_what_the_router_refuses_at_the_field(tmp_path):
+    """validator_structure.go / validator_conversation.go refuse these configs; validate names the line."""
+    from policies.validation import validate_policy
+
+    text = """version: v0.3
+providers:
+  defaults: {model: small}
+  models: [{name: small}]
+routing:
+  signals:
+    structure:
+      - name: loose
+        feature: {type: exists, source: {type: regex, pattern: "x"}}
+        predicate: {gt: 1}
+      - name: seq
+        feature: {type: sequence, source: {type: keyword_set, keywords: [a]}}
+      - name: short
+        feature: {type: count, source: {type: sequence, sequences: [[first]]}}
+        predicate: {gt: 1, gte: 2}
+      - name: empty
+        feature: {type: count, source: {type: regex, pattern: "  "}}
+      - name: fine
+        feature: {type: density, source: {type: keyword_set, keywords: [must]}}
+        predicate: {gt: 0.1}
+    conversation:
+      - name: roles
+        feature: {type: count, source: {type: tool_definition, role: user}}
+      - name: tally
+        feature: {type: tally, source: {type: message, role: bot}}
+      - name: fine
+        feature: {type: count, source: {type: message, role: non_user}}
+        predicate: {gte: 2}
+  decisions: []
+"""
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    lines = text.splitlines()
+    found = {(f.code, ".".join(str(p) for p in f.path[-3:]), f.line) for f in validate_policy(load_policy(path))
+             if f.code in ("structure-contract", "conversation-contract")}
+
+    def line_of(fragment: str, after: str) -> int:
+        start = next(i for i, line in enumerate(lines) if after in line)
+        return next(i for i, line in enumerate(lines) if i >= start and fragment in line) + 1
+
+    assert found == {
+        ("structure-contract", "structure.0.predicate", line_of("predicate", "name: loose")),
+        ("structure-contract", "feature.source.type", line_of("type: keyword_set", "name: seq")),
+        ("structure-contract", "source.sequences.0", line_of("[[first]]", "name: short")),
+        ("structure-contract", "structure.2.predicate", line_of("predicate", "name: short")),
+        ("structure-contract", "feature.source.pattern", line_of('pattern: "  "', "name: empty")),
+        ("conversation-contract", "feature.source.role", line_of("role: user", "name: roles")),
+        ("conversation-contract", "1.feature.type", line_of("type: tally", "name: tally")),
+        ("conversation-contract", "feature.source.role", line_of("role: bot", "name: tally")),
+    }
