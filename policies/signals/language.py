@@ -6,15 +6,28 @@ directly (Han → ``zh``, or ``ja`` when kana are present; Hangul → ``ko``; Cy
 Arabic, Thai, Devanagari → ``hi``, Greek, Hebrew); Latin text is scored against stopword
 profiles of en/es/fr/de/it/pt/nl. Confidence = share of letters in the winning script × share of
 stopword hits won by the best profile (1.0 for non-Latin scripts' share alone). Text with no
-letters, or Latin text with no stopword hit, is ``und`` (no language signal fires). Codes follow
-lingua's ISO 639-1 names used by vLLM SR. Known limit: it cannot tell apart languages that share
+letters, or Latin text with no stopword hit, is ``und`` (which the router reports as English, see
+below). Codes follow lingua's ISO 639-1 names used by vLLM SR. The detector stands in for the
+router's lingua-go. Known limit: it cannot tell apart languages that share
 a script and lack distinctive stopwords (e.g. Serbian Cyrillic reads as ``ru``).
 
-Router semantics (``LanguageRule`` in ``src/semantic-router/pkg/config/signal_config.go``): the rule
-fires when the detected language is the signal's name and the detector's confidence reaches
-``threshold`` (unset or 0: the classifier's built-in 0.3). Our confidence is this detector's, not
-lingua-go's, so a threshold tuned on the router may fire at a different share here. The solver sees
-the language as one enumeration and the confidence as one score, shared by every language signal.
+Router sources (github.com/vllm-project/semantic-router, under ``src/semantic-router/pkg/``):
+
+* ``config/signal_config.go`` (``LanguageRule``) and ``classification/`` (``effectiveLanguageThreshold``
+  beside ``evaluateLanguageSignal``): a ``threshold`` of 0 or below means the built-in 0.3.
+* ``classification/language_classifier.go`` (``ClassifyWithThreshold``): a blank text, a text
+  lingua-go cannot place, or a detection below the lowest threshold of the language rules is
+  reported as English with confidence 0.5.
+* ``evaluateLanguageSignal``: a rule matches when its name equals the reported code exactly (codes
+  are lower-case ISO 639-1, so a rule named ``EN`` never matches) and the reported confidence reaches
+  the rule's threshold (the router compares as float32; here as float64). No confidence is recorded for the match, so a decision counts
+  it as 1.0 (``decision/engine.go``): language leaves are crisp.
+
+Left out, with reason: the English fallback uses the lowest threshold across all language rules; a
+leaf here sees one signal and uses its own, which is exact for every rule except ``en`` when another
+language rule has a lower threshold. Our detector's confidence is not lingua-go's, so a threshold
+tuned on the router may fire at a different share here. The solver sees the detected language as one
+enumeration (``und`` when none) and its confidence as one score, shared by every language signal.
 """
 
 from __future__ import annotations
@@ -30,6 +43,8 @@ if TYPE_CHECKING:
 
     from ..model.rules import RuleNode
 
+UNDETERMINED = "und"  # our detector's answer when it cannot place a text
+FALLBACK_LANGUAGE, FALLBACK_CONFIDENCE = "en", 0.5  # what the router reports then (ClassifyWithThreshold)
 SCRIPTS: dict[str, str] = {  # language code -> Unicode script class
     "zh": r"\p{Han}", "ja": r"[\p{Hiragana}\p{Katakana}]", "ko": r"\p{Hangul}", "ru": r"\p{Cyrillic}",
     "ar": r"\p{Arabic}", "th": r"\p{Thai}", "hi": r"\p{Devanagari}", "el": r"\p{Greek}", "he": r"\p{Hebrew}",
@@ -97,13 +112,22 @@ class LanguageSignal(Signal):
     zero_threshold_is_unset = True
     threshold: float | None = None
 
+    def effective_threshold(self) -> float:
+        """The written threshold when above 0, else 0.3 (``effectiveLanguageThreshold``)."""
+        value = self.threshold
+        return self.threshold_default if value is None or value <= 0 else float(value)
+
     def solver_atom(self, leaf: "RuleNode", solver: Any) -> tuple[Any, list[str]] | None:
         import z3
 
         pool = solver.pool
         language = pool.enum("language", "language", 3)
         conf = pool.number("language_conf", "real", "score", "language confidence", 3, 0, 1)
-        return z3.And(pool.is_(language, self.name), pool.at_least(conf, self.effective_threshold())), [conf]
+        t = self.effective_threshold()
+        detected = z3.And(pool.is_(language, self.name), pool.at_least(conf, t))
+        if self.name != FALLBACK_LANGUAGE or FALLBACK_CONFIDENCE < t:
+            return detected, []
+        return z3.Or(detected, pool.is_(language, UNDETERMINED), z3.Not(pool.at_least(conf, t))), []
 
 
 class LanguageExtractor(Extractor):
@@ -118,6 +142,12 @@ class LanguageExtractor(Extractor):
         return {"lang": detected["lang"], "conf": detected["conf"]}
 
     def leaf(self, signal: Signal, node: "RuleNode", col: ColumnRef) -> LeafExpr:
+        import polars as pl
+
         assert isinstance(signal, LanguageSignal)
-        fired = (col("lang") == signal.name.lower()) & (col("conf") >= signal.effective_threshold())
-        return LeafExpr(fired.fill_null(False), col("conf"))
+        t = signal.effective_threshold()
+        conf = col("conf")
+        fallback = (col("lang") == UNDETERMINED) | (conf < t)
+        lang = pl.when(fallback).then(pl.lit(FALLBACK_LANGUAGE)).otherwise(col("lang"))
+        reported = pl.when(fallback).then(pl.lit(FALLBACK_CONFIDENCE)).otherwise(conf)
+        return LeafExpr(((lang == signal.name) & (reported >= t)).fill_null(False), None)

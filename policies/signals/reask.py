@@ -1,8 +1,29 @@
-"""``reask``: the user asks again: best similarity of the last user turn to the previous ones.
+"""``reask``: the user asks again: the current user turn is as similar as ``threshold`` to each of the
+``lookback_turns`` user turns just before it.
 
-The previous ``lookback_turns`` user turns are compared with the last one; fires at
-``>= threshold``. Defaults from ``ReaskRule.WithDefaults`` (see :class:`ReaskSignal`). The solver
-sees one score in [0, 1] per signal.
+Router sources (github.com/vllm-project/semantic-router, under ``src/semantic-router/pkg/``):
+
+* ``config/signal_config.go`` (``ReaskRule.WithDefaults``): ``threshold`` 0.8 and ``lookback_turns``
+  1; a written 0 means unset for both.
+* ``extproc`` (``extractSignalConversationHistory``): the current turn is the last user message with
+  text; the prior turns are the user messages with text before it.
+* ``classification/reask_classifier.go`` (``ClassifyContext``, ``computeSimilarities``,
+  ``evaluateReaskStreak``): a blank current turn, or no prior turn, never fires. Prior turns are
+  taken most recent first, trimmed, blank ones skipped; a prior turn equal to the current one scores
+  1, any other its cosine similarity. The rule fires when the ``lookback_turns`` most recent prior
+  turns all reach ``threshold`` (fewer prior turns: no fire); its confidence is the lowest of those
+  similarities.
+* ``classification/`` (``evaluateReaskSignal``, fed by ``evaluateBoundedReaskSignal`` in
+  ``classifier_signal_dispatch.go``): that minimum is the
+  signal's confidence (``SignalConfidences["reask:<name>"]``).
+
+Left out, with reason: when several reask rules match, the router keeps only those with the longest
+``lookback_turns`` (``retainMaxLookbackReaskMatches``): a cross-signal rule, and a leaf here sees one
+signal. Similarities are the studio encoder's, not the router's embedding model's, and very long
+turns are not cut to the router's head/middle/tail sample (``representativeSignalText``). A negative
+``lookback_turns`` (which the router reads as "any prior turn") is treated as 1.
+
+The solver sees one score in [0, 1] per signal.
 """
 
 from __future__ import annotations
@@ -35,11 +56,11 @@ class ReaskSignal(Signal):
     threshold_default = 0.8
     zero_threshold_is_unset = True
     lookback_default: ClassVar[int] = 1
-
-    def effective_lookback(self) -> int:
-        return self.lookback_turns or self.lookback_default
     threshold: float | None = None
     lookback_turns: int | None = None
+
+    def effective_lookback(self) -> int:
+        return max(1, self.lookback_turns or self.lookback_default)
 
     def solver_atom(self, leaf: "RuleNode", solver: Any) -> tuple[Any, list[str]] | None:
         pool = solver.pool
@@ -47,24 +68,39 @@ class ReaskSignal(Signal):
         return pool.at_least(score, self.effective_threshold()), [score]
 
 
+def user_turns(frame: "pl.DataFrame") -> list[tuple[str, list[str]]]:
+    """Per request, ``(current turn, prior turns most recent first)`` as the router reads them:
+    current = the last user message with text, trimmed; prior = earlier ones, trimmed, blank dropped."""
+    import polars as pl
+
+    texts = frame.select(pl.col("messages").list.eval(
+        pl.element().filter(pl.element().struct.field("role") == "user").struct.field("content")))["messages"]
+    out = []
+    for turns in texts.to_list():
+        turns = [t for t in turns or [] if t]
+        current = turns[-1].strip() if turns else ""
+        out.append((current, [t.strip() for t in reversed(turns[:-1]) if t.strip()]))
+    return out
+
+
 class ReaskExtractor(Extractor):
     leaf_type = "reask"
     neural = True
 
     def raw(self, signal: Signal, frame: "pl.DataFrame", context: Any) -> RawColumns:
+        """``score``: the lowest similarity of the current turn to the ``lookback_turns`` most recent prior
+        turns (null when the current turn is blank or there are fewer prior turns)."""
         import numpy as np
-        import polars as pl
 
         assert isinstance(signal, ReaskSignal)
         lookback = signal.effective_lookback()
-        turns = frame.select(pl.col("messages").list.eval(
-            pl.element().filter(pl.element().struct.field("role") == "user").struct.field("content")))["messages"]
-        pairs = [(t[-1], t[:-1][-lookback:]) if t else ("", []) for t in turns.to_list()]
-        texts = sorted({q for q, _ in pairs} | {x for _, before in pairs for x in before})
+        pairs = [(current, prior[:lookback]) if current and len(prior) >= lookback else ("", [])
+                 for current, prior in user_turns(frame)]
+        texts = sorted({t for current, prior in pairs if current for t in (current, *prior)})
         vectors = dict(zip(texts, context.embed(texts))) if texts else {}
-        score = np.array([max((float(vectors[q] @ vectors[x]) for x in before), default=-1.0)
-                          for q, before in pairs])
-        return {"score": score_series(score)}
+        score = np.array([min(1.0 if p == current else float(vectors[current] @ vectors[p]) for p in prior)
+                          if current else np.nan for current, prior in pairs], dtype=np.float64)
+        return {"score": score_series(score).fill_nan(None)}
 
     def leaf(self, signal: Signal, node: "RuleNode", col: ColumnRef) -> LeafExpr:
         return score_leaf(col, signal)

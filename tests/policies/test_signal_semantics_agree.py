@@ -29,7 +29,7 @@ SCORED = [
     ("reasks", "reask", {}),
     ("preferences", "preference", {"description": "d", "examples": ["a"]}),
 ]
-ROUTER_UNSET = {"embedding": 0.0, "jailbreak": 0.0, "reask": 0.8, "preference": 0.5, "pii": 0.0,
+ROUTER_UNSET = {"embedding": 0.0, "jailbreak": 0.0, "reask": 0.8, "preference": 0.0, "pii": 0.0,
                 "language": 0.3, "complexity": 0.0}
 
 

@@ -6,6 +6,7 @@ import polars as pl
 
 from policies.columns import fired_column
 from policies.simulation import Simulator
+from policies.simulation.extract import narrowed
 
 from .conftest import make_policy, requests_from_prompts
 
@@ -124,7 +125,8 @@ def test_uncomputable_signals_are_reported_not_silently_false():
 
 
 def test_raw_columns_are_float32_only_where_that_changes_no_value():
-    """Hits and token counts are kept at half the memory; BM25 scores, which need float64, keep it."""
+    """Hits, token counts and BM25 scores (float32 in the router, lexical/bm25.go) are kept at half the
+    memory; a score that float32 would round keeps float64."""
     reqs = requests_from_prompts(["invoice question about a refund", "hello there", "refund my invoice now"])
     policy = make_policy([
         {"name": "hit", "priority": 2, "rules": {"operator": "AND", "conditions": [{"type": "keyword", "name": "plain"}]},
@@ -138,4 +140,5 @@ def test_raw_columns_are_float32_only_where_that_changes_no_value():
     plain = raw["raw::keyword::plain::k0"]
     assert plain.dtype == pl.Float32 and plain.to_list() == [1.0, 0.0, 1.0]
     bm25 = raw.select(pl.selectors.starts_with("raw::keyword::bm::"))
-    assert pl.Float64 in bm25.dtypes, "a BM25 score was rounded to float32"
+    assert set(bm25.dtypes) == {pl.Float32} and bm25["raw::keyword::bm::k1"].to_list()[1] == 0.0
+    assert narrowed(pl.Series([0.1, 0.5])).dtype == pl.Float64, "a score float32 rounds was narrowed"
