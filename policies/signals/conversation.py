@@ -29,7 +29,9 @@ tool choice and flow tool results). ``source.type``:
 ``feature.type`` ``exists`` turns the count into 1/0 and fires when it is 1 (the predicate is not
 read); any other type keeps the count and fires when every ``predicate`` bound holds, always when
 there is no predicate (``conversationPredicateMatches``; ``ConversationSignal.firing_bounds``,
-which the solver reads as well).
+which the solver reads as well). A conversation leaf is *scored*: the router reports confidence 1.0 for a
+matched rule and 0 otherwise, which its decision engine ranks with (``signalConfidence`` in
+``src/semantic-router/pkg/decision/engine.go``).
 
 The traffic readers keep what these read (``policies/traffic/content.py``: per message
 ``tool_calls``, ``tool_results``, ``tool_call_id``, ``images``; per request ``tool_definitions``,
@@ -137,9 +139,12 @@ class ConversationExtractor(Extractor):
 
     def leaf(self, signal: Signal, node: "RuleNode", col: ColumnRef) -> LeafExpr:
         assert isinstance(signal, ConversationSignal)
+        import polars as pl
+
         bounds = signal.firing_bounds()
-        fired = compare(col("count"), bounds) if bounds else col("count").is_not_null()
-        return LeafExpr(fired.fill_null(False), None)
+        fired = (compare(col("count"), bounds) if bounds else col("count").is_not_null()).fill_null(False)
+        # scored: the router reports 1.0 for a matched rule and 0 otherwise (evaluateConversationSignal)
+        return LeafExpr(fired, pl.when(fired).then(1.0).otherwise(0.0))
 
 
 def conversation_count(source: dict[str, Any]) -> "pl.Expr":

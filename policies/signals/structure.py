@@ -26,8 +26,14 @@ Semantics are vLLM SR's ``StructureClassifier``
 
 Go's regexp and Polars' regex share RE2 syntax; where they differ Go's meaning is kept: ``\\d``,
 ``\\s``, ``\\w``, ``\\b`` (and their negations) are ASCII-only in Go, so they are rewritten to the
-ASCII classes before Polars sees the pattern. Left out: the match confidence the router reports
-(``structureConfidence``, a sigmoid of the distance to the bound); the leaf is crisp here.
+ASCII classes before Polars sees the pattern.
+
+A structure leaf is *scored*: the router reports every evaluated rule's confidence
+(``classifier_signal_structure.go``: ``SignalConfidences[key] = match.Confidence``), which the decision
+engine ranks with (``signalConfidence`` in ``src/semantic-router/pkg/decision/engine.go``). The
+confidence is ``structureConfidence``: 1.0 without a predicate, else ``max(0.5, sigmoid(4·d))`` with
+``d`` the distance from the value to the first bound of ``gt``, ``gte``, ``lt``, ``lte``; 0 when not
+matched.
 
 The solver sees the feature value as one number per feature type and source (shared by every
 signal over the same measure; 0..1 for ``exists``/``sequence``, a real for ``density``) bounded by
@@ -169,9 +175,18 @@ class StructureExtractor(Extractor):
         return {"value": value.cast(pl.Float64), "blank": blank.cast(pl.Float64)}
 
     def leaf(self, signal: Signal, node: "RuleNode", col: ColumnRef) -> LeafExpr:
+        import polars as pl
+
         assert isinstance(signal, StructureSignal)
-        fired = (col("blank") < 0.5) & compare(col("value"), signal.firing_bounds())
-        return LeafExpr(fired.fill_null(False), None)
+        fired = ((col("blank") < 0.5) & compare(col("value"), signal.firing_bounds())).fill_null(False)
+        bounds = predicate_bounds(signal.predicate)
+        first = next((k for k in ("gt", "gte", "lt", "lte") if k in bounds), None)
+        if first is None:
+            conf = pl.lit(1.0)
+        else:  # structureConfidence: a sigmoid of the distance to the first bound, at least 0.5
+            distance = (col("value") - bounds[first]).abs()
+            conf = pl.max_horizontal(1.0 / (1.0 + (-4.0 * distance).exp()), pl.lit(0.5))
+        return LeafExpr(fired, pl.when(fired).then(conf).otherwise(0.0))
 
 
 def _type_of(spec: dict[str, Any]) -> str:

@@ -433,3 +433,36 @@ routing:
         ("conversation-contract", "1.feature.type", line_of("type: tally", "name: tally")),
         ("conversation-contract", "feature.source.role", line_of("role: bot", "name: tally")),
     }
+
+
+def test_structure_and_conversation_leaves_are_scored_as_the_router_reports_them(tmp_path):
+    """structureConfidence (sigmoid of the distance to the first bound, >= 0.5) and conversation's 1.0
+    are what the decision engine ranks with; with strategy confidence they pick the winner."""
+    import math
+
+    from policies.columns import confidence_column
+
+    reqs = read(tmp_path, [body(user("a? b? c? d? e?")), body(user("a? b? c? d?")), body(user("a?"))])
+    questions = {"type": "count", "source": {"type": "regex", "pattern": r"\?"}}
+    signals = {"structure": [{"name": "four", "feature": questions, "predicate": {"gte": 4}},
+                             {"name": "two", "feature": questions, "predicate": {"gte": 2}}],
+               "conversation": [{"name": "one_user", "feature": {"type": "count", "source": {
+                   "type": "message", "role": "user"}}, "predicate": {"gte": 1}}]}
+
+    def decision(name: str, kind: str, signal: str) -> dict[str, Any]:
+        return {"name": name, "priority": 1, "modelRefs": [{"model": "large"}],
+                "rules": {"operator": "AND", "conditions": [{"type": kind, "name": signal}]}}
+
+    policy = make_policy([decision("a_four", "structure", "four"), decision("b_two", "structure", "two")],
+                         signals, strategy="confidence")
+    result = Simulator(reqs).simulate(policy).requests
+    sigmoid = lambda d: 1 / (1 + math.exp(-4 * d))  # noqa: E731
+    assert result[confidence_column(("structure", "four"))].to_list() == pytest.approx([sigmoid(1), 0.5, 0.0])
+    assert result[confidence_column(("structure", "two"))].to_list() == pytest.approx([sigmoid(3), sigmoid(2), 0.0])
+    # equal priority, confidence compared: the farther bound wins where both match
+    assert result["decision"].to_list()[:2] == ["b_two", "b_two"]
+    with_conversation = make_policy([decision("a_four", "structure", "four"),
+                                     decision("b_user", "conversation", "one_user")], signals, strategy="confidence")
+    result = Simulator(reqs).simulate(with_conversation).requests
+    assert result[confidence_column(("conversation", "one_user"))].to_list() == [1.0, 1.0, 1.0]
+    assert result["decision"].to_list() == ["b_user", "b_user", "b_user"]
