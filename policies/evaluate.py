@@ -120,4 +120,4 @@ def route(routing: Routing, state: SignalState, default_model: str | None, mode:
     ranked = rank(candidates, routing.strategy_name, mode)
     winner = ranked[0].decision if ranked else None
     return RouteResult(winner, select_model(winner, default_model), ranked, trees,
-                       decided_by(ranked, routing.strategy_name))
+                       decided_by(ranked, routing.strategy_name, mode))

@@ -1,11 +1,17 @@
-"""The router's winner order among matching decisions, defined once (shared spec §7).
+"""The router's winner order among matching decisions, defined once, as data (shared spec §7).
+
+:data:`ORDERS` lists, per ranking mode and strategy, the keys the router compares in turn; every
+consumer reads it: :func:`rank` (single-request evaluation and explanations), the vectorised
+winner in :mod:`policies.simulation.decide`, :func:`static_order` (the solver's precedence: the
+same keys without confidence) and :func:`decided_by`.
 
 Current main (PR #3974, the default): tier ascending; catch-alls after real matches; then for
 ``strategy: priority`` priority descending, confidence descending, name ascending, and for
 ``strategy: confidence`` confidence, priority, name. Confidence is compared only when every
-non-catch-all candidate in the tier has a scored confidence (#3079); otherwise it is skipped.
-The ``aug2026`` compatibility mode orders tier → confidence → priority → name when any tier > 0.
-Simulation uses these keys row-wise; conflict analysis uses :func:`static_order` (no confidence).
+non-catch-all candidate in the tier has a scored confidence (#3079); otherwise it is skipped
+(key ``comparable_confidence``). The ``aug2026`` compatibility mode has no catch-all rule, reads an
+unscored confidence as 1.0 (key ``confidence``) and, when any matching decision has a tier above
+0, orders tier → confidence → priority → name.
 """
 
 from __future__ import annotations
@@ -16,6 +22,21 @@ from typing import Sequence
 from .model import Decision
 
 MODES = ("current", "aug2026")
+STRATEGIES = ("priority", "confidence")
+# (mode, strategy, some matching decision has tier > 0) -> keys compared in turn, best first
+ORDERS: dict[tuple[str, str, bool], tuple[str, ...]] = {
+    **{("current", "priority", tiered): ("tier", "catch_all", "priority", "comparable_confidence", "name")
+       for tiered in (False, True)},
+    **{("current", "confidence", tiered): ("tier", "catch_all", "comparable_confidence", "priority", "name")
+       for tiered in (False, True)},
+    ("aug2026", "priority", False): ("priority", "confidence", "name"),
+    ("aug2026", "confidence", False): ("confidence", "priority", "name"),
+    ("aug2026", "priority", True): ("tier", "confidence", "priority", "name"),
+    ("aug2026", "confidence", True): ("tier", "confidence", "priority", "name"),
+}
+CONFIDENCE_KEYS = ("comparable_confidence", "confidence")
+# Keys where the larger value wins; the others prefer the smaller (tier, catch-all last, name).
+LARGEST_WINS = frozenset({"priority", "comparable_confidence", "confidence"})
 
 
 @dataclass(frozen=True)
@@ -26,56 +47,79 @@ class Candidate:
     confidence: float | None  # None = unscored (crisp signals only)
 
 
-def static_order(decisions: Sequence[Decision]) -> list[Decision]:
-    """Precedence without confidence: tier, catch-all last, priority desc, name asc (for the solver)."""
-    return sorted(decisions, key=lambda d: (d.effective_tier, d.is_catch_all, -d.effective_priority, d.name))
+def order_of(mode: str, strategy: str | None, tiered: bool) -> tuple[str, ...]:
+    """The keys compared in turn for one request (``tiered``: a matching decision has tier > 0)."""
+    if mode not in MODES:
+        raise ValueError(f"unknown ranking mode {mode!r}; use one of {MODES}")
+    return ORDERS[(mode, (strategy or "priority").lower() if (strategy or "priority").lower() in STRATEGIES
+                   else "priority", tiered)]
+
+
+def key_value(key: str, c: Candidate, comparable: bool) -> float | str | bool:
+    """The value a key compares for ``c`` (``comparable``: confidences may be compared in its tier)."""
+    d = c.decision
+    if key == "tier":
+        return d.effective_tier
+    if key == "catch_all":
+        return d.is_catch_all
+    if key == "priority":
+        return d.effective_priority
+    if key == "comparable_confidence":
+        return (c.confidence or 0.0) if comparable and not d.is_catch_all else 0.0
+    if key == "confidence":
+        return c.confidence if c.confidence is not None else 1.0
+    if key == "name":
+        return d.name
+    raise KeyError(key)
+
+
+def _comparable(candidates: Sequence[Candidate]) -> dict[int, bool]:
+    """Per tier: every non-catch-all candidate there has a scored confidence (#3079)."""
+    tiers: dict[int, bool] = {}
+    for c in candidates:
+        if not c.decision.is_catch_all:
+            tier = c.decision.effective_tier
+            tiers[tier] = tiers.get(tier, True) and c.confidence is not None
+    return tiers
+
+
+def _sort_key(order: tuple[str, ...], comparable: dict[int, bool]):
+    def key(c: Candidate) -> tuple:
+        values = []
+        for k in order:
+            v = key_value(k, c, comparable.get(c.decision.effective_tier, False))
+            values.append(-v if k in LARGEST_WINS else v)
+        return tuple(values)
+    return key
 
 
 def rank(candidates: Sequence[Candidate], strategy: str = "priority", mode: str = "current") -> list[Candidate]:
     """Candidates best first, exactly as the router ranks them."""
     if not candidates:
+        order_of(mode, strategy, False)  # an unknown mode is an error even with nothing to rank
         return []
-    if mode not in MODES:
-        raise ValueError(f"unknown ranking mode {mode!r}; use one of {MODES}")
-    strategy = (strategy or "priority").lower()
-    if mode == "aug2026":
-        tiered = any(c.decision.effective_tier > 0 for c in candidates)
-
-        def key_aug(c: Candidate) -> tuple:
-            conf = -(c.confidence if c.confidence is not None else 1.0)
-            prio = -c.decision.effective_priority
-            if tiered:
-                return (c.decision.effective_tier, conf, prio, c.decision.name)
-            return (prio, conf, c.decision.name) if strategy == "priority" else (conf, prio, c.decision.name)
-
-        return sorted(candidates, key=key_aug)
-    ordered: list[Candidate] = []
-    for tier in sorted({c.decision.effective_tier for c in candidates}):
-        pool = [c for c in candidates if c.decision.effective_tier == tier]
-        real = [c for c in pool if not c.decision.is_catch_all]
-        comparable = bool(real) and all(c.confidence is not None for c in real)
-
-        def key(c: Candidate) -> tuple:
-            conf = -(c.confidence or 0.0) if comparable and not c.decision.is_catch_all else 0.0
-            prio = -c.decision.effective_priority
-            first = (prio, conf) if strategy == "priority" else (conf, prio)
-            return (c.decision.is_catch_all,) + first + (c.decision.name,)
-
-        ordered.extend(sorted(pool, key=key))
-    return ordered
+    order = order_of(mode, strategy, any(c.decision.effective_tier > 0 for c in candidates))
+    return sorted(candidates, key=_sort_key(order, _comparable(candidates)))
 
 
-def decided_by(ranked: Sequence[Candidate], strategy: str = "priority") -> str:
+def static_order(decisions: Sequence[Decision]) -> list[Decision]:
+    """Precedence without confidence (the solver's): the current order's keys, confidence left out."""
+    order = tuple(k for k in order_of("current", "priority", False) if k not in CONFIDENCE_KEYS)
+    key = _sort_key(order, {})
+    return [c.decision for c in sorted((Candidate(d, None) for d in decisions), key=key)]
+
+
+def decided_by(ranked: Sequence[Candidate], strategy: str = "priority", mode: str = "current") -> str:
     """Which key separated the winner from the runner-up: tier, catch_all, priority, confidence or name."""
     if len(ranked) < 2:
         return "only_match" if ranked else "default"
     a, b = ranked[0], ranked[1]
-    if a.decision.effective_tier != b.decision.effective_tier:
-        return "tier"
-    if a.decision.is_catch_all != b.decision.is_catch_all:
-        return "catch_all"
-    by_priority = a.decision.effective_priority != b.decision.effective_priority
-    by_confidence = (a.confidence is not None and b.confidence is not None and a.confidence != b.confidence)
-    if strategy == "confidence":
-        return "confidence" if by_confidence else "priority" if by_priority else "name"
-    return "priority" if by_priority else "confidence" if by_confidence else "name"
+    order = order_of(mode, strategy, any(c.decision.effective_tier > 0 for c in ranked))
+    comparable = _comparable(ranked)
+    for k in order:
+        if k in CONFIDENCE_KEYS and (a.confidence is None or b.confidence is None):
+            continue  # an unscored side: confidence did not decide (it reads as a default)
+        if key_value(k, a, comparable.get(a.decision.effective_tier, True)) != key_value(
+                k, b, comparable.get(b.decision.effective_tier, True)):
+            return "confidence" if k in CONFIDENCE_KEYS else k
+    return "name"

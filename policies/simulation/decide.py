@@ -7,11 +7,11 @@ children are, with confidence the mean of all children (summed left to right, as
 NOT reports 1.0 and no score. A node is *scored* when a scored leaf contributed, which is what
 the #3079 comparability rule of :mod:`policies.ranking` looks at.
 
-The winner follows :func:`policies.ranking.rank` key by key: each step keeps the candidates with
-the best value of one key (tier, catch-all, priority, confidence when comparable), and the
-alphabetically first survivor wins. When no leaf of any decision can be scored, confidence can
-never matter and the winner is simply the first match in :func:`policies.ranking.static_order`,
-compiled to one ``when/then`` chain.
+The winner follows the router's order as :data:`policies.ranking.ORDERS` lists it (the same data
+:func:`policies.ranking.rank` sorts by), key by key: each step keeps the candidates with the best
+value of one key, and the alphabetically first survivor wins. When no leaf of any decision can be
+scored, confidence can never matter and the winner is simply the first match in that order without
+its confidence keys, compiled to one ``when/then`` chain.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import polars as pl
 from ..columns import SEP, confidence_column, fired_column, match_column
 from ..evaluate import LeafKey, leaf_key
 from ..model import Decision, RuleNode
-from ..ranking import MODES, static_order
+from ..ranking import CONFIDENCE_KEYS, LARGEST_WINS, MODES, Candidate, key_value, order_of
 from ..rule_tree import fold
 
 WINNER = "_winner"  # index of the winning decision in Compiled.decisions (null = default model)
@@ -119,10 +119,7 @@ class Compiled:
         if not self.scorable:
             return [[self._static_winner().alias(WINNER)]]
         stages = _Stages()
-        if self.mode == "aug2026":
-            self._aug2026_winner(stages)
-        else:
-            self._current_winner(stages)
+        self._ranked_winner(stages)
         return stages.stages
 
     # -- helpers over the materialised match/conf/scored columns ---------------------------
@@ -143,54 +140,49 @@ class Compiled:
         return chain.otherwise(pl.lit(None, dtype=pl.UInt32))
 
     def _static_winner(self) -> pl.Expr:
-        index = {id(d): i for i, d in enumerate(self.decisions)}
-        if self.mode == "aug2026":  # no catch-all rule in that router
-            ordered = sorted(self.decisions, key=lambda d: (d.effective_tier, -d.effective_priority, d.name))
-        else:
-            ordered = static_order(self.decisions)
-        first = index[id(ordered[0])]
+        """No decision can be scored: the first match in the order's confidence-free keys."""
+        tiered = any(d.effective_tier > 0 for d in self.decisions)
+        order = [k for k in order_of(self.mode, self.strategy, tiered) if k not in CONFIDENCE_KEYS]
+        candidates = sorted(range(len(self.decisions)),
+                            key=lambda i: tuple(-v if k in LARGEST_WINS else v for k in order
+                                                for v in [key_value(k, Candidate(self.decisions[i], None), False)]))
+        first = candidates[0]
         chain = pl.when(self._m(first)).then(pl.lit(first, dtype=pl.UInt32))
-        for d in ordered[1:]:
-            i = index[id(d)]
+        for i in candidates[1:]:
             chain = chain.when(self._m(i)).then(pl.lit(i, dtype=pl.UInt32))
         return chain.otherwise(pl.lit(None, dtype=pl.UInt32))
 
-    def _current_winner(self, stages: "_Stages") -> None:
+    def _winner(self, stages: "_Stages", order: tuple[str, ...]) -> pl.Expr:
+        """The first survivor by name after keeping, key by key, the candidates with the best value."""
         n = range(len(self.decisions))
-        catch = [d.is_catch_all for d in self.decisions]
-        alive = stages.keep_best([self._m(i) for i in n], [pl.lit(d.effective_tier) for d in self.decisions], False)
-        real = stages.add([alive[i] & pl.lit(not catch[i]) for i in n])
-        any_real, comparable = stages.add([pl.any_horizontal(real),
-                                           pl.any_horizontal(real) & pl.all_horizontal(
-                                               [~real[i] | self._scored(i) for i in n])])
-        alive = stages.add([alive[i] & ~any_real if catch[i] else alive[i] for i in n])
-        prios = [pl.lit(d.effective_priority) for d in self.decisions]
-        confs = [self._conf(i) for i in n]
+        alive = [self._m(i) for i in n]
+        for key in order:
+            if key == "name":
+                break
+            if key == "catch_all":
+                catch = [d.is_catch_all for d in self.decisions]
+                (any_real,) = stages.add([pl.any_horizontal([a & pl.lit(not c) for a, c in zip(alive, catch)])])
+                alive = stages.add([a & ~any_real if c else a for a, c in zip(alive, catch)])
+            elif key == "comparable_confidence":  # only when every real candidate left is scored (#3079)
+                real = [a & pl.lit(not d.is_catch_all) for a, d in zip(alive, self.decisions)]
+                (comparable,) = stages.add([pl.any_horizontal(real) & pl.all_horizontal(
+                    [~r | self._scored(i) for i, r in zip(n, real)])])
+                best = stages.keep_best(alive, [self._conf(i) for i in n], True)
+                alive = stages.add([pl.when(comparable).then(b).otherwise(a) for b, a in zip(best, alive)])
+            else:
+                values = {"tier": lambda i: pl.lit(self.decisions[i].effective_tier),
+                          "priority": lambda i: pl.lit(self.decisions[i].effective_priority),
+                          "confidence": lambda i: pl.when(self._scored(i)).then(self._conf(i)).otherwise(1.0)}[key]
+                alive = stages.keep_best(alive, [values(i) for i in n], key in LARGEST_WINS)
+        return self._first_by_name(alive)
 
-        def by_conf(cands: list[pl.Expr]) -> list[pl.Expr]:
-            best = stages.keep_best(cands, confs, True)
-            return stages.add([pl.when(comparable).then(b).otherwise(c) for b, c in zip(best, cands)])
-
-        if self.strategy == "confidence":
-            alive = stages.keep_best(by_conf(alive), prios, True)
-        else:
-            alive = by_conf(stages.keep_best(alive, prios, True))
-        stages.finish(self._first_by_name(alive).alias(WINNER))
-
-    def _aug2026_winner(self, stages: "_Stages") -> None:
-        n = range(len(self.decisions))
-        matches = [self._m(i) for i in n]
-        tiers = [pl.lit(d.effective_tier) for d in self.decisions]
-        prios = [pl.lit(d.effective_priority) for d in self.decisions]
-        confs = stages.add([pl.when(self._scored(i)).then(self._conf(i)).otherwise(1.0) for i in n])
-        by_tier = stages.keep_best(stages.keep_best(stages.keep_best(matches, tiers, False), confs, True), prios, True)
-        if self.strategy == "confidence":
-            flat = stages.keep_best(stages.keep_best(matches, confs, True), prios, True)
-        else:
-            flat = stages.keep_best(stages.keep_best(matches, prios, True), confs, True)
-        tiered = pl.any_horizontal([m & (d.effective_tier > 0) for m, d in zip(matches, self.decisions)])
-        stages.finish(pl.when(tiered).then(self._first_by_name(by_tier))
-                      .otherwise(self._first_by_name(flat)).alias(WINNER))
+    def _ranked_winner(self, stages: "_Stages") -> None:
+        flat, tiered = (order_of(self.mode, self.strategy, t) for t in (False, True))
+        winner = self._winner(stages, flat)
+        if tiered != flat:  # the order changes per request, when a matching decision has a tier above 0
+            has_tier = pl.any_horizontal([self._m(i) & (d.effective_tier > 0) for i, d in enumerate(self.decisions)])
+            winner = pl.when(has_tier).then(self._winner(stages, tiered)).otherwise(winner)
+        stages.finish(winner.alias(WINNER))
 
 
 class _Stages:
