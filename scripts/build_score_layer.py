@@ -32,7 +32,7 @@ from policies.knowledge_bases import KnowledgeBaseCatalog  # noqa: E402
 from policies.loader import load_policy  # noqa: E402
 from policies.simulation import Simulator  # noqa: E402
 from policies.simulation.neural import NeuralContext  # noqa: E402
-from policies.simulation.signals import Extractor  # noqa: E402
+from policies.signals.base import Extractor  # noqa: E402
 from policies.traffic import sample_traffic  # noqa: E402
 
 FIRST = "safety_first.yaml"  # the policy the first-simulation benchmark runs computes the shared texts

@@ -4,7 +4,7 @@ A package adds a kind by being installed with an entry point in ``routing_studio
 naming a module. Importing that module defines the kind exactly as the built-in kinds are defined:
 a :class:`policies.model.signals.Signal` subclass (spec fields, ``threshold_default``, ``check``
 for validation, ``solver_atom`` for conflict analysis, ``editor_fields`` for the builder) and, to
-be simulated, a :class:`policies.simulation.signals.Extractor` subclass (raw scores, Polars leaf).
+be simulated, a :class:`policies.signals.base.Extractor` subclass (raw scores, Polars leaf).
 Both register themselves on import, as the built-ins do, so validation, simulation, the solver
 and the builder see a plugin kind without knowing where it came from.
 

@@ -25,7 +25,7 @@ from policies.simulation import Simulator
 from policies.simulation.extract import RawStore, extract
 from policies.simulation.frame import prepare_requests
 from policies.simulation.neural import NeuralContext
-from policies.simulation.signals import raw_column
+from policies.signals.base import raw_column
 from policies.signals.kb import bank_scores, prototypes
 from policies.traffic import read_traffic
 

@@ -29,7 +29,7 @@ from policies.errors import Finding, Severity
 from policies.model.editor_fields import EditorField
 from policies.model.signals import Signal
 from policies.simulation.frame import PROMPT
-from policies.simulation.signals.base import Extractor, LeafExpr
+from policies.signals.base import Extractor, LeafExpr
 
 
 class SentimentSignal(Signal):

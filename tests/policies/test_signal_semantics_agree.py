@@ -20,7 +20,7 @@ from policies.conflicts.encoding import Encoding
 from policies.model import RuleNode
 from policies.model.routing import Routing
 from policies.model.signals import Signal
-from policies.simulation.signals import Extractor
+from policies.signals.base import Extractor
 
 # (collection, leaf type, extra spec fields, raw score columns → solver variables they pin)
 SCORED = [

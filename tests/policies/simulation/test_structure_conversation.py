@@ -342,7 +342,7 @@ def test_polars_leaf_and_solver_atom_agree(collection, spec):
 
     import polars as pl
 
-    from policies.simulation.signals.base import Extractor
+    from policies.signals.base import Extractor
 
     signal = _signal(collection, spec)
     values = _values(signal, random.Random(12))
