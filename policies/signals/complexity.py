@@ -1,14 +1,28 @@
 """``complexity``: easy / medium / hard, by contrast of the prompt with hard and easy example prompts.
 
-Router semantics (``ComplexityRule`` and ``ComplexityRule.EffectiveBoundaries`` in
-``src/semantic-router/pkg/config/signal_config.go`` and its complexity boundaries file): the
-margin d = best similarity to ``hard`` − best similarity to ``easy``; ``threshold`` is the
-symmetric shorthand (hard above +t, easy below −t; omitted and 0 are the same: 0), or an explicit
-pair names its direction (``hard_above``/``easy_below`` where higher is harder,
-``hard_below``/``easy_above`` where lower is). Leaves name a level (``name:hard``); confidence =
-that side's similarity (1 − |d| for medium). ``composer`` gates (rule trees over other signals) are
-not simulated. The solver sees the level as a closed enumeration per signal, gated by the
-composer's tree.
+Router sources (github.com/vllm-project/semantic-router, under ``src/semantic-router/pkg/``):
+
+* ``config/signal_config.go`` (``ComplexityRule``) and its boundaries file
+  (``ComplexityRule.EffectiveBoundaries``, ``ComplexityBoundaries.Verdict``): ``threshold`` is the
+  symmetric shorthand (hard above +t, easy below −t; omitted and 0 are the same: 0), or an explicit
+  pair names its direction (``hard_above``/``easy_below`` where higher is harder,
+  ``hard_below``/``easy_above`` where lower is); hard is tested first, both strictly.
+* ``classification/complexity_classifier.go`` family (``buildCandidateTasks``,
+  ``classifyRuleWithEmbeddings``, ``scoreTextSignal``): the hard and the easy candidates (each
+  deduplicated) form two prototype banks (:mod:`policies.signals.prototype_scores`, with the rule's
+  ``prototype_scoring``); the margin is hard score − easy score (an empty bank scores 0); the
+  match's confidence is |margin| for whichever level matched (``classifyRuleWithEmbeddings``,
+  recorded by ``evaluateEmbeddingComplexityRules``).
+* ``classification/`` (``evaluateModelComplexityRules``): ``method: model`` rules use a trained
+  complexity classifier instead.
+
+Left out, with reason: ``method: model`` rules need the router's trained complexity model (not
+bundled): unavailable. ``composer`` gates (rule trees over other signals, ``applySignalComposers``)
+need the other signals' results, which a leaf here does not see: unavailable in the simulation; the
+solver gates the level with the composer's tree. Image candidates need a multimodal encoder and
+image traffic: ignored (the router would take the image margin when it is larger). The family
+prototype setting is not read (built-in defaults). Scores come from the studio's encoder. The solver
+sees the level as a closed enumeration per signal.
 """
 
 from __future__ import annotations
@@ -18,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from ..labels import COMPLEXITY_LEVELS
 from ..model.editor_fields import EditorField
 from ..model.signals import Signal
-from .base import ColumnRef, Extractor, LeafExpr, RawColumns, Unavailable, best_similarity, score_series
+from .base import ColumnRef, Extractor, LeafExpr, RawColumns, Unavailable, score_series
 
 if TYPE_CHECKING:
     import polars as pl
@@ -52,6 +66,7 @@ class ComplexitySignal(Signal):
     easy_below: float | None = None
     hard_below: float | None = None
     easy_above: float | None = None
+    method: str | None = None
 
     def referenced_names(self) -> list[str]:
         return [f"{self.name}:{level}" for level in ("easy", "medium", "hard")]
@@ -84,16 +99,20 @@ class ComplexityExtractor(Extractor):
 
     def raw(self, signal: Signal, frame: "pl.DataFrame", context: Any) -> RawColumns:
         from ..simulation.frame import PROMPT
+        from .prototype_scores import bank_score, scoring_policy
 
         assert isinstance(signal, ComplexitySignal)
+        if (signal.method or "").strip().lower() == "model":
+            raise Unavailable("method: model uses the router's trained complexity classifier, which is not bundled")
         if signal.composer:
             raise Unavailable("complexity composers (gating rule trees) are not simulated")
         hard = list((signal.hard or {}).get("candidates") or [])
         easy = list((signal.easy or {}).get("candidates") or [])
-        if not hard or not easy:
-            raise Unavailable("complexity signal needs text candidates for both hard and easy")
-        return {"hard": score_series(best_similarity(context.similarities(frame[PROMPT], hard))),
-                "easy": score_series(best_similarity(context.similarities(frame[PROMPT], easy)))}
+        if not hard and not easy:
+            raise Unavailable("complexity signal has no text candidates (image candidates need image traffic)")
+        scoring = scoring_policy(signal.prototype_scoring)
+        return {"hard": score_series(bank_score(context, frame[PROMPT], hard, scoring)),
+                "easy": score_series(bank_score(context, frame[PROMPT], easy, scoring))}
 
     def leaf(self, signal: Signal, node: "RuleNode", col: ColumnRef) -> LeafExpr:
         assert isinstance(signal, ComplexitySignal)
@@ -102,8 +121,5 @@ class ComplexityExtractor(Extractor):
         diff = col("hard") - col("easy")
         is_hard = diff > hard_at if higher_is_harder else diff < hard_at
         is_easy = (diff < easy_at if higher_is_harder else diff > easy_at) & ~is_hard
-        if level == "hard":
-            return LeafExpr(is_hard, col("hard"))
-        if level == "easy":
-            return LeafExpr(is_easy, col("easy"))
-        return LeafExpr(~is_hard & ~is_easy, 1.0 - diff.abs())
+        fired = is_hard if level == "hard" else is_easy if level == "easy" else ~is_hard & ~is_easy
+        return LeafExpr(fired, diff.abs())

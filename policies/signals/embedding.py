@@ -1,12 +1,29 @@
-"""``embedding``: similarity of the prompt to candidate phrases (minus the best negative candidate).
+"""``embedding``: the prompt scored against candidate phrases (minus a negative bank), as the router's
+embedding classifier scores it.
 
-Router semantics (``EmbeddingRule`` in ``src/semantic-router/pkg/config/signal_config.go``; the
-embedding classifier in ``src/semantic-router/pkg/classification/``): candidates are aggregated by
-``aggregation_method`` (``max`` default, ``mean``; ``any`` = max, i.e. some candidate clears the
-threshold); with ``negative_candidates`` the score is the positive bank minus the negative bank;
-the rule fires at aggregated score ``>= threshold`` (required; Go zero value 0 when absent),
-confidence = score. ``image_candidates`` need image traffic: ignored, noted.
-The solver sees one real per signal in [-1, 1] ([-2, 2] with a negative bank).
+Router sources (github.com/vllm-project/semantic-router, under ``src/semantic-router/pkg/``):
+
+* ``config/signal_config.go`` (``EmbeddingRule``): ``threshold`` is a float32 with no default (Go
+  zero value 0); ``aggregation_method`` ``max`` (default), ``mean`` or ``any``; ``query_modality``
+  ``text`` unless written; ``EffectivePrototypeScoring``: the rule's ``prototype_scoring`` when
+  written (with built-in defaults), a plain best-match bank when the rule has image candidates, else
+  the embedding model's family setting.
+* ``classification/embedding_classifier.go`` (``rebuildRulePrototypeBanks``, ``scoreRulesSlice``,
+  ``embeddingAggregationOptions``, ``findAllMatchedRules``): candidates (deduplicated) form a
+  prototype bank (:mod:`policies.signals.prototype_scores`); ``mean`` scores it with best weight 0
+  over every prototype, the others with the policy's blend; with negative candidates the score is
+  the positive bank's minus the negative bank's, both scored the same way. Every rule whose score is
+  ``>=`` its threshold matches. A blank prompt is not scored (``evaluateEmbeddingSignal``).
+* ``classification/`` (``recordEmbeddingResult``, ``embeddingSignalConfidence``): the match's
+  confidence is the score clamped to [0, 1], or ``(score + 2) / 4`` clamped with a negative bank.
+
+Left out, with reason: the router keeps only the ``embedding_config.top_k`` best-confidence embedding
+matches per request (default 1, ``limitMatchedSignalsByTopK``) and may soft-match the best rule
+when none matches (``enable_soft_matching``): both compare signals with each other, and a leaf here
+sees one. The family prototype setting (global embedding config) is not read (built-in defaults).
+Image candidates and image/audio queries need image traffic: a rule queried by image is
+unavailable; image candidates are ignored. Scores come from the studio's encoder, not the router's
+embedding model. The solver sees one real per signal in [-1, 1] ([-2, 2] with a negative bank).
 """
 
 from __future__ import annotations
@@ -15,11 +32,12 @@ from typing import TYPE_CHECKING, Any
 
 from ..model.editor_fields import EditorField
 from ..model.signals import Signal
-from .base import ColumnRef, Extractor, LeafExpr, RawColumns, Unavailable, best_similarity, score_leaf, score_series
+from .base import ColumnRef, Extractor, LeafExpr, RawColumns, Unavailable, score_series
 
 if TYPE_CHECKING:
     import polars as pl
 
+    from ..knowledge_bases import PrototypeScoring
     from ..model.rules import RuleNode
 
 
@@ -51,6 +69,23 @@ class EmbeddingSignal(Signal):
     query_modality: str | None = None
     prototype_scoring: dict[str, Any] | None = None
 
+    def effective_threshold(self) -> float:
+        """The written threshold as the router's float32 (0 when unset)."""
+        from ..knowledge_bases import as_float32
+
+        return as_float32(self.threshold or 0.0)
+
+    def scoring(self) -> tuple["PrototypeScoring", "PrototypeScoring"]:
+        """``(bank policy, score options)`` (``EffectivePrototypeScoring``, ``embeddingAggregationOptions``)."""
+        from dataclasses import replace
+
+        from .prototype_scores import mean_of_all, scoring_policy
+
+        policy = scoring_policy(self.prototype_scoring)
+        if self.prototype_scoring is None and (self.image_candidates or self.negative_image_candidates):
+            policy = replace(policy, enabled=False, best_weight=1.0, top_m=1)
+        return policy, mean_of_all(policy) if (self.aggregation_method or "").lower() == "mean" else policy
+
     def threshold_range(self) -> tuple[float, float] | None:
         limit = 2.0 if (self.negative_candidates or self.negative_image_candidates) else 1.0
         return (-limit, limit)
@@ -67,17 +102,28 @@ class EmbeddingExtractor(Extractor):
     neural = True
 
     def raw(self, signal: Signal, frame: "pl.DataFrame", context: Any) -> RawColumns:
+        import numpy as np
+
         from ..simulation.frame import PROMPT
+        from .prototype_scores import bank_score
 
         assert isinstance(signal, EmbeddingSignal)
+        modality = (signal.query_modality or "text").strip().lower() or "text"
+        if modality != "text":
+            raise Unavailable(f"embedding signal queries the request's {modality}, which the traffic does not carry")
         if not signal.candidates:
             raise Unavailable("embedding signal has no text candidates (image candidates need image traffic)")
-        sims = context.similarities(frame[PROMPT], signal.candidates)
-        method = (signal.aggregation_method or "max").lower()
-        score = sims.mean(axis=1) if method == "mean" else sims.max(axis=1)
+        prompts = frame[PROMPT]
+        policy, options = signal.scoring()
+        score = bank_score(context, prompts, signal.candidates, policy, options)
         if signal.negative_candidates:
-            score = score - best_similarity(context.similarities(frame[PROMPT], signal.negative_candidates))
-        return {"score": score_series(score)}
+            score = score - bank_score(context, prompts, signal.negative_candidates, policy, options)
+        blank = prompts.str.strip_chars().eq("").to_numpy()
+        return {"score": score_series(np.where(blank, np.nan, score)).fill_nan(None)}
 
     def leaf(self, signal: Signal, node: "RuleNode", col: ColumnRef) -> LeafExpr:
-        return score_leaf(col, signal)
+        assert isinstance(signal, EmbeddingSignal)
+        score = col("score")
+        if signal.negative_candidates or signal.negative_image_candidates:
+            score = (score + 2.0) / 4.0
+        return LeafExpr(col("score") >= signal.effective_threshold(), score.clip(0.0, 1.0))

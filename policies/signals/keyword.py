@@ -2,10 +2,10 @@
 
 Router sources (github.com/vllm-project/semantic-router, under ``src/semantic-router/pkg/``):
 
-* Text (``classification/classifier_signal_dispatch.go``, ``keywordSignalText``; history from
-  ``extproc`` ``extractSignalConversationHistory``): the non-empty user messages, the latest 20 before
-  the current one and then the current one, each trimmed, joined by newlines. A marker written in an
-  earlier turn still matches.
+* Text (``classification/classifier_signal_dispatch.go``, ``keywordSignalText``; turns as
+  :mod:`policies.signals.turns` reads them): the latest 20 prior user turns and then the current
+  one, each trimmed, blank ones skipped, joined by newlines. A marker written in an earlier turn
+  still matches.
 * Config (``config/signal_config.go``, ``KeywordRule``; ``classification/keyword_classifier.go``,
   ``NewKeywordClassifier``): ``operator`` must be exactly ``AND``, ``OR`` or ``NOR`` (no default: any
   other value, a missing one included, makes the router refuse the keyword rules); ``method`` is
@@ -69,19 +69,16 @@ def keyword_pattern(keyword: str, explicit_regex: bool, case_sensitive: bool) ->
 
 
 def keyword_text(frame: "pl.DataFrame") -> "pl.Series":
-    """The text keyword rules read: the latest non-empty user messages (at most 20 before the current
-    one, then the current one), trimmed and joined by newlines; the prompt when there are no messages."""
+    """The text keyword rules read: the latest non-blank prior user turns (at most 20) and the current
+    turn, trimmed and joined by newlines (:mod:`policies.signals.turns`)."""
     import polars as pl
 
-    from ..simulation.frame import PROMPT
+    from .turns import current_turn, prior_user_turns
 
-    users = (pl.col("messages")
-             .list.eval(pl.element().filter(pl.element().struct.field("role") == "user").struct.field("content"))
-             .list.eval(pl.element().str.strip_chars())
-             .list.eval(pl.element().filter(pl.element().str.len_chars() > 0)))
-    joined = users.list.tail(HISTORY_LIMIT + 1).list.join("\n")
-    return frame.select(pl.when(users.list.len() > 0).then(joined)
-                        .otherwise(pl.col(PROMPT).str.strip_chars()).alias("t"))["t"]
+    turns = pl.DataFrame({"prior": prior_user_turns(frame), "current": current_turn(frame)})
+    joined = pl.concat_list(pl.col("prior").list.tail(HISTORY_LIMIT), pl.col("current"))
+    return turns.select(joined.list.eval(pl.element().filter(pl.element().str.len_chars() > 0))
+                        .list.join("\n").alias("t"))["t"]
 
 
 class KeywordSignal(Signal):

