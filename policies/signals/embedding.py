@@ -17,10 +17,10 @@ Router sources (github.com/vllm-project/semantic-router, under ``src/semantic-ro
 * ``classification/`` (``recordEmbeddingResult``, ``embeddingSignalConfidence``): the match's
   confidence is the score clamped to [0, 1], or ``(score + 2) / 4`` clamped with a negative bank.
 
-Left out, with reason: the router keeps only the ``embedding_config.top_k`` best-confidence embedding
-matches per request (default 1, ``limitMatchedSignalsByTopK``) and may soft-match the best rule
-when none matches (``enable_soft_matching``): both compare signals with each other, and a leaf here
-sees one. The family prototype setting (global embedding config) is not read (built-in defaults).
+Left out, with reason: with ``embedding_config.top_k`` set, the router keeps only that many
+best-confidence embedding matches per request (``applySignalOutputPolicies``,
+``limitMatchedSignalsByTopK``), and with ``enable_soft_matching`` it may match the best rule when
+none reaches its threshold: both compare signals with each other, and a leaf here sees one. The family prototype setting (global embedding config) is not read (built-in defaults).
 Image candidates and image/audio queries need image traffic: a rule queried by image is
 unavailable; image candidates are ignored. Scores come from the studio's encoder, not the router's
 embedding model. The solver sees one real per signal in [-1, 1] ([-2, 2] with a negative bank).
