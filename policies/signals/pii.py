@@ -1,11 +1,28 @@
-"""``pii``: personal data in the prompt, by entity type, outside the rule's allow-list.
+"""``pii``: personal data in the request, by entity type, outside the rule's allow-list.
 
-The detector's max score per entity type (bundled pattern recogniser, :mod:`policies.inference.pii`);
-the rule fires when a type outside ``pii_types_allowed`` reaches ``threshold`` (an entity counts at
-confidence ``>= threshold``: ``collectPIIEntityTypes`` and ``findDeniedEntities`` in
-``src/semantic-router/pkg/classification/classifier_pii_ops.go``; the allow-list compares upper
-case), confidence = that score; ``include_history`` also reads the other messages. The solver sees
-one score in [0, 1] per entity type, shared by every PII signal.
+Router semantics (``evaluatePIIRule`` in ``src/semantic-router/pkg/classification/classifier_signal_pii.go``;
+``collectPIIRuleContents``, ``collectPIIEntityTypes`` and ``findDeniedEntities`` in
+``classifier_pii_ops.go``; ``PIIRule`` in ``pkg/config/signal_config.go``):
+
+- an entity counts when the detector's confidence is ``>= threshold``; ``threshold`` is required by
+  the schema, no default (Go's zero value 0). At 0 any detected entity counts, so a type fires only
+  when the detector found an entity of it (score > 0), never on a zero score;
+- the rule fires when a counted entity type is not in ``pii_types_allowed`` (compared upper case);
+- the texts are the current user text and, with ``include_history``, each other message scored on
+  its own (see :mod:`.history`); an entity in any of them counts;
+- the router records no confidence for a PII match (no ``SignalConfidences`` entry), so a match
+  counts 1.0 wherever confidence is read (``projectionInputConfidenceValue`` in
+  ``classifier_projection_inputs.go``): the leaf is crisp.
+
+Our detector is the bundled pattern recogniser plus name head (:mod:`policies.inference.pii`), a
+stand-in for the router's ModernBERT token classifier; its per-type score is the best entity
+confidence. The router's classifier emits an entity only where the type wins a token's softmax; the
+name head reports every type's best token probability, so a name type counts as found from 0.5
+(where it surely wins; the head's documented operating point) and lower name scores read 0.
+
+Left out: chunking of long texts (see :mod:`.history`) and inference errors
+(``piiRuleHasInferenceError``). The solver sees one score in [0, 1] per entity type, shared by
+every PII signal.
 """
 
 from __future__ import annotations
@@ -17,6 +34,7 @@ from ..labels import PII_TYPES
 from ..model.editor_fields import EditorField
 from ..model.signals import Signal
 from .base import ColumnRef, Extractor, LeafExpr, RawColumns, score_series
+from .history import TEXT, scored_texts, worst_per_request
 
 if TYPE_CHECKING:
     import polars as pl
@@ -46,7 +64,7 @@ class PiiSignal(Signal):
     def check(self, path: tuple[str | int, ...]) -> Iterable[Finding]:
         yield from super().check(path)
         for j, kind in enumerate(self.pii_types_allowed or []):
-            if kind not in PII_TYPES:
+            if kind.upper() not in PII_TYPES:  # the router compares the allow-list upper case
                 yield Finding("unknown-pii-type", Severity.ERROR, f"PII type '{kind}' is unknown to the detector, so "
                               "the allow-list silently does not allow it", path=path + ("pii_types_allowed", j),
                               suggestion=did_you_mean(kind, PII_TYPES))
@@ -60,10 +78,13 @@ class PiiSignal(Signal):
         if not scores:
             return z3.BoolVal(False), []
         threshold = self.effective_threshold()
-        return z3.Or([pool.at_least(s, threshold) for s in scores]), scores
+        # An entity type counts from the threshold, and only if the detector found one (score > 0).
+        return z3.Or([pool.at_least(s, threshold) if threshold > 0 else pool.at_least(s, 0, strict=True)
+                      for s in scores]), []
 
 
 OTHER_PII = "OTHER"  # entity types the detector reports beyond the default label set
+NAME_FOUND_FROM = 0.5  # a name-head probability from which its type wins the token: an entity is found
 
 
 class PiiExtractor(Extractor):
@@ -72,32 +93,38 @@ class PiiExtractor(Extractor):
     threshold_fields = frozenset({"threshold", "pii_types_allowed", "description"})
 
     @staticmethod
-    def _texts(signal: Signal, frame: "pl.DataFrame") -> "pl.Series":
-        from ..simulation.frame import PROMPT, USER_TEXT
-
+    def _texts(signal: Signal, frame: "pl.DataFrame") -> "pl.DataFrame":
         assert isinstance(signal, PiiSignal)
-        return frame[USER_TEXT] if signal.include_history else frame[PROMPT]
+        return scored_texts(frame, bool(signal.include_history))
 
     def prefetch(self, signal: Signal, frame: "pl.DataFrame", context: Any) -> None:
         """Start the pattern pass now, so it runs beside the encoder pass of the signals before this one."""
-        context.prefetch_pii(self._texts(signal, frame))
+        context.prefetch_pii(self._texts(signal, frame)[TEXT])
 
     def raw(self, signal: Signal, frame: "pl.DataFrame", context: Any) -> RawColumns:
+        """Per request and entity type, the best score over the texts the rule reads (0: none found)."""
         import numpy as np
 
+        from ..inference.pii import NAME_TYPES
+
         texts = self._texts(signal, frame)
-        scores = context.pii_scores(texts)
-        zeros = np.zeros(len(texts))
-        out = {kind: score_series(scores.get(kind, zeros)) for kind in PII_TYPES}
+        scores = context.pii_scores(texts[TEXT]) if texts.height else {}
+        zeros = np.zeros(texts.height)
         other = [values for kind, values in scores.items() if kind not in PII_TYPES]
-        out[OTHER_PII] = score_series(np.max(np.vstack(other), axis=0) if other else zeros)
-        return out
+        per_type = {kind: scores.get(kind, zeros) for kind in PII_TYPES}
+        if getattr(context, "name_head", None) is not None:  # below the head's operating point: no entity
+            for kind in NAME_TYPES:
+                per_type[kind] = np.where(per_type[kind] >= NAME_FOUND_FROM, per_type[kind], 0.0)
+        per_type[OTHER_PII] = np.max(np.vstack(other), axis=0) if other else zeros
+        return {kind: score_series(worst_per_request(texts, values, frame.height, 0.0))
+                for kind, values in per_type.items()}
 
     def leaf(self, signal: Signal, node: "RuleNode", col: ColumnRef) -> LeafExpr:
-        """Fires when any entity type outside the allow-list reaches the threshold."""
+        """Fires when the detector found an entity type outside the allow-list at the threshold; crisp."""
         import polars as pl
 
         assert isinstance(signal, PiiSignal)
         allowed = {t.upper() for t in signal.pii_types_allowed or []}
         worst = pl.max_horizontal([col(t) for t in (*PII_TYPES, OTHER_PII) if t not in allowed])
-        return LeafExpr(worst >= signal.effective_threshold(), worst)
+        threshold = signal.effective_threshold()
+        return LeafExpr(worst >= threshold if threshold > 0 else worst > 0, None)
