@@ -1,15 +1,31 @@
-"""``authz`` (``role_bindings``): whether the caller is one of a role's subjects (users or groups).
+"""``authz`` (``role_bindings``): whether the caller is one of a binding's subjects (users or groups).
 
-Identity comes from the traffic row the way the router reads the ``x-authz-user-id`` and
-``x-authz-user-groups`` headers (``src/semantic-router/pkg/classification/authz_classifier.go``):
-the user is ``user_id``; groups are the ``groups`` (or ``user_groups``) list in the request
-``metadata`` JSON. The solver sees one flag per binding.
+Router semantics (``AuthzClassifier``, ``NewAuthzClassifier``, ``Classify`` and ``ParseUserGroups``
+in ``src/semantic-router/pkg/classification/authz_classifier.go``; ``appendAuthzFromHeaders`` in
+``classifier_signal_authz.go``; ``RoleBinding``/``Subject`` in ``pkg/config/signal_config.go``):
+
+- identity comes from the ``x-authz-user-id`` and ``x-authz-user-groups`` headers (groups comma
+  separated, each trimmed, empty ones dropped); here ``user_id`` and the ``groups`` (or
+  ``user_groups``) list of the request ``metadata`` JSON (a JSON list or a comma-separated text);
+- a binding matches when any subject matches: ``User`` by exact name, ``Group`` by membership; the
+  kind compares lower case and trimmed, the name trimmed and case-sensitive;
+- the router refuses at start-up a binding without a role, without subjects, with a subject kind
+  other than User/Group or a blank subject name: validation reports these as errors;
+- a match is crisp (confidence 1.0).
+
+Left out: the router emits the binding's *role* as the signal name (decision conditions name the
+role, and two bindings granting one role both feed it); our rule leaves name the binding, as every
+other kind's do (``Signals.find``), so a policy written for the router that names roles resolves
+here only where role and binding name agree. A request without a user id makes the router refuse
+the request (authz error, no silent bypass); here the binding simply does not match. The solver
+sees one flag per binding.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
+from ..errors import Finding, Severity
 from ..model.editor_fields import EditorField
 from ..model.signals import Signal
 from .base import ColumnRef, Extractor, LeafExpr, RawColumns
@@ -18,6 +34,8 @@ if TYPE_CHECKING:
     import polars as pl
 
     from ..model.rules import RuleNode
+
+SUBJECT_KINDS = ("user", "group")
 
 
 def _json_list(metadata: "pl.Series", key: str) -> "pl.Series":
@@ -40,6 +58,29 @@ class AuthzSignal(Signal):
     role: str | None = None
     subjects: list[dict[str, Any]] | None = None
 
+    def subject_names(self, kind: str) -> list[str]:
+        """Trimmed names of the subjects of ``kind`` (``user``/``group``), as ``NewAuthzClassifier`` normalises them."""
+        return [str(s.get("name") or "").strip() for s in self.subjects or []
+                if str(s.get("kind") or "").strip().lower() == kind]
+
+    def check(self, path: tuple[str | int, ...]) -> Iterable[Finding]:
+        yield from super().check(path)
+        if not str(self.role or "").strip():
+            yield Finding("authz-binding", Severity.ERROR, f"role binding '{self.name}' has no role (the router "
+                          "refuses to start)", path=path + ("role",), suggestion="set role to the name decisions use")
+        if not self.subjects:
+            yield Finding("authz-binding", Severity.ERROR, f"role binding '{self.name}' has no subjects (the router "
+                          "refuses to start)", path=path + ("subjects",),
+                          suggestion="add a subject with kind User or Group")
+        for j, subject in enumerate(self.subjects or []):
+            if str(subject.get("kind") or "").strip().lower() not in SUBJECT_KINDS:
+                yield Finding("authz-binding", Severity.ERROR, f"role binding '{self.name}' subject kind "
+                              f"{subject.get('kind')!r} is not User or Group (the router refuses to start)",
+                              path=path + ("subjects", j, "kind"))
+            if not str(subject.get("name") or "").strip():
+                yield Finding("authz-binding", Severity.ERROR, f"role binding '{self.name}' subject {j} has a blank "
+                              "name (the router refuses to start)", path=path + ("subjects", j, "name"))
+
     def solver_atom(self, leaf: "RuleNode", solver: Any) -> tuple[Any, list[str]] | None:
         pool = solver.pool
         return pool.boolean(f"authz:{self.name}", "flag", f"authz {self.name}"), []
@@ -54,15 +95,13 @@ class AuthzExtractor(Extractor):
 
         assert isinstance(signal, AuthzSignal)
         meta = frame["metadata"]
-        groups = _json_list(meta, "groups")
-        groups = pl.DataFrame({"g": groups, "u": _json_list(meta, "user_groups")}).select(
+        groups = pl.DataFrame({"g": _json_list(meta, "groups"), "u": _json_list(meta, "user_groups")}).select(
             pl.coalesce("g", "u"))["g"]
-        users = {str(s.get("name")) for s in signal.subjects or [] if str(s.get("kind", "")).lower() == "user"}
-        wanted = {str(s.get("name")) for s in signal.subjects or [] if str(s.get("kind", "")).lower() == "group"}
+        users, wanted = signal.subject_names("user"), signal.subject_names("group")
         df = pl.DataFrame({"user": frame["user_id"], "groups": groups})
         hit = df.select(
-            (pl.col("user").is_in(list(users)).fill_null(False)
-             | pl.col("groups").list.eval(pl.element().is_in(list(wanted))).list.any().fill_null(False))
+            (pl.col("user").is_in(users).fill_null(False)
+             | pl.col("groups").list.eval(pl.element().is_in(wanted)).list.any().fill_null(False))
             .cast(pl.Float64).alias("m"))["m"]
         return {"match": hit}
 
