@@ -1,11 +1,23 @@
-"""``classifier`` (``classifiers``): a custom classifier; each leaf names one of its labels.
+"""``classifier`` (``classifiers``): a custom label classifier; a decision leaf names ``<signal>:<label>``.
 
-vllm-sr 0.4.0's ``ClassifierSignal`` rules: at least two trimmed labels without ``:``, no label
-twice, ``type`` one of ``local`` / ``llm`` / ``sequence_classifier``, each type refusing some
-fields, and an ``llm`` classifier needs ``instructions``. The classifier's model is the user's, not
-shipped, so the signal has no extractor and is reported unavailable (supply its labels as a traffic
-column). The solver sees the top label as a closed enumeration; a leaf ``predicate`` reads that
-label's probability (probabilities sum to at most 1 and the top label's is the largest).
+Router semantics (``evaluateGenericClassifierRule`` and ``classifierLabelKey`` in
+``src/semantic-router/pkg/classification/classifier_signal_generic.go``; ``ClassifierSignalRule``
+in ``pkg/config/classifier_signal.go``): the classifier scores every declared label on the current
+user text; the match is ``<name>:<top label>`` (the highest score, a tie going to the label listed
+first), or, when the model reports per-label thresholds,
+every label whose score reaches its threshold. Each label's score is recorded as its confidence
+and raw value (``classifier:<name>:<label>``). Scores outside [0, 1], a missing label or an error
+match nothing.
+
+Validation follows vllm-sr 0.4.0's ``ClassifierSignal``: at least two trimmed labels without
+``:``, no label twice, ``type`` one of ``local`` / ``llm`` / ``sequence_classifier``, each type
+refusing some fields, and an ``llm`` classifier needs ``instructions``. Newer routers add the
+``systemone`` type; 0.4.0 refuses it, so we do too.
+
+The classifier's model is the user's, not shipped, so the signal has no extractor and is reported
+unavailable (supply its labels as a traffic column). Left out: per-label thresholds (a property of
+the user's model). The solver sees the top label as a closed enumeration; a leaf ``predicate`` reads
+that label's probability (probabilities sum to at most 1 and the top label's is the largest).
 """
 
 from __future__ import annotations

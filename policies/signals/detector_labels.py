@@ -1,9 +1,22 @@
-"""Fixed-label detectors: ``fact_check``, ``user_feedback`` and ``modality``.
+"""Fixed-label detectors: ``fact_check``, ``user_feedback`` and ``modality``; a signal's name is a label.
 
-Each is a classifier the router runs with a model we do not ship; a signal's name must be one of
-the detector's labels (:mod:`policies.labels`), or it never fires. They have no extractor and are
-reported unavailable (supply their labels as a traffic column to simulate them). The solver sees
-each detector's label as one closed enumeration.
+Router semantics (``evaluateFactCheckSignal``, ``evaluateUserFeedbackSignal``,
+``applyUserFeedbackSignalResult``, ``evaluateModalitySignal`` and ``classifyModality`` in
+``src/semantic-router/pkg/classification/``; ``FactCheckRule``, ``UserFeedbackRule``
+and ``ModalityRule`` in ``pkg/config/signal_config.go``): each detector reads the current user
+text and emits one label; the signal whose name is that label fires (crisp: no confidence is
+recorded for the match).
+
+- ``fact_check`` always emits ``needs_fact_check`` or ``no_fact_check_needed``;
+- ``user_feedback`` runs only when the conversation already has an assistant reply
+  (``shouldEvaluateUserFeedbackSignal``); a ``no_feedback`` verdict or an abstention matches no rule;
+- ``modality`` emits ``AR``, ``DIFFUSION`` or ``BOTH``.
+
+A signal's name must be one of the detector's labels (:mod:`policies.labels`), or it never fires:
+validation says so. The router runs models for these we do not ship, so they have no extractor and
+are reported unavailable (supply their labels as a traffic column to simulate them). The solver
+sees each detector's label as one closed enumeration; left out there: that user feedback needs a
+prior assistant reply.
 """
 
 from __future__ import annotations

@@ -1,8 +1,22 @@
-"""``domain``: the MMLU-Pro domain classifier's top-1 label is one of the signal's categories.
+"""``domain``: the MMLU-Pro domain classifier's label falls in one of the signal's categories.
 
-The signal fires when the domain head's top-1 label is one of its ``mmlu_categories`` (its own name
-when none are listed), with the top-1 probability as confidence; its partition score is the summed
-probability of its categories. The solver sees the top-1 label as one closed enumeration.
+Router semantics (``evaluateDomainSignal``, ``matchDomainCategories``, ``domainRuleForLabel``,
+``domainRulesAboveThreshold`` and ``buildCategoryNameMappings`` in
+``src/semantic-router/pkg/classification/``; ``Category`` in ``pkg/config/signal_config.go``):
+the classifier reads the current user text; a rule owns the labels it lists in
+``mmlu_categories``, or, listing none, the label equal to its name (compared lower case); a match
+records the label's probability as confidence. With a confident (low-entropy) distribution the
+rule owning the top-1 label fires when that probability reaches the global
+``category_model.threshold``.
+
+What we simulate: the rule owning the top-1 label fires, confidence = the top-1 probability; its
+partition score is the summed probability of its labels. Our classifier is the bundled
+``domain.onnx`` head over the 14 MMLU-Pro labels, a stand-in for the router's category model.
+Left out, each needing what one kind's extractor does not see: ``category_model.threshold`` (a
+global setting); the high-entropy case, where every rule with a label at or above that threshold
+fires (``domainRulesAboveThreshold``, entropy levels from ``pkg/utils/entropy``); and a label no
+rule lists counting as ``other`` (``domainRuleForLabel``), which needs the other domain rules of
+the config. The solver sees the top-1 label as one closed enumeration.
 """
 
 from __future__ import annotations
