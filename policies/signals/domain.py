@@ -4,7 +4,7 @@ Router semantics (``evaluateDomainSignal``, ``matchDomainCategories``, ``domainR
 ``domainRulesAboveThreshold`` and ``buildCategoryNameMappings`` in
 ``src/semantic-router/pkg/classification/``; ``Category`` in ``pkg/config/signal_config.go``):
 the classifier reads the current user text; a rule owns the labels it lists in
-``mmlu_categories``, or, listing none, the label equal to its name (compared lower case); a match
+``mmlu_categories``, or, listing none, the label equal to its name (both compared lower case); a match
 records the label's probability as confidence. With a confident (low-entropy) distribution the
 rule owning the top-1 label fires when that probability reaches the global
 ``category_model.threshold``.
@@ -49,17 +49,18 @@ class DomainSignal(Signal):
     model_scores: list[dict[str, Any]] | None = None
 
     def categories(self) -> list[str]:
-        """The MMLU labels that make this signal fire (its own name when none are listed)."""
-        return list(self.mmlu_categories) if self.mmlu_categories else [self.name]
+        """The MMLU labels that make this signal fire (its own name when none are listed), lower case as the
+        router keys them (``buildCategoryNameMappings``)."""
+        return [str(c).lower() for c in self.mmlu_categories] if self.mmlu_categories else [self.name.lower()]
 
     def check(self, path: tuple[str | int, ...]) -> Iterable[Finding]:
         yield from super().check(path)
         for j, category in enumerate(self.mmlu_categories or []):
-            if category not in MMLU_DOMAINS:
+            if str(category).lower() not in MMLU_DOMAINS:
                 yield Finding("unknown-domain", Severity.ERROR, f"mmlu category '{category}' is not one of the 14 "
                               "MMLU-Pro labels", path=path + ("mmlu_categories", j),
                               suggestion=did_you_mean(category, MMLU_DOMAINS))
-        if not self.mmlu_categories and self.name not in MMLU_DOMAINS:
+        if not self.mmlu_categories and self.name.lower() not in MMLU_DOMAINS:
             yield Finding("domain-no-category", Severity.WARNING, f"domain '{self.name}' lists no mmlu_categories "
                           "and its name is not an MMLU label, so the classifier never emits it", path=path,
                           suggestion="add mmlu_categories: [...]")
