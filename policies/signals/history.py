@@ -20,7 +20,7 @@ encoder truncates at its own limit).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
     import numpy as np
@@ -67,3 +67,16 @@ def worst_score(frame: "pl.DataFrame", include_history: bool, score: Callable[["
     """Per request, the worst ``score`` over the texts :func:`scored_texts` picks (``nothing`` when none)."""
     texts = scored_texts(frame, include_history)
     return worst_per_request(texts, score(texts[TEXT]) if texts.height else [], frame.height, nothing)
+
+
+def solver_score(pool: Any, name: str, subject: str, low: float, high: float, include_history: bool) -> str:
+    """A detector score as a solver number; with ``include_history`` its own number, never below the
+    current-text-only one (the worst over more texts), so the two readings are related, not equal."""
+    current = pool.number(name, "real", "score", subject, 3, low, high)
+    if not include_history:
+        return current
+    history = f"{name}:history"
+    if history not in pool.numbers:
+        pool.number(history, "real", "score", f"{subject} (with history)", 3, low, high)
+        pool.background.append(pool.term(history) >= pool.term(current))
+    return history

@@ -24,8 +24,9 @@ Left out: ``prompt_guard.positive_labels`` other than the default (a global sett
 head's positive label is ``jailbreak``); a text's risk of exactly 0 not firing at a threshold <= 0
 (``bestScore <= 0``; a softmax probability is never exactly 0, so only empty texts, which never
 fire here, are concerned); ``prompt_guard.on_error`` (inference errors); chunking (see
-:mod:`.history`). The solver sees the classifier risk as one score in [0, 1] per history setting,
-shared by the classifier signals that read it, and each contrastive signal's score in [-2, 2].
+:mod:`.history`). The solver sees the classifier risk as one score in [0, 1] shared by the
+classifier signals (one more, never below it, for those with ``include_history``) and each
+contrastive signal's score in [-2, 2].
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from ..model.signals import Signal
 from .base import (
     ColumnRef, Extractor, LeafExpr, RawColumns, Unavailable, best_similarity, per_distinct, score_leaf, score_series,
 )
-from .history import worst_score
+from .history import solver_score, worst_score
 
 if TYPE_CHECKING:
     import numpy as np
@@ -102,8 +103,8 @@ class JailbreakSignal(Signal):
             score = pool.number(f"score:jailbreak:{CONTRASTIVE}:{self.name}", "real", "score",
                                 f"contrastive jailbreak score of {self.name}", 3, -2, 2)
         else:
-            reads = f"{self.direction or 'request'}:{bool(self.include_history)}"
-            score = pool.number(f"score:jailbreak:classifier:{reads}", "real", "score", "jailbreak score", 3, 0, 1)
+            score = solver_score(pool, f"score:jailbreak:classifier:{self.direction or 'request'}", "jailbreak score",
+                                 0, 1, bool(self.include_history))
         return pool.at_least(score, self.effective_threshold()), [score]
 
 

@@ -22,7 +22,7 @@ name head reports every type's best token probability, so a name type counts as 
 
 Left out: chunking of long texts (see :mod:`.history`) and inference errors
 (``piiRuleHasInferenceError``). The solver sees one score in [0, 1] per entity type, shared by
-every PII signal.
+every PII signal, and one more per type for the signals with ``include_history`` (never below it).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from ..labels import PII_TYPES
 from ..model.editor_fields import EditorField
 from ..model.signals import Signal
 from .base import ColumnRef, Extractor, LeafExpr, RawColumns, score_series
-from .history import TEXT, scored_texts, worst_per_request
+from .history import TEXT, scored_texts, solver_score, worst_per_request
 
 if TYPE_CHECKING:
     import polars as pl
@@ -73,8 +73,9 @@ class PiiSignal(Signal):
         import z3
 
         pool = solver.pool
-        allowed = set(self.pii_types_allowed or [])
-        scores = [pool.number(f"pii:{e}", "real", "score", f"PII {e}", 3, 0, 1) for e in PII_TYPES if e not in allowed]
+        allowed = {t.upper() for t in self.pii_types_allowed or []}
+        scores = [solver_score(pool, f"pii:{e}", f"PII {e}", 0, 1, bool(self.include_history))
+                  for e in PII_TYPES if e not in allowed]
         if not scores:
             return z3.BoolVal(False), []
         threshold = self.effective_threshold()

@@ -14,7 +14,9 @@ import random
 import numpy as np
 import polars as pl
 import pytest
+import z3
 
+from policies.conflicts.encoding import Encoding
 from policies.model import RuleNode
 from policies.model.routing import Routing
 from policies.simulation.frame import prepare_requests
@@ -102,3 +104,14 @@ def test_contrastive_threshold_defaults_to_a_tenth_and_the_solver_agrees(thresho
     var = "score:jailbreak:contrastive:j"
     assert _z3_verdicts(routing, leaf, [{var: s} for s in scores]) == polars
     assert np.isclose(signal.threshold_range(), (-2.0, 2.0)).all()
+
+
+def test_the_solver_relates_history_to_the_current_text():
+    routing = Routing.from_spec({"signals": {"jailbreak": [
+        {"name": "now", "threshold": 0.5}, {"name": "all", "threshold": 0.5, "include_history": True}]}})
+    encoding = Encoding(routing)
+    now, all_ = (encoding.atom(RuleNode.from_spec({"type": "jailbreak", "name": n})) for n in ("now", "all"))
+    solver = z3.Solver()
+    solver.add(*encoding.pool.background)
+    assert solver.check(now, z3.Not(all_)) == z3.unsat  # the worst of more texts is never lower
+    assert solver.check(all_, z3.Not(now)) == z3.sat  # an attack only in an earlier message

@@ -9,8 +9,10 @@ joined); the allow-list compares upper case, so a lower-case type is valid. Real
 from __future__ import annotations
 
 import polars as pl
+import z3
 
 from policies.columns import fired_column
+from policies.conflicts.encoding import Encoding
 from policies.model import RuleNode
 from policies.model.routing import Routing
 from policies.simulation import Simulator
@@ -79,3 +81,16 @@ def test_threshold_zero_agrees_between_simulation_and_solver():
     polars = _polars_verdicts(signal, leaf, pl.DataFrame(rows).with_columns(OTHER=pl.lit(0.0)))
     assert polars == [False, True]
     assert _z3_verdicts(routing, leaf, [{f"pii:{t}": v for t, v in row.items()} for row in rows]) == polars
+
+
+def test_the_solver_relates_history_to_the_current_text_and_upper_cases_the_allow_list():
+    routing = Routing.from_spec({"signals": {"pii": [
+        {"name": "now", "threshold": 0.5, "pii_types_allowed": ["email_address"]},
+        {"name": "all", "threshold": 0.5, "pii_types_allowed": ["email_address"], "include_history": True}]}})
+    encoding = Encoding(routing)
+    now, all_ = (encoding.atom(RuleNode.from_spec({"type": "pii", "name": n})) for n in ("now", "all"))
+    solver = z3.Solver()
+    solver.add(*encoding.pool.background)
+    assert solver.check(now, z3.Not(all_)) == z3.unsat  # more texts read: never fewer matches
+    assert solver.check(all_, z3.Not(now)) == z3.sat  # an entity only in an earlier message
+    assert "pii:EMAIL_ADDRESS" not in encoding.pool.numbers  # allowed, as the leaf reads it
