@@ -67,15 +67,26 @@ def _stemmer():
     return snowballstemmer.stemmer("english")
 
 
+@lru_cache(maxsize=1 << 18)
+def _stem(word: str) -> str:
+    """Porter2 stem of one word, memoised: a traffic log repeats its vocabulary far more than it grows."""
+    return _stemmer().stemWord(word)
+
+
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
 def _ascii(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c if c.isascii() else " " for c in decomposed if not unicodedata.combining(c))
+    if text.isascii():
+        return text
+    return _NON_ASCII.sub(" ", _COMBINING.sub("", unicodedata.normalize("NFKD", text)))
 
 
 def bm25_tokens(text: str) -> list[str]:
     """The router's BM25 tokens of ``text`` (see the module docstring)."""
-    words = [w for w in _ASCII_WORD.findall(_ascii(text).lower()) if _HAS_ALNUM.search(w)]
-    return _stemmer().stemWords([w for w in words if w not in STOP_WORDS])
+    words = _ASCII_WORD.findall(_ascii(text).lower())
+    return [_stem(w) for w in words if w not in STOP_WORDS and _HAS_ALNUM.search(w)]
 
 
 class Bm25Index:
@@ -109,6 +120,14 @@ class Bm25Index:
         return [float(s) for s in out]
 
 
+def _occurrences(text: str, gram: str) -> int:
+    """How often ``gram`` occurs in ``text``, overlaps included (as a sliding window counts it)."""
+    count, at = 0, text.find(gram)
+    while at >= 0:
+        count, at = count + 1, text.find(gram, at + 1)
+    return count
+
+
 def _grams(padded: str, arity: int) -> Counter:
     return Counter(padded[i:i + arity] for i in range(len(padded) - arity + 1))
 
@@ -120,11 +139,18 @@ class NgramIndex:
         self.arity = max(2, arity)
         self.pad = " " * (self.arity - 1)
         self.entries = [(len(self.pad + k + self.pad), _grams(self.pad + k + self.pad, self.arity)) for k in keywords]
+        self._words: dict[str, list[np.float32]] = {}  # a word's similarities, reused across texts
 
-    def _similarity(self, query: str, length: int, grams: Counter) -> list[np.float32]:
+    def _similarity(self, query: str, length: int, grams: Counter | None) -> list[np.float32]:
+        """Similarity of ``query`` (padded ``length`` characters) to each keyword; ``grams``: the query's
+        gram counts, or None to count only the keyword's grams in the query (faster for long texts)."""
         out = []
+        padded = self.pad + query + self.pad
         for kw_length, kw_grams in self.entries:
-            shared = sum(min(c, kw_grams[g]) for g, c in grams.items() if g in kw_grams)
+            if grams is None:
+                shared = sum(min(c, _occurrences(padded, g)) for g, c in kw_grams.items())
+            else:
+                shared = sum(min(c, kw_grams[g]) for g, c in grams.items() if g in kw_grams)
             total = length + kw_length - 2 * self.arity + 2 - shared if min(length, kw_length) >= self.arity else 0
             if not total:
                 out.append(np.float32(0))
@@ -135,13 +161,17 @@ class NgramIndex:
             out.append(np.float32((squared - np.float32(diff * diff)) / squared))
         return out
 
+    def _query(self, query: str) -> list[np.float32]:
+        padded = self.pad + query + self.pad
+        return self._similarity(query, len(padded), _grams(padded, self.arity))
+
     def scores(self, text: str) -> list[float]:
         """Each keyword's best similarity over the words of ``text`` and ``text`` itself."""
-        best = [np.float32(0)] * len(self.entries)
-        for query in [*_NGRAM_WORD.findall(text), text]:
-            padded = self.pad + query + self.pad
-            sims = self._similarity(query, len(padded), _grams(padded, self.arity))
-            best = [max(a, b) for a, b in zip(best, sims)]
+        best = self._similarity(text, len(text) + 2 * len(self.pad), None)
+        for word in set(_NGRAM_WORD.findall(text)):
+            if word not in self._words:
+                self._words[word] = self._query(word)
+            best = [max(a, b) for a, b in zip(best, self._words[word])]
         return [float(s) for s in best]
 
 
