@@ -126,7 +126,7 @@ class KeywordSignal(Signal):
 
         yield from super().check(path)
         problem = self.problem()
-        if problem:
+        if problem and self.operator is not None:  # a missing operator is the schema check's finding
             field = "operator" if "operator" in problem else "method" if "method" in problem else "keywords"
             yield Finding("keyword-rule", Severity.ERROR, f"keyword signal '{self.name}': {problem}; the router "
                           "refuses to load its keyword rules", path=path + (field,))

@@ -12,11 +12,13 @@ import polars as pl
 import pytest
 
 from policies.columns import fired_column
+from policies.errors import Severity
 from policies.model import RuleNode
 from policies.model.routing import Routing
 from policies.signals.lexical import Bm25Index, NgramIndex, bm25_tokens
 from policies.simulation import Simulator
 from policies.simulation.signals import Extractor
+from policies.validation import validate_policy
 from tests.policies.simulation.conftest import make_policy, requests_from_prompts
 from tests.policies.test_signal_semantics_agree import _z3_verdicts
 
@@ -56,8 +58,8 @@ def test_only_the_latest_twenty_prior_turns_count():
 def test_a_rule_without_a_valid_operator_is_refused(operator):
     spec = {"name": "k", "keywords": ["urgent"]} | ({} if operator is None else {"operator": operator})
     policy = _policy(spec)
-    findings = [f for f in policy.routing.signals.keywords[0].check(("routing", "signals", "keywords", 0))]
-    assert [f.code for f in findings] == ["keyword-rule"] and findings[0].path[-1] == "operator"
+    errors = [f for f in validate_policy(policy) if f.severity is Severity.ERROR and "operator" in f.path]
+    assert len(errors) == 1 and errors[0].path[-3:] == ("keywords", 0, "operator")  # one located error
     result = Simulator(requests_from_prompts(["urgent"])).simulate(policy)
     assert "keyword:k" in result.unavailable
     assert result.requests[fired_column(("keyword", "k"))].to_list() == [False]
