@@ -134,7 +134,7 @@ class Encoding:
     def _encode_leaf(self, leaf: RuleNode) -> z3.BoolRef:
         if leaf.type == "projection":
             return self._projection_output(str(leaf.name))
-        signal = self.routing.find_signal(str(leaf.type), str(leaf.name))
+        signal = self.routing.evaluated_signal(str(leaf.type), str(leaf.name))
         if signal is None:  # dangling: the validator reports it; the solver must not invent a proof from it
             return self._opaque(leaf, "undeclared")
         if signal.name in self._partition_of and leaf.type in ("domain", "embedding"):

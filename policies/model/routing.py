@@ -29,7 +29,12 @@ class Routing(SpecModel):
         return self.signals.items() if self.signals else []
 
     def find_signal(self, leaf_type: str, name: str) -> Signal | None:
+        """The declared signal a leaf names (what references point at)."""
         return self.signals.find(leaf_type, name) if self.signals else None
+
+    def evaluated_signal(self, leaf_type: str, name: str) -> Signal | None:
+        """The signal the router evaluates for a leaf (see :meth:`Signals.evaluated`)."""
+        return self.signals.evaluated(leaf_type, name) if self.signals else None
 
     def decision(self, name: str) -> Decision | None:
         return next((d for d in self.decisions or [] if d.name == name), None)

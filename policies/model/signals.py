@@ -38,6 +38,8 @@ class Signal(SpecModel):
     summary: ClassVar[str] = ""
     editor_fields: ClassVar[tuple[EditorField, ...]] = ()
     name_options: ClassVar[tuple[str, ...]] = ()
+    # Whether a leaf's name matches the signal's case-insensitively.
+    fold_names: ClassVar[bool] = False
     # The threshold in effect when the config leaves ``threshold`` out (the router's default for the
     # kind; see the class docstring for its source), and whether a written 0 also means "left out"
     # (the router's ``WithDefaults`` treats Go's zero value so). Read it only through
@@ -82,6 +84,25 @@ class Signal(SpecModel):
     def for_collection(cls, collection: str) -> type["Signal"] | None:
         load_signal_kinds()
         return cls._registry.get(collection)
+
+    @classmethod
+    def leaf_base(cls, name: str) -> str:
+        """The signal name inside a leaf name (complexity leaves add ``:level``)."""
+        return name
+
+    @classmethod
+    def declared_for(cls, declared: list["Signal"], name: str) -> "Signal | None":
+        """The declared signal a decision leaf naming ``name`` points at (vllm-sr 0.4.0's reference
+        rule; kinds with ``fold_names`` compare case-insensitively)."""
+        base = cls.leaf_base(name)
+        return next((s for s in declared if s.name == base or (cls.fold_names and s.name.lower() == base.lower())),
+                    None)
+
+    @classmethod
+    def evaluated_for(cls, declared: list["Signal"], name: str) -> "Signal | None":
+        """The signal the router evaluates for that leaf: the declared one, unless the kind's runtime
+        output is named otherwise (role bindings emit their role)."""
+        return cls.declared_for(declared, name)
 
     def referenced_names(self) -> list[str]:
         """Names a decision leaf may use for this signal (complexity adds ``:level``)."""
@@ -155,10 +176,14 @@ class Signals(_SignalsBase):  # type: ignore[misc, valid-type]
         return out
 
     def find(self, leaf_type: str, name: str) -> Signal | None:
-        """The signal a decision leaf ``{type, name}`` refers to (``name:level`` for complexity)."""
+        """The declared signal a decision leaf ``{type, name}`` names: what references point at."""
         kind = Signal.kind(leaf_type)
-        if kind is None:
-            return None
+        return kind.declared_for(list(getattr(self, kind.collection) or []), name) if kind else None
+
+    def evaluated(self, leaf_type: str, name: str) -> Signal | None:
+        """The signal the router evaluates for the leaf (:meth:`Signal.evaluated_for`)."""
+        kind = Signal.kind(leaf_type)
+        return kind.evaluated_for(list(getattr(self, kind.collection) or []), name) if kind else None
         base = name.split(":", 1)[0] if leaf_type == "complexity" else name
         fold = kind.collection in {"metadata", "classifiers", "input_modality", "safety"}
         for signal in getattr(self, kind.collection) or []:

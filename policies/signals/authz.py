@@ -11,14 +11,16 @@ in ``src/semantic-router/pkg/classification/authz_classifier.go``; ``appendAuthz
   kind compares lower case and trimmed, the name trimmed and case-sensitive;
 - the router refuses at start-up a binding without a role, without subjects, with a subject kind
   other than User/Group or a blank subject name: validation reports these as errors;
-- a match is crisp (confidence 1.0).
+- a match is crisp (confidence 1.0);
+- the router emits a matched binding's *role*, not its name, and decision conditions name the
+  role: a leaf fires when the caller is a subject of any binding granting that role
+  (:meth:`AuthzSignal.evaluated_for`; the simulation and the solver both read it). vllm-sr
+  0.4.0's validator, though, accepts only a *binding* name in a condition, so the one form both
+  accept is a binding named like its role; a condition naming a binding whose role differs never
+  fires at run time and validation reports it (``authz-role``).
 
-Left out: the router emits the binding's *role* as the signal name (decision conditions name the
-role, and two bindings granting one role both feed it); our rule leaves name the binding, as every
-other kind's do (``Signals.find``), so a policy written for the router that names roles resolves
-here only where role and binding name agree. A request without a user id makes the router refuse
-the request (authz error, no silent bypass); here the binding simply does not match. The solver
-sees one flag per binding.
+Left out: a request without a user id makes the router refuse the request (authz error, no silent
+bypass); here no binding matches it. The solver sees one flag per role.
 """
 
 from __future__ import annotations
@@ -81,9 +83,22 @@ class AuthzSignal(Signal):
                 yield Finding("authz-binding", Severity.ERROR, f"role binding '{self.name}' subject {j} has a blank "
                               "name (the router refuses to start)", path=path + ("subjects", j, "name"))
 
+    @classmethod
+    def evaluated_for(cls, declared: list[Signal], name: str) -> Signal | None:
+        """The router emits a matched binding's *role* (``AuthzClassifier.Classify``: MatchedRules are
+        role names, deduplicated), so a leaf naming ``name`` fires when the caller is a subject of
+        any binding granting role ``name``: those bindings' subjects together. A name no binding
+        grants as a role never fires (a binding that grants it to nobody)."""
+        granting = [b for b in declared if isinstance(b, AuthzSignal) and b.role == name]
+        subjects = [subject for b in granting for subject in b.subjects or []]
+        return cls(name=name, role=name, subjects=subjects)
+
     def solver_atom(self, leaf: "RuleNode", solver: Any) -> tuple[Any, list[str]] | None:
-        pool = solver.pool
-        return pool.boolean(f"authz:{self.name}", "flag", f"authz {self.name}"), []
+        import z3
+
+        if not self.subjects:  # a role no binding grants: never emitted
+            return z3.BoolVal(False), []
+        return solver.pool.boolean(f"authz:{self.role or self.name}", "flag", f"role {self.role or self.name}"), []
 
 
 class AuthzExtractor(Extractor):

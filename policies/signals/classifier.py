@@ -40,6 +40,7 @@ REFUSED_FIELDS = {"local": ("model", "instructions", "disable_rationale"),
 class ClassifierSignal(Signal):
     collection = "classifiers"
     leaf_type = "classifier"
+    fold_names = True
     summary = "A custom classifier; leaves name one of its labels."
     editor_fields = (
         EditorField("type", "choice", options=("local", "llm", "sequence_classifier")),

@@ -68,6 +68,10 @@ class ComplexitySignal(Signal):
     easy_above: float | None = None
     method: str | None = None
 
+    @classmethod
+    def leaf_base(cls, name: str) -> str:
+        return name.split(":", 1)[0]
+
     def referenced_names(self) -> list[str]:
         return [f"{self.name}:{level}" for level in ("easy", "medium", "hard")]
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 class InputModalitySignal(Signal):
     collection = "input_modality"
     leaf_type = "input_modality"
+    fold_names = True
     summary = "Input modality of the request."
     editor_fields = (
         EditorField("modality", "choice", options=INPUT_MODALITIES),

@@ -40,6 +40,7 @@ def _as_text(value: Any) -> str:
 class MetadataSignal(Signal):
     collection = "metadata"
     leaf_type = "metadata"
+    fold_names = True
     summary = "A request metadata key and a predicate on its value."
     editor_fields = (
         EditorField("key", "text"),

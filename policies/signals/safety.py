@@ -41,6 +41,7 @@ def _labels_ok(labels: list[str]) -> bool:
 class SafetySignal(Signal):
     collection = "safety"
     leaf_type = "safety"
+    fold_names = True
     summary = "Safety classifier with unsafe labels and a threshold."
     editor_fields = (
         EditorField("model", "text"),

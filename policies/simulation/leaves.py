@@ -31,6 +31,6 @@ def referenced_leaves(routing: Routing) -> list[Leaf]:
         for _, node in decision.rules.leaves():
             key = leaf_key(node)
             if key not in seen:
-                signal = None if node.type == "projection" else routing.find_signal(str(node.type), str(node.name))
+                signal = None if node.type == "projection" else routing.evaluated_signal(str(node.type), str(node.name))
                 seen[key] = Leaf(key, node, signal)
     return list(seen.values())

@@ -50,7 +50,7 @@ INVARIANTS = parse_invariants({"invariants": [
     {"name": "pii stays local", "when": {"type": "pii", "name": "personal_data"},
      "then": {"model_not_in": ["gpt-4o", "gpt-4o-mini"]}},
     {"name": "clinicians get clinical route",
-     "when": {"operator": "AND", "conditions": [{"type": "authz", "name": "clinicians"}, {"type": "domain", "name": "health"}]},
+     "when": {"operator": "AND", "conditions": [{"type": "authz", "name": "clinician"}, {"type": "domain", "name": "health"}]},
      "then": {"decision": "clinical_questions"}},
 ]})
 

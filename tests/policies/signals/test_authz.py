@@ -18,10 +18,10 @@ from tests.policies.simulation.conftest import make_policy, requests_from_prompt
 
 def _fired(binding: dict, users: list[str | None], metadata: list[dict | None]) -> list[bool]:
     policy = make_policy([{"name": "d", "priority": 1, "modelRefs": [{"model": "large"}],
-                           "rules": {"operator": "AND", "conditions": [{"type": "authz", "name": "b"}]}}],
-                         {"role_bindings": [{"name": "b", "role": "r", **binding}]})
+                           "rules": {"operator": "AND", "conditions": [{"type": "authz", "name": "r"}]}}],
+                         {"role_bindings": [{"name": "r", "role": "r", **binding}]})  # conditions name the role
     requests = requests_from_prompts(["hi"] * len(users), user_id=users, metadata=metadata)
-    return Simulator(requests).simulate(policy).requests[fired_column(("authz", "b"))].to_list()
+    return Simulator(requests).simulate(policy).requests[fired_column(("authz", "r"))].to_list()
 
 
 def test_subject_kind_and_name_are_trimmed():

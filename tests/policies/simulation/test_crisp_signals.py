@@ -85,9 +85,9 @@ def test_authz_from_user_and_groups_and_metadata_predicates():
     reqs = requests_from_prompts(["q"] * 4, user_id=["alice", "bob", "carol", None],
                          metadata=[{"groups": ["clinical-staff"], "region": "eu"}, {"groups": ["sales"], "region": "us"},
                                    {"region": "apac"}, None])
-    authz = leaf_policy("authz", "role_bindings", {"name": "clin", "role": "clinician", "subjects": [
+    authz = leaf_policy("authz", "role_bindings", {"name": "clinician", "role": "clinician", "subjects": [
         {"kind": "Group", "name": "clinical-staff"}, {"kind": "User", "name": "carol"}]})
-    assert fired(authz, reqs, ("authz", "clin")) == [True, False, True, False]
+    assert fired(authz, reqs, ("authz", "clinician")) == [True, False, True, False]  # conditions name the role
     equals = leaf_policy("metadata", "metadata", {"name": "eu", "key": "region", "predicate": {"equals": "eu"}})
     assert fired(equals, reqs, ("metadata", "eu")) == [True, False, False, False]
     within = leaf_policy("metadata", "metadata", {"name": "m", "key": "region", "predicate": {"in": ["us", "apac"]}})
