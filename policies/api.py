@@ -41,7 +41,7 @@ GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
         "policies.simulation.neural": ("NeuralContext",),
         "policies.signals.base": ("Extractor",),
         "policies.simulation.result": ("SimulationResult",),
-        "policies.simulation.report": ("baseline", "served_by"),
+        "policies.simulation.report": ("baseline", "decision_label", "served_by"),
     },
     "comparison & explanation": {
         "policies.simulation.compare": ("Comparison", "compare"),

@@ -12,9 +12,14 @@ from typing import Callable
 
 Formatter = Callable[[float], str]
 MISSING = "n/a"
-# Who served a request, where no decision's model did: the default route, or the router itself
-# (a plugin answered without calling a model). Reports, the CLI, the Sankey and the drill-down.
+# Who served a request, where no decision's model did: the default route, the model the request named
+# (passthrough: the router evaluated no decision), or the router itself (a plugin answered without
+# calling a model). Reports, the CLI, the Sankey and the drill-down.
 DEFAULT_LABEL = "(default)"
+# The router's own word (SelectPassthrough) and the name of the request's route wherever it shows
+# (the `route` column, the CLI's "routes:" line), so the row reads as that route; bracketed like
+# "(default)" because it is no decision; one word, so the CLI's aligned table still splits on spaces.
+PASSTHROUGH_LABEL = "(passthrough)"
 ROUTER_LABEL = "answered by the router"
 
 

@@ -1,7 +1,8 @@
 """The requests behind a number: a filtered, paged table; clicking a row picks that request.
 
-A drill-down is a conjunction of ``column == value`` filters (``None`` means the column is null,
-e.g. the default route) over any per-request table the engine returns.
+A drill-down is a conjunction of ``column == value`` filters (``None`` means the column is null)
+over any per-request table the engine returns; its ``decision`` column shows as the reports name it
+(:func:`policies.simulation.report.decision_label`: ``(default)``, ``(passthrough)``).
 
 The widget pages (and sorts) the requests itself and gives the table one page. Tabulator's remote
 pagination needs the whole filtered frame as pandas on every refresh: every request's row
@@ -18,7 +19,7 @@ import param
 import polars as pl
 from panel.viewable import Viewer
 
-from policies.api import DEFAULT_LABEL
+from policies.api import DEFAULT_LABEL, decision_label
 
 from .markdown_text import md_text
 from .table_data import FAST_ROWS, TableData, tabulator_number
@@ -51,14 +52,15 @@ def prompt_preview(prompt: pl.Expr) -> pl.Expr:
 def _shown(frame: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
     """The shown columns; ``prompt`` as its preview (a ``prompt_preview`` column computed once per
     traffic set when the caller has one, so refreshes never re-scan the prompts)."""
+    if "decision" in frame.columns:  # named as the reports and the Sankey name it, never a blank cell
+        frame = frame.with_columns(decision_label(frame.columns))
     keep = [c for c in columns if c in frame.columns]
     if "prompt" in keep and PREVIEW in frame.columns:
         out = frame.select([pl.col(PREVIEW).alias("prompt") if c == "prompt" else pl.col(c) for c in keep])
     else:
         out = frame.select(keep)
         out = out.with_columns(prompt_preview(pl.col("prompt"))) if "prompt" in out.columns else out
-    # A request no decision matched went to the default model: say so, as the reports and the Sankey do.
-    return out.with_columns(pl.col("decision").fill_null(DEFAULT_LABEL)) if "decision" in out.columns else out
+    return out
 
 
 def page_count(rows: int) -> int:

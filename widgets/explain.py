@@ -15,8 +15,7 @@ import param
 import polars as pl
 from panel.viewable import Viewer
 
-from policies.api import (DEFAULT_LABEL, Explanation, Flip, Policy, PolicyError, RouteResult, Simulator, explain,
-                          explain_text)
+from policies.api import Explanation, Flip, Policy, PolicyError, RouteResult, Simulator, explain, explain_text
 
 from .markdown_text import md_text
 from .simulators import Simulators
@@ -89,17 +88,22 @@ class RequestExplanation(Viewer):
         found, message = self._explain()
         with param.edit_constant(self):
             self.explanation = found
-        self._body.visible = found is not None
+        # a passthrough request has no signals, trees or ranking: the router evaluated none
+        self._body.visible = found is not None and not found.passthrough
         if found is None:
             self._head.object = f"<p>{escape(message)}</p>"
             return
         prompt = (f"<blockquote class='rs-prompt' style='white-space: pre-wrap'>{escape(self.prompt[:400])}</blockquote>"
                   if self.prompt else "")
+        note = found.route_note()
+        route = f"<p class='rs-route'>Route: {escape(note)}</p>" if note else ""
         missing = "".join(f"<p>⚠ <code>{escape(k)}</code> unavailable: {escape(v)}</p>" for k, v in found.notes.items())
         self._head.object = (f"<h3>Request <code>{escape(str(found.request_id))}</code></h3>{prompt}"
-                             f"<p>Decision <b>{escape(found.decision or DEFAULT_LABEL)}</b> → model "
+                             f"<p>Decision <b>{escape(found.label)}</b> → model "
                              f"<b>{escape(str(found.model))}</b> (decided by {escape(str(found.route.decided_by))})</p>"
-                             f"{missing}")
+                             f"{route}{missing}")
+        if found.passthrough:
+            return
         self._signals.value = pl.DataFrame(found.signals, schema={"leaf": pl.String, "fired": pl.Boolean,
                                                                   "conf": pl.Float64, "threshold": pl.Float64}
                                            ).to_pandas()

@@ -24,7 +24,7 @@ from bokeh.models import ColumnDataSource, HoverTool, TapTool
 from bokeh.plotting import figure
 from panel.viewable import Viewer
 
-from policies.api import DEFAULT_LABEL
+from policies.api import decision_label
 
 from .bokeh_data import MARGIN, NAN, edit_models, replace_data
 from .sankey_layout import X_RANGE, Y_RANGE, View, sankey_layout
@@ -32,10 +32,11 @@ from .sankey_layout import X_RANGE, Y_RANGE, View, sankey_layout
 ROOT_STAGE = "traffic"
 HEIGHT_PX = 420  # the frame is 345 px of it, under the title and toolbar (View assumes 340)
 BORDER_PX = 5  # Bokeh's default border beside the frame
+NONE = "(none)"  # a null value other than a decision's (e.g. no model); a decision reads as decision_label does
 
 
 def node_label(stage: str, value: object) -> str:
-    return f"{stage}: {DEFAULT_LABEL if value is None else value}"
+    return f"{stage}: {NONE if value is None else value}"
 
 
 def shown_name(label: str) -> str:
@@ -44,16 +45,20 @@ def shown_name(label: str) -> str:
 
 
 def parse_node(label: str) -> tuple[str, str | None]:
-    """Inverse of :func:`node_label`; the default node gives ``None`` as its value."""
+    """Inverse of :func:`node_label`: a node's value as its frame holds it (``(none)``: null), so a drill-down
+    on it finds its requests; a decision node gives its label (``(default)``, ``(passthrough)``)."""
     stage, _, value = label.partition(": ")
-    return stage, None if value == DEFAULT_LABEL else value
+    return stage, None if value == NONE else value
 
 
 def flow_edges(frame: pl.DataFrame, stages: Sequence[tuple[str, str]], *, root: bool) -> pl.DataFrame:
     """Edges ``source, target, requests`` between consecutive stages (``(label, column)`` pairs).
 
-    With ``root`` a single ``traffic`` node feeds the first stage. Labels are prefixed per stage.
+    With ``root`` a single ``traffic`` node feeds the first stage. Labels are prefixed per stage. A
+    ``decision`` column is read as :func:`decision_label` names it (a simulation's own requests table).
     """
+    if "decision" in frame.columns:
+        frame = frame.with_columns(decision_label(frame.columns))
     parts = []
     if root:
         first_label, first_col = stages[0]
@@ -72,7 +77,7 @@ def flow_edges(frame: pl.DataFrame, stages: Sequence[tuple[str, str]], *, root: 
 
 
 def _labels(stage: str, column: str) -> pl.Expr:
-    return pl.format("{}: {}", pl.lit(stage), pl.col(column).cast(pl.String).fill_null(DEFAULT_LABEL))
+    return pl.format("{}: {}", pl.lit(stage), pl.col(column).cast(pl.String).fill_null(NONE))
 
 
 _BLANK: dict[str, dict[str, Any]] = {  # a row that draws nothing, per source and column

@@ -18,7 +18,7 @@ import param
 import polars as pl
 from panel.viewable import Viewer
 
-from policies.api import DEFAULT_LABEL, Policy, SimulationResult, Simulator, TrafficSet, served_by
+from policies.api import Policy, SimulationResult, Simulator, TrafficSet, decision_label, served_by
 
 from .cost_quality import CostQualityPlot
 from .drilldown import PREVIEW, Drilldown, prompt_preview
@@ -55,8 +55,12 @@ def prompt_table(traffic: TrafficSet) -> pl.DataFrame:
 
 def with_prompts(result: SimulationResult, prompts: pl.DataFrame) -> pl.DataFrame:
     """Per-request outcomes plus the prompt text (``prompts``: :func:`prompt_table`), for drill-downs;
-    ``model`` names who answered, so the flow and the drill-down show the router's own answers as such."""
-    core = result.requests.select("request_id", "decision", served_by(), "cost_usd", "latency_ms", "quality")
+    ``decision`` as the per-decision table names it (so its rows, the flow's nodes and the drill-down's
+    filters are the same values) and ``model`` naming who answered, so the flow and the drill-down show
+    passthrough requests and the router's own answers as such."""
+    requests = result.requests
+    core = requests.select("request_id", decision_label(requests.columns), served_by(), "cost_usd", "latency_ms",
+                           "quality")
     return core.join(prompts, on="request_id", how="left", maintain_order="left")
 
 
@@ -197,7 +201,7 @@ class SimulationDashboard(Viewer):
 
     # -- drilling -----------------------------------------------------------------------------
     def drill(self, column: str, value: str | None) -> None:
-        """Show the requests with ``column == value`` (``None``: the default route)."""
+        """Show the requests with ``column == value`` (a decision as the per-decision table names it)."""
         self.drilldown.filters = {column: value}
 
     def _drill_node(self, event: param.parameterized.Event) -> None:
@@ -208,8 +212,7 @@ class SimulationDashboard(Viewer):
         table = self._decisions.value
         if event.row is None or not 0 <= event.row < len(table):
             return
-        name = table["decision"].iloc[event.row]
-        self.drill("decision", None if name == DEFAULT_LABEL else name)
+        self.drill("decision", table["decision"].iloc[event.row])
 
     def _explain(self, event: param.parameterized.Event) -> None:
         if event.new is None or self.result is None:

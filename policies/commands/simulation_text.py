@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from ..formatting import ROUTER_LABEL, Formatter, count, ms, percent, score, signed, usd
+from ..formatting import PASSTHROUGH_LABEL, ROUTER_LABEL, Formatter, count, ms, percent, score, signed, usd
 
 # diff's metrics (policies.simulation.compare.METRICS): label and format of each
 METRIC_FORMATS: dict[str, tuple[str, Formatter]] = {
@@ -28,6 +28,9 @@ def summary_lines(summary: Mapping[str, Any]) -> list[str]:
              f"per 1k requests {usd(summary['cost_per_1k_requests_usd'])}  "
              f"p50 {ms(summary['p50_latency_ms'])}  p95 {ms(summary['p95_latency_ms'])}",
              f"{quality}  default route {percent(summary['default_route_share'])}  {savings}"]
+    if summary.get("passthrough_share"):
+        lines.append(f"{PASSTHROUGH_LABEL} {percent(summary['passthrough_share'])}: named a configured model, "
+                     "passed through to it with no decision evaluated")
     if summary.get("answered_by"):
         plugins = ", ".join(f"{plugin} {percent(share)}" for plugin, share in summary["answered_by"].items())
         lines.append(f"{ROUTER_LABEL} {percent(summary['answered_by_router_share'])} ({plugins}): "

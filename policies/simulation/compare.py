@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from .report import DEFAULT_LABEL
+from .report import decision_label
 from .result import SimulationResult
 
 METRICS = ("cost_usd", "quality", "latency_ms")
@@ -21,7 +21,8 @@ METRICS = ("cost_usd", "quality", "latency_ms")
 
 @dataclass
 class Comparison:
-    """``pairs`` has one row per request with both policies' decision, model and outcomes."""
+    """``pairs`` has one row per request with both policies' decision (as :func:`.report.decision_label`
+    reads it), model and outcomes."""
 
     pairs: pl.DataFrame
     deltas: dict[str, dict[str, Any]]
@@ -55,9 +56,9 @@ def _statistic(name: str, values: np.ndarray) -> float:
 def compare(a: SimulationResult, b: SimulationResult, *, n_boot: int = 1000, seed: int = 0) -> Comparison:
     """Pair ``a`` and ``b`` request by request; totals (cost), means (quality), p95 (latency) with CIs."""
     cols = ["request_id", "decision", "model", *METRICS]
-    pairs = (a.requests.select(cols).join(b.requests.select(cols), on="request_id", how="inner", suffix="_b")
-             .rename({c: f"{c}_a" for c in cols[1:]})
-             .with_columns(pl.col("decision_a", "decision_b").fill_null(DEFAULT_LABEL)))
+    a_rows, b_rows = (r.requests.with_columns(decision_label(r.requests.columns)).select(cols) for r in (a, b))
+    pairs = (a_rows.join(b_rows, on="request_id", how="inner", suffix="_b")
+             .rename({c: f"{c}_a" for c in cols[1:]}))
     rng = np.random.default_rng(seed)
     n = pairs.height
     draws = rng.integers(0, n, size=(n_boot, n)) if n else np.zeros((0, 0), dtype=int)

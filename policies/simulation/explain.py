@@ -9,6 +9,10 @@ the request's own scores on either side (its leaf confidence and every raw score
 signal, e.g. each keyword's BM25 score), re-evaluates that signal's leaves with
 :meth:`Extractor.leaf` on the request's raw scores, and keeps the smallest change that gives a
 different winner.
+
+The request is explained where :meth:`Simulator.simulate` routes it (:mod:`.entrypoints`): in the
+recipe its model name selects (a looper alias: only that looper's decisions), or, when it named a
+configured model, as passed through to that model with no signal or decision evaluated.
 """
 
 from __future__ import annotations
@@ -21,9 +25,11 @@ import polars as pl
 from ..columns import confidence_column, fired_column
 from ..evaluate import LeafKey, RouteResult, SignalHit, route
 from ..model import Policy
+from ..model.recipes import PASSTHROUGH, UNRESOLVED, Route
 from .engine import Simulator, routing_of
+from .entrypoints import scoped
 from .leaves import referenced_leaves
-from .report import DEFAULT_LABEL
+from .report import label_of
 from .signals import Extractor, raw_column
 
 EPS = 1e-6
@@ -49,11 +55,41 @@ class Explanation:
     signals: list[dict[str, Any]]
     flip: Flip | None
     notes: dict[str, str] = field(default_factory=dict)
+    requested: str | None = None  # the request's model name
+    via: str | None = None  # how that name reached its profile (policies.model.recipes); None: profile forced
+    recipe: str | None = None  # the router's recipe name; None for passthrough
+
+    @property
+    def passthrough(self) -> bool:
+        """The request named a configured model: no signal or decision was evaluated."""
+        return self.via == PASSTHROUGH
+
+    @property
+    def label(self) -> str:
+        """The decision as reports, the Sankey and the drill-down name it (:func:`.report.label_of`)."""
+        return label_of(self.decision, self.via)
+
+    def route_note(self) -> str | None:
+        """How the request's model name chose what evaluated it; None when a profile was forced."""
+        if self.via is None:
+            return None
+        asked = "no model name" if self.requested is None else f"model name {self.requested!r}"
+        if self.passthrough:
+            return (f"passed through to {self.model}: the request named this configured model ({asked}), "
+                    "so the router evaluated no signal and no decision")
+        if self.via == UNRESOLVED:
+            unknown = ("the request names no model" if self.requested is None
+                       else f"{asked} is no alias, entrypoint or configured model")
+            return f"recipe {self.recipe}: {unknown}, so it is simulated as if sent to an auto alias"
+        return f"recipe {self.recipe}, chosen by {asked} (route: {self.via})"
 
     def text(self) -> str:
         """A readable report: signals vs thresholds, each tree, the ranking, the flip."""
-        lines = [f"request {self.request_id}: decision={self.decision or DEFAULT_LABEL} model={self.model}",
-                 f"decided by: {self.route.decided_by}", "", "signals:"]
+        note = self.route_note()
+        lines = [f"request {self.request_id}: decision={self.label} model={self.model}", *([note] if note else [])]
+        if self.passthrough:
+            return "\n".join(lines)
+        lines += [f"decided by: {self.route.decided_by}", "", "signals:"]
         for s in self.signals:
             conf = "" if s["conf"] is None else f" score={s['conf']:.4f}"
             thr = "" if s["threshold"] is None else f" threshold={s['threshold']}"
@@ -71,7 +107,7 @@ class Explanation:
                          f"priority {c.decision.effective_priority}, confidence {conf})")
         if self.flip:
             lines += ["", f"smallest flip: {self.flip.signal}.{self.flip.field} {self.flip.current} → "
-                          f"{self.flip.value:.6g} routes to {self.flip.winner or DEFAULT_LABEL}"]
+                          f"{self.flip.value:.6g} routes to {label_of(self.flip.winner, self.via)}"]
         return "\n".join(lines)
 
 
@@ -79,14 +115,23 @@ def _state(row: dict[str, Any], keys: list[LeafKey]) -> dict[LeafKey, SignalHit]
     return {k: SignalHit(bool(row[fired_column(k)]), row[confidence_column(k)]) for k in keys}
 
 
-def explain(simulator: Simulator, policy: Policy, request_id: str, profile: str = "") -> Explanation:
-    """Explain the routing of ``request_id`` from ``simulator``'s traffic under ``policy``."""
+def explain(simulator: Simulator, policy: Policy, request_id: str, profile: str | None = None) -> Explanation:
+    """Explain the routing of ``request_id`` from ``simulator``'s traffic under ``policy``: where its
+    model name routes it, as ``simulate`` does, or (``profile``, "" = top-level routing) in that profile."""
+    found = (simulator.frame["request_id"] == request_id).arg_true()
+    if found.len() == 0:
+        raise KeyError(f"request {request_id!r} is not in the traffic")
+    requested = simulator.model_requested[found[0]]
+    chosen: Route | None = None
+    if profile is None:
+        chosen = policy.entrypoints_table().resolve(requested)
+        if chosen.via == PASSTHROUGH:
+            return Explanation(request_id, None, chosen.model, RouteResult(None, chosen.model, [], {}, PASSTHROUGH),
+                               [], None, requested=requested, via=chosen.via)
+        policy, profile = scoped(policy, chosen.algorithm, chosen.profile), chosen.profile
     routing = routing_of(policy, profile)
     plan = simulator.plan(policy, profile)
-    frame = plan.query.filter(pl.col("request_id") == request_id).collect()
-    if frame.height == 0:
-        raise KeyError(f"request {request_id!r} is not in the traffic")
-    row = frame.row(0, named=True)
+    row = plan.query.filter(pl.col("request_id") == request_id).collect().row(0, named=True)
     keys = list(plan.extraction.leaves)
     state = _state(row, keys)
     result = route(routing, state, policy.default_model, simulator.mode)
@@ -103,7 +148,7 @@ def explain(simulator: Simulator, policy: Policy, request_id: str, profile: str 
             flips += _flips(routing, policy, simulator, leaf, same_signal, state, raw, result.decision_name)
     flip = min(flips, key=lambda f: abs(f.value - f.current)) if flips else None
     return Explanation(request_id, row["decision"], row["model"], result, signals, flip,
-                       dict(plan.extraction.unavailable))
+                       dict(plan.extraction.unavailable), requested, *((chosen.via, chosen.recipe) if chosen else ()))
 
 
 def _flips(routing: Any, policy: Policy, simulator: Simulator, leaf: Any, same_signal: list[Any],
@@ -133,7 +178,7 @@ def _flips(routing: Any, policy: Policy, simulator: Simulator, leaf: Any, same_s
     return flips
 
 
-def explain_text(policy: Policy, text: str, *, context: Any = None, profile: str = "") -> Explanation:
+def explain_text(policy: Policy, text: str, *, context: Any = None, profile: str | None = None) -> Explanation:
     """Explain how a single prompt would route (a one-request traffic table)."""
     requests = pl.DataFrame({"request_id": ["text"], "prompt": [text],
                              "messages": [[{"role": "user", "content": text}]]})

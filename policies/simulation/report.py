@@ -8,17 +8,23 @@ model is measured — falling back to the highest price when no quality exists) 
 A request the router answers itself (``answered_by``, see :mod:`.outcomes`) is served by
 :data:`ROUTER_LABEL` rather than its decision's model in model shares, and is left out of quality
 coverage: no model answered it, so there is no quality to estimate.
+
+A request that named a configured model (route ``passthrough``, :mod:`.entrypoints`) reached no
+decision, like a default-routed one, but the router never evaluated its decisions: reports count it
+under :data:`PASSTHROUGH_LABEL`, never under :data:`DEFAULT_LABEL` (:func:`decision_label`).
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Collection
 
 import polars as pl
 
 from ..columns import outcome_column
-from ..formatting import DEFAULT_LABEL, ROUTER_LABEL
+from ..formatting import DEFAULT_LABEL, PASSTHROUGH_LABEL, ROUTER_LABEL
+from ..model.recipes import PASSTHROUGH
+from .entrypoints import ROUTE
 from .outcomes import ANSWERED_BY
 
 if TYPE_CHECKING:
@@ -32,6 +38,31 @@ def served_by() -> pl.Expr:
     """Who answered each request: its ``model``, or :data:`ROUTER_LABEL` when the router did."""
     return (pl.when(pl.col(ANSWERED_BY).is_not_null()).then(pl.lit(ROUTER_LABEL))
             .otherwise(pl.col("model")).alias("model"))
+
+
+def decision_label(columns: Collection[str], decision: str = "decision") -> pl.Expr:
+    """The decision a reader sees per row of a table with these ``columns``: the decision's name,
+    :data:`PASSTHROUGH_LABEL` where the request named a configured model, :data:`DEFAULT_LABEL` where
+    it reached routing and matched no decision. A labelled column comes back unchanged; without a
+    ``route`` column (one profile forced) a null decision is the default route."""
+    label = pl.col(decision)
+    if ROUTE in columns:
+        passed = label.is_null() & (pl.col(ROUTE) == PASSTHROUGH)
+        label = pl.when(passed).then(pl.lit(PASSTHROUGH_LABEL)).otherwise(label)
+    return label.fill_null(DEFAULT_LABEL).alias(decision)
+
+
+def label_of(decision: str | None, route: str | None) -> str:
+    """:func:`decision_label` of one request (an explanation's)."""
+    row = pl.DataFrame({"decision": [decision], ROUTE: [route]}, schema={"decision": pl.String, ROUTE: pl.String})
+    return row.select(decision_label(row.columns)).item()
+
+
+def label_share(requests: pl.DataFrame, label: str) -> float:
+    """Share of ``requests`` whose :func:`decision_label` is ``label`` (0 for no requests)."""
+    if not requests.height:
+        return 0.0
+    return requests.select((decision_label(requests.columns) == label).mean()).item()
 
 
 def _model_answered() -> pl.Expr:
@@ -62,8 +93,9 @@ def _quality_aggs() -> list[pl.Expr]:
 
 
 def per_decision(result: "SimulationResult") -> pl.DataFrame:
-    """Hits, hit rate, model share, cost, p50/p95 latency and quality per decision (default last)."""
-    frame = result.requests.with_columns(pl.col("decision").fill_null(DEFAULT_LABEL))
+    """Hits, hit rate, model share, cost, p50/p95 latency and quality per decision, then the default
+    route, then (when any request named a model) the passthrough requests."""
+    frame = result.requests.with_columns(decision_label(result.requests.columns))
     total = max(frame.height, 1)
     total_cost = frame["cost_usd"].sum() or 0.0
     stats = frame.group_by("decision").agg(
@@ -76,8 +108,8 @@ def per_decision(result: "SimulationResult") -> pl.DataFrame:
         served_by().value_counts(sort=True).alias("models"),
         pl.col(ANSWERED_BY).is_not_null().sum().alias("answered_by_router"),
     )
-    order = pl.DataFrame({"decision": result.decisions + [DEFAULT_LABEL],
-                          "_order": list(range(len(result.decisions) + 1))})
+    rows = result.decisions + [DEFAULT_LABEL] + [PASSTHROUGH_LABEL] * (PASSTHROUGH_LABEL in stats["decision"])
+    order = pl.DataFrame({"decision": rows, "_order": list(range(len(rows)))})
     return (order.join(stats, on="decision", how="left")
             # a decision no request reached costs nothing and has shares of 0; its averages stay undefined
             .with_columns(pl.when(pl.col("hits").is_null()).then(0.0).otherwise(pl.col("quality_coverage"))
@@ -150,7 +182,8 @@ def summary(result: "SimulationResult") -> dict[str, Any]:
         "mean_quality": quality, "quality_ci95": [low, high],
         # over the requests a model answered (the router's own answers have no model quality)
         "quality_coverage": (n - req["quality"].null_count()) / by_model if by_model else 0.0,
-        "default_route_share": req["decision"].null_count() / n if n else 0.0,
+        "default_route_share": label_share(req, DEFAULT_LABEL),  # reached routing, matched no decision
+        "passthrough_share": label_share(req, PASSTHROUGH_LABEL),  # named a model: no decision evaluated
         "decision_share": {str(d): c / n for d, c in hits.iter_rows() if d is not None},
         "model_share": {str(m): c / n for m, c in served.value_counts().iter_rows()},
         "answered_by_router_share": (n - by_model) / n if n else 0.0,

@@ -1,9 +1,10 @@
 """Threshold sweeps and the routing-quality curves built from them (traffic spec §4).
 
 :func:`sweep` varies one field of one signal across a grid and simulates every variant in a
-single Polars run over the cached raw scores (no model runs). :func:`apgr` and :func:`aiq` turn
-the resulting (strong-call share, quality) and (cost, quality) points into RouteLLM's APGR and
-RouterBench's AIQ.
+single Polars run over the cached raw scores (no model runs), routing each request as
+:meth:`Simulator.simulate` does: through the recipe its model name selects, or past every recipe.
+:func:`apgr` and :func:`aiq` turn the resulting (strong-call share, quality) and (cost, quality)
+points into RouteLLM's APGR and RouterBench's AIQ.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import polars as pl
 
 from ..model import Policy
 from .engine import Simulator
-from .report import mean_ci, strongest_model
+from ..formatting import DEFAULT_LABEL
+from .report import label_share, mean_ci, strongest_model
 
 
 def with_signal_field(policy: Policy, leaf_type: str, name: str, field: str, value: Any, profile: str = "") -> Policy:
@@ -31,9 +33,10 @@ def with_signal_field(policy: Policy, leaf_type: str, name: str, field: str, val
 
 def sweep(simulator: Simulator, policy: Policy, leaf_type: str, name: str, values: Sequence[Any],
           field: str = "threshold", profile: str = "") -> pl.DataFrame:
-    """One row per grid value: cost, quality, strongest-model share and per-decision hits."""
+    """One row per grid value: cost, quality, strongest-model share, default-route share and per-decision
+    hits. ``profile`` names the routing profile whose signal varies; requests route as in ``simulate``."""
     variants = [with_signal_field(policy, leaf_type, name, field, v, profile) for v in values]
-    results = simulator.simulate_many(variants, profile)
+    results = simulator.simulate_many(variants)
     strongest = strongest_model(results[0].outcomes) if results else None
     rows = []
     for value, result in zip(values, results):
@@ -42,7 +45,7 @@ def sweep(simulator: Simulator, policy: Policy, leaf_type: str, name: str, value
         row = {"value": value, "total_cost_usd": req["cost_usd"].sum(), "mean_quality": quality,
                "quality_low": low, "quality_high": high,
                "strong_share": float((req["model"] == strongest).mean()) if strongest else None,
-               "default_share": req["decision"].null_count() / max(req.height, 1)}
+               "default_share": label_share(req, DEFAULT_LABEL)}
         counts = dict(req["decision"].value_counts().iter_rows())
         row.update({f"hits::{d}": counts.get(d, 0) for d in result.decisions})
         rows.append(row)

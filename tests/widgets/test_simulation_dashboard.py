@@ -103,7 +103,7 @@ def test_flow_edges_and_sankey_tap(frame: pl.DataFrame) -> None:
     sankey.__panel__()
     labels = sankey._nodes
     sankey._on_tap([labels.index("decision: (default)")])
-    assert sankey.selected == ("decision", None)
+    assert sankey.selected == ("decision", "(default)")  # the label: the dashboard's drill-down frame holds it
     sankey._on_tap([labels.index("model: r1")])
     assert sankey.selected == ("model", "r1")
     assert parse_node("v1: code") == ("v1", "code")
