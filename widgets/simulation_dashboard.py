@@ -31,6 +31,9 @@ from .table_data import FAST_ROWS, TableData, as_percent, tabulator_number, tabu
 from .threshold_sliders import ThresholdSliders
 from .traffic_picker import TrafficPicker, describe_failure
 
+# The model shares column: the passthrough row lists every model the traffic named (five in the sample, some
+# 400 px), which pushed the table's last seven columns out of view at 1280 px; cut short, whole on hover.
+MODELS_PX = 130
 DECISION_COLUMNS = ["decision", "hits", "hit_rate", "models", "total_cost", "cost_share", "mean_cost",
                     "p50_latency_ms", "p95_latency_ms", "mean_quality", "quality_low", "quality_high",
                     "quality_coverage"]
@@ -101,7 +104,9 @@ class SimulationDashboard(Viewer):
         # stretched: fit_data_stretch gives the last column what the others leave, squeezing it when that is little.
         self._decisions = pn.widgets.Tabulator(disabled=True, show_index=False, sizing_mode="stretch_width",
                                                layout="fit_data_fill", sortable=False, formatters=_FORMATTERS,
-                                               titles=_TITLES, configuration=FAST_ROWS)
+                                               titles=_TITLES, widths={"models": MODELS_PX},
+                                               configuration={**FAST_ROWS,
+                                                              "columns": [{"field": "models", "tooltip": True}]})
         self._decisions.on_click(self._drill_cell)
         self._decision_data = TableData(self._decisions)
         self._plot = CostQualityPlot()

@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 import pytest
 
+from policies.formatting import PASSTHROUGH_LABEL
 from policies.storage import Store
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -129,6 +130,9 @@ def test_simulate_tune_and_compare(serve_studio: Callable[..., str], studio_db: 
     assert re.match(r"^\$[\d,.]+$", cost), cost
     page.locator("text=Simulated 6,000 requests").first.wait_for(timeout=SLOW_MS)
     share = _metric(page, "default_route_share")
+    reasoning = _hits(page, "reasoning")
+    assert reasoning > 0
+    _decision_row_locator(page, PASSTHROUGH_LABEL).wait_for(timeout=SLOW_MS)  # requests that named a model
     screenshot(page, "simulation_run")
 
     handle = page.locator(".noUi-handle").first  # the first threshold: keywords · reasoning · bm25_threshold
@@ -139,10 +143,10 @@ def test_simulate_tune_and_compare(serve_studio: Callable[..., str], studio_db: 
     page.mouse.move(track["x"] + track["width"] - 2, box["y"] + box["height"] / 2, steps=8)
     page.mouse.up()
     new_share = _wait_metric_change(page, "default_route_share", share)
-    assert float(new_share.rstrip("%")) > float(share.rstrip("%"))  # 'reasoning' stops firing: more default
+    assert float(new_share.rstrip("%")) > float(share.rstrip("%"))  # 'reasoning' fires less: more default
     assert page.locator(".rs-delta").count() > 0
-    reasoning_row = page.locator(".tabulator-row", has_text="gpt-4o (").first  # per-decision row of 'reasoning'
-    reasoning_row.wait_for(state="detached", timeout=SLOW_MS)  # no request routes there any more
+    fewer = _poll(lambda: _hits(page, "reasoning"), until=lambda hits: hits < reasoning)
+    assert fewer < reasoning, (fewer, reasoning)  # its row, found by its decision cell (the others list gpt-4o too)
     screenshot(page, "simulation_threshold_moved")
 
     page.locator(".tabulator-row", has_text="code_help").first.click()
@@ -179,13 +183,25 @@ def test_simulate_tune_and_compare(serve_studio: Callable[..., str], studio_db: 
     screenshot(page, "compare_versions")
 
 
+def _decision_row_locator(page: Any, decision: str) -> Any:
+    """The per-decision table's row whose decision cell is exactly ``decision`` (the drill-down has no
+    hit_rate column)."""
+    cell = page.locator('.tabulator-cell[tabulator-field="decision"]', has_text=re.compile(f"^{re.escape(decision)}$"))
+    return page.locator(".tabulator-row", has=page.locator('[tabulator-field="hit_rate"]')).filter(has=cell)
+
+
 def _decision_row(page: Any, decision: str) -> dict[str, str]:
-    """The per-decision table's cells of ``decision`` by field (the drill-down has no hit_rate column)."""
-    row = page.locator(".tabulator-row", has=page.locator('[tabulator-field="hit_rate"]'), has_text=decision).first
+    """The per-decision table's cells of ``decision`` by field."""
+    row = _decision_row_locator(page, decision)
     row.wait_for(timeout=SLOW_MS)
     cells = row.locator(".tabulator-cell").evaluate_all(
         "cells => cells.map(cell => [cell.getAttribute('tabulator-field'), cell.innerText.trim()])")
     return dict(cells)
+
+
+def _hits(page: Any, decision: str) -> int:
+    """The hits the per-decision table shows for ``decision``."""
+    return int(_decision_row(page, decision)["hits"].replace(",", ""))
 
 
 def _unreadable_columns(page: Any, field: str) -> list[str]:
@@ -204,7 +220,8 @@ def _unreadable_columns(page: Any, field: str) -> list[str]:
 def test_per_decision_table_at_the_default_width(serve_studio: Callable[..., str], page: Any,
                                                  screenshot: Callable[[Any, str], Path]) -> None:
     """No sample request reaches privacy_regulated's clinical_questions: it shows 0 hits and empty averages.
-    Every column of the table can be read beside the controls, without scrolling it sideways."""
+    Every column of the table can be read beside the controls, without scrolling it sideways (the
+    passthrough row's long model shares show whole on hover)."""
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(f"{serve_studio()}?policy=privacy_regulated&tab=simulation", timeout=SLOW_MS)
     page.get_by_role("button", name="Run simulation").click()
@@ -218,6 +235,11 @@ def test_per_decision_table_at_the_default_width(serve_studio: Callable[..., str
     assert all(unreached[f] == "" for f in averages), unreached
     assert _decision_row(page, "legal_hosted")["mean_quality"].startswith("0.")  # a reached decision has them
     assert _unreadable_columns(page, "hit_rate") == []
+    # the passthrough row lists every model the sample's requests named: cut short, whole on hover
+    models = _decision_row_locator(page, PASSTHROUGH_LABEL).locator('.tabulator-cell[tabulator-field="models"]')
+    assert models.evaluate("cell => cell.scrollWidth > cell.clientWidth")
+    models.hover()
+    assert page.locator(".tabulator-tooltip").inner_text(timeout=5_000) == models.inner_text()
 
 
 def test_drilldown_at_the_default_width(serve_studio: Callable[..., str], page: Any,
@@ -276,7 +298,7 @@ def test_simulation_and_compare_layouts(serve_studio: Callable[..., str], studio
     page.set_viewport_size({"width": width, "height": height})
     page.goto(f"{serve_studio(db=studio_db)}?policy=keyword_tiers&version=2&tab=simulation", timeout=SLOW_MS)
     page.get_by_role("button", name="Run simulation").click()
-    page.locator(".tabulator-row", has_text="code_help").first.click()
+    page.locator(".tabulator-row", has_text="code_help").first.click(timeout=SLOW_MS)  # once simulated
     page.locator("text=Requests: decision = code_help").first.wait_for(timeout=SLOW_MS)
     page.locator(".tabulator-row", has_text="code_help").nth(1).click()  # its first request: the explanation
     page.locator(".rs-tree", has_text="keyword(code)").first.wait_for(timeout=SLOW_MS)
