@@ -37,6 +37,9 @@ def summary_lines(summary: Mapping[str, Any]) -> list[str]:
                      "no model cost, latency or quality")
     for name, info in summary["unavailable_signals"].items():
         lines.append(f"unavailable: {name}: {info['reason']} (decisions: {', '.join(info['decisions']) or '-'})")
+    for name, info in summary["replayed_signals"].items():
+        lines.append(f"replayed from the log: {name}: production's verdicts ({info['reason']}; "
+                     f"decisions: {', '.join(info['decisions']) or '-'})")
     for name, note in summary["approximated_selection"].items():
         lines.append(f"approximated: {name}: {note}")
     return lines + route_lines(summary)

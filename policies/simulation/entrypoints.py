@@ -95,12 +95,14 @@ def _merged(plans: list["Plan"]) -> Extraction:
     raw = plans[0].extraction.raw
     leaves: dict[Any, Any] = {}
     unavailable: dict[str, str] = {}
+    replayed: dict[str, str] = {}
     for plan in plans:
         extra = [c for c in plan.extraction.raw.columns if c not in raw.columns]
         raw = raw.hstack(plan.extraction.raw.select(extra)) if extra else raw
         leaves.update({k: v for k, v in plan.extraction.leaves.items() if k not in leaves})
         unavailable.update({k: v for k, v in plan.extraction.unavailable.items() if k not in unavailable})
-    return Extraction(raw, leaves, unavailable)
+        replayed.update({k: v for k, v in plan.extraction.replayed.items() if k not in replayed})
+    return Extraction(raw, leaves, unavailable, replayed=replayed)
 
 
 def simulate_routed(sim: "Simulator", policies: list[Policy]) -> list[SimulationResult]:

@@ -22,6 +22,7 @@ from ..model import RuleNode, Routing
 from ..model.signals import Signal
 from . import projections
 from .leaves import Leaf, referenced_leaves
+from .logged_signals import LoggedSignal, logged_families, replayable
 from ..signals import kb
 from ..signals.base import Extractor, LeafExpr, Unavailable, raw_column
 
@@ -91,6 +92,8 @@ class Extraction:
     raw: pl.DataFrame  # request_id + raw::… columns
     leaves: dict[LeafKey, LeafExpr]
     unavailable: dict[str, str]  # "type:name" -> reason
+    # "type:name" -> why it could not be computed here; production's logged verdicts stand in
+    replayed: dict[str, str] = field(default_factory=dict)
 
     def scored(self, key: LeafKey) -> bool:
         leaf = self.leaves.get(key)
@@ -107,25 +110,30 @@ class Extraction:
 
 
 def _signal_leaf(leaf: Leaf, store: RawStore, raw: dict[str, pl.Series],
-                 unavailable: dict[str, str]) -> LeafExpr:
+                 unavailable: dict[str, str], replayed: dict[str, str]) -> LeafExpr:
+    """The leaf over its raw columns; a kind we cannot compute replays the log where it can
+    (:mod:`.logged_signals`), else it is unavailable (never silently false)."""
     label = f"{leaf.key[0]}:{leaf.key[1]}"
     if leaf.signal is None:
         unavailable[label] = "signal is not defined in routing.signals"
         return LeafExpr(pl.lit(False), None)
     extractor = Extractor.for_leaf_type(leaf.leaf_type)
-    if extractor is None:
-        unavailable[label] = f"{leaf.leaf_type} signals cannot be computed offline"
-        return LeafExpr(pl.lit(False), None)
     try:
+        if extractor is None:
+            raise Unavailable(f"{leaf.leaf_type} signals cannot be computed offline")
         parts = store.get(extractor, leaf.signal)
     except Unavailable as exc:
-        unavailable[label] = str(exc)
-        return LeafExpr(pl.lit(False), None)
-    name = leaf.signal.name
+        if not replayable(leaf.leaf_type, leaf.node, logged_families(store.frame)):
+            unavailable[label] = str(exc)
+            return LeafExpr(pl.lit(False), None)
+        replayed[label] = str(exc)
+        extractor = LoggedSignal(leaf.leaf_type)
+        parts = store.get(extractor, leaf.signal)
+    owner = ("logged", label) if isinstance(extractor, LoggedSignal) else (leaf.leaf_type, leaf.signal.name)
     for part, series in parts.items():
-        raw[raw_column(leaf.leaf_type, name, part)] = series
+        raw[raw_column(*owner, part)] = series
     try:
-        return extractor.leaf(leaf.signal, leaf.node, lambda part: pl.col(raw_column(leaf.leaf_type, name, part)))
+        return extractor.leaf(leaf.signal, leaf.node, lambda part: pl.col(raw_column(*owner, part)))
     except Unavailable as exc:
         unavailable[label] = str(exc)
         return LeafExpr(pl.lit(False), None)
@@ -138,6 +146,7 @@ def extract(routing: Routing, store: RawStore, catalog: KnowledgeBaseCatalog) ->
     :meth:`KnowledgeBaseCatalog.of`)."""
     raw: dict[str, pl.Series] = {"request_id": store.frame["request_id"]}
     unavailable: dict[str, str] = {}
+    replayed: dict[str, str] = {}
     leaves = [Leaf(leaf.key, leaf.node, kb.bind(leaf.signal, catalog)) for leaf in referenced_leaves(routing)]
     proj = routing.projections
     # partition members and score inputs are leaves too, even when no decision names them
@@ -173,14 +182,14 @@ def extract(routing: Routing, store: RawStore, catalog: KnowledgeBaseCatalog) ->
     exprs: dict[LeafKey, LeafExpr] = {}
     for leaf in leaves:
         if leaf.leaf_type != "projection":
-            exprs[leaf.key] = _signal_leaf(leaf, store, raw, unavailable)
+            exprs[leaf.key] = _signal_leaf(leaf, store, raw, unavailable, replayed)
     if proj:
         exprs = _apply_projections(routing, exprs, raw, leaves, unavailable)
     for leaf in leaves:  # projection outputs nobody defines
         if leaf.key not in exprs:
             unavailable[f"projection:{leaf.key[1]}"] = "no projection mapping defines this output"
             exprs[leaf.key] = LeafExpr(pl.lit(False), None)
-    return Extraction(pl.DataFrame(raw), exprs, unavailable)
+    return Extraction(pl.DataFrame(raw), exprs, unavailable, replayed=replayed)
 
 
 def _member_type(routing: Routing, member: str) -> str | None:

@@ -18,6 +18,9 @@ USED_COLUMNS: tuple[str, ...] = (
     "cached_prompt_tokens",
     "completion_tokens", "model_served", "latency_ms", "ttft_ms", "quality", "cache_hit",
 )
+# Kept only when the log has them (no typed nulls: a million-row table without them stays lean):
+# production's signal verdicts, replayed for kinds we cannot compute (.logged_signals).
+LOGGED_COLUMNS: tuple[str, ...] = ("prior_signals", "prior_signal_confidences")
 
 # Derived text columns (prefixed so they never clash with a signal or outcome column).
 PROMPT = "_text::prompt"            # last user message, "" when missing
@@ -39,6 +42,8 @@ def prepare_requests(requests: pl.DataFrame) -> pl.DataFrame:
             exprs.append(pl.col(name).cast(dtype, strict=False))
         else:
             exprs.append(pl.lit(None, dtype=dtype).alias(name))
+    exprs += [pl.col(name).cast(REQUESTS_SCHEMA[name], strict=False) for name in LOGGED_COLUMNS
+              if name in requests.columns]
     frame = requests.lazy().select(exprs)
     user_messages = (pl.col("messages").list.eval(
         pl.element().filter(pl.element().struct.field("role") == "user").struct.field("content")))

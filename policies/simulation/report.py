@@ -165,7 +165,7 @@ def summary(result: "SimulationResult") -> dict[str, Any]:
     hits = req["decision"].value_counts()
     hit_names = set(hits["decision"].drop_nulls().to_list())
     affected = {}
-    for label in result.unavailable:
+    for label in [*result.unavailable, *result.replayed]:
         kind, name = label.split(":", 1)
         affected[label] = [d.name for d in result.policy.decisions if d.rules is not None
                            and any(leaf.type == kind and leaf.name == name for _, leaf in d.rules.leaves())]
@@ -199,6 +199,8 @@ def summary(result: "SimulationResult") -> dict[str, Any]:
         "quality_retained_vs_strongest": _ratio(quality, strong["mean_quality"]),
         "decisions_never_hit": [d for d in result.decisions if d not in hit_names],
         "unavailable_signals": {k: {"reason": v, "decisions": affected[k]} for k, v in result.unavailable.items()},
+        # not computable here, so production's verdicts from the log stand in (its definition of the signal)
+        "replayed_signals": {k: {"reason": v, "decisions": affected[k]} for k, v in result.replayed.items()},
         "approximated_selection": result.approximations,
         "quality_source": "direct method (logged outcomes, no propensity correction)",
     }

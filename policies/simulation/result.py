@@ -39,6 +39,12 @@ class SimulationResult:
         return dict(self.extraction.unavailable)
 
     @property
+    def replayed(self) -> dict[str, str]:
+        """Signals (``type:name``) not computed here but replayed from the log's prior signals, with why
+        they could not be computed (:mod:`.logged_signals`)."""
+        return dict(self.extraction.replayed)
+
+    @property
     def approximations(self) -> dict[str, str]:
         """Decisions whose model selection is approximated, with the reason."""
         return {s.decision: s.note for s in self.selections if s.note}
