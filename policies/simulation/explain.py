@@ -26,11 +26,11 @@ from ..columns import confidence_column, fired_column
 from ..evaluate import LeafKey, RouteResult, SignalHit, route
 from ..model import Policy
 from ..model.recipes import PASSTHROUGH, UNRESOLVED, Route
+from ..signals.base import Extractor, raw_column
 from .engine import Simulator, routing_of
 from .entrypoints import scoped
 from .leaves import referenced_leaves
 from .report import label_of
-from .signals import Extractor, raw_column
 
 EPS = 1e-6
 

@@ -10,7 +10,7 @@ from policies.model import RuleNode
 from policies.model.routing import Routing
 from policies.simulation import Simulator
 from policies.simulation.neural import NeuralContext
-from policies.simulation.signals import Extractor
+from policies.signals.base import Extractor
 from tests.policies.simulation.conftest import make_policy, requests_from_prompts
 from tests.policies.simulation.test_neural_signals import encoder  # noqa: F401  (the bundled encoder, or a skip)
 

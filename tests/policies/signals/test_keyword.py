@@ -17,7 +17,7 @@ from policies.model import RuleNode
 from policies.model.routing import Routing
 from policies.signals.lexical import Bm25Index, NgramIndex, bm25_tokens
 from policies.simulation import Simulator
-from policies.simulation.signals import Extractor
+from policies.signals.base import Extractor
 from policies.validation import validate_policy
 from tests.policies.simulation.conftest import make_policy, requests_from_prompts
 from tests.policies.test_signal_semantics_agree import _z3_verdicts

@@ -11,7 +11,7 @@ import z3
 from policies.conflicts.encoding import Encoding
 from policies.model import RuleNode
 from policies.model.routing import Routing
-from policies.simulation.signals import Extractor
+from policies.signals.base import Extractor
 from tests.policies.simulation.conftest import requests_from_prompts
 from tests.policies.simulation.test_crisp_signals import fired, leaf_policy
 

@@ -16,7 +16,7 @@ from policies.conflicts.encoding import Encoding
 from policies.model import RuleNode
 from policies.model.routing import Routing
 from policies.simulation import Simulator
-from policies.simulation.signals import Extractor
+from policies.signals.base import Extractor
 from tests.policies.simulation.conftest import make_policy
 from tests.policies.test_signal_semantics_agree import _polars_verdicts, _z3_verdicts
 
