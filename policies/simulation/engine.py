@@ -132,9 +132,10 @@ class Simulator:
                                        default=None, return_dtype=pl.String) if names
                  else pl.lit(None, pl.String)).fill_null(pl.lit(default, pl.String))
         leaf_cols = extraction.leaf_columns()
-        lazy = (pl.concat([extraction.raw, outcomes.table.drop("request_id")], how="horizontal").lazy()
-                .with_columns(leaf_cols)
-                .with_columns(compiled.match_columns()))
+        lazy = pl.concat([extraction.raw, outcomes.table.drop("request_id")], how="horizontal").lazy()
+        for stage in extraction.stages:
+            lazy = lazy.with_columns(stage)
+        lazy = lazy.with_columns(leaf_cols).with_columns(compiled.match_columns())
         for stage in compiled.winner_stages():
             lazy = lazy.with_columns(stage)
         lazy = lazy.with_columns(decision.alias("decision"), model.alias("model"))

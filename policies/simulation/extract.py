@@ -92,6 +92,9 @@ class Extraction:
     raw: pl.DataFrame  # request_id + raw::… columns
     leaves: dict[LeafKey, LeafExpr]
     unavailable: dict[str, str]  # "type:name" -> reason
+    # internal projection columns (partition verdicts, then scores), one ``with_columns`` per stage
+    # before the leaf columns: leaves read them by name instead of inlining their expressions
+    stages: list[list[pl.Expr]] = field(default_factory=list)
     # "type:name" -> why it could not be computed here; production's logged verdicts stand in
     replayed: dict[str, str] = field(default_factory=dict)
 
@@ -183,13 +186,14 @@ def extract(routing: Routing, store: RawStore, catalog: KnowledgeBaseCatalog) ->
     for leaf in leaves:
         if leaf.leaf_type != "projection":
             exprs[leaf.key] = _signal_leaf(leaf, store, raw, unavailable, replayed)
+    stages: list[list[pl.Expr]] = []
     if proj:
-        exprs = _apply_projections(routing, exprs, raw, leaves, unavailable)
+        exprs = _apply_projections(routing, exprs, raw, leaves, unavailable, stages)
     for leaf in leaves:  # projection outputs nobody defines
         if leaf.key not in exprs:
             unavailable[f"projection:{leaf.key[1]}"] = "no projection mapping defines this output"
             exprs[leaf.key] = LeafExpr(pl.lit(False), None)
-    return Extraction(pl.DataFrame(raw), exprs, unavailable, replayed=replayed)
+    return Extraction(pl.DataFrame(raw), exprs, unavailable, stages=stages, replayed=replayed)
 
 
 def _member_type(routing: Routing, member: str) -> str | None:
@@ -207,7 +211,13 @@ def _score_lookup(raw: dict[str, pl.Series]) -> Callable[[str, str], pl.Expr]:
 
 
 def _apply_projections(routing: Routing, exprs: dict[LeafKey, LeafExpr], raw: dict[str, pl.Series],
-                       leaves: list[Leaf], unavailable: dict[str, str]) -> dict[LeafKey, LeafExpr]:
+                       leaves: list[Leaf], unavailable: dict[str, str],
+                       stages: list[list[pl.Expr]]) -> dict[LeafKey, LeafExpr]:
+    """Partitions, scores and mappings applied to ``exprs``; appends their internal column stages.
+
+    Each layer is materialised before the next reads it (a band reads its score five times, a
+    score reads each partition verdict), so the plan grows with the config, not with the product
+    of its layers (see :func:`.projections.apply_partitions`)."""
     proj = routing.projections
     assert proj is not None
     score = _score_lookup(raw)
@@ -218,7 +228,8 @@ def _apply_projections(routing: Routing, exprs: dict[LeafKey, LeafExpr], raw: di
             unavailable[f"partition:{part.name}"] = f"members {missing} are unavailable"
         else:
             usable.append(part)
-    exprs = projections.apply_partitions(usable, lambda m: _member_type(routing, m), exprs, score)
+    exprs, verdicts = projections.apply_partitions(usable, lambda m: _member_type(routing, m), exprs, score)
+    stages += verdicts
     try:
         scores = projections.score_exprs(proj, exprs, score)
     except Unavailable as exc:
@@ -226,5 +237,7 @@ def _apply_projections(routing: Routing, exprs: dict[LeafKey, LeafExpr], raw: di
             if leaf.leaf_type == "projection":
                 unavailable[f"projection:{leaf.key[1]}"] = str(exc)
         return exprs
-    exprs.update(projections.mapping_leaves(proj.mappings or [], scores))
+    names = {name: projections.internal_column("score", name) for name in scores}
+    stages.append([expr.alias(names[name]) for name, expr in scores.items()])
+    exprs.update(projections.mapping_leaves(proj.mappings or [], {name: pl.col(c) for name, c in names.items()}))
     return exprs

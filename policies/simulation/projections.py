@@ -24,6 +24,7 @@ from typing import Callable
 
 import polars as pl
 
+from ..columns import SEP, confidence_column, fired_column
 from ..evaluate import LeafKey
 from ..model.projections import Partition, ProjectionMapping, Projections
 from .signals.base import LeafExpr, Unavailable
@@ -33,36 +34,56 @@ LeafLookup = Callable[[LeafKey], LeafExpr]
 ScoreLookup = Callable[[str, str], pl.Expr]  # (leaf type, signal name) -> raw score expression
 
 
+def internal_column(*parts: str) -> str:
+    """Name of a projection's intermediate column (dropped from the simulated table)."""
+    return SEP.join(("_proj",) + parts)
+
+
 def apply_partitions(partitions: list[Partition], member_type: Callable[[str], str | None],
-                     leaves: dict[LeafKey, LeafExpr], score: ScoreLookup) -> dict[LeafKey, LeafExpr]:
-    """Replace member leaves with the partition's exclusive verdict; returns the new leaf map."""
+                     leaves: dict[LeafKey, LeafExpr], score: ScoreLookup
+                     ) -> tuple[dict[LeafKey, LeafExpr], list[list[pl.Expr]]]:
+    """Replace member leaves with the partition's exclusive verdict.
+
+    Returns the new leaf map and three stages of internal columns: per partition the best fired
+    score, the top score and whether any member fired; then the winner's index and the softmax
+    denominator; then each member's verdict, which the member leaves read by name. Each stage is
+    linear in the members. Inlined instead, every verdict carried the winner, the winner every
+    best score, and a running "taken" flag doubled per member: the router's balance recipe (16
+    members) did not fit a plan in 24 GB."""
     out = dict(leaves)
+    stages: list[list[pl.Expr]] = [[], [], []]
     for part in partitions:
         members = [m for m in part.members or [] if member_type(m)]
         if not members:
             continue
+        column = lambda name: internal_column("partition", part.name, name)  # noqa: E731
+        best, top, any_fired, winner, total = (pl.col(column(n)) for n in ("best", "top", "any", "winner", "total"))
         keys = [(str(member_type(m)), m) for m in members]
         scores = [score(k[0], k[1]).fill_null(float("-inf")) for k in keys]
         fired = [leaves[k].fired if k in leaves else pl.lit(False) for k in keys]
-        masked = [pl.when(f).then(s) for f, s in zip(fired, scores)]
-        best = pl.max_horizontal(masked)
         temperature = part.temperature or 1.0
-        top = pl.max_horizontal(scores)
         exp = [((s - top) / temperature).exp() for s in scores]
-        total = pl.sum_horizontal(exp)
-        any_fired = pl.any_horizontal(fired)
-        # winner: first member (in declared order) holding the best score among those that fired
-        taken = pl.lit(False)
+        stages[0] += [pl.max_horizontal([pl.when(f).then(s) for f, s in zip(fired, scores)]).alias(column("best")),
+                      pl.max_horizontal(scores).alias(column("top")),
+                      pl.any_horizontal(fired).alias(column("any"))]
+        # winner: the first member (in declared order) holding the best score among those that fired
+        chain = pl.when(fired[0] & (scores[0] == best)).then(pl.lit(0, dtype=pl.UInt32))
+        for i in range(1, len(members)):
+            chain = chain.when(fired[i] & (scores[i] == best)).then(pl.lit(i, dtype=pl.UInt32))
+        stages[1] += [chain.otherwise(pl.lit(None, dtype=pl.UInt32)).alias(column("winner")),
+                      pl.sum_horizontal(exp).alias(column("total"))]
         for i, (key, member) in enumerate(zip(keys, members)):
-            wins = fired[i] & (scores[i] == best) & ~taken
+            wins = (winner == i).fill_null(False)
             own = leaves[key].conf if key in leaves and leaves[key].conf is not None else pl.lit(1.0)
             conf = (exp[i] / total) if part.semantics == "softmax_exclusive" else own
             is_default = member == part.default
             final = wins | (~any_fired & pl.lit(is_default))
             default_conf = exp[i] / total
-            out[key] = LeafExpr(final, pl.when(wins).then(conf).when(final).then(default_conf).cast(pl.Float64))
-            taken = taken | wins
-    return out
+            fired_name, conf_name = internal_column(fired_column(key)), internal_column(confidence_column(key))
+            stages[2] += [final.alias(fired_name),
+                          pl.when(wins).then(conf).when(final).then(default_conf).cast(pl.Float64).alias(conf_name)]
+            out[key] = LeafExpr(pl.col(fired_name), pl.col(conf_name))
+    return out, stages
 
 
 def _band(value: pl.Expr, output: dict) -> tuple[pl.Expr, pl.Expr]:
