@@ -118,10 +118,14 @@ def caps_of(signal: EmbeddingSignal, vectors: dict[str, np.ndarray]) -> list[Cap
     return [Cap(vectors[c], t, c) for c in candidates]
 
 
+def _margin(a: Cap, b: Cap) -> tuple[float, float]:
+    """(angle between the centres, overlap margin: positive when the caps intersect)."""
+    angle = math.acos(float(np.clip(np.dot(a.centre, b.centre), -1.0, 1.0)))
+    return angle, a.radius + b.radius - angle
+
+
 def _pair(a: Cap, b: Cap, phrases: dict[str, np.ndarray]) -> tuple[float, float, np.ndarray, str]:
-    cosine = float(np.clip(np.dot(a.centre, b.centre), -1.0, 1.0))
-    angle = math.acos(cosine)
-    margin = a.radius + b.radius - angle
+    angle, margin = _margin(a, b)
     theta = min(max((angle + a.radius - b.radius) / 2, 0.0), angle)
     if angle < 1e-9:
         witness = a.centre
@@ -169,12 +173,11 @@ def analyse_geometry(routing: Routing, encoder: Encoder) -> Geometry:
             caps[s.name] = found
     pairs = []
     for a, b in combinations(sorted(caps), 2):
-        best = None
-        for ca, cb in product(caps[a], caps[b]):
-            angle, margin, witness, nearest = _pair(ca, cb, vectors)
-            if best is None or margin > best.margin:
-                best = CapPair(a, b, angle, margin, ca.phrase, cb.phrase, witness, nearest)
-        pairs.append(best)
+        # the first pair of caps with the widest margin; its witness and nearest phrase (a scan of
+        # every phrase) only for that pair, not for each of the candidates' product
+        ca, cb = max(product(caps[a], caps[b]), key=lambda caps_ab: _margin(*caps_ab)[1])
+        angle, margin, witness, nearest = _pair(ca, cb, vectors)
+        pairs.append(CapPair(a, b, angle, margin, ca.phrase, cb.phrase, witness, nearest))
     return Geometry(pairs, caps, undecided, dead, encoder)
 
 

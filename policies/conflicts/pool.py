@@ -22,6 +22,7 @@ import bisect
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import z3
 
@@ -119,8 +120,12 @@ def normalise_keyword(text: str) -> str:
     return " ".join(str(text).lower().split())
 
 
+@lru_cache(maxsize=1 << 16)
 def contains_phrase(longer: str, shorter: str) -> bool:
-    """Whether text containing ``longer`` necessarily contains ``shorter`` as whole words."""
+    """Whether text containing ``longer`` necessarily contains ``shorter`` as whole words.
+
+    Cached: every encoding of a profile (one per finding and repair proof) pairs each keyword with
+    every other, 3 million regex searches on the router's balance recipe, over a few thousand pairs."""
     if longer == shorter or not shorter:
         return False
     return re.search(r"(?<!\w)" + re.escape(shorter) + r"(?!\w)", longer) is not None
