@@ -37,6 +37,8 @@ CARDS: tuple[Card, ...] = (
     Card("mean_quality", "Mean quality", score, +1, "quality_coverage"),
     Card("quality_retained_vs_strongest", "Quality retained", percent, +1),
     Card("default_route_share", "Default-route share", percent, -1),
+    # requests that named a configured model: the router passes them through, no decision evaluated
+    Card("passthrough_share", "Passed through (named model)", percent, 0),
     Card("answered_by_router_share", "Answered by the router", percent, 0),
 )
 

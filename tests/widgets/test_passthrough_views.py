@@ -64,3 +64,11 @@ def test_explanation_of_a_passthrough_and_of_a_recipe_request(dashboard) -> None
     dashboard.drilldown.selected_request = "coding-code"
     assert "Decision <b>code_help</b>" in view._head.object and "recipe coding" in view._head.object
     assert view._body.visible and "✓ keyword(code)" in view._trees.object
+
+
+def test_the_passthrough_share_has_its_card() -> None:
+    from widgets.metric_cards import MetricCards
+
+    cards = MetricCards(summary={"passthrough_share": 0.131, "default_route_share": 0.586})
+    assert cards.values()["passthrough_share"] == "13.1%"
+    assert 'data-metric="passthrough_share"' in cards.html()
