@@ -40,6 +40,8 @@ class Signal(SpecModel):
     name_options: ClassVar[tuple[str, ...]] = ()
     # Whether a leaf's name matches the signal's case-insensitively.
     fold_names: ClassVar[bool] = False
+    # Why the simulation cannot compute the kind (no extractor): what the router needs that we lack.
+    offline_reason: ClassVar[str] = ""
     # The threshold in effect when the config leaves ``threshold`` out (the router's default for the
     # kind; see the class docstring for its source), and whether a written 0 also means "left out"
     # (the router's ``WithDefaults`` treats Go's zero value so). Read it only through

@@ -41,6 +41,8 @@ class ClassifierSignal(Signal):
     collection = "classifiers"
     leaf_type = "classifier"
     fold_names = True
+    offline_reason = ("the classifier is the user's own model or LLM, not shipped; a Router Replay log with "
+                      "classifier signals replays production's verdicts (label leaves excepted)")
     summary = "A custom classifier; leaves name one of its labels."
     editor_fields = (
         EditorField("type", "choice", options=("local", "llm", "sequence_classifier")),

@@ -36,6 +36,8 @@ class DetectorLabelSignal(Signal):
 
     # The solver's decidability level of the detector's output (spec: crisp 1, classifier 3).
     solver_level: ClassVar[int] = 3
+    offline_reason = ("the router runs its own classifier model for it, which is not shipped; a Router Replay "
+                      "log with this signal family replays production's verdicts")
 
     def check(self, path: tuple[str | int, ...]) -> Iterable[Finding]:
         yield from super().check(path)

@@ -42,6 +42,8 @@ class SafetySignal(Signal):
     collection = "safety"
     leaf_type = "safety"
     fold_names = True
+    offline_reason = ("the router runs the configured safety model, which is not shipped; a Router Replay log with "
+                      "safety signals replays production's verdicts")
     summary = "Safety classifier with unsafe labels and a threshold."
     editor_fields = (
         EditorField("model", "text"),

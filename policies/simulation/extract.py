@@ -123,7 +123,7 @@ def _signal_leaf(leaf: Leaf, store: RawStore, raw: dict[str, pl.Series],
     extractor = Extractor.for_leaf_type(leaf.leaf_type)
     try:
         if extractor is None:
-            raise Unavailable(f"{leaf.leaf_type} signals cannot be computed offline")
+            raise Unavailable(leaf.signal.offline_reason or f"{leaf.leaf_type} signals cannot be computed offline")
         parts = store.get(extractor, leaf.signal)
     except Unavailable as exc:
         if not replayable(leaf.leaf_type, leaf.node, logged_families(store.frame)):

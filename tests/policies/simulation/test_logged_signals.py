@@ -78,7 +78,7 @@ def test_the_summary_and_the_cli_list_replayed_leaves(tmp_path: Path) -> None:
 
     result = _simulate(tmp_path, [_record("r1", "wrong", {"user_feedback": ["wrong_answer"], "fact_check": []})])
     listed = summary(result)["replayed_signals"]
-    assert listed["user_feedback:wrong_answer"] == {"reason": "user_feedback signals cannot be computed offline",
-                                                    "decisions": ["recover"]}
+    assert listed["user_feedback:wrong_answer"]["decisions"] == ["recover"]
+    assert "classifier model" in listed["user_feedback:wrong_answer"]["reason"]  # why it is not computed here
     assert any(line.startswith("replayed from the log: user_feedback:wrong_answer")
                for line in summary_lines(summary(result)))
