@@ -17,6 +17,7 @@ import z3
 
 from ..evaluate import LeafKey, SignalHit, leaf_key
 from ..model import Decision, RuleNode, Routing, Signal
+from ..model.projections import InputReading
 from ..rule_tree import fold
 from .pool import VarPool
 
@@ -205,21 +206,26 @@ class Encoding:
         terms: list[z3.ArithRef] = []
         for item in score.inputs or []:
             weight = float(item.get("weight", 1.0))
-            kind, source = str(item.get("type")), str(item.get("value_source") or "binary")
+            kind = str(item.get("type"))
             if kind == "projection":
                 value = self._score_expr(str(item.get("name")), seen | {name})
             elif kind == "kb_metric" or Signal.kind(kind) is None:
                 value = self.pool.real(f"projection_input:{kind}:{item.get('name')}:{item.get('metric')}",
                                        "score", f"{kind} {item.get('name')}", 3)
             else:
-                leaf = RuleNode.leaf(kind, str(item.get("name")))
-                fires, raw = self.atom(leaf), (self.score_term(leaf) if source != "binary" else None)
-                if source == "binary" or raw is None:
-                    value = z3.If(fires, z3.RealVal(float(item.get("match", 1.0))), z3.RealVal(float(item.get("miss", 0.0))))
-                else:
-                    value = raw
+                value = self._input_value(InputReading.of(item), RuleNode.leaf(kind, str(item.get("name"))))
             terms.append(weight * value)
         return z3.Sum(terms) if terms else z3.RealVal(0)
+
+    def _input_value(self, reading: InputReading, leaf: RuleNode) -> z3.ArithRef:
+        """A score input over the leaf's atom and score (:class:`InputReading`, as the simulation reads it)."""
+        fires, score = self.atom(leaf), self.score_term(leaf)
+        if reading.source == "raw":
+            return score if score is not None else z3.RealVal(0)
+        if reading.source == "confidence":
+            conf = z3.If(score > 0, score, z3.RealVal(1)) if score is not None else z3.RealVal(1)
+            return z3.If(fires, conf, z3.RealVal(0))
+        return z3.If(fires, z3.RealVal(reading.match), z3.RealVal(reading.miss))
 
     # -- models back to requests ------------------------------------------------------------------
     def leaves(self) -> dict[LeafKey, RuleNode]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from .base import SpecModel
@@ -13,6 +14,27 @@ class Partition(SpecModel):
     temperature: float | None = None
     members: list[str] | None = None
     default: str | None = None
+
+
+@dataclass(frozen=True)
+class InputReading:
+    """How a score input turns its signal into a number, as the router's ``projectionInputValue``
+    reads it (``src/semantic-router/pkg/classification/classifier_projection_inputs.go``), for the
+    simulation and the solver alike: ``raw`` is the signal's value (0 when it has none);
+    ``confidence`` is 0 unless the signal matched, then its confidence (1.0 when it reports none
+    or one <= 0); anything else, ``binary`` or an unknown source, is ``match`` (a written 0 or
+    none reads 1.0) when matched, else ``miss``."""
+
+    source: str  # "raw", "confidence" or "binary"
+    match: float = 1.0
+    miss: float = 0.0
+
+    @classmethod
+    def of(cls, item: dict[str, Any]) -> "InputReading":
+        source = str(item.get("value_source") or "").strip().lower()
+        if source in ("raw", "confidence"):
+            return cls(source)
+        return cls("binary", float(item.get("match") or 0.0) or 1.0, float(item.get("miss") or 0.0))
 
 
 class ProjectionScore(SpecModel):

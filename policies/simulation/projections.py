@@ -5,11 +5,9 @@ fired on their own, the one with the highest raw score wins; ``softmax_exclusive
 softmax (at ``temperature``, default 1) of the winner's score over all members as confidence,
 ``exclusive`` keeps the member's own confidence. When no member fires, ``default`` fires (its
 softmax share as confidence). The partition's verdict replaces each member's leaf, which is how
-the router sees them. *Scores* sum ``weight × value`` over inputs (:func:`_input_value`: the
-router's ``projectionInputValue``): ``binary`` and any unknown source are ``match``/``miss``
-(default 1/0; a written ``match: 0`` reads 1), ``confidence`` is the leaf confidence when fired
-(1.0 when it reports none or one <= 0) and 0 otherwise, ``raw`` the signal's value (0 when none);
-an input of type ``projection`` is another score (its ``value_source: confidence`` form, a
+the router sees them. *Scores* sum ``weight × value`` over inputs, each read as
+:class:`policies.model.projections.InputReading` says (the router's ``projectionInputValue``; the
+solver reads them the same way); an input of type ``projection`` is another score (its ``value_source: confidence`` form, a
 mapping output's confidence, is not simulated: the scores that read it are unavailable). *Mappings* fire each output whose ``gt/gte/lt/lte`` band holds
 the source score; with ``calibration: {method: sigmoid_distance, slope}`` the confidence is the
 sigmoid of slope × distance to the nearest band edge, otherwise outputs are crisp.
@@ -28,7 +26,7 @@ import polars as pl
 
 from ..columns import SEP, confidence_column, fired_column
 from ..evaluate import LeafKey
-from ..model.projections import Partition, ProjectionMapping, Projections
+from ..model.projections import InputReading, Partition, ProjectionMapping, Projections
 from ..signals.base import LeafExpr, Unavailable
 from ..signals.kb import metric_name
 
@@ -105,21 +103,16 @@ def _band(value: pl.Expr, output: dict) -> tuple[pl.Expr, pl.Expr]:
 
 
 def _input_value(item: dict, kind: str, ref: str, leaves: dict[LeafKey, LeafExpr], score: ScoreLookup) -> pl.Expr:
-    """One signal input's value, as the router's ``projectionInputValue`` reads it
-    (``src/semantic-router/pkg/classification/classifier_projection_inputs.go``): ``raw`` is the
-    signal's value (0 when it has none); ``confidence`` is 0 unless the signal matched, then its
-    confidence (1.0 when it reports none or one <= 0); anything else, ``binary`` or an unknown
-    source alike, is ``match`` (a 0 or absent match reads 1.0) when matched, else ``miss``."""
+    """One signal input's value (:class:`policies.model.projections.InputReading`)."""
+    reading = InputReading.of(item)
     leaf = leaves.get((kind, ref))
     fired = leaf.fired if leaf else pl.lit(False)
-    source = str(item.get("value_source") or "").strip().lower()
-    if source == "raw":
+    if reading.source == "raw":
         return score(kind, ref).fill_null(0.0)
-    if source == "confidence":
+    if reading.source == "confidence":
         conf = leaf.conf if leaf and leaf.conf is not None else pl.lit(1.0)
         return pl.when(fired).then(pl.when(conf > 0).then(conf).otherwise(1.0)).otherwise(0.0)
-    match = float(item.get("match") or 0.0) or 1.0
-    return pl.when(fired).then(match).otherwise(float(item.get("miss") or 0.0))
+    return pl.when(fired).then(reading.match).otherwise(reading.miss)
 
 
 def score_exprs(projections: Projections, leaves: dict[LeafKey, LeafExpr], score: ScoreLookup) -> dict[str, pl.Expr]:

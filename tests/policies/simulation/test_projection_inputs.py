@@ -42,3 +42,41 @@ def test_a_projection_read_by_confidence_is_unavailable_not_silently_its_score()
         {"name": "b", "inputs": [{"type": "projection", "name": "a", "value_source": "confidence"}]}]})
     with pytest.raises(Unavailable, match="confidence"):
         score_exprs(projections, LEAVES, lambda kind, name: pl.col("raw"))
+
+
+def test_the_solver_reads_inputs_as_the_simulation_does() -> None:
+    """A band over a score with confidence and binary inputs: same verdict in z3 and Polars for random scores."""
+    import random
+
+    import z3
+
+    from policies.conflicts.encoding import Encoding
+    from policies.model import RuleNode, Routing
+    from policies.simulation.projections import mapping_leaves
+
+    routing = Routing.from_spec({
+        "signals": {"embeddings": [{"name": "e", "threshold": 0.4, "candidates": ["x"]}],
+                    "keywords": [{"name": "k", "operator": "OR", "keywords": ["urgent"]}]},
+        "projections": {
+            "scores": [{"name": "s", "inputs": [
+                {"type": "embedding", "name": "e", "weight": 1.0, "value_source": "confidence", "miss": 0.9},
+                {"type": "keyword", "name": "k", "weight": 0.5, "match": 0, "miss": 0.2}]}],
+            "mappings": [{"name": "m", "source": "s", "outputs": [{"name": "high", "gte": 0.75}]}]},
+        "decisions": [{"name": "d", "rules": {"type": "projection", "name": "high"}}]})
+    rng = random.Random(3)
+    rows = [(round(rng.uniform(-0.2, 1.0), 2), rng.random() < 0.5) for _ in range(40)]
+    frame = pl.DataFrame({"score": [r[0] for r in rows], "kw": [r[1] for r in rows]})
+    leaves = {("embedding", "e"): LeafExpr(pl.col("score") >= 0.4, pl.col("score")),
+              ("keyword", "k"): LeafExpr(pl.col("kw"), None)}
+    scores = score_exprs(routing.projections, leaves, lambda kind, name: pl.col("score"))
+    high = mapping_leaves(routing.projections.mappings, scores)[("projection", "high")]
+    simulated = frame.select(high.fired.alias("f"))["f"].to_list()
+
+    encoding = Encoding(routing)
+    atom = encoding.atom(RuleNode.leaf("projection", "high"))
+    emb = encoding.pool.term("emb:e")
+    keyword = encoding.atom(RuleNode.leaf("keyword", "k"))
+    for (value, kw), expected in zip(rows, simulated):
+        solver = z3.Solver()
+        solver.add(*encoding.pool.background, emb == z3.RealVal(str(value)), keyword == z3.BoolVal(kw))
+        assert (solver.check(atom) == z3.sat) == expected and (solver.check(z3.Not(atom)) == z3.sat) != expected
