@@ -45,9 +45,10 @@ def reasoning_block(family: str, families: dict[str, Any]) -> dict[str, Any]:
 def normalise(data: dict[str, Any]) -> Normalised:
     out = copy.deepcopy(data)
     result = Normalised(out, "repository")
-    providers = out.get("providers") or {}
-    defaults = providers.get("defaults") or {}
-    families = defaults.pop("reasoning_families", None) or {}
+    # malformed blocks stay where they are, for validation to report at their place
+    providers = out["providers"] if isinstance(out.get("providers"), dict) else {}
+    defaults = providers["defaults"] if isinstance(providers.get("defaults"), dict) else {}
+    families = defaults.pop("reasoning_families") if isinstance(defaults.get("reasoning_families"), dict) else {}
     if "default_model" in defaults:
         defaults.setdefault("model", defaults.pop("default_model"))
         result.note("renamed", "providers.defaults.default_model is now providers.defaults.model",
@@ -59,8 +60,9 @@ def normalise(data: dict[str, Any]) -> Normalised:
     for i, model in enumerate(providers.get("models") or []):
         if not isinstance(model, dict):
             continue
-        family = model.pop("reasoning_family", None)
-        if family is not None:
+        family = model.get("reasoning_family")
+        if isinstance(family, str):
+            del model["reasoning_family"]
             path = ("providers", "models", i, "reasoning_family")
             model["reasoning"] = reasoning_block(family, families)
             how = "is now reasoning.family" if "family" in model["reasoning"] else "was inlined into reasoning"

@@ -37,6 +37,16 @@ CONFIG_BUGS = [
     ("TypeError@policies/dialects/legacy.py:normalise",
      "vllm_endpoints: []\ndecisions:\n- {name: a, priority: [100], plugins: [{type: pii}]}\n- {name: b, priority: 1}\n",
      TypeError),
+    # repository layout (recognised by a model's reasoning_family) with malformed provider blocks
+    ("AttributeError@policies/dialects/repository.py:normalise",
+     "providers:\n  defaults: x\n  models: [{name: m, reasoning_family: qwen3}]\n", AttributeError),
+    ("TypeError@policies/dialects/repository.py:normalise",
+     "providers:\n  defaults: [a]\n  models: [{name: m, reasoning_family: qwen3}]\n", TypeError),
+    ("AttributeError@policies/dialects/repository.py:reasoning_block",
+     "providers:\n  defaults: {reasoning_families: x}\n  models: [{name: m, reasoning_family: custom}]\n",
+     AttributeError),
+    ("TypeError@policies/dialects/repository.py:reasoning_block",
+     "providers:\n  models: [{name: m, reasoning_family: [a]}]\n", TypeError),
 ]
 BUNDLE_BUG = "RecursionError@policies/bundles/bundle.py:open_bundle"
 
