@@ -51,8 +51,8 @@ def order_of(mode: str, strategy: str | None, tiered: bool) -> tuple[str, ...]:
     """The keys compared in turn for one request (``tiered``: a matching decision has tier > 0)."""
     if mode not in MODES:
         raise ValueError(f"unknown ranking mode {mode!r}; use one of {MODES}")
-    return ORDERS[(mode, (strategy or "priority").lower() if (strategy or "priority").lower() in STRATEGIES
-                   else "priority", tiered)]
+    strategy = (strategy or "").lower()
+    return ORDERS[(mode, strategy if strategy in STRATEGIES else "priority", tiered)]
 
 
 def key_value(key: str, c: Candidate, comparable: bool) -> float | str | bool:
@@ -102,11 +102,12 @@ def rank(candidates: Sequence[Candidate], strategy: str = "priority", mode: str 
     return sorted(candidates, key=_sort_key(order, _comparable(candidates)))
 
 
-def static_order(decisions: Sequence[Decision]) -> list[Decision]:
-    """Precedence without confidence (the solver's): the current order's keys, confidence left out."""
-    order = tuple(k for k in order_of("current", "priority", False) if k not in CONFIDENCE_KEYS)
-    key = _sort_key(order, {})
-    return [c.decision for c in sorted((Candidate(d, None) for d in decisions), key=key)]
+def static_order(decisions: Sequence[Decision], mode: str = "current", strategy: str = "priority") -> list[Decision]:
+    """Precedence without confidence (the solver's, and the winner when nothing can be scored): the
+    order's keys with confidence left out."""
+    tiered = any(d.effective_tier > 0 for d in decisions)
+    order = tuple(k for k in order_of(mode, strategy, tiered) if k not in CONFIDENCE_KEYS)
+    return [c.decision for c in sorted((Candidate(d, None) for d in decisions), key=_sort_key(order, {}))]
 
 
 def decided_by(ranked: Sequence[Candidate], strategy: str = "priority", mode: str = "current") -> str:

@@ -15,17 +15,16 @@ the traffic weighting of findings (:mod:`policies.conflicts.traffic`) cannot dri
 
 from __future__ import annotations
 
-from typing import Callable, Generic, Protocol, TypeVar
+from typing import Callable, Protocol, TypeVar
 
 from .model import RuleNode
 
 T = TypeVar("T")
-T_co = TypeVar("T_co", covariant=True)
 
 CATCH_ALL = RuleNode(operator="AND", conditions=[])
 
 
-class TreeBackend(Protocol, Generic[T]):
+class TreeBackend(Protocol[T]):
     """What one back-end makes of leaves and connectives (``node`` is passed for back-ends that keep it)."""
 
     def leaf(self, node: RuleNode) -> T: ...

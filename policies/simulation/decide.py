@@ -24,7 +24,7 @@ import polars as pl
 from ..columns import SEP, confidence_column, fired_column, match_column
 from ..evaluate import LeafKey, leaf_key
 from ..model import Decision, RuleNode
-from ..ranking import CONFIDENCE_KEYS, LARGEST_WINS, MODES, Candidate, key_value, order_of
+from ..ranking import LARGEST_WINS, MODES, order_of, static_order
 from ..rule_tree import fold
 
 WINNER = "_winner"  # index of the winning decision in Compiled.decisions (null = default model)
@@ -141,11 +141,8 @@ class Compiled:
 
     def _static_winner(self) -> pl.Expr:
         """No decision can be scored: the first match in the order's confidence-free keys."""
-        tiered = any(d.effective_tier > 0 for d in self.decisions)
-        order = [k for k in order_of(self.mode, self.strategy, tiered) if k not in CONFIDENCE_KEYS]
-        candidates = sorted(range(len(self.decisions)),
-                            key=lambda i: tuple(-v if k in LARGEST_WINS else v for k in order
-                                                for v in [key_value(k, Candidate(self.decisions[i], None), False)]))
+        index = {id(d): i for i, d in enumerate(self.decisions)}
+        candidates = [index[id(d)] for d in static_order(self.decisions, self.mode, self.strategy)]
         first = candidates[0]
         chain = pl.when(self._m(first)).then(pl.lit(first, dtype=pl.UInt32))
         for i in candidates[1:]:
