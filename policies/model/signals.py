@@ -106,6 +106,13 @@ class Signal(SpecModel):
         output is named otherwise (role bindings emit their role)."""
         return cls.declared_for(declared, name)
 
+    @classmethod
+    def reference_findings(cls, declared: list["Signal"], name: str, decision: str,
+                           path: tuple[str | int, ...]) -> Iterable[Finding]:
+        """Findings on decision ``decision``'s leaf naming ``name`` (at ``path``) among the kind's
+        ``declared`` signals, beyond the shared reference check; none by default."""
+        return ()
+
     def referenced_names(self) -> list[str]:
         """Names a decision leaf may use for this signal (complexity adds ``:level``)."""
         return [self.name]

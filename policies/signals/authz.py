@@ -93,6 +93,19 @@ class AuthzSignal(Signal):
         subjects = [subject for b in granting for subject in b.subjects or []]
         return cls(name=name, role=name, subjects=subjects)
 
+    @classmethod
+    def reference_findings(cls, declared: list[Signal], name: str, decision: str,
+                           path: tuple[str | int, ...]) -> Iterable[Finding]:
+        """A leaf naming a binding (as vllm-sr 0.4.0 requires) whose role no binding grants under that
+        name never fires at run time."""
+        binding = cls.declared_for(declared, name)
+        role = getattr(binding, "role", None)
+        if role and not getattr(cls.evaluated_for(declared, name), "subjects", None):
+            yield Finding("authz-role", Severity.ERROR, f"decision '{decision}' names role binding '{name}', but "
+                          f"the router emits the binding's role '{role}', so this condition never fires (vllm-sr "
+                          "0.4.0 accepts it)", path=path + ("name",),
+                          suggestion=f"name the binding like its role ('{role}') and use that name here")
+
     def solver_atom(self, leaf: "RuleNode", solver: Any) -> tuple[Any, list[str]] | None:
         import z3
 

@@ -77,11 +77,7 @@ def _leaf_reference(ctx: Context, leaf: RuleNode, path: tuple, decision: str) ->
                     f"not declared in signals.{kind.collection}", path + ("name",),
                     did_you_mean(name.split(":")[0], declared) or f"declare it under signals.{kind.collection}")
         return
-    evaluated = routing.evaluated_signal(leaf.type, name)
-    if kind.leaf_type == "authz" and getattr(evaluated, "subjects", None) == [] and getattr(signal, "role", None):
-        yield error("authz-role", f"decision '{decision}' names role binding '{name}', but the router emits the "
-                    f"binding's role '{signal.role}', so this condition never fires (vllm-sr 0.4.0 accepts it)",
-                    path + ("name",), f"name the binding like its role ('{signal.role}') and use that name here")
+    yield from kind.reference_findings(list(getattr(routing.signals, kind.collection) or []), name, decision, path)
     if kind.leaf_type == "classifier":
         labels = getattr(signal, "labels", None) or []
         if not leaf.label:
