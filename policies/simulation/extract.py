@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Callable
 
 import polars as pl
@@ -53,6 +54,11 @@ class RawStore:
                 start(leaf.signal, self.frame, self.context)
             except Unavailable:
                 pass
+
+    @cached_property
+    def logged_families(self) -> frozenset[str]:
+        """Signal families the log records production's verdicts for (scanned once per traffic)."""
+        return logged_families(self.frame)
 
     def get(self, extractor: Extractor, signal: Signal) -> dict[str, pl.Series]:
         """Raw columns for ``signal``; raises :class:`Unavailable` (remembered) when not computable."""
@@ -126,7 +132,7 @@ def _signal_leaf(leaf: Leaf, store: RawStore, raw: dict[str, pl.Series],
             raise Unavailable(leaf.signal.offline_reason or f"{leaf.leaf_type} signals cannot be computed offline")
         parts = store.get(extractor, leaf.signal)
     except Unavailable as exc:
-        if not replayable(leaf.leaf_type, leaf.node, logged_families(store.frame)):
+        if not replayable(leaf.leaf_type, leaf.node, store.logged_families):
             unavailable[label] = str(exc)
             return LeafExpr(pl.lit(False), None)
         replayed[label] = str(exc)
