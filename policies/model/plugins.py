@@ -16,7 +16,12 @@ silently missing kind. Keep a plugin's heavy imports (Polars, z3, models) inside
 
 from __future__ import annotations
 
-from importlib.metadata import entry_points
+import configparser
+import importlib
+import os
+import re
+import sys
+from dataclasses import dataclass
 
 from ..errors import PolicyError
 
@@ -29,7 +34,7 @@ def load_signal_kinds() -> None:
     if _loaded:
         return
     _loaded.append("")  # first, so a plugin that reads a policy while importing does not recurse
-    for entry in entry_points(group=GROUP):
+    for entry in installed_entry_points(GROUP):
         try:
             entry.load()
         except Exception as exc:  # a plugin's own bug: name it, keep its message, retry next time
@@ -43,3 +48,63 @@ def load_signal_kinds() -> None:
 def loaded_plugins() -> list[str]:
     """``name=module`` of every plugin loaded so far (for reports and ``routing-studio`` diagnostics)."""
     return _loaded[1:]
+
+
+@dataclass(frozen=True)
+class EntryPoint:
+    """One ``name = module[:attr]`` line of an installed distribution's ``entry_points.txt``."""
+
+    name: str
+    value: str
+
+    def load(self) -> object:
+        module, _, attr = self.value.partition(":")
+        loaded: object = importlib.import_module(module.strip())
+        for part in filter(None, attr.strip().split(".")):
+            loaded = getattr(loaded, part)
+        return loaded
+
+
+def installed_entry_points(group: str) -> list[EntryPoint]:
+    """The entry points of ``group`` in the distributions on ``sys.path``, first distribution of a name wins.
+
+    The same answer as ``importlib.metadata.entry_points(group=...)`` for installed (directory) packages,
+    without importing ``importlib.metadata`` (and ``email`` with it): that import and its scan were
+    ~30 ms of a `routing-studio validate` process, which reads this on every run. A zipped path entry
+    (rare) goes through ``importlib.metadata`` itself.
+    """
+    if any(os.path.isfile(entry) for entry in sys.path if entry):
+        from importlib.metadata import entry_points
+
+        return [EntryPoint(e.name, e.value) for e in entry_points(group=group)]
+    seen: set[str] = set()
+    found: list[EntryPoint] = []
+    header = f"[{group}]"
+    for folder in sys.path:
+        try:
+            names = sorted(os.listdir(folder or "."))
+        except OSError:
+            continue
+        for name in names:
+            if not name.endswith((".dist-info", ".egg-info")):
+                continue
+            distribution = re.sub(r"[-_.]+", "_", name.rpartition(".")[0].partition("-")[0]).lower()
+            if distribution in seen:
+                continue
+            seen.add(distribution)
+            found += _group_entries(os.path.join(folder or ".", name, "entry_points.txt"), group, header)
+    return found
+
+
+def _group_entries(path: str, group: str, header: str) -> list[EntryPoint]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError:
+        return []
+    if header not in text:  # most distributions: no need to parse
+        return []
+    parser = configparser.ConfigParser(delimiters=("=",), interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment, method-assign]  (entry-point names are case-sensitive)
+    parser.read_string(text, source=path)
+    return [EntryPoint(name, value) for name, value in parser.items(group)]
