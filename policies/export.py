@@ -16,7 +16,7 @@ from .errors import Finding, PolicyError, Severity
 from .model import CANONICAL_VERSION, ModelCard, Policy
 from .yaml_source import dump_yaml, dump_yaml_all
 
-FORMATS = ("vllm-sr", "k8s", "k8s-semanticrouter")
+FORMATS = ("vllm-sr", "k8s", "k8s-semanticrouter", "dsl")
 NOT_EXPORTABLE_PLUGINS = {"image_gen": "0.4.0 has no image_gen plugin"}
 # Validation errors a target makes moot: the IntelligentPool takes its endpoints from the router's
 # deployment (../shared/data/vllm-sr-upstream/crds/vllm.ai_intelligentpools.yaml has no backend field).
@@ -86,6 +86,10 @@ def export_documents(policy: Policy, fmt: str = "vllm-sr", drop_unsupported: boo
 
 def export_text(policy: Policy, fmt: str = "vllm-sr", drop_unsupported: bool = False,
                 name: str = "routing-studio") -> tuple[str, list[Finding]]:
+    if fmt == "dsl":  # routing only, as the router's DSL (policies/dsl/emitter.py reports what it leaves out)
+        from .dsl import dumps_dsl
+
+        return dumps_dsl(policy, drop_unsupported)
     docs, notes = export_documents(policy, fmt, drop_unsupported, name)
     return (dump_yaml(docs[0]) if len(docs) == 1 else dump_yaml_all(docs)), notes
 

@@ -12,8 +12,9 @@ from ..dialects import is_router_config
 from ..errors import PolicyError, Severity
 from ..export import FORMATS, export_text, render_export, resource_name
 from ..export_gate import errors_label
-from ..loader import load_policy, policy_from_documents
-from ..yaml_source import load_documents, read_file
+from ..loader import policy_from_documents
+from ..model import Policy
+from ..yaml_source import decode_text, load_documents, read_file
 from . import main
 from .gate import allow_errors_option, gate
 from .output import EXIT_FINDINGS, EXIT_OK, fail
@@ -26,20 +27,37 @@ def _write(text: str, out: str) -> None:
         atomic_write_text(out, text)
 
 
+def _read_source(src: str, dialect: str | None = None, require_config: bool = True) -> Policy:
+    """The policy in ``src``: the router's DSL by extension or content (:func:`policies.dsl.is_dsl_source`),
+    else YAML in any layout; a YAML file holding DSL (or the reverse) gets a hint naming the mix-up."""
+    from ..dsl import is_dsl_source, loads_dsl, looks_like_dsl
+
+    raw, name = read_file(src)
+    text = decode_text(raw, name)
+    if dialect == "dsl" or (dialect is None and is_dsl_source(src, text)):
+        return loads_dsl(text, name)
+    try:
+        docs = load_documents(raw, name)
+    except PolicyError as exc:
+        if looks_like_dsl(text):
+            exc.findings[0].suggestion = "this looks like the router's DSL: name the file .dsl or pass --dialect dsl"
+        raise
+    if require_config and dialect is None and not is_router_config([d.data for d in docs]):
+        raise PolicyError.single("not-a-router-config", "not a router config: no top-level key of any router "
+                                 "layout (routing, providers, decisions, vllm_endpoints, ...)", file=src,
+                                 suggestion="import a vLLM Semantic Router config, or name its --dialect")
+    return policy_from_documents(docs, dialect)
+
+
 @main.command("import")
 @click.argument("src", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", "out", required=True, help="Canonical YAML to write ('-' for stdout).")
-@click.option("--dialect", type=click.Choice(["canonical", "repository", "legacy", "kubernetes"]),
-              help="Read SRC as this layout instead of detecting it.")
+@click.option("--dialect", type=click.Choice(["canonical", "repository", "legacy", "kubernetes", "dsl"]),
+              help="Read SRC as this layout instead of detecting it (dsl: the router's DSL, e.g. recipe.dsl).")
 def import_command(src: str, out: str, dialect: str | None) -> None:
-    """Import a vLLM SR config (any layout) or a Kubernetes Pool+Route pair as canonical YAML."""
+    """Import a vLLM SR config (any layout), a Kubernetes Pool+Route pair or a DSL file as canonical YAML."""
     try:
-        docs = load_documents(*read_file(src))
-        if dialect is None and not is_router_config([d.data for d in docs]):
-            raise PolicyError.single("not-a-router-config", "not a router config: no top-level key of any router "
-                                     "layout (routing, providers, decisions, vllm_endpoints, ...)", file=src,
-                                     suggestion="import a vLLM Semantic Router config, or name its --dialect")
-        policy = policy_from_documents(docs, dialect)
+        policy = _read_source(src, dialect)
         text, notes = export_text(policy, "vllm-sr", drop_unsupported=False)
     except PolicyError as exc:
         fail(exc)
@@ -62,9 +80,10 @@ def import_command(src: str, out: str, dialect: str | None) -> None:
 @allow_errors_option
 @click.option("--drop-unsupported", is_flag=True, help="Drop what the target cannot express instead of refusing.")
 def export_command(path: str, fmt: str, out: str, allow_errors: bool, drop_unsupported: bool) -> None:
-    """Export a policy as a vLLM SR 0.4.0 config or Kubernetes resources, validated and checked first."""
+    """Export a policy (YAML or DSL) as a vLLM SR 0.4.0 config, Kubernetes resources or the router's DSL,
+    validated and checked first."""
     try:
-        policy = load_policy(path)
+        policy = _read_source(path, require_config=False)
         gate(policy, allow_errors, "export", fmt)
         text, notes = render_export(policy, fmt, True, drop_unsupported, resource_name(Path(path).stem))
     except PolicyError as exc:
