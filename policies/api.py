@@ -26,7 +26,7 @@ GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
     "policy model & loading": {
         "policies.model": ("Decision", "Policy", "Routing", "Signal"),
         "policies.model.editor_fields": ("EditorField",),
-        "policies.loader": ("loads_policy",),
+        "policies.loader": ("dumps_policy", "loads_policy", "revise_text"),
         "policies.yaml_source": ("decode_text", "dump_yaml", "read_file"),
         "policies.ranking": ("static_order",),
     },
@@ -67,7 +67,7 @@ GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
                              "read_traffic", "sample_traffic"),
     },
     "formatting & labels": {
-        "policies.formatting": ("DEFAULT_LABEL", "ms", "percent", "score", "usd"),
+        "policies.formatting": ("DEFAULT_LABEL", "PASSTHROUGH_LABEL", "ROUTER_LABEL", "ms", "percent", "score", "usd"),
     },
 }
 

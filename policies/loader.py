@@ -1,7 +1,12 @@
-"""Load a policy from YAML text or a file, in any supported layout, with located errors.
+"""Load a policy from YAML text or a file, in any supported layout, with located errors; save it back.
 
 The loader never raises anything but :class:`PolicyError`: YAML syntax, encoding, structure and
 type errors all arrive as findings naming file, line, column and field.
+
+A loaded policy keeps its file's text, and saving writes that text back with only the model's
+changes patched in (comments, key order, quoting and flow style kept: ``yaml_roundtrip``). Each
+patch is checked by reading it back; one that does not read as the model (a change where the file's
+layout differs from the canonical one) gives the canonical YAML instead, never a different policy.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from dataclasses import replace
 from .dialects import detect_dialect, normalise
 from .errors import Finding, PolicyError, Severity, SpecPath
 from .model import Policy
-from .yaml_source import SourceMap, YamlDocument, load_documents, read_file
+from .yaml_source import SourceMap, YamlDocument, decode_text, dump_yaml, load_documents, read_file
 
 
 def _data_path(data: Any, loc: tuple) -> SpecPath:
@@ -56,8 +61,8 @@ def _type_findings(exc: ValidationError, data: Any) -> list[Finding]:
     return out
 
 
-def policy_from_documents(docs: list[YamlDocument], dialect: str | None = None) -> Policy:
-    """Build the typed policy from parsed documents; type errors become located findings."""
+def policy_from_documents(docs: list[YamlDocument], dialect: str | None = None, text: str | None = None) -> Policy:
+    """Build the typed policy from parsed documents (read from ``text``); type errors become located findings."""
     file = docs[0].file
     data = [d.data for d in docs]
     load_notes = [n for d in docs for n in d.findings]
@@ -66,7 +71,7 @@ def policy_from_documents(docs: list[YamlDocument], dialect: str | None = None) 
     except PolicyError as exc:
         raise PolicyError([replace(f, file=f.file or file) for f in exc.findings]) from None
     # Kubernetes paths start with the document index, even when the file holds one document.
-    source_map = SourceMap([d.root for d in docs if d.root is not None], indexed=dialect == "kubernetes")
+    source_map = SourceMap([d.root for d in docs if d.root is not None], indexed=dialect == "kubernetes", text=text)
     try:
         normalised = normalise(data, dialect)
     except PolicyError as exc:
@@ -87,10 +92,45 @@ def policy_from_documents(docs: list[YamlDocument], dialect: str | None = None) 
 
 def loads_policy(text: str | bytes, file: str | None = None, dialect: str | None = None) -> Policy:
     """Parse YAML text (any supported layout) into a :class:`Policy`."""
-    return policy_from_documents(load_documents(text, file), dialect)
+    docs = load_documents(text, file)  # bounds the size before anything is decoded
+    return policy_from_documents(docs, dialect, decode_text(text, file) if isinstance(text, bytes) else text)
 
 
 def load_policy(path: str | Path, dialect: str | None = None) -> Policy:
     """Read and parse a policy file (any supported layout)."""
     raw, name = read_file(path)
     return loads_policy(raw, name, dialect)
+
+
+def revise_text(text: str, before: dict[str, Any], after: dict[str, Any], file: str | None = None) -> str:
+    """``text``, which reads as the spec ``before``, rewritten to read as ``after`` with the least change.
+
+    The patch is read back and must give ``after``; where it cannot be made or does not (the change
+    lands where the file's layout is not the canonical one), the canonical YAML of ``after`` is returned.
+    """
+    if before == after:
+        return text
+    from .yaml_roundtrip import Unpatchable, patch_text
+
+    try:
+        patched = patch_text(text, before, after)
+        if loads_policy(patched, file).to_spec() == after:
+            return patched
+    except (Unpatchable, PolicyError):
+        pass
+    return dump_yaml(after)
+
+
+def dumps_policy(policy: Policy) -> str:
+    """The policy as YAML: its file's own text with the model's changes patched in, or canonical YAML
+    for a policy built in memory."""
+    source = policy.source_map.text if policy.source_map is not None else None
+    if source is None:
+        return dump_yaml(policy.to_spec())
+    as_loaded = loads_policy(source, policy.source_file, policy.dialect).to_spec()
+    return revise_text(source, as_loaded, policy.to_spec(), policy.source_file)
+
+
+def save_policy(policy: Policy, path: str | Path) -> None:
+    """Write :func:`dumps_policy` to ``path`` (UTF-8)."""
+    Path(path).write_text(dumps_policy(policy), encoding="utf-8")

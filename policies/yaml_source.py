@@ -27,12 +27,21 @@ _YAML12_SCALAR = re.compile(r"""^(?:~|null|Null|NULL|true|True|TRUE|false|False|
     |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$""", re.X)
 
 
+_RESOLVER = yaml.resolver.Resolver()
+
+
 class _Dumper(_BaseDumper):  # type: ignore[misc, valid-type]
     """Safe dumper whose strings re-read as strings under YAML 1.1 and 1.2 alike."""
 
 
+def needs_quotes(value: str) -> bool:
+    """Whether a YAML 1.2 reader (the router's Go yaml.v3) or a 1.1 one (PyYAML, this loader) would read
+    plain ``value`` as another type than a string."""
+    return bool(_YAML12_SCALAR.match(value)) or _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) != _STR_TAG
+
+
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    if _YAML12_SCALAR.match(value):
+    if needs_quotes(value):
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="'")
     return dumper.represent_str(value)
 
@@ -52,11 +61,13 @@ class SourceMap:
     Positions are looked up only when a finding needs one, so loading a clean file pays nothing
     for them. A mapping entry's position is its key; a list item's is the item's first character.
     With several documents (or ``indexed``) the first path element is the document index.
+    ``text`` is the file as written, which saving patches (``policies.loader.dumps_policy``).
     """
 
-    def __init__(self, roots: list[yaml.Node], indexed: bool | None = None):
+    def __init__(self, roots: list[yaml.Node], indexed: bool | None = None, text: str | None = None):
         self.roots = roots
         self.indexed = len(roots) > 1 if indexed is None else indexed
+        self.text = text
 
     def lookup(self, path: SpecPath) -> tuple[int, int] | None:
         path = tuple(path)

@@ -2,7 +2,9 @@
 
 The YAML text is the single source of truth: every edit, visual or textual, becomes a text, and
 the policy is always ``loads_policy(text)``, so line positions (for inline markers) always match
-what the editor shows. Text that does not parse never replaces the last valid policy: the parse
+what the editor shows. The text is the user's file as written: a visual edit patches only what it
+changed into it (``revise_text``), so comments, key order, quoting and flow style stay, and one
+threshold edited in the builder is one changed line. Text that does not parse never replaces the last valid policy: the parse
 error is published instead. Undo/redo stacks hold valid texts, so both views undo together.
 """
 
@@ -14,9 +16,13 @@ from typing import Any, Callable
 import panel as pn
 import param
 
-from policies.api import Finding, Policy, PolicyError, decode_text, dump_yaml, loads_policy, validate_policy
+from policies.api import (Finding, Policy, PolicyError, decode_text, dump_yaml, dumps_policy, loads_policy,
+                          revise_text, validate_policy)
 
 UNDO_LIMIT = 200
+# Layouts the studio edits as written: their paths are the canonical ones, so builder edits patch the file
+# in place. The others (a Kubernetes pair, the legacy flat layout) open as canonical YAML.
+KEPT_AS_WRITTEN = ("canonical", "repository")
 
 # Parameters that make a studio view shareable, and their names in the URL query.
 URL_PARAMS = {"policy_name": "policy", "version": "version", "tab": "tab", "severity": "severity",
@@ -53,8 +59,9 @@ class PolicyState(param.Parameterized):
     def open_text(self, text: str | bytes, name: str | None = None, version: int = 0) -> bool:
         """Open a new policy (history restarts). On a parse error the current policy stays open.
 
-        An imported layout (vLLM SR repository config, legacy, Kubernetes pair) opens as canonical
-        YAML, so visual edits and the text describe one layout; the importer's notes become the message.
+        The text stays as written in the layouts of ``KEPT_AS_WRITTEN``; an imported layout (legacy,
+        Kubernetes pair) opens as canonical YAML, so visual edits and the text describe one layout.
+        The importer's notes become the message.
         """
         name = name or self.policy_name
         try:
@@ -67,7 +74,7 @@ class PolicyState(param.Parameterized):
             self.message = _summary(errors)
             return False
         notes = ""
-        if policy.dialect != "canonical":
+        if policy.dialect not in KEPT_AS_WRITTEN:
             notes = f"Imported from the {policy.dialect} layout. " + _summary(policy.import_notes, "")
             text = dump_yaml(policy.to_spec())
             policy, _ = self._parse(text, name)
@@ -85,8 +92,8 @@ class PolicyState(param.Parameterized):
         self.param.update(version=version, opened_text=self.valid_text)
 
     def open_policy(self, policy: Policy, name: str | None = None) -> None:
-        """Open an engine object (e.g. in a notebook)."""
-        self.open_text(dump_yaml(policy.to_spec()), name or _stem(policy.source_file) or self.policy_name)
+        """Open an engine object (e.g. in a notebook), in its file's own text when it was loaded from one."""
+        self.open_text(dumps_policy(policy), name or _stem(policy.source_file) or self.policy_name)
 
     # -- editing --------------------------------------------------------------------------
     def edit_text(self, text: str) -> bool:
@@ -105,8 +112,11 @@ class PolicyState(param.Parameterized):
         return True
 
     def apply_spec(self, spec: dict[str, Any]) -> bool:
-        """A visual edit: the new spec becomes canonical YAML text, then a normal text edit."""
-        return self.edit_text(dump_yaml(spec))
+        """A visual edit: the change from the current spec to ``spec`` is patched into the text, then a
+        normal text edit."""
+        if self.policy is None:
+            return self.edit_text(dump_yaml(spec))
+        return self.edit_text(revise_text(self.valid_text, self.policy.to_spec(), spec, f"{self.policy_name}.yaml"))
 
     def spec(self) -> dict[str, Any]:
         """A private deep copy of the current policy's spec, safe to mutate for an edit."""

@@ -1,0 +1,295 @@
+"""Edit a YAML file as its author wrote it: a model change becomes a minimal patch of the text.
+
+Why: the studio and the engine used to write a policy back with ``dump_yaml(policy.to_spec())``,
+which drops every comment and turns flow style into block style (a sample went from 88 to 225
+lines after one builder edit). Here the file is loaded as a ruamel.yaml round-trip document
+(comments, key order, quoting, flow style and indentation kept) and only what differs between
+two specs is written into it: a changed leaf replaces that value (keeping its quote style), an
+added list item or key is inserted in place in the style of its neighbours, a removed one is
+deleted together with the comment lines above it, while the comment lines that introduce the
+next entry stay. Unchanged text is returned as is, so load → save is byte-identical.
+
+The two specs are the engine's canonical ones; the document may be in another layout (the
+router's repository layout renames a few provider keys). A change that falls where the file's
+layout differs from the canonical one raises :class:`Unpatchable`; the loader then verifies or
+falls back (``policies.loader.revise_text``). ruamel.yaml (pure Python, ~30 ms for an 88-line file)
+is imported only here, and only when a policy is edited: loading and validating never import it.
+
+New strings are quoted when a YAML 1.1 or 1.2 reader would take them for another type (the rule
+of :func:`policies.yaml_source.needs_quotes`), since the router reads its config with Go yaml.v3.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import json
+from typing import Any
+
+from .yaml_source import needs_quotes
+
+# Inline comments and long flow lines stay on one line: never wrap.
+_WIDTH = 1 << 16
+
+
+class Unpatchable(Exception):
+    """The change touches a part of the file that does not hold the canonical spec's shape."""
+
+
+def patch_text(text: str, before: Any, after: Any) -> str:
+    """``text`` (whose data reads as ``before``) changed so that it reads as ``after``, minimally."""
+    if before == after:
+        return text
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        yaml, data = _load(text)
+    except YAMLError as exc:  # our loader read it; a YAML 1.2 reader need not
+        raise Unpatchable(str(exc)) from None
+    data = _patch(data, before, after)
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue()
+
+
+def _load(text: str) -> tuple[Any, Any]:
+    """A round-trip loader/dumper set up with the file's own indentation, and the document."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.util import load_yaml_guess_indent
+
+    if text.lstrip().startswith("---") or "\n---" in text:
+        raise Unpatchable("a multi-document stream")  # the canonical spec is one document
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.allow_duplicate_keys = True  # the loader reports them; the last one wins in both
+    yaml.width = _WIDTH
+    yaml.representer.add_representer(float, _represent_float)
+    data, indent, offset = load_yaml_guess_indent(text, yaml=yaml)
+    yaml.indent(mapping=_mapping_indent(text), sequence=indent or 2, offset=offset or 0)
+    return yaml, data
+
+
+def _mapping_indent(text: str) -> int:
+    """How far the file indents a nested mapping (ruamel guesses only its sequences' indent)."""
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    for parent, child in zip(lines, lines[1:]):
+        if parent.rstrip().endswith(":") and not child.lstrip().startswith("-"):
+            step = (len(child) - len(child.lstrip())) - (len(parent) - len(parent.lstrip()))
+            if step > 0:
+                return step
+    return 2
+
+
+def _represent_float(representer: Any, value: float) -> Any:
+    """A new float as PyYAML writes it (``1.0e-05``, not ``1e-05``, which YAML 1.1 reads as a string)."""
+    if value != value:
+        text = ".nan"
+    elif value in (float("inf"), float("-inf")):
+        text = ".inf" if value > 0 else "-.inf"
+    else:
+        text = repr(value)
+        if "." not in text and "e" in text:
+            text = text.replace("e", ".0e", 1)
+    return representer.represent_scalar("tag:yaml.org,2002:float", text)
+
+
+# -- the patch ----------------------------------------------------------------------------------
+def _patch(node: Any, before: Any, after: Any) -> Any:
+    """``node`` changed from ``before`` to ``after``: containers in place, anything else replaced."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(before, dict) and isinstance(after, dict) and isinstance(node, CommentedMap):
+        _patch_map(node, before, after)
+        return node
+    if isinstance(before, list) and isinstance(after, list) and isinstance(node, CommentedSeq):
+        _patch_seq(node, before, after)
+        return node
+    return _styled(after, node, quotes=True)
+
+
+def _key(node: Any, key: str) -> Any:
+    """The document's own key for a spec key (the loader turns ``true:`` into ``'true'``)."""
+    for k in node:
+        if k == key or (not isinstance(k, str) and (str(k).lower() if isinstance(k, bool) else str(k)) == key):
+            return k
+    return None
+
+
+def _patch_map(node: Any, before: dict, after: dict) -> None:
+    for key in [k for k in before if k not in after]:
+        own = _key(node, key)
+        if own is None:
+            raise Unpatchable(key)
+        _remove_key(node, own)
+    for index, (key, value) in enumerate(after.items()):
+        own = _key(node, key)
+        if key in before:
+            if before[key] == value:
+                continue
+            if own is None:
+                raise Unpatchable(key)
+            new = _patch(node[own], before[key], value)
+            if new is not node[own]:
+                node[own] = new
+            continue
+        if own is not None:
+            raise Unpatchable(key)  # the file holds it where the canonical spec did not
+        anchors = [_key(node, k) for k in list(after)[:index]]
+        present = [a for a in anchors if a is not None]
+        position = list(node).index(present[-1]) + 1 if present else 0
+        node.insert(position, key, _styled(value, None))
+        if present and not node.fa.flow_style():
+            _hand_over(_holder(node, present[-1]), _holder(node, key))
+
+
+def _patch_seq(node: Any, before: list, after: list) -> None:
+    if len(node) != len(before):
+        raise Unpatchable("list length")
+    digest = [json.dumps(v, sort_keys=True, default=str) for v in before]
+    matcher = difflib.SequenceMatcher(None, digest, [json.dumps(v, sort_keys=True, default=str) for v in after],
+                                      autojunk=False)
+    for tag, i1, i2, j1, j2 in reversed(matcher.get_opcodes()):  # from the end: indices stay valid
+        if tag == "equal":
+            continue
+        common = min(i2 - i1, j2 - j1) if tag == "replace" else 0
+        for t in range(common):
+            new = _patch(node[i1 + t], before[i1 + t], after[j1 + t])
+            if new is not node[i1 + t]:
+                node[i1 + t] = new
+        for i in reversed(range(i1 + common, i2)):
+            _remove_item(node, i)
+        for at, value in enumerate(after[j1 + common:j2], start=i1 + common):
+            node.insert(at, _styled(value, node[at - 1] if at > 0 else (node[0] if len(node) else None)))
+            if at > 0 and not node.fa.flow_style():
+                _hand_over(_holder(node, at - 1), _holder(node, at))
+
+
+# -- new content in the file's style ------------------------------------------------------------
+def _styled(value: Any, like: Any, quotes: bool = False) -> Any:
+    """``value`` as document content, flow or block per level as ``like`` is; a string replacing a
+    quoted one keeps its quotes (``quotes``), a neighbour's quotes are not copied."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
+
+    if isinstance(value, dict):
+        out = CommentedMap()
+        for k, v in value.items():
+            out[k] = _styled(v, like.get(k) if isinstance(like, dict) else None)
+        if isinstance(like, CommentedMap) and like.fa.flow_style():
+            out.fa.set_flow_style()
+        return out
+    if isinstance(value, list):
+        item_like = like[0] if isinstance(like, list) and like else None
+        out_seq = CommentedSeq(_styled(v, item_like) for v in value)
+        if isinstance(like, CommentedSeq) and like.fa.flow_style():
+            out_seq.fa.set_flow_style()
+        return out_seq
+    if isinstance(value, str):
+        if quotes and isinstance(like, DoubleQuotedScalarString):
+            return DoubleQuotedScalarString(value)
+        if (quotes and isinstance(like, SingleQuotedScalarString)) or needs_quotes(value):
+            return SingleQuotedScalarString(value)
+    return value
+
+
+# -- removing entries with their comments -------------------------------------------------------
+def _tail(node: Any) -> tuple[Any, Any, int] | None:
+    """Where ruamel keeps the comment after ``node``'s last line: (container, key, slot), or None.
+
+    That token holds the last line's own comment, then the comment lines that follow it, which
+    introduce whatever comes next in the file.
+    """
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if not isinstance(node, (CommentedMap, CommentedSeq)) or not node or node.fa.flow_style():
+        return None
+    last = list(node)[-1] if isinstance(node, CommentedMap) else len(node) - 1
+    inner = _tail(node[last])
+    if inner is not None:
+        return inner
+    return node, last, 2 if isinstance(node, CommentedMap) else 0
+
+
+def _split(holder: tuple[Any, Any, int] | None) -> tuple[str, str]:
+    """(the line's own comment with its newline, the comment lines after it)."""
+    if holder is None:
+        return "", ""
+    container, key, slot = holder
+    entry = container.ca.items.get(key)
+    token = entry[slot] if entry and len(entry) > slot else None
+    if token is None:
+        return "", ""
+    own, _, rest = token.value.partition("\n")
+    return own + "\n", rest
+
+
+def _set_following(holder: tuple[Any, Any, int] | None, lines: str) -> None:
+    """Replace the comment lines after ``holder``'s line, keeping that line's own comment."""
+    from ruamel.yaml.error import CommentMark
+    from ruamel.yaml.tokens import CommentToken
+
+    if holder is None:
+        return
+    container, key, slot = holder
+    own, rest = _split(holder)
+    if rest == lines:
+        return
+    entry = container.ca.items.setdefault(key, [None] * 4)
+    while len(entry) <= slot:
+        entry.append(None)
+    value = (own or "\n") + lines
+    if value == "\n":
+        entry[slot] = None
+    elif entry[slot] is not None:
+        entry[slot].value = value
+    else:
+        entry[slot] = CommentToken(value, CommentMark(0), None)
+
+
+def _holder(container: Any, key: Any) -> tuple[Any, Any, int]:
+    """Where the comment after ``container[key]``'s last line is kept."""
+    from ruamel.yaml.comments import CommentedMap
+
+    return _tail(container[key]) or (container, key, 2 if isinstance(container, CommentedMap) else 0)
+
+
+def _hand_over(previous: tuple[Any, Any, int], new: tuple[Any, Any, int]) -> None:
+    """An entry was inserted after ``previous``: the comment lines that followed it introduce the
+    entry after the new one, so they now follow the new one."""
+    following = _split(previous)[1]
+    if following:
+        _set_following(previous, "")
+        _set_following(new, following)
+
+
+def _remove_item(seq: Any, index: int) -> None:
+    """Delete ``seq[index]`` and its leading comments; the lines introducing the next item stay."""
+    following = _split(_holder(seq, index))[1] if not seq.fa.flow_style() else ""
+    if index > 0 and not seq.fa.flow_style():
+        _set_following(_holder(seq, index - 1), following)  # was: the deleted item's own leading lines
+    elif following and index + 1 < len(seq):
+        _prepend_comment(seq, index + 1, following)
+    entry = seq.ca.items.get(index)
+    if entry and len(entry) > 1:
+        entry[1] = None  # comment lines above the item describe the item
+    del seq[index]
+
+
+def _remove_key(mapping: Any, key: Any) -> None:
+    """Delete ``mapping[key]``; comment lines after its value introduce the next key and stay."""
+    keys = list(mapping)
+    at = keys.index(key)
+    if at > 0 and not mapping.fa.flow_style():
+        _set_following(_holder(mapping, keys[at - 1]), _split(_holder(mapping, key))[1])
+    del mapping[key]
+
+
+def _prepend_comment(seq: Any, index: int, lines: str) -> None:
+    from ruamel.yaml.error import CommentMark
+    from ruamel.yaml.tokens import CommentToken
+
+    entry = seq.ca.items.setdefault(index, [None, None])
+    while len(entry) < 2:
+        entry.append(None)
+    tokens = [CommentToken(line + "\n", CommentMark(0), None) for line in lines.splitlines()]
+    entry[1] = tokens + list(entry[1] or [])
