@@ -289,7 +289,7 @@ def compile_blocks(blocks: list[Block], file: str | None = None) -> Policy:
         c.error("no DSL blocks: a DSL file declares ROUTING, SIGNAL, PROJECTION, MODEL, PLUGIN or ROUTE blocks",
                 Pos(1, 1), "this file is empty or only comments", code="not-a-router-config")
     if c.errors:
-        raise PolicyError(c.errors)
+        raise PolicyError(sorted(c.errors, key=lambda f: (f.line or 0, f.column or 0)))
     return _typed(c, {"routing": c.routing} if c.routing else {})
 
 

@@ -91,7 +91,8 @@ class _Emitter:
             "--drop-unsupported")))
 
     def guarded(self, fn: Any, *args: Any) -> None:
-        """Emit one block; a block that cannot be expressed is reported and left out whole."""
+        """Emit one block; a block whose structure cannot be expressed (a condition tree the DSL has no
+        form for) is reported and left out whole, never written with a different meaning."""
         mark = len(self.lines)
         try:
             fn(*args)
@@ -109,7 +110,10 @@ class _Emitter:
             return
         self.lines.append(f"{indent}{header} {{")
         for k, v in fields.items():
-            self.lines.append(f"{indent}  {_key(k, path)}: {value_text(v, path + (k,))}")
+            try:
+                self.lines.append(f"{indent}  {_key(k, path)}: {value_text(v, path + (k,))}")
+            except _Unexpressible as exc:  # that field only
+                self.report(exc.path, exc.message)
         self.lines.append(f"{indent}}}")
 
     # -- sections ---------------------------------------------------------------------------
@@ -173,7 +177,7 @@ class _Emitter:
     def route(self, d: dict[str, Any], path: SpecPath) -> None:
         for key in d:
             if key not in _DECISION_KEYS:
-                raise _Unexpressible(path + (key,), f"decision '{d['name']}': '{key}' has no DSL form")
+                self.report(path + (key,), f"decision '{d['name']}': '{key}' has no DSL form")
         header = f"ROUTE {_name(d['name'])}"
         if "description" in d:
             header += f" (description = {value_text(d['description'], path + ('description',))})"
@@ -196,10 +200,8 @@ class _Emitter:
         self.lines += ["}", ""]
 
     def rules(self, node: dict[str, Any], path: SpecPath, root: bool = False) -> str:
-        extra = set(node) - {"type", "name", "operator", "conditions"}
-        if extra:
-            key = sorted(extra)[0]
-            raise _Unexpressible(path + (key,), f"'{key}' on a rule node has no DSL form")
+        for key in sorted(set(node) - {"type", "name", "operator", "conditions"}):
+            self.report(path + (key,), f"'{key}' on a rule node has no DSL form")
         if "type" in node or "name" in node:
             if not isinstance(node.get("type"), str) or not _IDENT.match(node["type"]):
                 raise _Unexpressible(path + ("type",), f"condition type {node.get('type')!r} is not a DSL identifier")
@@ -232,7 +234,8 @@ class _Emitter:
             if key == "model":
                 continue
             if key not in _REF_OPTION:
-                raise _Unexpressible(path + (key,), f"model reference field '{key}' has no DSL form")
+                self.report(path + (key,), f"model reference field '{key}' has no DSL form")
+                continue
             options.append(f"{_REF_OPTION[key]} = {value_text(value, path + (key,))}")
         text = json.dumps(ref["model"], ensure_ascii=False)
         return text + (f" ({', '.join(options)})" if options else "")
@@ -248,7 +251,7 @@ class _Emitter:
             elif key == kind and isinstance(value, dict):
                 fields.update({"prompt": value} if kind == "prompt" else value)
             else:
-                raise _Unexpressible(path + (key,), f"algorithm field '{key}' has no DSL form for type '{kind}'")
+                self.report(path + (key,), f"algorithm field '{key}' has no DSL form for type '{kind}'")
         if fields:
             self.fields_block(f"ALGORITHM {kind}", fields, path, "  ")
         else:
@@ -256,13 +259,17 @@ class _Emitter:
 
     def plugin(self, plugin: dict[str, Any], path: SpecPath) -> None:
         kind = plugin["type"]
-        extra = set(plugin) - {"type", "configuration"}
-        if extra or kind in PLUGIN_ALIASES or not _IDENT.match(kind) or kind in _RESERVED:
-            key = sorted(extra)[0] if extra else "type"
-            raise _Unexpressible(path + (key,), f"plugin '{kind}': '{key}' has no DSL form")
+        if kind in PLUGIN_ALIASES or not _IDENT.match(kind) or kind in _RESERVED:
+            self.report(path + ("type",), f"plugin type '{kind}' has no DSL form (the DSL would read it as "
+                        f"'{PLUGIN_ALIASES.get(kind, kind)}')" if kind in PLUGIN_ALIASES else
+                        f"plugin type '{kind}' is not a DSL identifier")
+            return
+        for key in sorted(set(plugin) - {"type", "configuration"}):
+            self.report(path + (key,), f"plugin '{kind}': '{key}' has no DSL form")
         config = plugin.get("configuration")
         if config is not None and not isinstance(config, dict):
-            raise _Unexpressible(path + ("configuration",), "a plugin configuration that is not a mapping")
+            self.report(path + ("configuration",), f"plugin '{kind}': a configuration that is not a mapping")
+            config = None
         if config:
             self.fields_block(f"PLUGIN {kind}", config, path + ("configuration",), "  ")
         else:
