@@ -46,7 +46,8 @@ GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
     "comparison & explanation": {
         "policies.simulation.compare": ("Comparison", "compare"),
         "policies.conflicts.diff": ("DiffResult", "diff_policies"),
-        "policies.evaluate": ("RouteResult",),
+        "policies.evaluate": ("RouteResult", "leaf_key"),
+        "policies.columns": ("fired_column",),
         "policies.simulation.explain": ("Explanation", "Flip", "explain", "explain_text"),
     },
     "conflicts & repairs": {

@@ -17,7 +17,7 @@ from widgets.markdown_text import md_text
 from widgets.rule_builder import RuleBuilder
 from widgets.state import PolicyState
 from widgets.versions import VersionsView
-from widgets.workspace import Workspace, open_sample_file, open_stored, sample_policies
+from widgets.workspace import Workspace, open_sample_file, open_stored, sample_policies, show_notices
 from widgets.yaml_editor import YamlEditor
 
 from .config import StudioConfig, open_store
@@ -27,7 +27,8 @@ from .resources import prepare_session
 
 DEFAULT_SAMPLE = "cost_optimised"
 HEADER_STYLE = {"background": "#0b5cab", "color": "white", "padding": "10px 16px", "border-radius": "4px"}
-TAB_NAMES = ("workspace", "builder", "yaml", "checks", "export", "versions", "simulation", "compare", "explain")
+TAB_NAMES = ("workspace", "builder", "yaml", "checks", "export", "versions", "simulation", "compare", "explain",
+             "topology")
 
 
 def open_initial(state: PolicyState, store: Store) -> None:
@@ -55,13 +56,13 @@ def toolbar(state: PolicyState) -> pn.viewable.Viewable:
     redo.on_click(lambda _: state.redo())
     title = pn.pane.Markdown(css_classes=["policy-title"])
     notice = pn.pane.Alert(alert_type="info", css_classes=["studio-notice"], sizing_mode="stretch_width")
+    show_notices(state, notice)
 
     def show(*_: Any) -> None:
         undo.disabled, redo.disabled = not state.can_undo, not state.can_redo
         title.object = f"**{md_text(state.policy_name)}** {f'v{state.version}' if state.version else '(unsaved)'}"
-        notice.param.update(object=md_text(state.message), visible=bool(state.message))
 
-    state.param.watch(show, ["can_undo", "can_redo", "policy_name", "version", "message"])
+    state.param.watch(show, ["can_undo", "can_redo", "policy_name", "version"])
     show()
     return pn.Column(pn.Row(title, undo, redo), notice, sizing_mode="stretch_width")
 

@@ -15,9 +15,11 @@ from widgets.explain import ExplainView
 from widgets.simulation_dashboard import SimulationDashboard
 from widgets.simulators import Simulators
 from widgets.state import PolicyState
+from widgets.topology import TopologyView
 
 EXTRA_TABS: tuple[tuple[str, type[pn.viewable.Viewer]], ...] = (
-    ("Simulation", SimulationDashboard), ("Compare", CompareView), ("Explain", ExplainView))
+    ("Simulation", SimulationDashboard), ("Compare", CompareView), ("Explain", ExplainView),
+    ("Topology", TopologyView))
 
 
 def extra_tabs(state: PolicyState, **context: Any) -> list[tuple[str, Callable[[], pn.viewable.Viewer]]]:

@@ -22,6 +22,7 @@ from .markdown_text import md_text
 from .state import PolicyState, StateView
 
 SAMPLES_DIR = sample_data.policies_dir()
+HOME_TAB = "workspace"  # the studio's first tab (studio.app.TAB_NAMES[0])
 
 
 def sample_policies(folder: Path = SAMPLES_DIR) -> dict[str, Path]:
@@ -59,6 +60,23 @@ def open_stored(state: PolicyState, store: Store, name: str, version: int | None
         state.message = exc.findings[0].human()
         return False
     return state.open_text(stored.spec_yaml, name, stored.version)
+
+
+def show_notices(state: PolicyState, pane: pn.pane.Alert, home: str | None = None) -> None:
+    """Show ``state.message`` in ``pane`` on the tab it was raised on only, so "Repair applied…" stays on
+    Checks. ``home``: the one tab ``pane`` lives on (None: a pane shown on every tab, the toolbar's).
+    A widget used alone (no tab: ``state.tab`` is empty) counts as the Workspace, the studio's first tab."""
+    raised = {"tab": state.tab or HOME_TAB}
+
+    def show(*events: param.parameterized.Event) -> None:
+        here = state.tab or HOME_TAB
+        if any(e.name == "message" for e in events):
+            raised["tab"] = here
+        pane.param.update(object=md_text(state.message),
+                          visible=bool(state.message) and raised["tab"] == here and home in (None, here))
+
+    state.param.watch(show, ["message", "tab"])
+    show()
 
 
 def precedence(policy: Policy) -> list[Decision]:
@@ -128,7 +146,8 @@ class Workspace(StateView):
         self.stored_select.param.watch(lambda e: self._list_versions(), "value")
         self.open_version_button.on_click(lambda _: self._open_selected_version())
         self.decision_select.param.watch(self._select_decision, "value")
-        self.state.param.watch(self._refresh, ["policy", "selected_decision", "highlighted", "message"])
+        self.state.param.watch(self._refresh, ["policy", "selected_decision", "highlighted"])
+        show_notices(self.state, self.notice, HOME_TAB)
         self.state.param.watch(lambda _: self.refresh_store(), "version")  # a save or restore adds a version
         self.refresh_store()
         self._refresh()
@@ -190,8 +209,6 @@ class Workspace(StateView):
     def _refresh(self, *_: Any) -> None:
         policy = self.state.policy
         self.sample_select.value = self.state.policy_name if self.state.policy_name in self.samples else ""
-        self.notice.object = md_text(self.state.message)
-        self.notice.visible = bool(self.state.message)
         if policy is None:
             self.signals_pane.object = "<p><em>No policy open.</em></p>"
             self.decisions_pane.object = ""
