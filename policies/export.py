@@ -20,7 +20,9 @@ FORMATS = ("vllm-sr", "k8s", "k8s-semanticrouter", "dsl")
 NOT_EXPORTABLE_PLUGINS = {"image_gen": "0.4.0 has no image_gen plugin"}
 # Validation errors a target makes moot: the IntelligentPool takes its endpoints from the router's
 # deployment (../shared/data/vllm-sr-upstream/crds/vllm.ai_intelligentpools.yaml has no backend field).
-NOT_BLOCKING = {"k8s": frozenset({"no-backend"})}
+NOT_BLOCKING = {"k8s": frozenset({"no-backend"}), "dsl": frozenset({"unknown-model"})}
+# Targets that hold routing only (the DSL): errors outside routing (providers, version ...) do not stop them.
+ROUTING_ONLY = frozenset({"dsl"})
 
 
 def _env_name(model: str) -> str:
@@ -108,7 +110,8 @@ def render_export(policy: Policy, fmt: str = "vllm-sr", force: bool = False, dro
 def errors_for_target(findings: list[Finding], fmt: str) -> list[Finding]:
     """The error findings that stop an export in ``fmt`` (all errors but those the target makes moot)."""
     moot = NOT_BLOCKING.get(fmt, frozenset())
-    return [f for f in findings if f.severity is Severity.ERROR and f.code not in moot]
+    return [f for f in findings if f.severity is Severity.ERROR and f.code not in moot
+            and not (fmt in ROUTING_ONLY and f.path and f.path[0] != "routing")]
 
 
 def write_export(policy: Policy, path: str | Path, fmt: str = "vllm-sr", force: bool = False,

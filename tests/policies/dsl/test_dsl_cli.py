@@ -64,3 +64,13 @@ def test_dsl_in_a_yaml_file_gets_a_hint(tmp_path):
     assert result.exit_code == 1 and "this looks like the router's DSL" in result.output
     forced = run("import", str(src), "--dialect", "dsl", "-o", str(tmp_path / "out.yaml"))
     assert forced.exit_code == 0, forced.output
+
+
+def test_a_dsl_exports_as_dsl_but_not_as_a_deployable_config_without_providers(tmp_path):
+    src, out = RECIPES / "privacy" / "recipe.dsl", tmp_path / "privacy.dsl"
+    result = run("export", str(src), "--format", "dsl", "-o", str(out))
+    # the DSL target holds routing only: the missing providers do not stop it
+    assert result.exit_code == 0, result.output
+    assert routing_view(loads_dsl(out.read_text(), str(out))) == routing_view(loads_dsl(src.read_text(), str(src)))
+    refused = run("export", str(src), "--format", "vllm-sr", "-o", str(tmp_path / "privacy.yaml"))
+    assert refused.exit_code == 1 and "providers.models is empty" in refused.output
