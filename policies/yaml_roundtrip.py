@@ -46,7 +46,7 @@ def patch_text(text: str, before: Any, after: Any) -> str:
         yaml, data = _load(text)
     except YAMLError as exc:  # our loader read it; a YAML 1.2 reader need not
         raise Unpatchable(str(exc)) from None
-    data = _patch(data, before, after)
+    data = _Patch(data).node(data, before, after)
     out = io.StringIO()
     yaml.dump(data, out)
     return out.getvalue()
@@ -94,17 +94,95 @@ def _represent_float(representer: Any, value: float) -> Any:
 
 
 # -- the patch ----------------------------------------------------------------------------------
-def _patch(node: Any, before: Any, after: Any) -> Any:
-    """``node`` changed from ``before`` to ``after``: containers in place, anything else replaced."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+class _Patch:
+    """One patch of one document; new content without a neighbour to copy takes the file's habit."""
 
-    if isinstance(before, dict) and isinstance(after, dict) and isinstance(node, CommentedMap):
-        _patch_map(node, before, after)
-        return node
-    if isinstance(before, list) and isinstance(after, list) and isinstance(node, CommentedSeq):
-        _patch_seq(node, before, after)
-        return node
-    return _styled(after, node, quotes=True)
+    def __init__(self, root: Any):
+        self.habit = _habit(root)
+
+    def node(self, node: Any, before: Any, after: Any) -> Any:
+        """``node`` changed from ``before`` to ``after``: containers in place, anything else replaced."""
+        from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+        if isinstance(before, dict) and isinstance(after, dict) and isinstance(node, CommentedMap):
+            self.mapping(node, before, after)
+            return node
+        if isinstance(before, list) and isinstance(after, list) and isinstance(node, CommentedSeq):
+            self.sequence(node, before, after)
+            return node
+        return self.styled(after, node, quotes=True)
+
+    def mapping(self, node: Any, before: dict, after: dict) -> None:
+        for key in [k for k in before if k not in after]:
+            own = _key(node, key)
+            if own is None:
+                raise Unpatchable(key)
+            _remove_key(node, own)
+        for index, (key, value) in enumerate(after.items()):
+            own = _key(node, key)
+            if key in before:
+                if before[key] == value:
+                    continue
+                if own is None:
+                    raise Unpatchable(key)
+                new = self.node(node[own], before[key], value)
+                if new is not node[own]:
+                    node[own] = new
+                continue
+            if own is not None:
+                raise Unpatchable(key)  # the file holds it where the canonical spec did not
+            present = [a for a in (_key(node, k) for k in list(after)[:index]) if a is not None]
+            node.insert(list(node).index(present[-1]) + 1 if present else 0, key, self.styled(value, None))
+            if present and not node.fa.flow_style():
+                _hand_over(_holder(node, present[-1]), _holder(node, key))
+
+    def sequence(self, node: Any, before: list, after: list) -> None:
+        if len(node) != len(before):
+            raise Unpatchable("list length")
+        matcher = difflib.SequenceMatcher(None, [_digest(v) for v in before], [_digest(v) for v in after],
+                                          autojunk=False)
+        for tag, i1, i2, j1, j2 in reversed(matcher.get_opcodes()):  # from the end: indices stay valid
+            if tag == "equal":
+                continue
+            common = min(i2 - i1, j2 - j1) if tag == "replace" else 0
+            for t in range(common):
+                new = self.node(node[i1 + t], before[i1 + t], after[j1 + t])
+                if new is not node[i1 + t]:
+                    node[i1 + t] = new
+            for i in reversed(range(i1 + common, i2)):
+                _remove_item(node, i)
+            for at, value in enumerate(after[j1 + common:j2], start=i1 + common):
+                node.insert(at, self.styled(value, node[at - 1] if at > 0 else (node[0] if len(node) else None)))
+                if at > 0 and not node.fa.flow_style():
+                    _hand_over(_holder(node, at - 1), _holder(node, at))
+
+    def styled(self, value: Any, like: Any, quotes: bool = False) -> Any:
+        """``value`` as document content, flow or block per level as ``like`` is (else as the file
+        usually writes that shape); a string replacing a quoted one keeps its quotes (``quotes``)."""
+        from ruamel.yaml.comments import CommentedMap, CommentedSeq
+        from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
+
+        if isinstance(value, (dict, list)):
+            if isinstance(value, dict):
+                out: Any = CommentedMap((k, self.styled(v, like.get(k) if isinstance(like, dict) else None))
+                                        for k, v in value.items())
+            else:
+                out = CommentedSeq(self.styled(v, like[0] if isinstance(like, list) and like else None) for v in value)
+            shape = type(out)
+            flow = like.fa.flow_style() if isinstance(like, shape) else self.habit.get(_shape(out), False)
+            if flow:
+                out.fa.set_flow_style()
+            return out
+        if isinstance(value, str):
+            if quotes and isinstance(like, DoubleQuotedScalarString):
+                return DoubleQuotedScalarString(value)
+            if (quotes and isinstance(like, SingleQuotedScalarString)) or needs_quotes(value):
+                return SingleQuotedScalarString(value)
+        return value
+
+
+def _digest(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 def _key(node: Any, key: str) -> Any:
@@ -115,81 +193,28 @@ def _key(node: Any, key: str) -> Any:
     return None
 
 
-def _patch_map(node: Any, before: dict, after: dict) -> None:
-    for key in [k for k in before if k not in after]:
-        own = _key(node, key)
-        if own is None:
-            raise Unpatchable(key)
-        _remove_key(node, own)
-    for index, (key, value) in enumerate(after.items()):
-        own = _key(node, key)
-        if key in before:
-            if before[key] == value:
-                continue
-            if own is None:
-                raise Unpatchable(key)
-            new = _patch(node[own], before[key], value)
-            if new is not node[own]:
-                node[own] = new
-            continue
-        if own is not None:
-            raise Unpatchable(key)  # the file holds it where the canonical spec did not
-        anchors = [_key(node, k) for k in list(after)[:index]]
-        present = [a for a in anchors if a is not None]
-        position = list(node).index(present[-1]) + 1 if present else 0
-        node.insert(position, key, _styled(value, None))
-        if present and not node.fa.flow_style():
-            _hand_over(_holder(node, present[-1]), _holder(node, key))
+def _shape(node: Any) -> str | None:
+    """'map' or 'seq' for a container of scalars only (the ones files write either way), else None."""
+    values = list(node.values()) if isinstance(node, dict) else list(node)
+    if any(isinstance(v, (dict, list)) for v in values):
+        return None
+    return "map" if isinstance(node, dict) else "seq"
 
 
-def _patch_seq(node: Any, before: list, after: list) -> None:
-    if len(node) != len(before):
-        raise Unpatchable("list length")
-    digest = [json.dumps(v, sort_keys=True, default=str) for v in before]
-    matcher = difflib.SequenceMatcher(None, digest, [json.dumps(v, sort_keys=True, default=str) for v in after],
-                                      autojunk=False)
-    for tag, i1, i2, j1, j2 in reversed(matcher.get_opcodes()):  # from the end: indices stay valid
-        if tag == "equal":
-            continue
-        common = min(i2 - i1, j2 - j1) if tag == "replace" else 0
-        for t in range(common):
-            new = _patch(node[i1 + t], before[i1 + t], after[j1 + t])
-            if new is not node[i1 + t]:
-                node[i1 + t] = new
-        for i in reversed(range(i1 + common, i2)):
-            _remove_item(node, i)
-        for at, value in enumerate(after[j1 + common:j2], start=i1 + common):
-            node.insert(at, _styled(value, node[at - 1] if at > 0 else (node[0] if len(node) else None)))
-            if at > 0 and not node.fa.flow_style():
-                _hand_over(_holder(node, at - 1), _holder(node, at))
-
-
-# -- new content in the file's style ------------------------------------------------------------
-def _styled(value: Any, like: Any, quotes: bool = False) -> Any:
-    """``value`` as document content, flow or block per level as ``like`` is; a string replacing a
-    quoted one keeps its quotes (``quotes``), a neighbour's quotes are not copied."""
+def _habit(root: Any) -> dict[str, bool]:
+    """Whether the file mostly writes scalar-only mappings and lists in flow style, by shape."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
-    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
-    if isinstance(value, dict):
-        out = CommentedMap()
-        for k, v in value.items():
-            out[k] = _styled(v, like.get(k) if isinstance(like, dict) else None)
-        if isinstance(like, CommentedMap) and like.fa.flow_style():
-            out.fa.set_flow_style()
-        return out
-    if isinstance(value, list):
-        item_like = like[0] if isinstance(like, list) and like else None
-        out_seq = CommentedSeq(_styled(v, item_like) for v in value)
-        if isinstance(like, CommentedSeq) and like.fa.flow_style():
-            out_seq.fa.set_flow_style()
-        return out_seq
-    if isinstance(value, str):
-        if quotes and isinstance(like, DoubleQuotedScalarString):
-            return DoubleQuotedScalarString(value)
-        if (quotes and isinstance(like, SingleQuotedScalarString)) or needs_quotes(value):
-            return SingleQuotedScalarString(value)
-    return value
+    votes: dict[str, list[int]] = {"map": [0, 0], "seq": [0, 0]}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (CommentedMap, CommentedSeq)):
+            shape = _shape(node)
+            if shape is not None and node:
+                votes[shape][bool(node.fa.flow_style())] += 1
+            stack.extend(node.values() if isinstance(node, CommentedMap) else node)
+    return {shape: flow > block for shape, (block, flow) in votes.items()}
 
 
 # -- removing entries with their comments -------------------------------------------------------
