@@ -22,33 +22,15 @@ from policies.errors import SpecPath
 from policies.loader import dumps_policy, load_policy, loads_policy, revise_text, save_policy
 from policies.yaml_source import needs_quotes
 
-from .conftest import CONFIGS, ROOT, SAMPLES
+from tests.yaml_text import UPSTREAM, commented, comments, needs_upstream
 
-UPSTREAM = ROOT.parent / "shared" / "data" / "vllm-sr-upstream"
-RECIPES = sorted(UPSTREAM.glob("recipes/*/config.yaml"))
-FILES = sorted(SAMPLES.glob("*.yaml")) + RECIPES
-needs_upstream = pytest.mark.skipif(not UPSTREAM.is_dir(), reason="needs the router's files in ../shared/data/vllm-sr-upstream")
+from .conftest import CONFIGS, SAMPLES
+
+FILES = sorted(SAMPLES.glob("*.yaml")) + sorted(UPSTREAM.glob("recipes/*/config.yaml"))
 
 
 def file_id(path: Path) -> str:
     return path.parent.name if path.name == "config.yaml" else path.stem
-
-
-def commented(text: str) -> str:
-    """``text`` with a comment line above every named list item and a comment at the end of every line
-    (the sample policies have no block scalars, where a ``#`` would be content)."""
-    out = []
-    for number, line in enumerate(text.splitlines(), 1):
-        item = re.match(r"^(\s*)- name: (\S+)$", line)
-        if item:
-            out.append(f"{item.group(1)}# about {item.group(2)}")
-        out.append(line + (f"  # c{number}" if line.strip() and not line.lstrip().startswith("#") else ""))
-    return "\n".join(out) + "\n"
-
-
-def comments(text: str) -> list[str]:
-    """Every comment of a text, in order (full-line ones and the ends of lines)."""
-    return [m.group(0).strip() for m in re.finditer(r"(?:^|\s)#.*$", text, re.M)]
 
 
 def leaf_paths(before: Any, after: Any, path: SpecPath = ()) -> list[SpecPath]:
