@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import copy
 from functools import partial
+from html import escape
 from typing import Any, Callable
 
 import panel as pn
 import param
 
-from policies.api import ALGORITHM_TYPES, Routing, Signal, contract
+from policies.api import ALGORITHM_TYPES, Routing, Signal, contract, static_order
 
 from .model_refs import model_ref_row
 from .profiles import (TOP_LEVEL, add_recipe, fresh_recipe_name, profile_routing, recipe_names, remove_recipe,
@@ -93,6 +94,32 @@ def declared_leaves(policy_signals: list[tuple[str, Signal]]) -> dict[str, list[
     return out
 
 
+def is_incomplete(node: dict[str, Any]) -> bool:
+    """A leaf that names no signal yet (what a new decision starts with): it never matches."""
+    return is_leaf(node) and not (node.get("type") and node.get("name"))
+
+
+def rank_text(routing: Routing | None, name: str) -> str:
+    """Where decision ``name`` stands in the order the router tries decisions (tier, then priority),
+    naming its neighbours, so a priority edit shows what it overtakes."""
+    order = [d.name for d in static_order(routing.all_decisions())] if routing else []
+    if name not in order:
+        return ""
+    i = order.index(name)
+    before = f", after <b>{escape(order[i - 1])}</b>" if i else ", tried first"
+    after = f", before <b>{escape(order[i + 1])}</b>" if i + 1 < len(order) else ""
+    return f"Rank {i + 1} of {len(order)}{before}{after}"
+
+
+# Bokeh draws a disabled button as an enabled one with a not-allowed cursor: fade it as well
+DISABLED_CSS = ".bk-btn:disabled, .bk-btn[disabled] {opacity: 0.4; filter: grayscale(80%); cursor: not-allowed;}"
+
+
+def button(label: str, **params: Any) -> pn.widgets.Button:
+    """A builder button that looks disabled when it is (see :data:`DISABLED_CSS`)."""
+    return pn.widgets.Button(label=label, stylesheets=[DISABLED_CSS], **params)
+
+
 # -- the widget ---------------------------------------------------------------------------
 class RuleBuilder(StateView):
     """Build and edit decisions and signals without writing YAML."""
@@ -106,21 +133,22 @@ class RuleBuilder(StateView):
         super().__init__(**params)
         self.profile_select = pn.widgets.Select(label="Profile", options={}, css_classes=["rb-profile"])
         self.recipe_name_input = pn.widgets.TextInput(label="Recipe name", placeholder="recipe_1", width=160)
-        self.new_recipe_button = pn.widgets.Button(label="New recipe (copy of this profile)",
+        self.new_recipe_button = button("New recipe (copy of this profile)",
                                                    css_classes=["rb-new-recipe"])
-        self.rename_recipe_button = pn.widgets.Button(label="Rename recipe", css_classes=["rb-rename-recipe"])
-        self.delete_recipe_button = pn.widgets.Button(label="Delete recipe", color="danger",
+        self.rename_recipe_button = button("Rename recipe", css_classes=["rb-rename-recipe"])
+        self.delete_recipe_button = button("Delete recipe", color="danger",
                                                       css_classes=["rb-delete-recipe"])
         self.decision_select = pn.widgets.Select(label="Decision", options=[])
-        self.new_button = pn.widgets.Button(label="New decision", color="primary", css_classes=["rb-new-decision"])
-        self.delete_button = pn.widgets.Button(label="Delete decision", color="danger")
+        self.new_button = button("New decision", color="primary", css_classes=["rb-new-decision"])
+        self.delete_button = button("Delete decision", color="danger", css_classes=["rb-delete-decision"])
         self.form = pn.Column(sizing_mode="stretch_width")
+        self.rank = pn.pane.HTML(css_classes=["rb-rank"], sizing_mode="stretch_width")
         self.tree = pn.Column(sizing_mode="stretch_width", css_classes=["rb-tree"])
         self.kind_select = pn.widgets.Select.from_param(self.param.signal_kind, label="Signal kind")
         self.signal_select = pn.widgets.Select(label="Signal", options=[])
         self.signal_form = pn.Column(sizing_mode="stretch_width")
-        self.apply_signal_button = pn.widgets.Button(label="Apply signal", color="primary")
-        self.delete_signal_button = pn.widgets.Button(label="Delete signal", color="danger")
+        self.apply_signal_button = button("Apply signal", color="primary")
+        self.delete_signal_button = button("Delete signal", color="danger")
         self.signal_editor: Any = None
         self._keeping_form = False
         self.profile_select.param.watch(lambda e: setattr(self, "profile", e.new or TOP_LEVEL), "value")
@@ -205,12 +233,15 @@ class RuleBuilder(StateView):
 
     # -- decision edits (public so notebooks and tests drive them like the buttons do) -----
     def new_decision(self, name: str | None = None) -> str:
-        """Add a catch-all decision (priority 100, the default model) and select it."""
+        """Add a decision (priority 100, the default model) whose rule is one empty condition, marked
+        incomplete until a signal is picked: it matches nothing meanwhile, where an empty AND would
+        match every request."""
         spec = self.state.spec()
         decisions = routing_spec(spec, self.profile).setdefault("decisions", [])
         taken = {d.get("name") for d in decisions}
         name = name or next(f"new_decision_{i}" for i in range(1, len(taken) + 2) if f"new_decision_{i}" not in taken)
-        decision: dict[str, Any] = {"name": name, "priority": 100, "rules": {"operator": "AND", "conditions": []}}
+        decision: dict[str, Any] = {"name": name, "priority": 100,
+                                    "rules": {"operator": "AND", "conditions": [{"type": "", "name": ""}]}}
         default = self.state.policy.default_model if self.state.policy else None
         if default:
             decision["modelRefs"] = [{"model": default, "use_reasoning": False}]
@@ -374,6 +405,8 @@ class RuleBuilder(StateView):
             return  # the selection watcher has rendered
         self.decision_select.param.update(options=[""] + names, value=self.selected if self.selected in names else "")
         decision = self._selected_spec()
+        self.delete_button.disabled = decision is None
+        self.rank.object = rank_text(routing, self.selected) if decision is not None else ""
         if self._keeping_form:  # the input that made this edit already shows it; the rest of the form is
             return  # unchanged (a rename passes through a render where the old name is gone: keep that too)
         if decision is None:
@@ -415,18 +448,20 @@ class RuleBuilder(StateView):
                 pn.Row(algorithm, plugins)]
 
     def _node_view(self, node: dict[str, Any], path: NodePath) -> pn.viewable.Viewable:
-        controls = self._node_controls(path)
+        op = "" if is_leaf(node) else str(node.get("operator", "AND")).upper()
+        controls = self._node_controls(path, negated=op == "NOT")
         if is_leaf(node):
-            return pn.Row(*self._leaf_inputs(node, path), *controls, css_classes=["rb-leaf"])
-        op = str(node.get("operator", "AND")).upper()
+            mark = ([pn.pane.HTML("<span style='color:#9a6700'>⚠ incomplete: pick a signal</span>",
+                                  css_classes=["rb-incomplete"])] if is_incomplete(node) else [])
+            return pn.Row(*self._leaf_inputs(node, path), *controls, *mark, css_classes=["rb-leaf"])
         children = [self._node_view(c, path + (i,)) for i, c in enumerate(node.get("conditions") or [])]
         if op == "NOT":
             head = [pn.pane.HTML("<b>NOT</b>", width=40), *controls]
         else:
             op_select = pn.widgets.Select(options=list(dict.fromkeys([*GROUP_OPS, op])), value=op, width=80)
             self._keep_node_field(op_select, path, "operator")
-            add_leaf = pn.widgets.Button(label="+ condition", width=100, css_classes=["rb-add-condition"])
-            add_group = pn.widgets.Button(label="+ group", width=80, css_classes=["rb-add-group"])
+            add_leaf = button("+ condition", width=100, css_classes=["rb-add-condition"])
+            add_group = button("+ group", width=80, css_classes=["rb-add-group"])
             add_leaf.on_click(lambda _: self.edit_rules(lambda r: add_child(r, path, self._default_leaf())))
             add_group.on_click(lambda _: self.edit_rules(
                 lambda r: add_child(r, path, {"operator": "OR", "conditions": [self._default_leaf()]})))
@@ -437,14 +472,16 @@ class RuleBuilder(StateView):
                                                                      "padding-left": "10px"}),
                          css_classes=["rb-group"], sizing_mode="stretch_width")
 
-    def _node_controls(self, path: NodePath) -> list[pn.widgets.Button]:
-        negate_button = pn.widgets.Button(label="NOT", width=55, css_classes=["rb-negate"])
+    def _node_controls(self, path: NodePath, negated: bool = False) -> list[pn.widgets.Button]:
+        """Negate (or, on a NOT group, whose label already says NOT, remove the NOT), move, delete."""
+        negate_button = (button("Remove NOT", width=100, css_classes=["rb-unnegate"]) if negated
+                         else button("NOT", width=55, css_classes=["rb-negate"]))
         negate_button.on_click(lambda _: self.edit_rules(lambda r: negate(r, path)))
         if not path:
             return [negate_button]
-        up = pn.widgets.Button(label="↑", width=36, css_classes=["rb-up"])
-        down = pn.widgets.Button(label="↓", width=36, css_classes=["rb-down"])
-        delete = pn.widgets.Button(label="✕", width=36, color="danger", css_classes=["rb-remove"])
+        up = button("↑", width=36, css_classes=["rb-up"])
+        down = button("↓", width=36, css_classes=["rb-down"])
+        delete = button("✕", width=36, color="danger", css_classes=["rb-remove"])
         up.on_click(lambda _: self.edit_rules(lambda r: move(r, path, -1)))
         down.on_click(lambda _: self.edit_rules(lambda r: move(r, path, +1)))
         delete.on_click(lambda _: self.edit_rules(lambda r: remove(r, path)))
@@ -502,7 +539,7 @@ class RuleBuilder(StateView):
         profiles = pn.Row(self.profile_select, self.recipe_name_input, self.new_recipe_button,
                           self.rename_recipe_button, self.delete_recipe_button, css_classes=["rb-profiles"])
         decisions = pn.Column(profiles, "### Decision",
-                              pn.Row(self.decision_select, self.new_button, self.delete_button), self.form,
+                              pn.Row(self.decision_select, self.new_button, self.delete_button), self.rank, self.form,
                               "#### Rules", self.tree, sizing_mode="stretch_width")
         signals = pn.Column("### Signals", self.kind_select, self.signal_select, self.signal_form,
                             pn.Row(self.apply_signal_button, self.delete_signal_button), sizing_mode="stretch_width")

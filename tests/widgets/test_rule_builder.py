@@ -38,8 +38,11 @@ def test_build_a_decision_without_yaml(state: PolicyState) -> None:
     builder.__panel__()
     name = builder.new_decision()
     assert state.selected_decision == name
+    fresh = state.policy.routing.decision(name)
+    assert not fresh.is_catch_all and rb.is_incomplete(fresh.rules.conditions[0].to_spec())
+    assert builder.tree.select(lambda o: "rb-incomplete" in getattr(o, "css_classes", []))
     builder.update_decision(priority=250, tier=1)
-    builder.edit_rules(lambda r: rb.add_child(r, (), leaf("math")))
+    builder.edit_rules(lambda r: rb.node_at(r, (0,)).update(leaf("math")))  # the empty condition, filled in
     builder.edit_rules(lambda r: rb.add_child(r, (), {"operator": "OR", "conditions": [leaf("stem"), leaf("code")]}))
     builder.edit_rules(lambda r: rb.negate(r, (1,)))
     builder.set_models(["deepseek-r1", "qwen3-32b"])
@@ -85,7 +88,7 @@ def test_buttons_drive_the_tree(state: PolicyState) -> None:
     add_condition = next(w for w in group.objects[0].objects if getattr(w, "label", "") == "+ condition")
     add_condition.clicks += 1
     rules = state.policy.routing.decision("clicked").rules
-    assert len(rules.conditions) == 1 and rules.conditions[0].is_leaf
+    assert len(rules.conditions) == 2 and rules.conditions[1].is_leaf and rules.conditions[1].name  # a declared signal
 
 
 def test_signal_editor_adds_and_edits_a_signal(state: PolicyState) -> None:
@@ -206,3 +209,43 @@ def test_an_input_edit_keeps_the_form_and_tree_in_place(state: PolicyState) -> N
     assert builder.form.objects != rebuilt
     assert next(w for w in builder.form.objects[0].objects if getattr(w, "label", "") == "Priority").value == 321
     assert next(w for w in builder.form.objects[0].objects if getattr(w, "label", "") == "Name").value == "hard_math_v2"
+
+
+def test_rank_follows_the_priority_as_it_changes(state: PolicyState) -> None:
+    builder = RuleBuilder(state=state)
+    builder.new_decision("fresh")  # priority 100 among cost_optimised's 300, 200, 150, 100
+    first = builder.rank.object
+    builder.update_decision(priority=1000)
+    assert builder.rank.object.startswith("Rank 1 of 5, tried first") and first != builder.rank.object
+    builder.update_decision(priority=160)
+    assert builder.rank.object.startswith("Rank 3 of 5") and "after <b>hard_math</b>" in builder.rank.object
+
+
+def test_a_not_group_offers_to_remove_its_not_and_no_second_not(state: PolicyState) -> None:
+    builder = RuleBuilder(state=state)
+    builder.new_decision("negated")
+    builder.edit_rules(lambda r: rb.node_at(r, (0,)).update(leaf("math")))
+    builder.edit_rules(lambda r: rb.negate(r, (0,)))
+    not_group = builder.tree.objects[0].objects[1].objects[0]
+    labels = [getattr(w, "label", None) for w in not_group.objects[0].objects]
+    assert "NOT" not in labels and "Remove NOT" in labels
+    next(w for w in not_group.objects[0].objects if getattr(w, "label", "") == "Remove NOT").clicks += 1
+    assert state.policy.routing.decision("negated").rules.conditions[0].name == "math"
+
+
+def test_delete_is_disabled_without_a_decision_and_looks_it(state: PolicyState) -> None:
+    builder = RuleBuilder(state=state)
+    builder.select("")
+    assert builder.delete_button.disabled and rb.DISABLED_CSS in builder.delete_button.stylesheets
+    builder.select("hard_math")
+    assert not builder.delete_button.disabled
+
+
+def test_signal_form_shows_required_fields_first_and_folds_the_rest(state: PolicyState) -> None:
+    builder = RuleBuilder(state=state)
+    builder.signal_kind = "keyword"
+    form = builder.signal_editor.__panel__()
+    shown = [w.name for w in form.objects if isinstance(w, rb.pn.widgets.Widget)]
+    folded = next(w for w in form.objects if isinstance(w, rb.pn.Card))
+    assert shown == ["name", "keywords (one per line)", "operator"]  # what the router refuses a keyword rule without
+    assert folded.collapsed and len(folded.objects) == len(builder.signal_editor._inputs) - 3

@@ -71,7 +71,7 @@ def test_recipe_leaves_and_signals_are_the_recipes_own(recipes: PolicyState) -> 
     head = builder.tree.objects[0].objects[0]
     add_condition = next(w for w in head.objects if getattr(w, "label", "") == "+ condition")
     add_condition.clicks += 1
-    leaf = support(recipes).decision(name).rules.conditions[0]
+    leaf = support(recipes).decision(name).rules.conditions[1]  # after the new decision's empty condition
     assert (leaf.type, leaf.name) == ("keyword", "help")  # the recipe declares 'help'; the top level 'code'
     builder.signal_kind = "keyword"
     assert set(builder.signal_select.options.values()) == {"", "help", "help_now"}

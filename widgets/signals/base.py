@@ -3,17 +3,23 @@
 An editor edits a plain spec dict (what the YAML holds) and never checks values itself: ranges,
 label sets and references are the validator's job, so a bad value shows up as a located finding
 like any other. Fields an editor does not declare are kept untouched.
+
+The form shows the fields a signal cannot go without first (:func:`required_fields`: what the validator
+reports missing on a bare signal of the kind, so it is the router's rule, not a second list), then
+the optional fields already set; the unset optional ones are folded (a keyword signal showed ten empty
+inputs).
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, ClassVar
 
 import panel as pn
 import param
 import yaml
 
-from policies.api import EditorField, Signal, dump_yaml
+from policies.api import EditorField, Severity, Signal, dump_yaml, loads_policy, validate_policy
 
 
 class SignalEditor(pn.viewable.Viewer):
@@ -54,7 +60,27 @@ class SignalEditor(pn.viewable.Viewer):
     def __panel__(self) -> pn.viewable.Viewable:
         note = pn.pane.Alert(self.param.error, alert_type="danger",
                              visible=self.param.error.rx.bool())
-        return pn.Column(*self._inputs.values(), note, sizing_mode="stretch_width")
+        required = required_fields(self.kind) | {"name"}
+        first = [w for key, w in self._inputs.items() if key in required]
+        shown = [w for key, w in self._inputs.items() if key not in required and key in self.spec]
+        folded = [w for key, w in self._inputs.items() if key not in required and key not in self.spec]
+        more = ([pn.Card(*folded, title=f"More fields ({len(folded)})", collapsed=True, css_classes=["se-more"],
+                         sizing_mode="stretch_width")] if folded else [])
+        return pn.Column(*first, *shown, *more, note, sizing_mode="stretch_width")
+
+
+@cache
+def required_fields(kind: type[Signal]) -> frozenset[str]:
+    """Keys the validator reports as errors on a signal of ``kind`` that has only a name (plus the
+    kind's declared ``required``): the fields the router cannot do without."""
+    collection = kind.collection
+    spec = {"version": "v0.3", "providers": {"defaults": {"model": "m"}, "models": [{"name": "m"}]},
+            "routing": {"signals": {collection: [{"name": "x"}]}}}
+    where = ("routing", "signals", collection, 0)
+    findings = validate_policy(loads_policy(dump_yaml(spec), "required-fields"))
+    missing = {str(f.path[4]) for f in findings
+               if f.severity is Severity.ERROR and tuple(f.path[:4]) == where and len(f.path) > 4}
+    return frozenset(missing | set(kind.required))
 
 
 def _make_input(spec: EditorField, value: Any) -> pn.widgets.Widget:
