@@ -27,6 +27,8 @@ GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
         "policies.model": ("Decision", "Policy", "Routing", "Signal"),
         "policies.model.editor_fields": ("EditorField",),
         "policies.loader": ("dumps_policy", "loads_policy", "revise_text"),
+        "policies.dsl": ("dumps_dsl",),
+        "policies.dsl.sync": ("edit_routing", "editable_in_dsl"),
         "policies.yaml_source": ("decode_text", "dump_yaml", "read_file"),
         "policies.ranking": ("static_order",),
     },

@@ -30,6 +30,8 @@ _IDENT = re.compile(r"[a-zA-Z_][a-zA-Z0-9_\-./]*\Z")
 _REF_OPTION = {key: option for option, (key, _) in MODEL_OPTIONS.items()}
 _DECISION_KEYS = ("name", "description", "priority", "tier", "rules", "modelRefs", "algorithm", "plugins")
 _PROJECTIONS = (("partitions", "partition"), ("scores", "score"), ("mappings", "mapping"))
+# A whole block left out (its structure has no DSL form), as opposed to one key of it.
+BLOCK_DROPPED = "dsl-block-dropped"
 
 
 class _Unexpressible(Exception):
@@ -83,10 +85,11 @@ class _Emitter:
         self.findings: list[Finding] = []
         self.lines: list[str] = []
 
-    def report(self, path: SpecPath, message: str, severity: Severity | None = None) -> None:
+    def report(self, path: SpecPath, message: str, severity: Severity | None = None,
+               code: str = "not-expressible-in-dsl") -> None:
         severity = severity or (Severity.WARNING if self.drop else Severity.ERROR)
         self.findings.append(self.policy.locate(Finding(
-            "not-expressible-in-dsl", severity, f"not written to the DSL: {message}", path=path,
+            code, severity, f"not written to the DSL: {message}", path=path,
             suggestion=None if severity is not Severity.ERROR else "change it, keep the YAML, or export with "
             "--drop-unsupported")))
 
@@ -98,7 +101,7 @@ class _Emitter:
             fn(*args)
         except _Unexpressible as exc:
             del self.lines[mark:]
-            self.report(exc.path, exc.message)
+            self.report(exc.path, exc.message, code=BLOCK_DROPPED)
 
     def section(self, title: str) -> None:
         rule = "# " + "=" * 77
