@@ -23,7 +23,7 @@ from ..model import Decision, Policy, Profile, RuleNode
 from ..ranking import static_order
 from ..validation import validate_policy
 from .encoding import Encoding
-from .findings import ConflictFinding
+from .findings import ConflictFinding, FindingGroup, group_findings
 from .pool import VarPool
 from .solver import Outcome, RegionSolver
 from .support import Components, support
@@ -62,6 +62,9 @@ class Report:
 
     def sort(self) -> None:
         self.findings.sort(key=ConflictFinding.sort_key)
+
+    def groups(self) -> list[FindingGroup]:
+        return group_findings(self.findings)
 
 
 class ProfileAnalysis:
@@ -116,8 +119,23 @@ class ProfileAnalysis:
             if found is None:
                 outcome = self.solver.check(assumptions, extra)
                 found = outcome.model if outcome.sat else None
-            return self.witness_of(found) if found is not None else None
+            return self.witness_of(self._quiet(found, assumptions, extra)) if found is not None else None
         return make
+
+    def _quiet(self, model: z3.ModelRef, assumptions: Sequence[z3.BoolRef],
+               extra: Sequence[z3.BoolRef]) -> z3.ModelRef:
+        """A model of the same query with as few signals firing as the query allows (greedy, one solver call per
+        firing leaf): a witness whose example request fires only what the finding is about reads as that case."""
+        kept = list(extra)
+        for leaf in self.encoding.leaves().values():
+            atom = self.encoding.atom(leaf)
+            if not z3.is_true(model.eval(atom, model_completion=True)):
+                continue
+            outcome = self.solver.check(assumptions, kept + [z3.Not(atom)])
+            if outcome.sat:
+                kept.append(z3.Not(atom))
+                model = outcome.model
+        return model
 
     def support_of(self, k: int) -> frozenset[str]:
         memo = self._support
@@ -476,6 +494,7 @@ def validator_findings(policy: Policy) -> list[ConflictFinding]:
 def analyze_policy(policy: Policy, options: AnalysisOptions | None = None, invariants: list | None = None) -> Report:
     """Every finding of every profile (top-level routing and each recipe), best first; plus user invariants."""
     from .embedding_geometry import add_lemmas, analyse_geometry, geometry_findings, resolve_encoder
+    from .intent import mark_accepted
     from .invariants import check_invariants
 
     options = options or AnalysisOptions()
@@ -496,11 +515,12 @@ def analyze_policy(policy: Policy, options: AnalysisOptions | None = None, invar
         profiles.append(ProfileReport(profile, analysis, analysis.run() + extra))
     findings = validator_findings(policy) + [f for p in profiles for f in p.findings]
     findings += check_invariants([p.analysis for p in profiles], invariants or [])
+    mark_accepted(policy, findings)
     report = Report(policy, profiles, findings)
     if options.repairs:
         from .repairs import attach_repairs
 
-        attach_repairs([p.analysis for p in profiles], report.findings)
+        attach_repairs([p.analysis for p in profiles], report.findings, invariants or [])
     report.sort()
     return report
 

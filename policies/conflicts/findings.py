@@ -14,6 +14,7 @@ from typing import Any, Callable
 import z3
 
 from ..errors import Severity
+from ..formatting import count, percent, usd
 from .witness import Witness
 
 # Region predicates over simulated rows: ("match", decision) | ("leaf", leaf key) | ("winner", decision | None)
@@ -64,9 +65,11 @@ class ConflictFinding:
     count: int | None = None
     cost_in_region: float | None = None
     stake: float | None = None
-    witnesses_real: list[str] = field(default_factory=list)
+    witnesses_real: list[str] = field(default_factory=list)  # request ids of logged requests in the region
+    witnesses_real_text: list[str] = field(default_factory=list)  # their prompts, when the traffic had them
     repairs: list[Repair] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
+    accepted: bool = False  # the policy's annotations declare this overlap intended (see .intent)
     # on-demand parts: the query (for SMT-LIB) and a way to produce a model of it
     _query_fn: Callable[[], list[z3.BoolRef]] | None = field(default=None, repr=False)
     _witness_fn: Callable[[], Witness | None] | None = field(default=None, repr=False)
@@ -93,9 +96,21 @@ class ConflictFinding:
             self._smtlib = solver.to_smt2()
         return self._smtlib
 
+    def traffic_line(self) -> str | None:
+        """'37 logged requests · 0.6 % of traffic · $0.0123 cost in the region' once weighed by traffic, else None."""
+        if self.share is None:
+            return None
+        line = f"{count(self.count)} logged requests · {percent(self.share)} of traffic"
+        if self.cost_in_region is not None:
+            line += f" · {usd(self.cost_in_region)} cost in the region"
+        if self.stake:
+            line += f" · {usd(self.stake)} at stake"
+        return line
+
     def sort_key(self) -> tuple:
-        """Errors first, then what the accident costs, then how much traffic it touches."""
-        return (self.severity.rank, -(self.stake or 0.0), -(self.share or 0.0), self.kind, self.decisions)
+        """Active before accepted; errors first, then what the accident costs, then how much traffic it touches."""
+        return (self.accepted, self.severity.rank, -(self.stake or 0.0), -(self.share or 0.0), self.kind,
+                self.decisions)
 
     def to_dict(self, with_smtlib: bool = True) -> dict[str, Any]:
         witness = self.witness_synthetic
@@ -104,7 +119,43 @@ class ConflictFinding:
             "decisions": self.decisions, "signals": self.signals, "evidence": self.evidence,
             "explanation": self.explanation, "smtlib": self.smtlib if with_smtlib else None,
             "witness_synthetic": witness.to_dict() if witness else None, "witnesses_real": self.witnesses_real,
+            "witnesses_real_text": self.witnesses_real_text,
             "share": self.share, "share_ci": list(self.share_ci) if self.share_ci else None, "count": self.count,
             "cost_in_region": self.cost_in_region, "stake": self.stake,
-            "repairs": [r.to_dict() for r in self.repairs], "data": self.data,
+            "repairs": [r.to_dict() for r in self.repairs], "data": self.data, "accepted": self.accepted,
         }
+
+
+@dataclass
+class FindingGroup:
+    """Findings of one kind and severity, so 245 overlaps read as one line with its members below."""
+
+    kind: str
+    severity: Severity
+    accepted: bool
+    findings: list[ConflictFinding]
+
+    @property
+    def share(self) -> float | None:
+        """The largest member's share of traffic (regions overlap, so shares do not add); None unweighed."""
+        shares = [f.share for f in self.findings if f.share is not None]
+        return max(shares) if shares else None
+
+    @property
+    def title(self) -> str:
+        state = "accepted as intended" if self.accepted else self.severity.value
+        return f"{self.kind} · {len(self.findings)} {state}"
+
+    def rank_key(self) -> tuple:
+        """Active groups before accepted ones; errors first; then traffic share when known; then size."""
+        return (self.accepted, self.severity.rank, -(self.share or 0.0), -len(self.findings), self.kind)
+
+
+def group_findings(findings: list[ConflictFinding]) -> list[FindingGroup]:
+    """Findings grouped by (kind, severity, accepted), groups ranked by :meth:`FindingGroup.rank_key`,
+    members by :meth:`ConflictFinding.sort_key`."""
+    groups: dict[tuple, FindingGroup] = {}
+    for f in sorted(findings, key=ConflictFinding.sort_key):
+        key = (f.kind, f.severity, f.accepted)
+        groups.setdefault(key, FindingGroup(f.kind, f.severity, f.accepted, [])).findings.append(f)
+    return sorted(groups.values(), key=FindingGroup.rank_key)

@@ -5,6 +5,13 @@ and, with an intended winner w, UNSAT(B ∧ R ∧ sel_P′ ≠ a_w). Both polici
 variable pool so "the same request" means the same thing on both sides, and P′'s own background
 (a new partition's exclusivity, geometric lemmas for changed thresholds) is part of B.
 
+Candidates are dropped unless :func:`admissible`: no request a block (a decision answering without a
+model, e.g. ``fast_response``) answers in P may reach a model in P′; every decision some request reaches
+in P must keep one in P′ (a reorder that shadows a special case is no repair); no request of an overlap the policy
+accepts as intended (:mod:`.intent`, which a reorder records) may move; no user invariant that holds in
+P may break in P′. Applied in sequence, repairs therefore converge: each reorder settles its pair
+for good, and no later repair can move it back.
+
 Four edits: *reorder* and *guard* let the losing decision win where both match; *partition* puts
 two competing embedding (or domain) signals in a softmax-exclusive partition, so at most one of
 them fires; *threshold* raises one embedding threshold just past the point where the two caps
@@ -26,6 +33,8 @@ from .analysis import ProfileAnalysis
 from .embedding_geometry import Geometry, add_lemmas, analyse_geometry
 from .encoding import Encoding
 from .findings import ConflictFinding, Repair
+from .intent import accepted_pairs, annotate
+from .invariants import Invariant, check_invariant
 from .pool import VarPool
 from .selection import ActionIds, selected_action
 from .witness import Witness, build_witness
@@ -44,43 +53,113 @@ def yaml_diff(before: Policy, after: Policy) -> str:
     return "".join(difflib.unified_diff(a, b, "policy.yaml", "policy.repaired.yaml"))
 
 
+class _Versions:
+    """P and P′ of one profile over one variable pool, so "the same request" means the same on both sides.
+
+    ``geometry`` (cap tests of the repaired profile) adds its lemmas: facts about embedding space hold for both."""
+
+    def __init__(self, original: Policy, repaired: Policy, profile: str, timeout_ms: int,
+                 geometry: Geometry | None = None) -> None:
+        pool, self.ids = VarPool(), ActionIds()
+        self.rp, self.rq = routing_of(original, profile), routing_of(repaired, profile)
+        self.enc_p, self.enc_q = Encoding(self.rp, pool), Encoding(self.rq, pool)
+        if geometry is not None:
+            add_lemmas(self.enc_q, geometry)
+        self.sel_p = selected_action(self.enc_p, self.rp, original.default_model, self.ids)
+        self.sel_q = selected_action(self.enc_q, self.rq, repaired.default_model, self.ids)
+        self.solver = z3.Solver()
+        self.solver.set("timeout", timeout_ms)
+        self.solver.add(*self.enc_p.background(), *self.enc_q.constraints)
+
+    def unsat(self, *extra: z3.BoolRef) -> tuple[bool | None, tuple[Witness, Witness] | None]:
+        """(UNSAT?, the request as P and P′ read it when SAT); None: the solver gave up."""
+        self.solver.push()
+        self.solver.add(*extra)
+        result = self.solver.check()
+        model = self.solver.model() if result == z3.sat else None
+        self.solver.pop()
+        if result == z3.unknown:
+            return None, None
+        return result == z3.unsat, (build_witness(self.enc_p, model), build_witness(self.enc_q, model)) if model else None
+
+    def blocked(self, routing: Routing, sel: z3.ArithRef) -> z3.BoolRef:
+        """The request is answered by a decision that calls no model (a block)."""
+        return z3.Or([sel == self.ids(d.action_key()) for d in routing.all_decisions() if d.answers_without_model])
+
+    def unblocks(self) -> bool:
+        """Some request a block answers in P reaches a model in P′ (or the solver could not rule it out)."""
+        return self.unsat(self.blocked(self.rp, self.sel_p), z3.Not(self.blocked(self.rq, self.sel_q)))[0] is not True
+
+    def breaks_intent(self) -> bool:
+        """Some request of an overlap P's annotations accept as intended routes differently in P′."""
+        for winner, other in sorted(accepted_pairs(self.rp)):
+            w, o = self.rp.decision(winner), self.rp.decision(other)
+            if w is None or o is None:
+                continue
+            region = z3.And(self.enc_p.decision_formula(w), self.enc_p.decision_formula(o),
+                            self.sel_p == self.ids(w.action_key()))
+            if self.unsat(region, self.sel_p != self.sel_q)[0] is not True:
+                return True
+        return False
+
+
 def prove_locality(original: Policy, repaired: Policy, profile: str, region: Callable[[Encoding], z3.BoolRef],
                    winner: str | None = None, timeout_ms: int = 5000,
                    geometry: Geometry | None = None) -> tuple[bool | None, bool | None, tuple[Witness, Witness] | None]:
     """(local, winner_ok, counterexample or None); None verdicts mean the solver gave up.
 
-    A counterexample is the request as P reads it and as P′ reads it (the two differ when P′ changes signals).
-
-    ``geometry`` (cap tests of the repaired profile) adds its lemmas: facts about embedding space hold for both."""
-    pool, ids = VarPool(), ActionIds()
-    rp, rq = routing_of(original, profile), routing_of(repaired, profile)
-    enc_p, enc_q = Encoding(rp, pool), Encoding(rq, pool)
-    if geometry is not None:
-        add_lemmas(enc_q, geometry)
-    sel_p = selected_action(enc_p, rp, original.default_model, ids)
-    sel_q = selected_action(enc_q, rq, repaired.default_model, ids)
-    inside = region(enc_p)
-    solver = z3.Solver()
-    solver.set("timeout", timeout_ms)
-    solver.add(*enc_p.background(), *enc_q.constraints)
-
-    def unsat(*extra: z3.BoolRef) -> tuple[bool | None, object]:
-        solver.push()
-        solver.add(*extra)
-        result = solver.check()
-        model = solver.model() if result == z3.sat else None
-        solver.pop()
-        if result == z3.unknown:
-            return None, None
-        return result == z3.unsat, (build_witness(enc_p, model), build_witness(enc_q, model)) if model else None
-
-    local, counter = unsat(z3.Not(inside), sel_p != sel_q)
+    A counterexample is the request as P reads it and as P′ reads it (the two differ when P′ changes signals)."""
+    versions = _Versions(original, repaired, profile, timeout_ms, geometry)
+    inside = region(versions.enc_p)
+    local, counter = versions.unsat(z3.Not(inside), versions.sel_p != versions.sel_q)
     winner_ok = None
     if winner is not None:
-        target = rq.decision(winner)
-        winner_ok, counter_w = unsat(inside, sel_q != ids(target.action_key()))
+        target = versions.rq.decision(winner)
+        winner_ok, counter_w = versions.unsat(inside, versions.sel_q != versions.ids(target.action_key()))
         counter = counter or counter_w
     return local, winner_ok, counter
+
+
+def can_win(analysis: ProfileAnalysis, name: str) -> bool:
+    """SAT(B ∧ φₖ ∧ ∧_{j always beats k} ¬φⱼ): some request reaches the decision (ties count as reaching it).
+    Read from the analysis's own run when it has one, else asked of its solver."""
+    k = analysis.names.index(name)
+    if analysis.alive:
+        return analysis.alive[k] and k not in analysis.unreachable
+    solver = analysis.solver
+    higher = [solver.neg[j] for j in range(k) if analysis.beats(j, k)]
+    return not solver.check([solver.pos[k]] + higher).unsat
+
+
+def strands(analysis: ProfileAnalysis, after: ProfileAnalysis) -> str | None:
+    """A decision some request reaches in P and none in P′ (a repair that shadows or kills what it settles)."""
+    kept = set(after.names)
+    return next((name for name in analysis.names
+                 if name in kept and can_win(analysis, name) and not can_win(after, name)), None)
+
+
+def breaks_invariant(analysis: ProfileAnalysis, after: ProfileAnalysis, invariants: list[Invariant]) -> str | None:
+    """The name of a user invariant of this profile that holds (is not violated) in P and is violated in P′."""
+    for inv in invariants:
+        if (inv.profile == analysis.profile.name and check_invariant(after, inv).kind == "invariant-violated"
+                and check_invariant(analysis, inv).kind != "invariant-violated"):
+            return inv.name
+    return None
+
+
+def admissible(analysis: ProfileAnalysis, repair: Repair, invariants: list[Invariant]) -> bool:
+    """Whether a candidate may be offered: it lets no block's request reach a model, leaves every decision that
+    wins some request in P some request in P′, changes no overlap the policy accepts as intended (so it never
+    undoes an earlier repair), and breaks no user invariant that held.
+
+    P′ is analysed without geometric lemmas: sound, so a candidate may be dropped needlessly, never kept wrongly."""
+    name = analysis.profile.name
+    versions = _Versions(analysis.policy, repair.policy, name, analysis.options.timeout_ms)
+    if versions.unblocks() or versions.breaks_intent():
+        return False
+    after = ProfileAnalysis(repair.policy, next(p for p in repair.policy.profiles() if p.name == name),
+                            analysis.options)
+    return strands(analysis, after) is None and breaks_invariant(analysis, after, invariants) is None
 
 
 def _repair(kind: str, description: str, policy: Policy, copy: Policy, local: bool | None, winner_ok: bool | None,
@@ -177,9 +256,12 @@ def _threshold_repair(analysis: ProfileAnalysis, a: str, b: str) -> Repair | Non
                    f"meet those of '{keep}'", policy, copy, local, None, counter)
 
 
-def propose_repairs(analysis: ProfileAnalysis, finding: ConflictFinding) -> list[Repair]:
-    """Every applicable repair of a pair finding, each with its locality proof."""
-    if finding.kind not in COMPETING or len(finding.decisions) < 2:
+def candidate_repairs(analysis: ProfileAnalysis, finding: ConflictFinding) -> list[Repair]:
+    """Every edit that could settle a pair finding, each with its locality proof, before :func:`admissible`.
+
+    A reorder also records the new winner's intent (:mod:`.intent`): the pair still overlaps, the other way
+    round, and without the annotation its mirror finding would offer the reverse reorder, for ever."""
+    if finding.kind not in COMPETING or len(finding.decisions) < 2 or finding.accepted:
         return []
     winner, loser = _pair(analysis, finding)
     policy, profile = analysis.policy, analysis.profile.name
@@ -191,6 +273,8 @@ def propose_repairs(analysis: ProfileAnalysis, finding: ConflictFinding) -> list
         for kind, edit in (("reorder", _reorder), ("guard", _guard)):
             copy = policy.copy_policy()
             description = edit(routing_of(copy, profile), winner, loser)
+            if kind == "reorder":
+                annotate(copy, profile, loser.name, [winner.name])
             local, winner_ok, counter = prove_locality(policy, copy, profile, region, loser.name)
             repairs.append(_repair(kind, description + f" so '{loser.name}' wins where both match", policy, copy,
                                    local, winner_ok, counter))
@@ -202,10 +286,17 @@ def propose_repairs(analysis: ProfileAnalysis, finding: ConflictFinding) -> list
     return repairs
 
 
-def attach_repairs(analyses: list[ProfileAnalysis], findings: list[ConflictFinding]) -> None:
+def propose_repairs(analysis: ProfileAnalysis, finding: ConflictFinding,
+                    invariants: list[Invariant] | None = None) -> list[Repair]:
+    """The candidates that are :func:`admissible`: what the CLI and the studio offer."""
+    return [r for r in candidate_repairs(analysis, finding) if admissible(analysis, r, invariants or [])]
+
+
+def attach_repairs(analyses: list[ProfileAnalysis], findings: list[ConflictFinding],
+                   invariants: list[Invariant] | None = None) -> None:
     """Fill ``finding.repairs`` for every repairable finding."""
     by_profile = {a.profile.name: a for a in analyses}
     for finding in findings:
         analysis = by_profile.get(finding.profile)
         if analysis is not None:
-            finding.repairs = propose_repairs(analysis, finding)
+            finding.repairs = propose_repairs(analysis, finding, invariants)

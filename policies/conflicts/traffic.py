@@ -102,9 +102,15 @@ def _stake(frame: pl.DataFrame, analysis: ProfileAnalysis, finding: ConflictFind
     return (pl.col(cols[0]) - pl.col(cols[1])).abs()
 
 
-def weigh_findings(report: Report, frame: pl.DataFrame, profile: str = "", top_k: int = 5) -> None:
-    """Fill count, share (Wilson 95 %), cost_in_region, stake and real witnesses; then re-rank."""
+def weigh_findings(report: Report, frame: pl.DataFrame, profile: str = "", top_k: int = 5,
+                   prompts: pl.DataFrame | None = None) -> None:
+    """Fill count, share (Wilson 95 %), cost_in_region, stake and real witnesses; then re-rank.
+
+    ``prompts`` (``request_id``, ``prompt``: the traffic the table was simulated from) adds the logged text of
+    each real witness, so a finding shows the requests that hit its region, not only their ids."""
     n = frame.height
+    if prompts is not None and "prompt" not in frame.columns:
+        frame = frame.join(prompts.select("request_id", "prompt"), on="request_id", how="left")
     analysis = next((p.analysis for p in report.profiles if p.profile.name == profile), None)
     for finding in report.findings:
         if finding.profile != profile or analysis is None or finding.region == ("true",):
@@ -121,6 +127,8 @@ def weigh_findings(report: Report, frame: pl.DataFrame, profile: str = "", top_k
             finding.stake = float(rows["__stake"].sum() or 0.0)
         if "request_id" in rows.columns:
             finding.witnesses_real = [str(x) for x in rows["request_id"].head(top_k).to_list()]
+        if "prompt" in rows.columns:
+            finding.witnesses_real_text = [str(x or "") for x in rows["prompt"].head(top_k).to_list()]
         if finding.evidence == "possible":
             if rows.height:
                 finding.evidence = "observed"

@@ -52,6 +52,12 @@ class Decision(SpecModel):
         return self.rules is None or self.rules.is_catch_all
 
     @property
+    def answers_without_model(self) -> bool:
+        """A ``fast_response`` plugin answers the request itself, no model called (the router's
+        ``config/plugin_registry.go``; see :mod:`policies.simulation.outcomes`): a block."""
+        return any(p.type == "fast_response" for p in self.plugins or [])
+
+    @property
     def effective_priority(self) -> int:
         return self.priority or 0
 

@@ -207,7 +207,7 @@ def answered_by_router(policy: Policy, decisions: Sequence[Decision]) -> pl.Expr
     stores = (policy.global_ or {}).get("stores") or {}
     store = stores.get(RESPONSE_CACHE, stores.get("semantic_cache")) or {}
     store_on = store.get("enabled", True) is not False
-    fast = [d.name for d in decisions if _plugin(d, FAST_RESPONSE) is not None]
+    fast = [d.name for d in decisions if d.answers_without_model]
     cached = [d.name for d in decisions if store_on and _caches(d, stores)]
     decision = pl.col("decision")
     cache_scope = decision.is_in(cached) if decisions else pl.lit(store_on)

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from policies.conflicts import AnalysisOptions, analyze_policy
-from policies.conflicts.repairs import propose_repairs
+from policies.conflicts.repairs import candidate_repairs, propose_repairs
 from policies.evaluate import route
 from policies.model import Decision, Signal
 
@@ -67,7 +67,15 @@ def _signal_repairs() -> tuple:
     policy = fixture("confidence_strategy")
     report = analyze_policy(policy, AnalysisOptions(encoder=_near_caps()))
     finding = next(f for f in report.findings if f.kind == "confidence-decided")
-    return policy, {r.kind: r for r in propose_repairs(report.profiles[0].analysis, finding)}
+    return policy, {r.kind: r for r in candidate_repairs(report.profiles[0].analysis, finding)}
+
+
+def test_partition_that_strands_the_fallback_is_not_offered() -> None:
+    """Requests firing neither signal count as the partition's default member, so 'fallback' never wins again."""
+    policy = fixture("confidence_strategy")
+    report = analyze_policy(policy, AnalysisOptions(encoder=_near_caps()))
+    finding = next(f for f in report.findings if f.kind == "confidence-decided")
+    assert "partition" not in {r.kind for r in propose_repairs(report.profiles[0].analysis, finding)}
 
 
 def test_partition_repair_makes_the_signals_exclusive_and_reports_what_else_moves() -> None:
