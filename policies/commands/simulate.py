@@ -13,6 +13,7 @@ from ..atomic import atomic_write_bytes
 from ..errors import PolicyError
 from ..loader import load_policy
 from . import main
+from .model_options import model_options
 from .output import EXIT_OK, echo_lines, emit_json, fail
 from .simulation_text import comparison_lines, decision_lines, summary_lines
 
@@ -55,6 +56,7 @@ def _simulator(traffic: str, context: NeuralContext | None, seed: int, mode: str
 
 
 @main.command()
+@model_options
 @click.argument("policy", type=POLICY)
 @click.option("--traffic", "traffic", required=True, type=click.Path(exists=True, dir_okay=False),
               help="Traffic log (any format read_traffic detects).")
@@ -84,6 +86,7 @@ def simulate(policy: str, traffic: str, as_json: bool, out: str | None, seed: in
 
 
 @main.command()
+@model_options
 @click.argument("policy_a", type=POLICY)
 @click.argument("policy_b", type=POLICY)
 @click.option("--traffic", required=True, type=click.Path(exists=True, dir_okay=False))
@@ -108,6 +111,7 @@ def diff(policy_a: str, policy_b: str, traffic: str, as_json: bool, seed: int) -
 
 
 @main.command(name="explain")
+@model_options
 @click.argument("policy", type=POLICY)
 @click.option("--text", help="A prompt to route.")
 @click.option("--request", "request_id", help="A request id from --traffic.")

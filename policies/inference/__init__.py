@@ -17,6 +17,7 @@ from policies.inference.cache import ScoreCache, default_cache_dir
 from policies.inference.classifiers import (Classifier, EmbeddingClassifier, ModelSpec, Registry,
                                             SequenceClassifier, TokenClassifier)
 from policies.inference.encoder import TextEncoder
+from policies.inference import hf_models
 from policies.inference.pii import NAME_TYPES, PiiMatch, detect_pii, find_pii
 from policies.inference.pii_names import PiiNameHead
 from policies.inference.providers import active_provider
@@ -25,7 +26,7 @@ from policies.inference.scores import Scores
 __all__ = [
     "Classifier", "EmbeddingClassifier", "NAME_TYPES", "ModelSpec", "PiiMatch", "PiiNameHead", "ScoreCache",
     "Scores", "SequenceClassifier", "TextEncoder", "TokenClassifier", "active_provider", "default_cache_dir",
-    "default_encoder", "detect_pii", "domain_classifier", "find_pii", "get_model", "jailbreak_classifier",
+    "default_encoder", "detect_pii", "domain_classifier", "find_pii", "get_model", "hf_models", "jailbreak_classifier",
     "pii_name_head", "register_model", "registry",
 ]
 

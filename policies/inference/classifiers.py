@@ -23,7 +23,7 @@ import numpy as np
 from policies.errors import PolicyError
 from policies.inference.bundle import file_sha256, load_labels
 from policies.inference.cache import ScoreCache, definition_sha
-from policies.inference.encoder import TextEncoder, load_tokenizer, pad_batch, unpadded_ids
+from policies.inference.encoder import TextEncoder, load_tokenizer, pad_batch, pad_id, unpadded_ids
 from policies.inference.providers import create_session
 from policies.inference.scores import Scores
 
@@ -117,8 +117,7 @@ class _TokenModel(_Base):
                  provider: str | None = None, max_tokens: int = 512) -> None:
         super().__init__(path, labels, provider)
         self.tokenizer = load_tokenizer(tokenizer, max_tokens)
-        pads = [self.tokenizer.token_to_id(t) for t in ("[PAD]", "<pad>")]
-        self.pad_id = next((p for p in pads if p is not None), 0)
+        self.pad_id = pad_id(self.tokenizer)
 
     @abstractmethod
     def _reduce(self, out: np.ndarray, mask: np.ndarray) -> np.ndarray:

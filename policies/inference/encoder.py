@@ -31,6 +31,7 @@ from policies.inference.providers import CPU, available_cores, create_session, p
 
 MAX_TOKENS = 256
 OUTPUT = "sentence_embedding"
+HIDDEN_STATE = "last_hidden_state"  # per-token output of a plain transformer export
 TOKEN_FEATURES = "token_features"  # per-token hidden states, for token heads (see encode_with)
 CPU_TOKEN_BUDGET = 512  # padded tokens per batch on CPU (see the module docstring)
 PREFIX_CHARS_PER_TOKEN = 8  # a prefix this many characters per kept token nearly always fills them
@@ -48,6 +49,12 @@ def load_tokenizer(path: str | Path, max_tokens: int = MAX_TOKENS) -> Tokenizer:
     tok.no_padding()
     tok.enable_truncation(max_length=max_tokens)
     return tok
+
+
+def pad_id(tokenizer: Tokenizer) -> int:
+    """The padding token's id: BERT's ``[PAD]``, RoBERTa/ModernBERT's ``<pad>``, else 0."""
+    found = (tokenizer.token_to_id(t) for t in ("[PAD]", "<pad>"))
+    return next((i for i in found if i is not None), 0)
 
 
 def unpadded_ids(encodings: Sequence[Encoding]) -> list[list[int]]:
@@ -106,11 +113,14 @@ class TextEncoder:
     """Texts -> L2-normalised float32 embeddings, shape (N, dim)."""
 
     def __init__(self, model_dir: str | Path | None = None, *, provider: str | None = None,
-                 max_tokens: int = MAX_TOKENS, chunk_size: int = 2048, workers: int | None = None) -> None:
+                 max_tokens: int = MAX_TOKENS, chunk_size: int = 2048, workers: int | None = None,
+                 model_file: str = ENCODER_FILE, normalise: bool = False) -> None:
         """``workers``: batches run at once. Default: one single-threaded run per core on CPU, one
-        run on a GPU (which parallelises inside the run)."""
+        run on a GPU (which parallelises inside the run). ``model_file``: the graph in ``model_dir``
+        (``model.onnx`` in a Hugging Face export, see :mod:`.hf_models`); ``normalise``: L2-normalise a
+        ``sentence_embedding`` output (the bundled encoder's already is)."""
         directory = Path(model_dir) if model_dir is not None else models_dir()
-        self.model_path = directory / ENCODER_FILE
+        self.model_path = directory / model_file
         chosen = providers_for(provider)[0]
         self.workers = workers or (available_cores() if chosen == CPU else 1)
         self.session = create_session(self.model_path, chosen, threads=1 if self.workers > 1 else None)
@@ -120,12 +130,14 @@ class TextEncoder:
         self.token_budget = CPU_TOKEN_BUDGET if self.provider == CPU else None
         self.input_names = [i.name for i in self.session.get_inputs()]
         self.output_names = outputs = [o.name for o in self.session.get_outputs()]
-        if OUTPUT not in outputs:
-            raise PolicyError.single("model-outputs", f"{self.model_path} has outputs {outputs}, expected '{OUTPUT}'",
-                                     file=str(self.model_path))
-        self.dim = int(self.session.get_outputs()[outputs.index(OUTPUT)].shape[-1])
-        pad = self.tokenizer.token_to_id("[PAD]")
-        self.pad_id = 0 if pad is None else pad
+        # a sentence_embedding output is used as is; else last_hidden_state, mean-pooled (pooled_embeddings)
+        self.output = next((name for name in (OUTPUT, HIDDEN_STATE) if name in outputs), None)
+        if self.output is None:
+            raise PolicyError.single("model-outputs", f"{self.model_path} has outputs {outputs}, expected '{OUTPUT}' "
+                                     f"or '{HIDDEN_STATE}'", file=str(self.model_path))
+        self.dim = int(self.session.get_outputs()[outputs.index(self.output)].shape[-1])
+        self.normalise = normalise or self.output == HIDDEN_STATE
+        self.pad_id = pad_id(self.tokenizer)
         self.chunk_size = chunk_size
 
     @property
@@ -240,6 +252,17 @@ class TextEncoder:
         assert scores is not None
         return embeddings, scores
 
+    def _embeddings(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
+        """One batch's embeddings: the graph's own, or its hidden states mean-pooled over real
+        tokens and L2-normalised (what sentence-transformers does for such exports)."""
+        values = self.session.run([self.output], feeds)[0]
+        if self.output == HIDDEN_STATE:
+            mask = feeds.get("attention_mask", feeds["input_ids"] != self.pad_id)[..., None].astype(np.float32)
+            values = (values * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1.0)
+        if not self.normalise:
+            return values
+        return values / np.maximum(np.linalg.norm(values, axis=1, keepdims=True), 1e-12)
+
     def _encode(self, texts: Sequence[str], batch_size: int | None,
                 head: TokenHead | None) -> tuple[np.ndarray, np.ndarray | None]:
         if isinstance(texts, str):
@@ -252,7 +275,7 @@ class TextEncoder:
 
         def run(batch: Batch) -> None:
             if head is None:
-                out[batch.positions] = self.session.run([OUTPUT], batch.feeds)[0]
+                out[batch.positions] = self._embeddings(batch.feeds)
                 return
             out[batch.positions], features = self.session.run([OUTPUT, TOKEN_FEATURES], batch.feeds)
             scores[batch.positions] = head(features, batch.feeds["attention_mask"],  # type: ignore[index]

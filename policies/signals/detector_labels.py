@@ -13,8 +13,10 @@ recorded for the match).
 - ``modality`` emits ``AR``, ``DIFFUSION`` or ``BOTH``.
 
 A signal's name must be one of the detector's labels (:mod:`policies.labels`), or it never fires:
-validation says so. The router runs models for these we do not ship, so they have no extractor and
-are reported unavailable (supply their labels as a traffic column to simulate them). The solver
+validation says so. The router runs models for these we do not ship: a team's own model
+(``--model fact_check=DIR``, :mod:`policies.models_config`) computes them, its top label per text being
+the detector's verdict; without one they are reported unavailable (a Router Replay log replays
+production's verdicts). The solver
 sees each detector's label as one closed enumeration; left out there: that user feedback needs a
 prior assistant reply.
 """
@@ -26,8 +28,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 from ..errors import Finding, Severity, did_you_mean
 from ..labels import FACT_CHECK_LABELS, MODALITY_LABELS, USER_FEEDBACK_LABELS
 from ..model.signals import Signal
+from .base import ColumnRef, Extractor, LeafExpr, RawColumns, Unavailable, score_series
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from ..model.rules import RuleNode
 
 
@@ -77,3 +82,44 @@ class ModalitySignal(DetectorLabelSignal):
     summary = "Output modality classifier; the name is one of its labels."
     name_options = MODALITY_LABELS
     solver_level = 1
+
+
+class DetectorLabelExtractor(Extractor):
+    """The bound model's top label per current user text; the signal named after it fires (crisp)."""
+
+    neural = True
+    needs_reply = False  # user_feedback: only after an assistant reply (shouldEvaluateUserFeedbackSignal)
+
+    def raw(self, signal: Signal, frame: "pl.DataFrame", context: Any) -> RawColumns:
+        import numpy as np
+        import polars as pl
+
+        from ..simulation.frame import PROMPT
+
+        try:
+            labels, probs = context.head_probabilities(self.leaf_type, frame[PROMPT])
+        except Unavailable as exc:
+            raise Unavailable(f"{signal.offline_reason}; or {exc}") from exc
+        verdict = probs.argmax(axis=1) if len(labels) else np.zeros(frame.height, dtype=int)
+        hit = (np.asarray(labels, dtype=object)[verdict] == signal.name) if len(labels) else np.zeros(frame.height, bool)
+        if self.needs_reply:
+            replied = frame.select(pl.col("messages").list.eval(
+                pl.element().struct.field("role") == "assistant").list.any().fill_null(False))
+            hit &= replied.to_series().to_numpy()
+        return {"hit": score_series(hit.astype(float))}
+
+    def leaf(self, signal: Signal, node: "RuleNode", col: ColumnRef) -> LeafExpr:
+        return LeafExpr(col("hit") > 0.5, None)
+
+
+class FactCheckExtractor(DetectorLabelExtractor):
+    leaf_type = "fact_check"
+
+
+class UserFeedbackExtractor(DetectorLabelExtractor):
+    leaf_type = "user_feedback"
+    needs_reply = True
+
+
+class ModalityExtractor(DetectorLabelExtractor):
+    leaf_type = "modality"

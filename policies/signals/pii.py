@@ -120,6 +120,25 @@ class PiiExtractor(Extractor):
         return {kind: score_series(worst_per_request(texts, values, frame.height, 0.0))
                 for kind, values in per_type.items()}
 
+    def evidence(self, signal: Signal, frame: "pl.DataFrame", context: Any) -> list[dict[str, Any]]:
+        """The entities that count in ``frame``'s requests (an explanation's one row): type, the words,
+        score, and whether the allow-list allows the type; what a fired PII signal fired on."""
+        from ..inference.pii import NAME_TYPES
+
+        assert isinstance(signal, PiiSignal)
+        allowed = {t.upper() for t in signal.pii_types_allowed or []}
+        threshold = signal.effective_threshold()
+        by_head = getattr(context, "name_head", None) is not None
+        found = []
+        for matches in context.pii_evidence(self._texts(signal, frame)[TEXT].to_list()):
+            for m in matches:
+                if (by_head and m.type in NAME_TYPES and m.score < NAME_FOUND_FROM) or \
+                        not (m.score >= threshold if threshold > 0 else m.score > 0):
+                    continue
+                found.append({"type": m.type, "text": m.text, "start": m.start, "end": m.end,
+                              "score": float(m.score), "allowed": m.type.upper() in allowed})
+        return found
+
     def leaf(self, signal: Signal, node: "RuleNode", col: ColumnRef) -> LeafExpr:
         """Fires when the detector found an entity type outside the allow-list at the threshold; crisp."""
         import polars as pl

@@ -94,6 +94,8 @@ class Explanation:
             conf = "" if s["conf"] is None else f" score={s['conf']:.4f}"
             thr = "" if s["threshold"] is None else f" threshold={s['threshold']}"
             lines.append(f"  {'✓' if s['fired'] else '✗'} {s['leaf']}{conf}{thr}")
+            lines += [f"      {e['type']} {repr(e['text']) if e['text'] else '(a name type: no words located)'} "
+                      f"{e['score']:.3f}{' (allowed)' if e['allowed'] else ''}" for e in s.get("evidence", [])]
         for name, reason in self.notes.items():
             lines.append(f"  ? {name}: unavailable ({reason})")
         lines += ["", "decisions:"]
@@ -143,6 +145,10 @@ def explain(simulator: Simulator, policy: Policy, request_id: str, profile: str 
         threshold = leaf.signal.effective_threshold() if has_threshold else None
         signals.append({"leaf": ":".join(leaf.key), "fired": state[leaf.key].fired,
                         "conf": state[leaf.key].confidence, "threshold": threshold})
+        evidence = getattr(Extractor.for_leaf_type(leaf.leaf_type), "evidence", None)
+        if evidence is not None and leaf.signal is not None:  # what fired, e.g. PII types and words
+            signals[-1]["evidence"] = evidence(leaf.signal, simulator.frame[found[0]:found[0] + 1],
+                                               simulator.store.context_for(leaf.signal))
         if leaf.signal is not None:
             same_signal = [o for o in leaves if o.signal is leaf.signal]
             flips += _flips(routing, policy, simulator, leaf, same_signal, state, raw, result.decision_name)

@@ -51,7 +51,7 @@ class RawStore:
         key = (leaf.leaf_type, extractor.raw_key(leaf.signal))
         if key not in self.columns and key not in self.failures:
             try:
-                start(leaf.signal, self.frame, self.context)
+                start(leaf.signal, self.frame, self.context_for(leaf.signal))
             except Unavailable:
                 pass
 
@@ -59,6 +59,12 @@ class RawStore:
     def logged_families(self) -> frozenset[str]:
         """Signal families the log records production's verdicts for (scanned once per traffic)."""
         return logged_families(self.frame)
+
+    def context_for(self, signal: Signal) -> Any:
+        """The models that compute ``signal``: a team's own where the context binds one to it
+        (:meth:`.neural.NeuralContext.for_signal`), else the context itself."""
+        bound = getattr(self.context, "for_signal", None)
+        return self.context if bound is None else bound(signal)
 
     def get(self, extractor: Extractor, signal: Signal) -> dict[str, pl.Series]:
         """Raw columns for ``signal``; raises :class:`Unavailable` (remembered) when not computable."""
@@ -68,7 +74,7 @@ class RawStore:
                 raise Unavailable(self.failures[key])
             if key not in self.columns:
                 try:
-                    raw = extractor.raw(signal, self.frame, self.context)
+                    raw = extractor.raw(signal, self.frame, self.context_for(signal))
                     self.columns[key] = {part: narrowed(series) for part, series in raw.items()}
                     self.computed += 1
                 except Unavailable as exc:

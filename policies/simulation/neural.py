@@ -21,6 +21,7 @@ success code would hide it.
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -28,6 +29,7 @@ import numpy as np
 import polars as pl
 
 from ..errors import PolicyError
+from ..models_config import KIND_ROLES, ModelsConfig, active_models
 
 Progress = Callable[[int, int], None]  # (texts done, texts total)
 _UNLOADED = object()
@@ -69,8 +71,14 @@ class NeuralContext:
     """Lazily loaded encoder and heads, the per-text memo of their outputs, and the disk cache."""
 
     def __init__(self, encoder: Any = None, *, cache_dir: str | Path | None = None, use_disk_cache: bool = True,
-                 batch_size: int = 512, progress: Progress | None = None) -> None:
+                 batch_size: int = 512, progress: Progress | None = None,
+                 models: ModelsConfig | None = None) -> None:
+        """``models``: a team's own models per signal kind or signal (default: the process's mapping,
+        :func:`policies.models_config.active_models`, empty unless the CLI set one)."""
         self._encoder = encoder
+        self.models = active_models() if models is None else models
+        self._children: dict[tuple[str, str], NeuralContext] = {}  # per (model dir, role): see for_signal
+        self._pii_model: Any = None  # a user's token classifier, in a child context
         self._heads: dict[str, Any] = {}
         self._cache_dir = cache_dir
         self._use_disk = use_disk_cache
@@ -95,10 +103,45 @@ class NeuralContext:
         return self._encoder
 
     def head(self, name: str) -> Any:
-        """A classifier head over the shared embeddings: ``domain`` or ``jailbreak``."""
+        """The classifier of signal kind ``name``: a user's model (in a child context, see
+        :meth:`for_signal`) or a bundled head over the shared embeddings (``domain``, ``jailbreak``)."""
         if name not in self._heads:
-            self._heads[name] = _load(f"{name} classifier", getattr(_inference(), f"{name}_classifier"))
+            bundled = getattr(_inference(), f"{name}_classifier", None)
+            if bundled is None:
+                from ..signals.base import Unavailable
+
+                raise Unavailable(f"give a model for {name} signals with --model {name}=DIR (a Hugging Face "
+                                  "ONNX export) or in models.yaml")
+            self._heads[name] = _load(f"{name} classifier", bundled)
         return self._heads[name]
+
+    # -- a team's own models -------------------------------------------------------------
+    def for_signal(self, signal: Any) -> "NeuralContext":
+        """The context that computes ``signal``: this one, or (when :attr:`models` binds a model to the
+        signal or its kind) a child that runs that model, shares the disk cache and keeps its own memos
+        (another model's embeddings must never mix with the bundled encoder's). Children are shared by
+        every signal bound to the same directory; the model and its labels are checked here."""
+        binding = self.models.find(signal.leaf_type, signal.name) if self.models else None
+        if binding is None:
+            return self
+        role = model_role(signal)
+        key = (str(binding.path.resolve()), role)
+        child = self._children.get(key)
+        if child is None:
+            model = _located(binding, lambda: _inference().hf_models.load_model(binding.path, role))
+            child = NeuralContext(model if role == "embedding" else self._encoder, cache_dir=self._cache_dir,
+                                  use_disk_cache=self._use_disk, batch_size=self.batch_size,
+                                  progress=self.progress, models=type(self.models)())
+            child._cache = self.cache
+            child._name_head = None  # a child computes only its bound model's signals
+            if role == "token":
+                child._pii_model = model
+            elif role == "sequence":
+                child._heads[signal.leaf_type] = model
+            self._children[key] = child
+        if role != "embedding":
+            check_labels(signal, child._pii_model if role == "token" else child._heads[signal.leaf_type], binding)
+        return child
 
     @property
     def name_head(self) -> Any:
@@ -186,19 +229,24 @@ class NeuralContext:
         uniq, index = _row_index(texts)
         missing = [t for t in uniq.to_list() if t not in rows]
         if missing:
-            probs = self._cached(missing, head.model_sha256, f"head:{name}",
-                                 lambda ts: head.predict_embeddings(self.embed(ts)).probs)
+            if hasattr(head, "predict_embeddings"):  # a bundled head: reads the shared encoder pass
+                probs = self._cached(missing, head.model_sha256, f"head:{name}",
+                                     lambda ts: head.predict_embeddings(self.embed(ts)).probs)
+            else:  # a whole model (a user's): tokenises for itself
+                probs = self._cached(missing, head.model_sha256, ("model", head.kind, tuple(head.labels)),
+                                     lambda ts: head.predict(ts).probs)
             rows.update(zip(missing, probs))
-        self._head_labels[name] = tuple(head.labels)
-        matrix = np.stack([rows[t] for t in uniq.to_list()]) if len(uniq) else np.zeros((0, len(head.labels)))
-        return list(head.labels), matrix.astype(np.float64)[index]
+        labels = output_labels(name, head.labels)
+        self._head_labels[name] = labels
+        matrix = np.stack([rows[t] for t in uniq.to_list()]) if len(uniq) else np.zeros((0, len(labels)))
+        return list(labels), matrix.astype(np.float64)[index]
 
     def prefetch_pii(self, texts: pl.Series) -> None:
         """Start the PII pattern pass over ``texts`` in a thread, beside the encoder pass that comes
         next (:meth:`pii_scores` waits for it). Pure Python regexes hold the GIL, but onnxruntime
         and Polars release it, so on two cores the two passes overlap instead of adding up."""
         todo = [t for t in texts.unique(maintain_order=True).to_list() if t not in self._patterns]
-        if todo:
+        if todo and self._pii_model is None:
             names_by_model = self.name_head is not None  # decided here, before the thread starts
             pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pii-patterns")
             running = [(held, future) for held, future in self._pending if not future.done()]
@@ -219,6 +267,8 @@ class NeuralContext:
         the name head (from the shared encoder pass) for the name-like ones."""
         uniq, index = _row_index(texts)
         distinct = uniq.to_list()
+        if self._pii_model is not None:
+            return self._user_pii_scores(distinct, index)
         names = None
         if self.name_head is not None:
             self._want_names = True
@@ -237,3 +287,75 @@ class NeuralContext:
                     else np.zeros((0, len(_inference().pii.PII_TYPES)), np.float32))
         scores = _inference().pii.with_name_scores(patterns, names)
         return {label: scores.probs[:, j].astype(np.float64)[index] for j, label in enumerate(scores.labels)}
+
+    def _user_pii_scores(self, distinct: list[str], index: np.ndarray) -> dict[str, np.ndarray]:
+        """A user's token classifier as the PII detector: its entity types' scores only (the
+        router runs its PII model alone; no pattern of ours joins in)."""
+        model = self._pii_model
+        rows = (self._cached(distinct, model.model_sha256, ("model", model.kind, tuple(model.token_labels)),
+                             lambda ts: model.predict(ts).probs) if distinct else np.zeros((0, len(model.labels)), np.float32))
+        return {label: np.asarray(rows)[:, j].astype(np.float64)[index] for j, label in enumerate(model.labels)}
+
+    def pii_evidence(self, texts: list[str]) -> list[list[Any]]:
+        """Per text, the entities found (:class:`policies.inference.PiiMatch`: type, words, score): a
+        user's token classifier's spans; else the patterns' matches, and the name head's types with
+        their score (the head scores a text, not words: their ``text`` is empty)."""
+        if self._pii_model is not None:
+            return self._pii_model.spans(texts)
+        pii = _inference().pii
+        names = self.pii_scores(pl.Series(texts, dtype=pl.String)) if self.name_head is not None else None
+        found = []
+        for i, text in enumerate(texts):
+            matches = pii.find_pii(text, None if names is None else [r for r, _ in pii.RECOGNISERS])
+            if names is not None:
+                matches += [pii.PiiMatch(t, 0, 0, "", float(names[t][i])) for t in pii.NAME_TYPES if names[t][i] > 0]
+            found.append(matches)
+        return found
+
+
+def model_role(signal: Any) -> str:
+    """How ``signal`` uses a bound model (:data:`policies.models_config.KIND_ROLES`): a jailbreak
+    signal's ``method: contrastive`` compares embeddings; every other method runs a classifier."""
+    if signal.leaf_type == "jailbreak":
+        return "embedding" if getattr(signal, "contrastive", False) else "sequence"
+    return KIND_ROLES[signal.leaf_type][0]
+
+
+# signal kinds whose labels the router compares lower case (buildCategoryNameMappings)
+LOWER_CASE_LABELS = frozenset({"domain"})
+
+
+def output_labels(kind: str, labels: Sequence[str]) -> tuple[str, ...]:
+    """A classifier's labels as ``kind``'s signals compare them."""
+    return tuple(label.lower() for label in labels) if kind in LOWER_CASE_LABELS else tuple(labels)
+
+
+def check_labels(signal: Any, model: Any, binding: Any) -> None:
+    """Raise ``model-labels`` when ``signal`` names what the bound model never emits, listing both."""
+    labels = output_labels(signal.leaf_type, model.labels)
+    kind = signal.leaf_type
+    if kind == "domain":
+        wanted = signal.categories()
+    elif kind == "jailbreak":
+        from ..signals.jailbreak import POSITIVE_LABELS
+
+        wanted = [] if set(POSITIVE_LABELS) & set(labels) else list(POSITIVE_LABELS)
+    elif kind == "pii":
+        wanted = [t.upper() for t in signal.pii_types_allowed or []]
+    else:  # fact_check, user_feedback, modality: the signal's name is a label
+        wanted = [signal.name]
+    missing = [w for w in wanted if w not in labels]
+    if missing:
+        raise PolicyError.single("model-labels", f"{kind} signal '{signal.name}' needs label(s) {missing} that the "
+                                 f"model {binding.path} (from {binding.origin}) does not emit; its labels: "
+                                 f"{list(labels)}", file=str(binding.path / "config.json"),
+                                 suggestion="match the policy to the model's id2label, or bind another model")
+
+
+def _located(binding: Any, make: Callable[[], Any]) -> Any:
+    """``make()``, its errors saying which binding (and who chose it) the model came from."""
+    try:
+        return _load(f"model {binding.path}", make)
+    except PolicyError as exc:
+        raise PolicyError([replace(f, message=f"{binding.key} model (from {binding.origin}): {f.message}")
+                           for f in exc.findings]) from exc
