@@ -74,7 +74,9 @@ class PolicyState(param.Parameterized):
             self.message = _summary(errors)
             return False
         notes = ""
-        if policy.dialect not in KEPT_AS_WRITTEN:
+        if policy.dialect != "canonical" and policy.dialect in KEPT_AS_WRITTEN:
+            notes = f"Opened in the {policy.dialect} layout, kept as written; exports write the vLLM SR 0.4.0 layout."
+        elif policy.dialect not in KEPT_AS_WRITTEN:
             notes = f"Imported from the {policy.dialect} layout. " + _summary(policy.import_notes, "")
             text = dump_yaml(policy.to_spec())
             policy, _ = self._parse(text, name)

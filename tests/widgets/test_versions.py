@@ -34,7 +34,7 @@ def test_save_diff_restore(state: PolicyState, store: Store) -> None:
     view.save_button.clicks += 1
     assert view.last_saved == 2
     assert "raise long docs" in view.history.object and "ana" in view.history.object
-    assert "+    priority: 301" in view.diff_pane.object
+    assert "+      priority: 301" in view.diff_pane.object  # the file's own indentation: only that line changed
     assert view.restore(1)
     assert state.version == 3 and state.policy.routing.decision("long_documents").priority == 300
     assert [v.message for v in store.list_versions("cost_optimised")] == ["first", "raise long docs", "restore v1"]

@@ -47,7 +47,9 @@ def test_precedence_follows_tier_before_priority(state: PolicyState) -> None:
 def test_open_path_and_missing_file(tmp_path: Path) -> None:
     ws = Workspace()
     assert ws.open_path(str(CONFIGS / "repository_layout.yaml"))
-    assert ws.state.policy_name == "repository_layout" and ws.state.policy.dialect == "canonical"
+    assert ws.state.policy_name == "repository_layout" and ws.state.policy.dialect == "repository"
+    assert ws.state.text == (CONFIGS / "repository_layout.yaml").read_text()  # kept as written
+    assert "kept as written" in ws.state.message
     before = ws.state.policy
     assert not ws.open_path(str(tmp_path / "nope.yaml"))
     assert ws.state.policy is before and "no such file" in ws.state.message
