@@ -117,7 +117,7 @@ def _accept(policy: Policy, report, ids: tuple[str, ...], out: str) -> None:
     """Write ``policy`` with the named overlaps accepted as intended (their annotation) to ``out``."""
     from ..atomic import atomic_write_text
     from ..conflicts.intent import accept
-    from ..yaml_source import dump_yaml
+    from ..loader import dumps_policy
 
     by_id = {f.id: f for f in report.findings}
     for finding_id in ids:
@@ -127,7 +127,7 @@ def _accept(policy: Policy, report, ids: tuple[str, ...], out: str) -> None:
             policy = accept(policy, by_id[finding_id])
         except ValueError as exc:
             raise click.UsageError(f"--accept {finding_id}: {exc}") from None
-    atomic_write_text(out, dump_yaml(policy.to_spec()))
+    atomic_write_text(out, dumps_policy(policy))  # the user's file with the annotations added, comments kept
     click.echo(f"wrote {out}: {len(ids)} overlap(s) accepted as intended", err=True)
 
 

@@ -280,3 +280,23 @@ def test_a_change_where_the_file_layout_differs_is_written_canonically_not_wrong
 def test_a_multi_document_file_saves_with_the_model_it_holds() -> None:
     policy = load_policy(CONFIGS / "k8s_pair.yaml")
     assert loads_policy(dumps_policy(policy)).to_spec() == policy.to_spec()
+
+
+def test_check_accept_writes_the_users_file_with_only_the_annotation_added(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from policies.commands import main
+
+    source = tmp_path / "safety.yaml"
+    source.write_text(commented((SAMPLES / "safety_first.yaml").read_text()))
+    data = json.loads(CliRunner().invoke(main, ["check", "--json", str(source)]).output)
+    overlap = next(f for f in data["findings"] if f["decisions"] == ["block_jailbreak", "code_help"])
+    out = tmp_path / "accepted.yaml"
+    result = CliRunner().invoke(main, ["check", "--accept", overlap["id"], "--out", str(out), str(source)])
+    assert result.exit_code == 0, result.output
+    original, written = source.read_text().splitlines(), out.read_text().splitlines()
+    added = [line for line in written if line not in original]
+    assert [line for line in original if line not in written] == []
+    assert [line.strip() for line in added] == ["annotations:", "routing-studio/accepted-overlaps: [code_help]"]
