@@ -3,8 +3,10 @@
 A bundle is a tar.gz with ``config.yaml`` (vLLM SR 0.4.0), ``kubernetes.yaml`` (the Pool+Route
 pair, when the policy fits it), the ONNX models, tokenizers and label maps its signals use,
 ``conflicts.json`` (the conflict report), ``simulation.json`` (summary on the named traffic, if
-any) and ``manifest.json`` (format version, policy version and message, creation time, tool and
-dependency versions, sha256 of every file).
+any), ``models.yaml`` (the team's own models the simulation used, if any: :mod:`policies.models_config`;
+their weights stay where they are, the manifest records each file's sha256 under ``models``) and
+``manifest.json`` (format version, policy version and message, creation time, tool and dependency
+versions, sha256 of every file).
 """
 
 from __future__ import annotations
@@ -20,14 +22,15 @@ from ..errors import Finding, PolicyError
 from ..export import export_text, render_export
 from ..loader import loads_policy
 from ..model import Policy
+from ..models_config import ModelsConfig, dump_models_yaml
 from ..yaml_source import decode_text
 from .archive import Limits, bundle_error, read_archive, write_archive
 from .contents import model_files, tool_versions
 
 FORMAT = "routing-studio-bundle"
 FORMAT_VERSION = 1
-CONFIG, KUBERNETES, CONFLICTS, SIMULATION, MANIFEST = (
-    "config.yaml", "kubernetes.yaml", "conflicts.json", "simulation.json", "manifest.json")
+CONFIG, KUBERNETES, CONFLICTS, SIMULATION, MANIFEST, MODELS = (
+    "config.yaml", "kubernetes.yaml", "conflicts.json", "simulation.json", "manifest.json", "models.yaml")
 
 
 @dataclass(frozen=True)
@@ -51,8 +54,9 @@ def conflict_report(policy: Policy) -> list[dict[str, Any]]:
 
 
 def build_bundle(policy: Policy, ref: PolicyRef, created_at: datetime, simulation: dict[str, Any] | None = None,
-                 force: bool = False) -> tuple[bytes, list[Finding]]:
-    """The bundle archive bytes; the same inputs (and ``created_at``) give the same bytes."""
+                 force: bool = False, models: ModelsConfig | None = None) -> tuple[bytes, list[Finding]]:
+    """The bundle archive bytes; the same inputs (and ``created_at``) give the same bytes. ``models``:
+    the own-model mapping the simulation used (recorded with its files' checksums)."""
     config, notes = render_export(policy, "vllm-sr", force=force)
     files: dict[str, bytes] = {CONFIG: config.encode()}
     refusals: list[str] = []
@@ -64,6 +68,8 @@ def build_bundle(policy: Policy, ref: PolicyRef, created_at: datetime, simulatio
     if simulation is not None:
         files[SIMULATION] = _json(simulation)
     files.update(model_files(policy))
+    if models:
+        files[MODELS] = dump_models_yaml(models).encode()
     created = created_at.astimezone(timezone.utc).replace(microsecond=0)
     manifest = {
         "format": FORMAT, "format_version": FORMAT_VERSION,
@@ -73,6 +79,8 @@ def build_bundle(policy: Policy, ref: PolicyRef, created_at: datetime, simulatio
         "kubernetes": {"included": KUBERNETES in files, "refused_because": refusals},
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
     }
+    if models:
+        manifest["models"] = {b.key: {"path": str(b.path), "files": b.checksums()} for b in models.bindings}
     files[MANIFEST] = _json(manifest)
     return write_archive(files, int(created.timestamp())), notes
 
@@ -134,6 +142,7 @@ def verify_bundle(data: bytes, file: str = "<bundle>") -> Verification:
             result.problems.append(f"{name}: present but not listed in the manifest")
         elif hashlib.sha256(files[name]).hexdigest() != listed[name]:
             result.problems.append(f"{name}: sha256 does not match the manifest")
+    result.problems += changed_models(manifest.get("models"))
     try:
         policy = bundle_policy(files, file)
         render_export(policy, "vllm-sr")
@@ -151,3 +160,22 @@ def verify_bundle(data: bytes, file: str = "<bundle>") -> Verification:
     result.findings_added = [after[k] for k in after.keys() - before.keys()]
     result.findings_removed = [before[k] for k in before.keys() - after.keys()]
     return result
+
+
+def changed_models(recorded: Any) -> list[str]:
+    """The recorded own-model files that differ on this machine (a directory absent here is not
+    checked: the weights live with the team, not in the bundle)."""
+    from pathlib import Path
+
+    from ..models_config import ModelBinding
+
+    problems = []
+    for key, entry in (recorded or {}).items() if isinstance(recorded, dict) else ():
+        path = Path(str(entry.get("path", ""))) if isinstance(entry, dict) else None
+        if path is None or not path.is_dir():
+            continue
+        now = ModelBinding(key.partition(":")[0], path).checksums()
+        for name, sha in (entry.get("files") or {}).items():
+            if now.get(name) != sha:
+                problems.append(f"models.yaml: {key} model file {path / name} changed since the bundle was built")
+    return problems

@@ -13,9 +13,11 @@ from ..atomic import atomic_write_bytes
 from ..errors import PolicyError
 from ..formatting import count
 from ..loader import load_policy
+from ..models_config import active_models
 from ..yaml_source import read_file
 from . import main
 from .gate import allow_errors_option, gate
+from .model_options import model_options
 from .output import EXIT_FINDINGS, EXIT_OK, emit_json, fail
 
 
@@ -34,6 +36,7 @@ def bundle() -> None:
 
 
 @bundle.command("build")
+@model_options
 @click.argument("policy_path", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", "out", required=True, help="NAME.tar.gz to write.")
 @click.option("--traffic", type=click.Path(dir_okay=False), help="Traffic log to simulate for the summary.")
@@ -57,7 +60,8 @@ def build_command(policy_path: str, out: str, traffic: str | None, name: str | N
 
             summary = simulate(policy, read_traffic(traffic)).summary()
         ref = PolicyRef(name or Path(policy_path).stem, version, message)
-        data, notes = build_bundle(policy, ref, _created_at(created_at, Path(policy_path)), summary, force=True)
+        data, notes = build_bundle(policy, ref, _created_at(created_at, Path(policy_path)), summary, force=True,
+                                   models=active_models())
     except PolicyError as exc:
         fail(exc)
     for note in notes:

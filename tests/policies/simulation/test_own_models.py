@@ -37,17 +37,17 @@ INVERTED = {"equation": {"law": 20}, "probability": {"law": 20}, "court": {"math
 DOMAIN_POLICY = {
     "version": "v0.3",
     "providers": {"defaults": {"model": "small"}, "models": [
-        {"name": "small", "pricing": {"prompt_per_1m": 0.1, "completion_per_1m": 0.2}},
-        {"name": "mathematician", "pricing": {"prompt_per_1m": 1.0, "completion_per_1m": 2.0}},
-        {"name": "lawyer", "pricing": {"prompt_per_1m": 2.0, "completion_per_1m": 4.0}}]},
+        {"name": name, "pricing": {"prompt_per_1m": price, "completion_per_1m": 2 * price}, "backend_refs": [
+            {"name": name, "provider": "vllm", "endpoint": f"127.0.0.1:{8000 + i}", "protocol": "http", "weight": 100}]}
+        for i, (name, price) in enumerate([("small", 0.1), ("mathematician", 1.0), ("lawyer", 2.0)])]},
     "routing": {
         "signals": {"domains": [{"name": "math", "description": "m", "mmlu_categories": ["math"]},
                                 {"name": "law", "description": "l", "mmlu_categories": ["law"]}]},
         "decisions": [
             {"name": "math_route", "priority": 20, "rules": {"operator": "AND", "conditions": [
-                {"type": "domain", "name": "math"}]}, "modelRefs": [{"model": "mathematician"}]},
+                {"type": "domain", "name": "math"}]}, "modelRefs": [{"model": "mathematician", "use_reasoning": False}]},
             {"name": "law_route", "priority": 10, "rules": {"operator": "AND", "conditions": [
-                {"type": "domain", "name": "law"}]}, "modelRefs": [{"model": "lawyer"}]}]},
+                {"type": "domain", "name": "law"}]}, "modelRefs": [{"model": "lawyer", "use_reasoning": False}]}]},
 }
 
 
@@ -237,3 +237,24 @@ def test_an_embedding_model_for_embedding_signals(tmp_path):
     requests = requests_from_prompts(["money back", "a poem", "refund please"])
     result = Simulator(requests, context=NeuralContext(cache_dir=tmp_path / "c", models=own)).simulate(policy)
     assert result.requests["decision"].to_list() == ["billing", None, "billing"]
+
+
+def test_bundle_records_the_models_and_verify_sees_a_changed_one(tmp_path, domain_model, policy_file):
+    import hashlib
+
+    from policies.bundles.bundle import open_bundle, verify_bundle
+
+    out = tmp_path / "b.tar.gz"
+    built = run_cli("bundle", "build", str(policy_file), "-o", str(out), "--created-at", "2026-01-01T00:00:00+00:00",
+                    "--model", f"domain={domain_model}", cache=tmp_path / "cache")
+    assert built.returncode == 0, built.stderr
+    files, manifest = open_bundle(out.read_bytes())
+    assert yaml.safe_load(files["models.yaml"]) == {"models": [{"kind": "domain", "path": str(domain_model)}]}
+    recorded = manifest["models"]["domain"]
+    assert recorded["path"] == str(domain_model)
+    assert recorded["files"]["model.onnx"] == hashlib.sha256((domain_model / "model.onnx").read_bytes()).hexdigest()
+    assert set(recorded["files"]) == {"config.json", "model.onnx", "tokenizer.json"}
+    assert verify_bundle(out.read_bytes()).ok
+    build_classifier(domain_model, ["Math", "Law"], {"court": {"Law": 5}}, default="Math")
+    problems = verify_bundle(out.read_bytes()).problems
+    assert any("model.onnx changed since the bundle was built" in p for p in problems), problems
