@@ -15,15 +15,14 @@ from typing import Any, Mapping
 
 import panel as pn
 from bokeh.models import ColumnDataSource, HoverTool, Legend, LegendItem
-from bokeh.palettes import Dark2
 from bokeh.plotting import figure
 from panel.viewable import Viewer
 
 from policies.api import SimulationResult, baseline
 
 from .bokeh_data import MARGIN, NAN, edit_models, replace_data
+from .palette import model_colours
 
-MODEL_COLOURS = Dark2[8]  # single-model baselines, in turn; none is the policy's blue or red
 # colour, marker, size, fill alpha: the as-written run is a ring, so the policy shows inside it where they meet
 POLICY_STYLES = {"policy (as written)": ("#0969da", "circle", 17, 0.0), "policy": ("#cf222e", "circle", 10, 1.0)}
 COLUMNS = ("label", "total_cost", "mean_quality", "color", "marker", "size", "alpha")
@@ -33,8 +32,9 @@ _BLANK = dict(zip(COLUMNS, ("", NAN, NAN, "#ffffff", "square", 0, 0.0)))
 def cost_quality_points(result: SimulationResult, summary: Mapping[str, Any],
                         reference: Mapping[str, Any] | None) -> dict[str, list]:
     """Column data: one point per single-model baseline, then the as-written run and the policy."""
-    points = [(f"all {m}", b["total_cost"], b["mean_quality"], MODEL_COLOURS[i % len(MODEL_COLOURS)], "square", 10, 1.0)
-              for i, m in enumerate(result.outcomes.models) for b in [baseline(result.outcomes, m)]]
+    colours = model_colours(result.outcomes.models)  # each model's colour in the Sankey too
+    points = [(f"all {m}", b["total_cost"], b["mean_quality"], colours[m], "square", 10, 1.0)
+              for m in result.outcomes.models for b in [baseline(result.outcomes, m)]]
     points += [(name, s["total_cost_usd"], s["mean_quality"], *POLICY_STYLES[name])
                for name, s in (("policy (as written)", reference), ("policy", summary)) if s is not None]
     points = [(label, float(cost), float(quality), *style) for label, cost, quality, *style in points

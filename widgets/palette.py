@@ -27,9 +27,10 @@ NEUTRAL = "#bdbdbd"  # what is neither a decision nor a model (the Sankey's traf
 
 
 def _assign(names: Iterable[str], palette: Sequence[str]) -> dict[str, str]:
+    names = set(names)
     out: dict[str, str] = {}
     taken: set[int] = set()
-    for name in sorted(set(names) - FIXED.keys()):
+    for name in sorted(names - FIXED.keys()):
         slot = zlib.crc32(name.encode()) % len(palette)
         for step in range(len(palette)):  # the next free slot; all taken: the preferred one again
             if (slot + step) % len(palette) not in taken:
@@ -37,7 +38,7 @@ def _assign(names: Iterable[str], palette: Sequence[str]) -> dict[str, str]:
                 break
         taken.add(slot)
         out[name] = palette[slot]
-    return {**out, **{name: FIXED[name] for name in set(names) & FIXED.keys()}}
+    return {**out, **{name: FIXED[name] for name in names & FIXED.keys()}}
 
 
 def decision_colours(names: Iterable[str]) -> dict[str, str]:

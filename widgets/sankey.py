@@ -27,6 +27,7 @@ from panel.viewable import Viewer
 from policies.api import decision_label
 
 from .bokeh_data import MARGIN, NAN, edit_models, replace_data
+from .palette import NEUTRAL, decision_colours, model_colours
 from .sankey_layout import X_RANGE, Y_RANGE, View, sankey_layout
 
 ROOT_STAGE = "traffic"
@@ -83,7 +84,7 @@ def _labels(stage: str, column: str) -> pl.Expr:
 _BLANK: dict[str, dict[str, Any]] = {  # a row that draws nothing, per source and column
     "nodes": {"label": "", "requests": 0, "x0": NAN, "x1": NAN, "y0": NAN, "y1": NAN, "color": "#ffffff"},
     "ribbons": {"source": "", "target": "", "requests": 0, "xs": [], "ys": [], "color": "#ffffff"},
-    "labels": {"x": NAN, "y": NAN, "text": ""},
+    "labels": {"x": NAN, "y": NAN, "text": "", "full": "", "x0": NAN, "x1": NAN, "y0": NAN, "y1": NAN},
 }
 
 
@@ -105,7 +106,8 @@ class FlowSankey(Viewer):
         self._sources = {part: ColumnDataSource(data) for part, data in layout.items()}
         self._figure = self._build_figure()
         self._show(layout)
-        self._pane = pn.pane.Bokeh(self._figure, sizing_mode="stretch_width", min_height=360)
+        # as tall as the figure: a shorter pane clipped the bottom nodes of Compare's Sankey in its row
+        self._pane = pn.pane.Bokeh(self._figure, sizing_mode="stretch_width", min_height=HEIGHT_PX)
         self.param.watch(self._replot, ["frame", "stages", "root"])
 
     def edges(self) -> pl.DataFrame:
@@ -120,7 +122,24 @@ class FlowSankey(Viewer):
             self._show(self._layout())
 
     def _layout(self) -> dict[str, dict[str, list]]:
-        return sankey_layout(self._edges, name=shown_name)
+        return sankey_layout(self._edges, name=shown_name, colour=self._colours())
+
+    def _colours(self) -> Any:
+        """Node label → colour: a decision stage's nodes by decision (:mod:`widgets.palette`, the same
+        colour on both sides of a comparison and in every other chart), a model stage's by model."""
+        models = {label for label, column in self.stages if column.startswith("model")}
+        labels = set(self._edges["source"]) | set(self._edges["target"])
+        split = [parse_node(label) for label in labels if label != ROOT_STAGE]
+        by_decision = decision_colours(str(v) for stage, v in split if stage not in models)
+        by_model = model_colours(str(v) for stage, v in split if stage in models)
+
+        def colour(label: str) -> str:
+            if label == ROOT_STAGE:
+                return NEUTRAL
+            stage, value = parse_node(label)
+            return (by_model if stage in models else by_decision)[str(value)]
+
+        return colour
 
     def _show(self, layout: dict[str, dict[str, list]]) -> None:
         """Replace the sources' data (the browser gets data patches, the figure stays)."""
@@ -146,9 +165,13 @@ class FlowSankey(Viewer):
                          fill_color="color", line_color="black", nonselection_fill_alpha=0.35)
         fig.text("x", "y", text="text", text_baseline="middle", text_font_size="8pt", source=self._sources["labels"],
                  background_fill_color="white", background_fill_alpha=0.6)  # legible over the ribbons
+        # an invisible box over each label: hovering a shortened one shows its whole text
+        label_boxes = fig.quad(left="x0", right="x1", bottom="y0", top="y1", source=self._sources["labels"],
+                               fill_alpha=0.0, line_alpha=0.0)
         fig.add_tools(HoverTool(renderers=[ribbons], tooltips=[("from", "@source"), ("to", "@target"),
                                                               ("requests", "@requests{0,0}")]),
                       HoverTool(renderers=[boxes], tooltips=[("node", "@label"), ("requests", "@requests{0,0}")]),
+                      HoverTool(renderers=[label_boxes], tooltips=[("", "@full")]),
                       TapTool(renderers=[boxes]))
         self._sources["nodes"].selected.on_change("indices", lambda _attr, _old, new: self._on_tap(new))
         return fig

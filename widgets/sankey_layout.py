@@ -15,7 +15,12 @@ Labels are text of a fixed pixel size on a canvas drawn at any width, so they ar
 narrowest frame the figure allows (:class:`View`), where text spans the most canvas units: each
 sits right of its node, in the lane before the next column (the last column's in a right margin
 as wide as its longest label, up to a cap), is shortened with an ellipsis to fit its lane, and is
-left out, larger nodes first, where it would cover a label already placed.
+left out, larger nodes first, where it would cover a label already placed. Each label keeps its
+full text and its box, so hovering a shortened label shows the whole name.
+
+Colours come from the caller (``colour``: a node label to its colour, :mod:`widgets.palette` in the
+widgets, so a decision has one colour in every chart); a ribbon takes its source's colour, or its
+target's when the source is the neutral root.
 """
 
 from __future__ import annotations
@@ -26,7 +31,8 @@ from typing import Callable
 
 import numpy as np
 import polars as pl
-from bokeh.palettes import Category20
+
+from .palette import NEUTRAL, decision_colours
 
 WIDTH, HEIGHT = 1000.0, 500.0
 X_RANGE, Y_RANGE = (-10.0, WIDTH + 10.0), (-10.0, HEIGHT + 10.0)  # the figure's ranges: the canvas and a rim
@@ -39,6 +45,8 @@ MAX_MARGIN = 0.35 * WIDTH  # the most the last column's labels take from the flo
 # lower case, digits and punctuation of decision and model names; a line is 10.7 px plus leading.
 CHAR_PX, LINE_PX = 6.0, 13.0
 ELLIPSIS = "…"
+
+LABEL_COLUMNS = ("x", "y", "text", "full", "x0", "x1", "y0", "y1")  # drawn text, whole text, box (for hover)
 
 _T = np.linspace(0.0, 1.0, RIBBON_STEPS + 1)
 _EASE = _T * _T * (3.0 - 2.0 * _T)  # the cubic Bézier with control points at mid-x, as a y profile
@@ -87,16 +95,17 @@ class View:
 def empty_layout() -> dict[str, dict[str, list]]:
     return {"nodes": {k: [] for k in ("label", "requests", "x0", "x1", "y0", "y1", "color")},
             "ribbons": {k: [] for k in ("source", "target", "requests", "xs", "ys", "color")},
-            "labels": {k: [] for k in ("x", "y", "text")}}
+            "labels": {k: [] for k in LABEL_COLUMNS}}
 
 
-def sankey_layout(edges: pl.DataFrame, view: View = View(),
-                  name: Callable[[str], str] = str) -> dict[str, dict[str, list]]:
+def sankey_layout(edges: pl.DataFrame, view: View = View(), name: Callable[[str], str] = str,
+                  colour: Callable[[str], str] | None = None) -> dict[str, dict[str, list]]:
     """Column data of the node boxes, edge ribbons and node labels of ``edges`` (``source``,
     ``target``, ``requests``; acyclic), with labels placed for ``view``.
 
-    Colours follow the node order (Category20), ribbons take their source node's colour; a label
-    reads ``name(node label) (requests)`` and is left-aligned (see the module's note).
+    ``colour`` maps a node label to its colour (default: :func:`widgets.palette.decision_colours` of
+    the shown names); a label reads ``name(node label) (requests)`` and is left-aligned (see the
+    module's note).
     """
     links = [(s, t, float(n)) for s, t, n in edges.select("source", "target", "requests").iter_rows() if n > 0]
     if not links:
@@ -105,9 +114,11 @@ def sankey_layout(edges: pl.DataFrame, view: View = View(),
     columns = _columns(nodes, links)
     scale = _place(columns, links)
     order = [node for column in columns for node in column]
-    palette = Category20[20]
-    colour = {node.label: palette[i % len(palette)] for i, node in enumerate(order)}
     names = {n.label: name(n.label) for n in order}
+    if colour is None:
+        by_name = decision_colours(names.values())
+        colour = lambda label: by_name[names[label]]  # noqa: E731
+    colours = {n.label: colour(n.label) for n in order}
     longest = max(len(_label_text(names[n.label], n.value)) for n in columns[-1])
     margin = min(MAX_MARGIN, longest * view.char_width + 2 * LABEL_GAP)
     lefts = [i * (WIDTH - margin - NODE_WIDTH) / (len(columns) - 1) for i in range(len(columns))]
@@ -115,10 +126,10 @@ def sankey_layout(edges: pl.DataFrame, view: View = View(),
     return {
         "nodes": {"label": [n.label for n in order], "requests": [int(n.value) for n in order],
                   "x0": [lefts[n.column] for n in order], "x1": [lefts[n.column] + NODE_WIDTH for n in order],
-                  "y0": [n.y0 for n in order], "y1": [n.y1 for n in order], "color": list(colour.values())},
+                  "y0": [n.y0 for n in order], "y1": [n.y1 for n in order], "color": list(colours.values())},
         "ribbons": {"source": [s for s, _, _ in links], "target": [t for _, t, _ in links],
                     "requests": [int(n) for _, _, n in links], "xs": xs, "ys": ys,
-                    "color": [colour[s] for s, _, _ in links]},
+                    "color": [colours[t] if colours[s] == NEUTRAL else colours[s] for s, t, _ in links]},
         "labels": _labels(columns, names, lefts, view),
     }
 
@@ -127,7 +138,7 @@ def _labels(columns: list[list[_Node]], names: dict[str, str], lefts: list[float
             view: View) -> dict[str, list]:
     """Per column, larger nodes first: the label right of its node, shortened to end a gap before the
     next column (the canvas's edge), and left out where it would cover one already placed."""
-    out: dict[str, list] = {"x": [], "y": [], "text": []}
+    out: dict[str, list] = {k: [] for k in LABEL_COLUMNS}
     for column, left, end in zip(columns, lefts, [*lefts[1:], WIDTH]):
         x = left + NODE_WIDTH + LABEL_GAP
         room = view.chars(end - LABEL_GAP - x)
@@ -139,9 +150,11 @@ def _labels(columns: list[list[_Node]], names: dict[str, str], lefts: list[float
             bottom, top = bottom + shift, top + shift
             if text and all(top <= low or bottom >= high for low, high in placed):
                 placed.append((bottom, top))
-                out["x"].append(x)
-                out["y"].append((bottom + top) / 2)
-                out["text"].append(text)
+                _, right, _, _ = view.label_box(x, node.centre, text)
+                row = {"x": x, "y": (bottom + top) / 2, "text": text, "full": _label_text(names[node.label], node.value),
+                       "x0": x, "x1": right, "y0": bottom, "y1": top}
+                for key, value in row.items():
+                    out[key].append(value)
     return out
 
 
