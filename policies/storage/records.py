@@ -82,3 +82,13 @@ class SimulationRun(SimulationRunInfo):
     """A simulation run with its per-decision rows, when they were kept."""
 
     decisions: list[dict[str, Any]] | None
+
+
+@dataclass(frozen=True)
+class VersionModels:
+    """The own-model mapping saved with a version: ``models.yaml`` text, per binding its files' sha256."""
+
+    policy_name: str
+    version: int
+    models_yaml: str
+    checksums: dict[str, Any]

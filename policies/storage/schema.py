@@ -97,3 +97,12 @@ simulation_runs = sa.Table(
     sa.Column("summary", JSON, nullable=False),
     sa.Column("decisions", JSON, nullable=True),
 )
+
+# The own-model mapping (models.yaml, policies.models_config) a policy version was simulated with.
+version_models = sa.Table(
+    "version_models", metadata,
+    sa.Column("policy_name", NAME, primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("models_yaml", sa.Text, nullable=False),
+    sa.Column("checksums", JSON, nullable=False),
+)

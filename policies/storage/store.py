@@ -13,8 +13,9 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from . import db, drafts, migrate, runs, versions
-from .records import Draft, PolicyInfo, PolicyVersion, SimulationRun, SimulationRunInfo, TrafficSetInfo, VersionInfo
+from . import db, drafts, migrate, runs, version_models, versions
+from .records import (Draft, PolicyInfo, PolicyVersion, SimulationRun, SimulationRunInfo, TrafficSetInfo, VersionInfo,
+                      VersionModels)
 
 
 class Store:
@@ -57,6 +58,15 @@ class Store:
     def save_version(self, policy_name: str, spec_yaml: str, author: str, message: str = "") -> VersionInfo:
         """Save ``spec_yaml`` as the next version of ``policy_name`` (version 1 creates the policy)."""
         return db.write(self._engine, lambda c: versions.save(c, policy_name, spec_yaml, author, message))
+
+    def save_version_models(self, policy_name: str, version: int, models_yaml: str,
+                            checksums: dict[str, Any]) -> VersionModels:
+        """Keep the own-model mapping (``models.yaml`` text and file checksums) a version was simulated with."""
+        return db.write(self._engine, lambda c: version_models.save(c, policy_name, version, models_yaml, checksums))
+
+    def get_version_models(self, policy_name: str, version: int) -> VersionModels | None:
+        """The mapping saved with a version, or None when it used the bundled models."""
+        return db.read(self._engine, lambda c: version_models.load(c, policy_name, version))
 
     def list_policies(self) -> list[PolicyInfo]:
         """Every saved policy with its latest version, by name."""
