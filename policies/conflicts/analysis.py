@@ -124,18 +124,23 @@ class ProfileAnalysis:
 
     def _quiet(self, model: z3.ModelRef, assumptions: Sequence[z3.BoolRef],
                extra: Sequence[z3.BoolRef]) -> z3.ModelRef:
-        """A model of the same query with as few signals firing as the query allows (greedy, one solver call per
-        firing leaf): a witness whose example request fires only what the finding is about reads as that case."""
-        kept = list(extra)
-        for leaf in self.encoding.leaves().values():
-            atom = self.encoding.atom(leaf)
-            if not z3.is_true(model.eval(atom, model_completion=True)):
-                continue
-            outcome = self.solver.check(assumptions, kept + [z3.Not(atom)])
-            if outcome.sat:
-                kept.append(z3.Not(atom))
-                model = outcome.model
-        return model
+        """A model of the same query with as few signals firing (then as few keywords present) as the query allows
+        (greedy, at most one solver call per leaf or keyword): a witness whose example request fires only
+        what the finding is about reads as that case."""
+        kept, pool = list(extra), self.encoding.pool
+        words = [pool.bools[name] for name, info in pool.info.items() if info.kind == "bool" and info.role == "keyword"]
+        todo = [self.encoding.atom(leaf) for leaf in self.encoding.leaves().values()] + words
+        while True:  # a new model may turn on an atom already passed: go round until none can be turned off
+            on = [atom for atom in todo if z3.is_true(model.eval(atom, model_completion=True))]
+            for atom in on:
+                todo.remove(atom)
+                outcome = self.solver.check(assumptions, kept + [z3.Not(atom)])
+                if outcome.sat:
+                    kept.append(z3.Not(atom))
+                    model = outcome.model
+                    break
+            else:
+                return model
 
     def support_of(self, k: int) -> frozenset[str]:
         memo = self._support
