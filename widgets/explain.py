@@ -15,7 +15,8 @@ import param
 import polars as pl
 from panel.viewable import Viewer
 
-from policies.api import Explanation, Flip, Policy, PolicyError, RouteResult, Simulator, explain, explain_text
+from policies.api import (Explanation, Flip, Policy, PolicyError, RouteResult, Simulator, explain, explain_text,
+                          score)
 
 from .markdown_text import md_text
 from .simulators import Simulators
@@ -24,8 +25,17 @@ from .simulators import Simulators
 def describe_flip(flip: Flip | None) -> str:
     if flip is None:
         return "no single threshold change re-routes this request."
-    return (f"{flip.signal}.{flip.field} {flip.current:g} → {flip.value:.4g} routes it to "
+    return (f"{flip.signal}.{flip.field} {score(flip.current)} → {score(flip.value)} routes it to "
             f"'{flip.winner or 'default model'}'")
+
+
+def signals_frame(found: Explanation) -> pl.DataFrame:
+    """One row per signal leaf: fired, score and threshold with three decimals (``n/a`` where there is
+    none, never a mix of ``0.279454``, ``0.0`` and ``-``), and why it did not fire."""
+    return pl.DataFrame([{"signal": s["leaf"], "fired": "✓" if s["fired"] else "✗", "score": score(s["conf"]),
+                          "threshold": score(s["threshold"]), "why not": s.get("why_not") or ""}
+                         for s in found.signals],
+                        schema={k: pl.String for k in ("signal", "fired", "score", "threshold", "why not")})
 
 
 def _tree_html(route_result: RouteResult) -> str:
@@ -39,10 +49,10 @@ def _tree_html(route_result: RouteResult) -> str:
 
 def _ranking_frame(route_result: RouteResult) -> pl.DataFrame:
     return pl.DataFrame([{"rank": i + 1, "decision": c.decision.name, "tier": c.decision.effective_tier,
-                          "priority": c.decision.effective_priority, "confidence": c.confidence}
+                          "priority": c.decision.effective_priority, "confidence": score(c.confidence)}
                          for i, c in enumerate(route_result.ranked)],
                         schema={"rank": pl.Int64, "decision": pl.String, "tier": pl.Int64, "priority": pl.Int64,
-                                "confidence": pl.Float64})
+                                "confidence": pl.String})
 
 
 class RequestExplanation(Viewer):
@@ -104,9 +114,7 @@ class RequestExplanation(Viewer):
                              f"{route}{missing}")
         if found.passthrough:
             return
-        self._signals.value = pl.DataFrame(found.signals, schema={"leaf": pl.String, "fired": pl.Boolean,
-                                                                  "conf": pl.Float64, "threshold": pl.Float64}
-                                           ).to_pandas()
+        self._signals.value = signals_frame(found).to_pandas()
         self._trees.object = _tree_html(found.route)
         self._ranking.value = _ranking_frame(found.route).to_pandas()
         self._flip.object = "**Smallest flip:** " + md_text(describe_flip(found.flip))

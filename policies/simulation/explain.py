@@ -10,6 +10,11 @@ signal, e.g. each keyword's BM25 score), re-evaluates that signal's leaves with
 :meth:`Extractor.leaf` on the request's raw scores, and keeps the smallest change that gives a
 different winner.
 
+Each signal that did not fire gets a reason (``why_not``): its score against its threshold, and the
+nearest of its own items where the raw scores are per item (the keyword that scored highest, or
+that none occurs); a domain whose classifier ranked another label first says so. Numbers print with
+three decimals (:func:`policies.formatting.score`), a missing one as ``n/a``, everywhere in the text.
+
 The request is explained where :meth:`Simulator.simulate` routes it (:mod:`.entrypoints`): in the
 recipe its model name selects (a looper alias: only that looper's decisions), or, when it named a
 configured model, as passed through to that model with no signal or decision evaluated.
@@ -24,6 +29,7 @@ import polars as pl
 
 from ..columns import confidence_column, fired_column
 from ..evaluate import LeafKey, RouteResult, SignalHit, route
+from ..formatting import score
 from ..model import Policy
 from ..model.recipes import PASSTHROUGH, UNRESOLVED, Route
 from ..signals.base import Extractor, raw_column
@@ -91,9 +97,10 @@ class Explanation:
             return "\n".join(lines)
         lines += [f"decided by: {self.route.decided_by}", "", "signals:"]
         for s in self.signals:
-            conf = "" if s["conf"] is None else f" score={s['conf']:.4f}"
-            thr = "" if s["threshold"] is None else f" threshold={s['threshold']}"
-            lines.append(f"  {'✓' if s['fired'] else '✗'} {s['leaf']}{conf}{thr}")
+            conf = "" if s["conf"] is None else f" score={score(s['conf'])}"
+            thr = "" if s["threshold"] is None else f" threshold={score(s['threshold'])}"
+            why = f" ({s['why_not']})" if s.get("why_not") else ""
+            lines.append(f"  {'✓' if s['fired'] else '✗'} {s['leaf']}{conf}{thr}{why}")
             lines += [f"      {e['type']} {repr(e['text']) if e['text'] else '(a name type: no words located)'} "
                       f"{e['score']:.3f}{' (allowed)' if e['allowed'] else ''}" for e in s.get("evidence", [])]
         for name, reason in self.notes.items():
@@ -104,12 +111,12 @@ class Explanation:
             lines.append(tree.describe(2))
         lines += ["", "ranking:"]
         for i, c in enumerate(self.route.ranked, 1):
-            conf = "unscored" if c.confidence is None else f"{c.confidence:.4f}"
+            conf = "unscored" if c.confidence is None else score(c.confidence)
             lines.append(f"  {i}. {c.decision.name} (tier {c.decision.effective_tier}, "
                          f"priority {c.decision.effective_priority}, confidence {conf})")
         if self.flip:
-            lines += ["", f"smallest flip: {self.flip.signal}.{self.flip.field} {self.flip.current} → "
-                          f"{self.flip.value:.6g} routes to {label_of(self.flip.winner, self.via)}"]
+            lines += ["", f"smallest flip: {self.flip.signal}.{self.flip.field} {score(self.flip.current)} → "
+                          f"{score(self.flip.value)} routes to {label_of(self.flip.winner, self.via)}"]
         return "\n".join(lines)
 
 
@@ -144,7 +151,9 @@ def explain(simulator: Simulator, policy: Policy, request_id: str, profile: str 
         has_threshold = leaf.signal is not None and "threshold" in type(leaf.signal).model_fields
         threshold = leaf.signal.effective_threshold() if has_threshold else None
         signals.append({"leaf": ":".join(leaf.key), "fired": state[leaf.key].fired,
-                        "conf": state[leaf.key].confidence, "threshold": threshold})
+                        "conf": state[leaf.key].confidence, "threshold": threshold,
+                        "why_not": None if state[leaf.key].fired else why_not(leaf, state[leaf.key].confidence,
+                                                                               threshold, raw)})
         evidence = getattr(Extractor.for_leaf_type(leaf.leaf_type), "evidence", None)
         if evidence is not None and leaf.signal is not None:  # what fired, e.g. PII types and words
             signals[-1]["evidence"] = evidence(leaf.signal, simulator.frame[found[0]:found[0] + 1],
@@ -155,6 +164,30 @@ def explain(simulator: Simulator, policy: Policy, request_id: str, profile: str 
     flip = min(flips, key=lambda f: abs(f.value - f.current)) if flips else None
     return Explanation(request_id, row["decision"], row["model"], result, signals, flip,
                        dict(plan.extraction.unavailable), requested, *((chosen.via, chosen.recipe) if chosen else ()))
+
+
+def why_not(leaf: Any, confidence: float | None, threshold: float | None, raw: pl.DataFrame) -> str:
+    """Why ``leaf`` did not fire for the one request in ``raw``: score against threshold, the nearest
+    keyword (per-keyword raw scores ``k<i>``), or the classifier's top label lying elsewhere (a domain's
+    ``top`` flag, :mod:`policies.signals.domain`)."""
+    reasons = []
+    if confidence is not None and threshold is not None:
+        reasons.append(f"score {score(confidence)} < threshold {score(threshold)}")
+    parts = {}
+    if leaf.signal is not None:
+        prefix = raw_column(leaf.leaf_type, leaf.signal.name, "")
+        parts = {c[len(prefix):]: raw[c][0] for c in raw.columns if c.startswith(prefix)}
+    keywords = list(getattr(leaf.signal, "keywords", None) or [])
+    scored = [(float(parts[f"k{i}"] or 0.0), k) for i, k in enumerate(keywords) if f"k{i}" in parts]
+    if scored:
+        best, nearest = max(scored)
+        cut_offs = Extractor.for_leaf_type(leaf.leaf_type).numeric_thresholds(leaf.signal)  # e.g. bm25_threshold
+        below = "".join(f" < {field} {score(value)}" for field, value in cut_offs.items())
+        reasons.append(f"nearest keyword {nearest!r} scores {score(best)}{below}" if best > 0
+                       else "none of its keywords occurs")
+    if parts.get("top") == 0.0:
+        reasons.append(f"the classifier ranked another label first (top probability {score(parts.get('top_prob'))})")
+    return "; ".join(reasons) or "no match"
 
 
 def _flips(routing: Any, policy: Policy, simulator: Simulator, leaf: Any, same_signal: list[Any],

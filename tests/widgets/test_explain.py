@@ -29,7 +29,13 @@ def test_explains_a_routed_request(simulator: Simulator) -> None:
     assert "Decision <b>code_help</b>" in view._head.object and "qwen3-32b" in view._head.object
     assert "✓ keyword(code)" in view._trees.object and "✗ keyword(quick)" in view._trees.object
     assert view._ranking.value["decision"].tolist()[0] == "code_help"
-    assert set(view._signals.value["leaf"]) >= {"keyword:code", "keyword:quick", "keyword:reasoning"}
+    signals = view._signals.value.set_index("signal")
+    assert set(signals.index) >= {"keyword:code", "keyword:quick", "keyword:reasoning"}
+    # one precision, one word for none: no 0.279454 beside 0.0 and -
+    assert all(v == "n/a" or (len(v.split(".")[-1]) == 3 and float(v) >= 0)
+               for v in [*signals["score"], *signals["threshold"]])
+    assert signals.loc["keyword:quick", "why not"] == "none of its keywords occurs"
+    assert signals.loc["keyword:code", "why not"] == ""  # it fired
     assert view._flip.object.startswith("**Smallest flip:**")
 
 
