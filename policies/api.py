@@ -41,6 +41,8 @@ GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
     "simulation & results": {
         "policies.simulation.engine": ("Simulator",),
         "policies.simulation.neural": ("NeuralContext",),
+        "policies.models_config": ("KIND_ROLES", "ModelsConfig", "dump_models_yaml", "models_from_data"),
+        "policies.inference.hf_models": ("describe_model",),
         "policies.signals.base": ("Extractor",),
         "policies.simulation.result": ("SimulationResult",),
         "policies.simulation.report": ("baseline", "decision_label", "served_by"),

@@ -12,6 +12,7 @@ import panel as pn
 
 from widgets.compare import CompareView
 from widgets.explain import ExplainView
+from widgets.models_view import ModelsView
 from widgets.simulation_dashboard import SimulationDashboard
 from widgets.simulators import Simulators
 from widgets.state import PolicyState
@@ -26,10 +27,11 @@ def extra_tabs(state: PolicyState, **context: Any) -> list[tuple[str, Callable[[
     """(title, builder) per widget; ``context`` offers shared objects (e.g. ``store``) to those that declare them.
 
     The tabs share the session's :class:`Simulators`, so Compare and Explain reuse what a simulation
-    extracted on the same traffic.
+    extracted on the same traffic, and the Models tab's own models apply to all of them.
     """
     context = {"simulators": Simulators(), **context}
-    return [(title, lambda cls=cls: follow_policy(cls, state, context)) for title, cls in EXTRA_TABS]
+    return [*((title, lambda cls=cls: follow_policy(cls, state, context)) for title, cls in EXTRA_TABS),
+            ("Models", lambda: ModelsView(state=state, store=context.get("store"), simulators=context["simulators"]))]
 
 
 def follow_policy(cls: type[pn.viewable.Viewer], state: PolicyState, context: dict[str, Any]) -> pn.viewable.Viewer:

@@ -14,7 +14,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 
-from policies.api import NeuralContext, Simulator, TrafficSet
+from policies.api import ModelsConfig, NeuralContext, Simulator, TrafficSet
 
 
 def traffic_key(traffic: TrafficSet) -> str:
@@ -36,12 +36,21 @@ class Simulators:
         self._built: OrderedDict[str, Simulator] = OrderedDict()
         self._lock = threading.Lock()
         self._context: NeuralContext | None = None
+        self.models = ModelsConfig()  # the session's own models (the Models tab), none by default
+
+    def use_models(self, models: ModelsConfig) -> None:
+        """Simulate with ``models`` from now on: every simulator is rebuilt (their raw scores came
+        from the previous models), each on a context running them."""
+        with self._lock:
+            self.models = models
+            self._built.clear()
+            self._context = None
 
     def get(self, traffic: TrafficSet) -> Simulator:
         """The simulator of ``traffic`` (or of a traffic set with the same rows), built on first use."""
         key = traffic_key(traffic)
         with self._lock:
-            simulator = self._built.pop(key, None) or Simulator(traffic)
+            simulator = self._built.pop(key, None) or Simulator(traffic, context=NeuralContext(models=self.models))
             self._built[key] = simulator
             while len(self._built) > self.limit:
                 self._built.popitem(last=False)
@@ -54,6 +63,6 @@ class Simulators:
             if self._built:
                 return next(reversed(self._built.values())).context
             if self._context is None:
-                self._context = NeuralContext()
+                self._context = NeuralContext(models=self.models)
             return self._context
 

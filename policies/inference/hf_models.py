@@ -242,3 +242,22 @@ def load_model(directory: str | Path, role: str, provider: str | None = None) ->
     if role == "embedding":
         return load_embedding_model(path, provider)
     raise ValueError(f"unknown model role {role!r}")
+
+
+def describe_model(directory: str | Path, roles: Sequence[str]) -> dict[str, Any]:
+    """What the studio's Models view shows of a model: the first of ``roles`` it loads in, its labels
+    (classifiers) or width (embedding models), and the sha256 of ``model.onnx``. When it loads in none,
+    the first role's error is raised (the one the signal kind expects first)."""
+    from policies.inference.bundle import file_sha256
+
+    first: PolicyError | None = None
+    for role in roles:
+        try:
+            model = load_model(directory, role)
+        except PolicyError as exc:
+            first = first or exc
+            continue
+        shown = {"labels": list(model.labels)} if role != "embedding" else {"dim": model.dim}
+        return {"role": role, **shown, "sha256": file_sha256(Path(directory) / MODEL_FILE)}
+    assert first is not None
+    raise first
