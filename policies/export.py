@@ -16,7 +16,7 @@ from .errors import Finding, PolicyError, Severity
 from .model import CANONICAL_VERSION, ModelCard, Policy
 from .yaml_source import dump_yaml, dump_yaml_all
 
-FORMATS = ("vllm-sr", "k8s", "k8s-semanticrouter", "dsl")
+FORMATS = ("vllm-sr", "k8s", "k8s-semanticrouter", "dsl", "helm")
 NOT_EXPORTABLE_PLUGINS = {"image_gen": "0.4.0 has no image_gen plugin"}
 # Validation errors a target makes moot: the IntelligentPool takes its endpoints from the router's
 # deployment (../shared/data/vllm-sr-upstream/crds/vllm.ai_intelligentpools.yaml has no backend field).
@@ -80,7 +80,8 @@ def export_documents(policy: Policy, fmt: str = "vllm-sr", drop_unsupported: boo
     if fmt == "vllm-sr":
         return [config], notes
     if fmt == "k8s-semanticrouter":
-        return [kubernetes.to_semantic_router(policy, config, name)], notes
+        resources, rewritten = kubernetes.to_semantic_router(policy, config, name)
+        return resources, notes + rewritten
     canonical = Policy.from_spec(config)
     canonical.attach_source(policy.source_file, policy.source_map, policy.dialect, moves=policy._path_moves)
     return kubernetes.to_pool_and_route(canonical, name), notes + kubernetes.dropped_by_pair(canonical)
@@ -92,6 +93,12 @@ def export_text(policy: Policy, fmt: str = "vllm-sr", drop_unsupported: bool = F
         from .dsl import dumps_dsl
 
         return dumps_dsl(policy, drop_unsupported)
+    if fmt == "helm":  # the chart's values with the config in place (policies/dialects/helm.py)
+        from .dialects import to_helm_values
+
+        config, notes = to_vllm_sr(policy, drop_unsupported)
+        text, rewritten = to_helm_values(policy, config)
+        return text, notes + [policy.locate(n) for n in rewritten]
     docs, notes = export_documents(policy, fmt, drop_unsupported, name)
     return (dump_yaml(docs[0]) if len(docs) == 1 else dump_yaml_all(docs)), notes
 

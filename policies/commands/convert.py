@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..atomic import atomic_write_text
-from ..dialects import is_router_config
+from ..dialects import fragment_kind, is_router_config
 from ..errors import PolicyError, Severity
 from ..export import FORMATS, export_text, render_export, resource_name
 from ..export_gate import errors_label
@@ -27,10 +27,15 @@ def _write(text: str, out: str) -> None:
         atomic_write_text(out, text)
 
 
-def _read_source(src: str, dialect: str | None = None, require_config: bool = True) -> Policy:
+def _read_source(src: str, dialect: str | None = None, require_config: bool = True, base: str | None = None) -> Policy:
     """The policy in ``src``: the router's DSL by extension or content (:func:`policies.dsl.is_dsl_source`),
-    else YAML in any layout; a YAML file holding DSL (or the reverse) gets a hint naming the mix-up."""
+    else YAML in any layout; a YAML file holding DSL (or the reverse) gets a hint naming the mix-up. A fragment
+    (only decisions, signals, ...) is merged into ``base`` (:mod:`policies.fragments`), and refused without one."""
     from ..dsl import is_dsl_source, loads_dsl, looks_like_dsl
+    from ..fragments import load_onto_base, not_whole
+
+    if base is not None:
+        return load_onto_base(src, base)[0]
 
     raw, name = read_file(src)
     text = decode_text(raw, name)
@@ -42,6 +47,8 @@ def _read_source(src: str, dialect: str | None = None, require_config: bool = Tr
         if looks_like_dsl(text):
             exc.findings[0].suggestion = "this looks like the router's DSL: name the file .dsl or pass --dialect dsl"
         raise
+    if require_config and dialect is None and len(docs) == 1 and fragment_kind(docs[0].data):
+        raise not_whole(fragment_kind(docs[0].data) or "", src)
     if require_config and dialect is None and not is_router_config([d.data for d in docs]):
         raise PolicyError.single("not-a-router-config", "not a router config: no top-level key of any router "
                                  "layout (routing, providers, decisions, vllm_endpoints, ...)", file=src,
@@ -54,10 +61,13 @@ def _read_source(src: str, dialect: str | None = None, require_config: bool = Tr
 @click.option("-o", "--output", "out", required=True, help="Canonical YAML to write ('-' for stdout).")
 @click.option("--dialect", type=click.Choice(["canonical", "repository", "legacy", "kubernetes", "dsl"]),
               help="Read SRC as this layout instead of detecting it (dsl: the router's DSL, e.g. recipe.dsl).")
-def import_command(src: str, out: str, dialect: str | None) -> None:
-    """Import a vLLM SR config (any layout), a Kubernetes Pool+Route pair or a DSL file as canonical YAML."""
+@click.option("--base", type=click.Path(dir_okay=False),
+              help="Merge SRC (a fragment: only decisions, signals, providers...) into this whole config.")
+def import_command(src: str, out: str, dialect: str | None, base: str | None) -> None:
+    """Import a vLLM SR config (any layout: Helm values, SemanticRouter, Pool+Route pair), a DSL file, or a
+    fragment merged into --base, as canonical YAML."""
     try:
-        policy = _read_source(src, dialect)
+        policy = _read_source(src, dialect, base=base)
         text, notes = export_text(policy, "vllm-sr", drop_unsupported=False)
     except PolicyError as exc:
         fail(exc)

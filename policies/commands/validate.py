@@ -7,8 +7,7 @@ import sys
 import click
 
 from ..errors import PolicyError, Severity
-from ..loader import load_policy
-from ..validation import validate_policy
+from ..fragments import check_source
 from . import main
 from .output import EXIT_FINDINGS, EXIT_OK, emit_json
 
@@ -20,13 +19,15 @@ from .output import EXIT_FINDINGS, EXIT_OK, emit_json
               help="Read the input as this layout instead of detecting it.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors and warnings only.")
-def validate(paths: tuple[str, ...], as_json: bool, dialect: str | None, strict: bool, quiet: bool) -> None:
-    """Validate policy files (any supported layout) and print located findings."""
+@click.option("--base", type=click.Path(dir_okay=False),
+              help="Validate each PATH (a fragment: only decisions, signals, providers...) merged into this config.")
+def validate(paths: tuple[str, ...], as_json: bool, dialect: str | None, strict: bool, quiet: bool,
+             base: str | None) -> None:
+    """Validate policy files (any supported layout, or fragments) and print located findings."""
     reports, ok = [], True
     for path in paths:
         try:
-            policy = load_policy(path, dialect)
-            findings, layout = validate_policy(policy), policy.dialect
+            findings, layout = check_source(path, dialect, base)
         except PolicyError as exc:
             findings, layout = exc.findings, None
         failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}

@@ -3,18 +3,19 @@
 The pair is flat (camelCase, per-token prices, conditions without nesting, one model per
 decision, no tiers or algorithms). Import maps it into the canonical model; export maps back
 and refuses, with a named reason per decision or signal, whatever the pair cannot express.
-``SemanticRouter`` wraps a whole canonical config and so always fits.
+``SemanticRouter`` (:mod:`.semantic_router`) wraps a whole config and so always fits. Exports keep the
+source's metadata (name, namespace, labels, annotations).
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
-
-import yaml
 
 from ..errors import Finding, PolicyError, Severity
 from ..model import Policy
-from .base import Normalised
+from . import semantic_router
+from .base import Normalised, source_documents
 from .shape import mapping, mappings, number
 
 API_VERSION = "vllm.ai/v1alpha1"
@@ -110,24 +111,33 @@ def _route_to_routing(route: dict[str, Any], doc: int) -> dict[str, Any]:
     return routing
 
 
-def normalise(docs: list[Any]) -> Normalised:
-    """Pool + Route pair (either order, one of each) → canonical data."""
+def normalise(docs: list[Any], inner: semantic_router.Inner) -> Normalised:
+    """A ``SemanticRouter`` (:mod:`.semantic_router`), or a Pool + Route pair (either order, one of each) → canonical
+    data; other documents in the file (Deployments, Services, ...) are named in a note, never silently skipped."""
     by_kind: dict[str, tuple[int, dict]] = {}
     for i, doc in enumerate(docs):
         if is_kubernetes(doc):
             if doc["kind"] in by_kind:
                 raise PolicyError.single("k8s-structure", f"more than one {doc['kind']} in the file", path=(i, "kind"))
             by_kind[doc["kind"]] = (i, doc)
-    result = Normalised({"version": "v0.3"}, "kubernetes")
     if "SemanticRouter" in by_kind:
-        i, doc = by_kind["SemanticRouter"]
-        config = mapping(doc.get("spec"), (i, "spec")).get("config")
-        if not isinstance(config, dict):
-            raise PolicyError.single("k8s-structure", "SemanticRouter has no spec.config mapping",
-                                     path=(i, "spec", "config"))
-        result.data = dict(config)
-        result.moves.append(((), (i, "spec", "config")))
-        return result
+        result = semantic_router.normalise(docs, by_kind["SemanticRouter"][0], inner)
+        used = {by_kind["SemanticRouter"][0]}
+    else:
+        result = _pair(docs, by_kind)
+        used = {i for i, _ in by_kind.values()}
+    for i, doc in enumerate(docs):
+        if i not in used:
+            kind = doc.get("kind", "?") if isinstance(doc, dict) else type(doc).__name__
+            name = (doc.get("metadata") or {}).get("name", "") if isinstance(doc, dict) and isinstance(
+                doc.get("metadata"), dict) else ""
+            result.note("k8s-other-document", f"document {i + 1} ({kind} {name}) is not part of the routing policy: "
+                        "not imported", (i,))
+    return result
+
+
+def _pair(docs: list[Any], by_kind: dict[str, tuple[int, dict]]) -> Normalised:
+    result = Normalised({"version": "v0.3"}, "kubernetes")
     if "IntelligentRoute" not in by_kind:
         raise PolicyError.single("k8s-structure", "an IntelligentRoute is required (with an IntelligentPool for models)",
                                  suggestion="put the IntelligentPool and IntelligentRoute in one file, separated by ---")
@@ -235,28 +245,15 @@ def dropped_by_pair(policy: Policy) -> list[Finding]:
     return notes
 
 
-def _value(node: Any, key: str) -> Any:
-    """The value node under ``key`` of a composed YAML mapping, or None."""
-    if isinstance(node, yaml.MappingNode):
-        return next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key), None)
-    return None
-
-
-def source_names(policy: Policy) -> dict[str, str]:
-    """kind -> ``metadata.name`` of the resources ``policy`` was imported from; empty for a non-Kubernetes source.
-
-    Read from the composed source documents (the policy model keeps no Kubernetes metadata), so an
-    export keeps the names the cluster already knows instead of deriving them from a file name.
-    """
-    source = policy.source_map
-    if policy.dialect != "kubernetes" or source is None:
-        return {}
-    names = {}
-    for root in source.roots:
-        kind, name = _value(root, "kind"), _value(_value(root, "metadata"), "name")
-        if isinstance(kind, yaml.ScalarNode) and isinstance(name, yaml.ScalarNode) and kind.value in KINDS:
-            names[kind.value] = name.value
-    return names
+def source_metadata(docs: list[Any], kind: str, name: str) -> dict[str, Any]:
+    """``metadata`` of the source's ``kind`` resource (name, namespace, labels, annotations); else the source
+    SemanticRouter's (or just ``name``) with the kind's suffix on the name (``-pool``, ``-route``)."""
+    found = {d["kind"]: d.get("metadata") for d in docs if is_kubernetes(d) and isinstance(d.get("metadata"), dict)}
+    if kind in found:
+        return copy.deepcopy(found[kind])
+    base = copy.deepcopy(found.get("SemanticRouter") or {"name": name})
+    base["name"] = f"{base.get('name', name)}-{kind.removeprefix('Intelligent').lower()}"
+    return base
 
 
 def to_pool_and_route(policy: Policy, name: str = "routing-studio") -> list[dict[str, Any]]:
@@ -303,16 +300,18 @@ def to_pool_and_route(policy: Policy, name: str = "routing-studio") -> list[dict
     if signals:
         route_spec["signals"] = signals
     route_spec["decisions"] = decisions
-    names = source_names(policy)
-    pool_name = names.get("IntelligentPool", f"{names.get('SemanticRouter', name)}-pool")
-    route_name = names.get("IntelligentRoute", f"{names.get('SemanticRouter', name)}-route")
+    docs = source_documents(policy, "kubernetes")
     return [
-        {"apiVersion": API_VERSION, "kind": "IntelligentPool", "metadata": {"name": pool_name}, "spec": pool_spec},
-        {"apiVersion": API_VERSION, "kind": "IntelligentRoute", "metadata": {"name": route_name}, "spec": route_spec},
+        {"apiVersion": API_VERSION, "kind": "IntelligentPool",
+         "metadata": source_metadata(docs, "IntelligentPool", name), "spec": pool_spec},
+        {"apiVersion": API_VERSION, "kind": "IntelligentRoute",
+         "metadata": source_metadata(docs, "IntelligentRoute", name), "spec": route_spec},
     ]
 
 
-def to_semantic_router(policy: Policy, config: dict[str, Any], name: str = "routing-studio") -> dict[str, Any]:
-    """The operator's ``SemanticRouter`` resource wrapping a whole canonical config (named as its source was)."""
-    name = source_names(policy).get("SemanticRouter", name)
-    return {"apiVersion": API_VERSION, "kind": "SemanticRouter", "metadata": {"name": name}, "spec": {"config": config}}
+def to_semantic_router(policy: Policy, config: dict[str, Any], name: str = "routing-studio"
+                       ) -> tuple[list[Any], list[Finding]]:
+    """The operator's ``SemanticRouter`` for canonical ``config``: its source's documents with every deployment field
+    kept when it came from one (:func:`.semantic_router.to_semantic_router`), else a new resource named ``name``."""
+    docs, notes = semantic_router.to_semantic_router(config, source_documents(policy, "kubernetes"), name)
+    return docs, [policy.locate(n) for n in notes]
