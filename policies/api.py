@@ -58,6 +58,9 @@ GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
         "policies.conflicts": ("ConflictFinding", "Repair", "Report", "analyze_policy"),
         "policies.conflicts.analysis": ("VALIDATOR_KINDS", "profile_of_path"),
         "policies.conflicts.repairs": ("propose_repairs",),
+        "policies.conflicts.findings": ("group_findings",),
+        "policies.conflicts.intent": ("ACCEPTABLE", "accept_overlap"),
+        "policies.conflicts.traffic": ("weigh_findings",),
     },
     "export & bundles": {
         "policies.export": ("FORMATS", "render_export", "write_export"),

@@ -1,8 +1,13 @@
 """Live checks: validator and conflict-analysis findings, re-run (debounced) after every edit.
 
-Findings are listed by severity, then by the share of traffic they touch. Selecting one highlights
-the decisions involved, shows the witness request the solver found, and previews each proven
-repair as a diff that can be accepted (it becomes an ordinary, undoable edit) or rejected.
+Findings are grouped by kind and severity and the groups ranked (errors first, then by the share of
+traffic they touch, when a simulation is given), so hundreds of overlaps read as one group; the
+Group filter narrows the list to one. Selecting a finding highlights the decisions involved, shows
+the witness as a request (an example prompt and a signal → value → threshold → fires table), with
+traffic the logged requests in its region and their share and cost, and previews each proven repair
+as a diff that can be accepted (it becomes an ordinary, undoable edit) or rejected. An overlap can
+be accepted as intended: an annotation in the policy file (:mod:`policies.conflicts.intent`), applied
+as an ordinary edit, so the CLI reading the same file agrees.
 
 The list filters by severity (kept in the shared state and the URL) and by decision: one decision
 of any profile (top-level routing or a recipe), or whichever decision the workspace / builder has
@@ -19,8 +24,9 @@ from typing import Any
 import panel as pn
 import param
 
-from policies.api import (VALIDATOR_KINDS, ConflictFinding, Finding, Policy, Repair, Report, Severity, analyze_policy,
-                          dump_yaml, profile_of_path as profile_of, propose_repairs)
+from policies.api import (ACCEPTABLE, VALIDATOR_KINDS, ConflictFinding, Finding, Policy, Repair, Report, Severity,
+                          SimulationResult, TrafficSet, accept_overlap, analyze_policy, dump_yaml, group_findings,
+                          percent, profile_of_path as profile_of, propose_repairs, weigh_findings)
 
 from .markdown_text import md_code_block, md_text
 from .state import Debouncer, StateView
@@ -63,12 +69,22 @@ class CheckItem:
     line: int | None = None
     original: Any = None
     profile: str = ""  # "" = the top-level routing, else the recipe the decisions belong to
+    accepted: bool = False  # an overlap the policy's annotations accept as intended
+
+    @property
+    def kind(self) -> str:  # what groups are made of (policies.conflicts.findings.group_findings)
+        return self.code
+
+    def order(self) -> tuple:
+        """Within a group: traffic share, then position in the file."""
+        return (-(self.share or 0.0), self.line or 0, self.code, self.message)
 
     def label(self) -> str:
-        share = f" · {self.share:.1%} of traffic" if self.share is not None else ""
+        share = f" · {percent(self.share)} of traffic" if self.share is not None else ""
         where = f" · line {self.line}" if self.line else ""
         recipe = f" · recipe {self.profile}" if self.profile else ""
-        return f"{self.severity.value.upper()} · {self.code}: {self.message}{recipe}{share}{where}"
+        state = "ACCEPTED" if self.accepted else self.severity.value.upper()
+        return f"{state} · {self.code}: {self.message}{recipe}{share}{where}"
 
     def involves(self, key: str) -> bool:
         """Whether the finding involves the decision with filter value ``key`` (see :func:`decision_key`)."""
@@ -85,15 +101,20 @@ def _located(finding: Finding, policy: Policy) -> tuple[str, list[str]]:
 
 
 def check_items(findings: list[Finding], conflicts: list[Any], policy: Policy | None) -> list[CheckItem]:
-    """Validator findings and conflict findings as one list: severity, then traffic share, then position."""
+    """Validator findings and conflict findings as one list, group by group (see :func:`groups_of`)."""
     items = []
     for i, f in enumerate(findings):
         profile, decisions = _located(f, policy) if policy else ("", [])
         items.append(CheckItem(f"v{i}", f.severity, "validation", f.code, f.message, decisions, None, f.line, f,
                                profile))
     items += [CheckItem(f"c{c.id}", c.severity, "conflict", c.kind, c.explanation, list(c.decisions), c.share,
-                        None, c, c.profile) for c in conflicts]
-    return sorted(items, key=lambda it: (it.severity.rank, -(it.share or 0.0), it.line or 0, it.code))
+                        None, c, c.profile, c.accepted) for c in conflicts]
+    return [it for group in groups_of(items) for it in group.findings]
+
+
+def groups_of(items: list[CheckItem]) -> list[Any]:
+    """The items grouped by kind and severity, accepted overlaps apart; ranked errors first, then traffic share."""
+    return group_findings(items, CheckItem.order)
 
 
 def spec_diff(before: Policy, after: Policy, name: str = "policy") -> str:
@@ -114,15 +135,25 @@ class ChecksPanel(StateView):
     selected = param.String(default="", doc="Key of the selected finding.")
     decision_filter = param.String(default="", doc="Show findings of one decision: '' = all, a decision_key, "
                                                    "or SELECTED (the workspace / builder selection).")
+    group_filter = param.String(default="", doc="Show one group of findings ('' = all): a FindingGroup.key.")
     analysis_error = param.String(default="", doc="Why conflict analysis could not run on this policy.")
+    result = param.ClassSelector(class_=SimulationResult, allow_None=True,
+                                 doc="A simulation of the policy: findings get their traffic share, cost and logged "
+                                     "requests (only while it simulated the policy as it is now).")
+    traffic = param.ClassSelector(class_=TrafficSet, allow_None=True,
+                                  doc="The traffic ``result`` replayed: the prompts of the logged requests shown.")
 
     def __init__(self, **params: Any):
         super().__init__(**params)
         self._report: Report | None = None
+        self._weighed: tuple[int, int] | None = None
         self.severity_filter = pn.widgets.RadioButtonGroup(
             options={"all": "", "errors": "error", "warnings": "warning", "info": "info"}, value=self.state.severity)
         self.decision_select = pn.widgets.Select(label="Decision", options={"all decisions": ""}, width=260,
                                                  css_classes=["checks-decision"])
+        self.group_select = pn.widgets.Select(label="Group", options={"all groups": ""}, width=420,
+                                              css_classes=["checks-group"])
+        self.groups_view = pn.pane.HTML("", css_classes=["checks-groups"], sizing_mode="stretch_width")
         self.listing = pn.widgets.Select(label="Findings", options={}, size=12, sizing_mode="stretch_width",
                                          css_classes=["checks-list"])
         self.summary = pn.pane.Markdown("", css_classes=["checks-summary"])
@@ -130,6 +161,9 @@ class ChecksPanel(StateView):
         self._rerun = Debouncer(self.run_analysis, self.debounce_ms)
         self.severity_filter.param.watch(lambda e: setattr(self.state, "severity", e.new), "value")
         self.decision_select.param.watch(lambda e: setattr(self, "decision_filter", e.new or ""), "value")
+        self.group_select.param.watch(lambda e: setattr(self, "group_filter", e.new or ""), "value")
+        self.param.watch(lambda _: self._collect(), "group_filter")
+        self.param.watch(lambda *_: self._weigh(), ["result", "traffic"])
         self.listing.param.watch(lambda e: setattr(self, "selected", e.new or ""), "value")
         self.state.param.watch(lambda _: self._collect(), "findings")
         self.state.param.watch(lambda _: self._collect(), "selected_decision")
@@ -153,9 +187,11 @@ class ChecksPanel(StateView):
     def shown(self) -> list[CheckItem]:
         """The items both filters let through, in list order."""
         key = self.state.selected_decision if self.decision_filter == SELECTED else self.decision_filter
+        in_group = {id(it) for g in groups_of(self.items) if g.key == self.group_filter for it in g.findings}
         return [it for it in self.items
                 if (not self.state.severity or it.severity.value == self.state.severity)
-                and (not self.decision_filter or it.involves(key))]
+                and (not self.decision_filter or it.involves(key))
+                and (not self.group_filter or id(it) in in_group)]
 
     # -- analysis -------------------------------------------------------------------------
     def run_analysis(self) -> None:
@@ -166,6 +202,19 @@ class ChecksPanel(StateView):
                 self._report = self.analyser(self.state.policy)
             except Exception as exc:  # noqa: BLE001 - an engine failure must not take the session down
                 self.analysis_error = f"conflict analysis failed: {exc.__class__.__name__}: {exc}"
+        self._weigh()
+
+    def _weigh(self) -> None:
+        """Weigh the findings by ``result`` when it simulated the current policy (else they stay unweighed)."""
+        report, result = self._report, self.result
+        if report is not None and result is not None and self.state.policy is not None \
+                and result.policy.same_as(self.state.policy) and self._weighed != (id(report), id(result)):
+            self._weighed = (id(report), id(result))  # weighing adds co-firing findings: once per pair
+            prompts = self.traffic.requests.select("request_id", "prompt") if self.traffic is not None else None
+            try:
+                weigh_findings(report, result.requests, result.profile, prompts=prompts)
+            except ValueError as exc:  # a table without the columns a finding's region reads: say so, keep going
+                self.analysis_error = f"traffic not applied: {exc}"
         self._collect()
 
     def item(self, key: str) -> CheckItem | None:
@@ -182,6 +231,18 @@ class ChecksPanel(StateView):
             self.state.message = f"Repair applied: {repairs[index].description}"
         return ok
 
+    def accept_as_intended(self) -> bool:
+        """Record the selected overlap as intended in the policy (an annotation; one undoable edit)."""
+        item = self.item(self.selected)
+        if item is None or item.source != "conflict" or item.accepted or item.code not in ACCEPTABLE:
+            return False
+        finding = item.original
+        ok = self.state.apply_spec(accept_overlap(self.state.policy, finding).to_spec())
+        if ok:
+            self.state.message = (f"Overlap accepted as intended: '{finding.decisions[0]}' takes the requests it "
+                                  f"shares with '{finding.decisions[1]}'")
+        return ok
+
     # -- view updates ---------------------------------------------------------------------
     def _collect(self) -> None:
         found = conflicts(self._report) if self._report else []
@@ -191,9 +252,11 @@ class ChecksPanel(StateView):
         self.listing.options = {it.label(): it.key for it in shown}
         keys = {it.key for it in shown}
         self.listing.value = self.selected if self.selected in keys else None
-        counts = {s: sum(1 for it in self.items if it.severity is s) for s in Severity}
+        counts = {s: sum(1 for it in self.items if it.severity is s and not it.accepted) for s in Severity}
+        accepted = sum(it.accepted for it in self.items)
         text = (f"**{counts[Severity.ERROR]} errors · {counts[Severity.WARNING]} warnings · "
-                f"{counts[Severity.INFO]} info**")
+                f"{counts[Severity.INFO]} info**" + (f" · {accepted} accepted as intended" if accepted else ""))
+        self._group_options()
         if len(shown) != len(self.items):
             text += f" · {len(shown)} shown by the filters"
         if self.analyser is None:
@@ -218,6 +281,17 @@ class ChecksPanel(StateView):
         self.decision_select.options = options
         self.decision_select.value = self.decision_filter
 
+    def _group_options(self) -> None:
+        """The ranked groups, as a list above the findings and as the Group filter's options."""
+        groups = groups_of(self.items)
+        self.groups_view.object = "<ol class='checks-group-list'>" + "".join(
+            f"<li>{html.escape(g.title)}</li>" for g in groups) + "</ol>" if groups else ""
+        options = {"all groups": "", **{g.title: g.key for g in groups}}
+        if self.group_filter not in options.values():
+            options[f"{self.group_filter} (none now)"] = self.group_filter
+        self.group_select.options = options
+        self.group_select.value = self.group_filter
+
     def _filter_changed(self, event: param.parameterized.Event) -> None:
         self.severity_filter.value = event.new
         self._collect()
@@ -241,13 +315,18 @@ class ChecksPanel(StateView):
 
     def _conflict_parts(self, conflict: Any) -> list[Any]:
         parts: list[Any] = []
+        if conflict.accepted:
+            parts.append(pn.pane.HTML(f"<p class='checks-accepted-note'><b>Accepted as intended</b> (annotation on "
+                                      f"'{html.escape(conflict.decisions[0])}' in the policy file).</p>"))
+        elif conflict.kind in ACCEPTABLE and len(conflict.decisions) == 2:
+            button = pn.widgets.Button(label="Accept as intended", css_classes=["checks-accept-intended"])
+            button.on_click(lambda _: self.accept_as_intended())
+            parts.append(button)
         witness = conflict.witness_synthetic
         if witness is not None:
-            # HTML, escaped: a witness's text holds the policy's keywords, and a keyword like ```
-            # broke the Markdown code span around it
-            parts.append(pn.pane.HTML(f"<p><b>Witness request:</b> <code>{html.escape(witness.describe())}</code><br>"
-                                      f"signals that fire: {html.escape(', '.join(witness.fired()) or 'none')}</p>",
-                                      css_classes=["checks-witness"]))
+            parts.append(pn.pane.HTML(witness_html(witness, conflict.signals), css_classes=["checks-witness"]))
+        if conflict.traffic_line() is not None:
+            parts.append(pn.pane.HTML(traffic_html(conflict), css_classes=["checks-traffic"]))
         for i, repair in enumerate(repairs_for(self._report, conflict)):
             proven = "proven local" if repair.local else "locality not proven"
             diff = repair.diff or (spec_diff(self.state.policy, repair.policy) if repair.policy else "")
@@ -263,5 +342,28 @@ class ChecksPanel(StateView):
         return parts
 
     def __panel__(self) -> pn.viewable.Viewable:
-        return pn.Column(pn.Row(self.severity_filter, self.decision_select), self.summary, self.listing, self.detail,
-                         sizing_mode="stretch_width")
+        return pn.Column(pn.Row(self.severity_filter, self.decision_select, self.group_select), self.summary,
+                         self.groups_view, self.listing, self.detail, sizing_mode="stretch_width")
+
+
+def witness_html(witness: Any, signals: list[str]) -> str:
+    """The witness as a request: the example prompt (placeholders named), then signal → value → threshold → fires.
+    HTML, escaped: the example holds the policy's keywords, and a keyword like ``` broke a Markdown code span."""
+    rows = "".join(f"<tr><td>{html.escape(r.signal)}</td><td>{html.escape(r.value)}</td>"
+                   f"<td>{html.escape(r.threshold)}</td><td>{'yes' if r.fires else 'no'}</td></tr>"
+                   for r in witness.table(signals or None))
+    extra = {k: v for k, v in witness.request.items() if k in ("headers", "flags")}
+    more = "".join(f"<br>with {html.escape(k)}: <code>{html.escape(str(v))}</code>" for k, v in extra.items())
+    return (f"<p><b>Witness request</b> (an example prompt): <q class='checks-example'>"
+            f"{html.escape(witness.example)}</q>{more}</p>"
+            "<table class='checks-witness-table'><thead><tr><th>signal</th><th>value</th><th>threshold</th>"
+            f"<th>fires</th></tr></thead><tbody>{rows}</tbody></table>")
+
+
+def traffic_html(conflict: Any) -> str:
+    """Its share of traffic and cost, and the logged requests that hit the region."""
+    texts = conflict.witnesses_real_text or [""] * len(conflict.witnesses_real)
+    logged = "".join(f"<li><code>{html.escape(rid)}</code> {html.escape(text[:160])}</li>"
+                     for rid, text in zip(conflict.witnesses_real, texts))
+    return (f"<p><b>Traffic:</b> {html.escape(conflict.traffic_line())}</p>"
+            + (f"<ul class='checks-logged'>{logged}</ul>" if logged else ""))

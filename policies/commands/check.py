@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 import click
 
 from ..errors import PolicyError, Severity
-from ..formatting import percent
 from ..loader import load_policy
 from . import main
 from .model_options import model_options
@@ -98,13 +97,11 @@ def _print_report(report, limit: int | None) -> None:
     """Findings in ranked groups (errors first, then traffic share): a group's first ``limit`` members in full,
     accepted overlaps one line each."""
     for group in report.groups():
-        share = f" · largest share {percent(group.share)} of traffic" if group.share is not None else ""
+        click.echo(group.title)
         if group.accepted:
-            click.echo(f"ACCEPTED AS INTENDED · {group.kind} ({len(group.findings)})")
             for f in group.findings:
                 click.echo(f"  '{f.decisions[0]}' takes the requests it shares with '{f.decisions[1]}' (id {f.id})")
             continue
-        click.echo(f"{group.severity.value.upper()} · {group.kind} ({len(group.findings)}){share}")
         shown = group.findings if limit is None else group.findings[:limit]
         for f in shown:
             for line in [_line(f), *_witness_lines(f), *_traffic_lines(f), *_repair_lines(f)]:
@@ -116,7 +113,7 @@ def _print_report(report, limit: int | None) -> None:
 def _accept(policy: Policy, report, ids: tuple[str, ...], out: str) -> None:
     """Write ``policy`` with the named overlaps accepted as intended (their annotation) to ``out``."""
     from ..atomic import atomic_write_text
-    from ..conflicts.intent import accept
+    from ..conflicts.intent import accept_overlap
     from ..loader import dumps_policy
 
     by_id = {f.id: f for f in report.findings}
@@ -124,7 +121,7 @@ def _accept(policy: Policy, report, ids: tuple[str, ...], out: str) -> None:
         if finding_id not in by_id:
             raise click.UsageError(f"--accept {finding_id}: no finding with that id in this policy")
         try:
-            policy = accept(policy, by_id[finding_id])
+            policy = accept_overlap(policy, by_id[finding_id])
         except ValueError as exc:
             raise click.UsageError(f"--accept {finding_id}: {exc}") from None
     atomic_write_text(out, dumps_policy(policy))  # the user's file with the annotations added, comments kept

@@ -128,12 +128,19 @@ class ConflictFinding:
 
 @dataclass
 class FindingGroup:
-    """Findings of one kind and severity, so 245 overlaps read as one line with its members below."""
+    """Findings of one kind and severity, so 245 overlaps read as one line with its members below.
+
+    Members are anything with ``kind``, ``severity``, ``accepted`` and ``share`` (the studio groups its
+    check items, validator findings included, the same way)."""
 
     kind: str
     severity: Severity
     accepted: bool
-    findings: list[ConflictFinding]
+    findings: list[Any]
+
+    @property
+    def key(self) -> str:
+        return f"{self.severity.value}:{self.kind}" + (":accepted" if self.accepted else "")
 
     @property
     def share(self) -> float | None:
@@ -143,19 +150,22 @@ class FindingGroup:
 
     @property
     def title(self) -> str:
-        state = "accepted as intended" if self.accepted else self.severity.value
-        return f"{self.kind} · {len(self.findings)} {state}"
+        """'WARNING · overlap (245) · largest share 3.1% of traffic', or 'ACCEPTED AS INTENDED · overlap (6)'."""
+        state = "ACCEPTED AS INTENDED" if self.accepted else self.severity.value.upper()
+        share = f" · largest share {percent(self.share)} of traffic" if self.share is not None else ""
+        return f"{state} · {self.kind} ({len(self.findings)}){share}"
 
     def rank_key(self) -> tuple:
         """Active groups before accepted ones; errors first; then traffic share when known; then size."""
         return (self.accepted, self.severity.rank, -(self.share or 0.0), -len(self.findings), self.kind)
 
 
-def group_findings(findings: list[ConflictFinding]) -> list[FindingGroup]:
+def group_findings(findings: list[Any], member_key: Callable[[Any], Any] = ConflictFinding.sort_key
+                   ) -> list[FindingGroup]:
     """Findings grouped by (kind, severity, accepted), groups ranked by :meth:`FindingGroup.rank_key`,
-    members by :meth:`ConflictFinding.sort_key`."""
+    members by ``member_key``."""
     groups: dict[tuple, FindingGroup] = {}
-    for f in sorted(findings, key=ConflictFinding.sort_key):
+    for f in sorted(findings, key=member_key):
         key = (f.kind, f.severity, f.accepted)
         groups.setdefault(key, FindingGroup(f.kind, f.severity, f.accepted, [])).findings.append(f)
     return sorted(groups.values(), key=FindingGroup.rank_key)

@@ -62,7 +62,7 @@ def annotate(policy: Policy, profile: str, winner: str, others: Iterable[str]) -
     decision.annotations = annotations  # an extra field: written back verbatim by to_spec
 
 
-def accept(policy: Policy, finding: ConflictFinding) -> Policy:
+def accept_overlap(policy: Policy, finding: ConflictFinding) -> Policy:
     """A copy of ``policy`` with ``finding``'s overlap accepted as intended."""
     if finding.kind not in ACCEPTABLE or len(finding.decisions) != 2:
         raise ValueError(f"a {finding.kind} finding cannot be accepted as intended (only {', '.join(ACCEPTABLE)})")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from ..model import Policy
 from .analysis import AnalysisOptions, Report, analyze_policy
 from .findings import ConflictFinding
-from .intent import ACCEPTABLE, accept
+from .intent import ACCEPTABLE, accept_overlap
 from .invariants import Invariant
 from .repairs import REPAIRABLE, propose_repairs
 
@@ -65,7 +65,7 @@ def settle(policy: Policy, invariants: list[Invariant] | None = None, options: A
         if repairs:
             policy, action = repairs[0].policy, f"repair ({repairs[0].kind}): {repairs[0].description}"
         elif finding.kind in ACCEPTABLE:
-            policy, action = accept(policy, finding), "accepted as intended"
+            policy, action = accept_overlap(policy, finding), "accepted as intended"
         else:
             left.append(finding_label(finding))
             continue
