@@ -6,8 +6,7 @@ The chart (``deploy/helm/semantic-router/values.yaml`` and ``templates/configmap
 Everything else in the values (replicas, image, probes, dashboard, ...) is deployment: kept in the
 source file and written back by ``export --format helm`` (:func:`to_values`), reported on import.
 A file of several documents is read from the one document that is chart values; the others are
-named in a note. An overlay such as ``values-dev.yaml`` is merged onto its base as Helm merges
-values (:func:`merge_values`: mappings key by key, everything else replaced) with ``--base``.
+named in a note.
 """
 
 from __future__ import annotations
@@ -61,16 +60,6 @@ def normalise(docs: list[Any], index: int, is_config: Callable[[dict[str, Any]],
     return result
 
 
-def merge_values(base: Any, overlay: Any) -> Any:
-    """``overlay`` on ``base`` as Helm merges values files: mappings key by key, anything else replaced."""
-    if isinstance(base, dict) and isinstance(overlay, dict):
-        out = dict(base)
-        for key, value in overlay.items():
-            out[key] = merge_values(base.get(key), value) if key in base else copy.deepcopy(value)
-        return out
-    return copy.deepcopy(overlay)
-
-
 def to_values(config: dict[str, Any], docs: list[Any], text: str | None,
               is_config: Callable[[dict[str, Any]], bool]) -> tuple[str, list[Finding]]:
     """Chart values holding ``config`` as YAML text: the source file with only its config changed (comments,
@@ -94,4 +83,4 @@ def to_values(config: dict[str, Any], docs: list[Any], text: str | None,
         "helm-rewritten", Severity.INFO, "the values file is written anew: its comments are not kept", path=())]
 
 
-__all__ = ["config_key", "merge_values", "normalise", "to_values", "values_index"]
+__all__ = ["config_key", "normalise", "to_values", "values_index"]

@@ -29,8 +29,21 @@ ROUTE_SIGNALS: dict[str, tuple[str, dict[str, str]]] = {
     "structure": ("structure", {}),
     "factCheckRules": ("fact_check", {}),
     "conversation": ("conversation", {}),
-    "events": ("events", {}),
+    "events": ("events", {"eventTypes": "event_types", "actionCodes": "action_codes"}),
 }
+# The fields each Route signal item has in crds/vllm.ai_intelligentroutes.yaml (anything else is pruned by the
+# API server, so an export refuses it by name instead).
+ROUTE_SIGNAL_FIELDS = {
+    "keywords": {"name", "operator", "keywords", "caseSensitive"},
+    "embeddings": {"name", "threshold", "candidates", "aggregationMethod", "queryModality"},
+    "domains": {"name", "description"},
+    "contextRules": {"name", "description", "minTokens", "maxTokens"},
+    "structure": {"name", "description", "feature", "predicate"},
+    "factCheckRules": {"name", "description"},
+    "conversation": {"name", "description", "feature", "predicate"},
+    "events": {"name", "description", "eventTypes", "severities", "actionCodes", "temporal"},
+}
+MODEL_REF_CRD_FIELDS = {"model", "loraName", "useReasoning", "reasoningEffort", "reasoningDescription"}
 CONDITION_TYPES = ("keyword", "embedding", "domain", "fact_check", "context", "structure", "conversation", "event")
 PRICE_FIELDS = {"prompt_per_1m": "inputTokenPrice", "completion_per_1m": "outputTokenPrice",
                 "cached_input_per_1m": "cachedInputTokenPrice", "cache_write_per_1m": "cacheWriteTokenPrice"}
@@ -194,6 +207,13 @@ def fit_findings(policy: Policy) -> list[Finding]:
         if signal.threshold is not None and not 0 <= signal.threshold <= 1:
             refuse(f"embedding '{signal.name}' threshold {signal.threshold} is outside the CRD's 0..1",
                    ("routing", "signals", "embeddings", i, "threshold"))
+    for crd_key, (collection, fields) in ROUTE_SIGNALS.items():
+        reverse = {v: k for k, v in fields.items()}
+        for i, signal in enumerate((getattr(routing.signals, collection, None) if routing.signals else None) or []):
+            extra = sorted(set(_rename(signal.to_spec(), reverse)) - ROUTE_SIGNAL_FIELDS[crd_key])
+            if extra:
+                refuse(f"{collection} signal '{signal.name}' fields {extra} have no place in the CRD's {crd_key}",
+                       ("routing", "signals", collection, i, fields.get(extra[0], extra[0])))
     if len((routing.signals.domains if routing.signals else None) or []) > MAX_DOMAINS:
         refuse(f"the CRD allows at most {MAX_DOMAINS} domains", ("routing", "signals", "domains"))
     decisions = routing.all_decisions()
@@ -216,6 +236,11 @@ def fit_findings(policy: Policy) -> list[Finding]:
         extra = sorted(set(d.extra_fields()))
         if extra:
             refuse(f"decision '{d.name}' fields {extra} have no CRD form", base + (extra[0],))
+        for j, ref in enumerate(d.to_spec().get("modelRefs") or []):
+            extra = sorted(set(_rename(ref, MODEL_REF_FIELDS)) - MODEL_REF_CRD_FIELDS)
+            if extra:
+                refuse(f"decision '{d.name}' modelRefs[{j}] fields {extra} have no CRD form",
+                       base + ("modelRefs", j))
         rules = d.rules
         if rules is None or rules.is_catch_all:
             continue

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from policies import vllm_sr_check
 from policies.commands import main
-from policies.errors import Severity
+from policies.errors import PolicyError, Severity
 from policies.export import export_text
 from policies.loader import load_policy, loads_policy
 from policies.validation import validate_policy
@@ -209,3 +209,32 @@ def test_vllm_sr_accepts_every_export_the_compat_table_lets_through(tmp_path):
             assert "no-backend" in {f.code for f in validate_policy(load_policy(row.path))}, row.refused
     table = compat.table(rows, skipped)
     assert f"tried {len(rows)}, opened {len(rows)}" in table
+
+
+PAIR = ROOT / "tests" / "fixtures" / "configs" / "k8s_pair.yaml"
+
+
+def test_pair_reads_and_writes_the_crd_event_fields_and_keeps_the_source_metadata():
+    """Route events use eventTypes/actionCodes (crds/vllm.ai_intelligentroutes.yaml) both ways; the export keeps
+    each resource's whole metadata (namespace, labels), not only its name."""
+    text = PAIR.read_text().replace(
+        "metadata: {name: demo-pool}", "metadata: {name: demo-pool, namespace: llm, labels: {team: a}}").replace(
+        "    contextRules:", "    events: [{name: outage, eventTypes: [incident], actionCodes: [page], "
+        "severities: [critical], temporal: true}]\n    contextRules:")
+    policy = loads_policy(text, "pair.yaml")
+    event = policy.routing.find_signal("event", "outage")
+    assert (event.event_types, event.action_codes) == (["incident"], ["page"])
+    pool, route = yaml.safe_load_all(export_text(policy, "k8s")[0])
+    assert pool["metadata"] == {"name": "demo-pool", "namespace": "llm", "labels": {"team": "a"}}
+    assert route["metadata"] == {"name": "demo-route"}
+    assert route["spec"]["signals"]["events"] == [{"name": "outage", "eventTypes": ["incident"], "actionCodes": ["page"],
+                                                   "severities": ["critical"], "temporal": True}]
+
+
+def test_pair_refuses_signal_fields_the_crd_would_prune(tmp_path):
+    """A Route domain has only name and description in the CRD: mmlu_categories would vanish in the cluster."""
+    text = PAIR.read_text().replace("domains: [{name: math, description: Mathematics}]",
+                                    "domains: [{name: math, description: Mathematics, mmlu_categories: [math]}]")
+    with pytest.raises(PolicyError) as exc:
+        export_text(loads_policy(text, "pair.yaml"), "k8s")
+    assert "domains signal 'math' fields ['mmlu_categories'] have no place in the CRD's domains" in str(exc.value)
