@@ -12,6 +12,7 @@ import panel as pn
 
 from policies.api import PolicyError, Store
 from widgets.checks import ChecksPanel
+from widgets.dsl_editor import DslEditor
 from widgets.export_view import ExportView
 from widgets.markdown_text import md_text
 from widgets.rule_builder import RuleBuilder
@@ -27,8 +28,8 @@ from .resources import prepare_session
 
 DEFAULT_SAMPLE = "cost_optimised"
 HEADER_STYLE = {"background": "#0b5cab", "color": "white", "padding": "10px 16px", "border-radius": "4px"}
-TAB_NAMES = ("workspace", "builder", "yaml", "checks", "export", "versions", "simulation", "compare", "explain",
-             "topology", "models")
+TAB_NAMES = ("workspace", "builder", "yaml", "dsl", "checks", "export", "versions", "simulation", "compare",
+             "explain", "topology", "models")
 
 
 def open_initial(state: PolicyState, store: Store) -> None:
@@ -92,7 +93,8 @@ def build_app(config: StudioConfig | None = None, store: Store | None = None) ->
         state.message = exc.findings[0].human()
     pages: list[tuple[str, Callable[[], Any]]] = [
         ("Workspace", lambda: Workspace(state=state, store=store)), ("Builder", lambda: RuleBuilder(state=state)),
-        ("YAML", lambda: YamlEditor(state=state)), ("Checks", lambda: ChecksPanel(state=state)),
+        ("YAML", lambda: YamlEditor(state=state)), ("DSL", lambda: DslEditor(state=state)),
+        ("Checks", lambda: ChecksPanel(state=state)),
         ("Export", lambda: ExportView(state=state)),
         ("Versions", lambda: versions_view(state, store, config.author, drafts)),
         *extra_tabs(state, store=store)]

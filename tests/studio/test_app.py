@@ -34,7 +34,7 @@ def test_build_app_opens_the_default_sample(store: Store) -> None:
     app = build_app(StudioConfig(), store=store)
     assert isinstance(app, pn.Column)
     tabs = app.objects[-1]
-    assert [name for name in tabs._names][:6] == ["Workspace", "Builder", "YAML", "Checks", "Export", "Versions"]
+    assert [name for name in tabs._names][:6] == ["Workspace", "Builder", "YAML", "DSL", "Checks", "Export"]
     assert any("long_documents" in str(pane.object) for pane in tabs[0].select(pn.pane.HTML))
     assert tabs[1].objects == []  # built on first view
     tabs.active = 1

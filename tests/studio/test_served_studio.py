@@ -37,6 +37,7 @@ TAB_MARKERS: dict[str, tuple[str, ...]] = {
     "Workspace": ("table.rs-decisions",),
     "Builder": (".rb-new-decision",),
     "YAML": (".ace_content",),
+    "DSL": (".dsl-omitted",),  # the routing as the router's DSL; the alert lists what stays in the YAML only
     "Checks": (".checks-list",),
     "Export": ("button:text-is('Write file')",),
     "Versions": ("button:text-is('Save version')",),
