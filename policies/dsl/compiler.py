@@ -87,7 +87,7 @@ class _Compiler:
         self.map = DslSourceMap()
         self.errors: list[Finding] = []
         self.routing: dict[str, Any] = {}
-        self.templates: dict[str, Block] = {}
+        self.templates: dict[str, tuple[str, list[Field]]] = {}  # PLUGIN name -> (plugin type, fields)
 
     def error(self, message: str, pos: Pos, suggestion: str | None = None, code: str = "dsl-compile") -> None:
         self.errors.append(Finding(code, Severity.ERROR, message, file=self.file, line=pos.line, column=pos.column,
@@ -263,10 +263,10 @@ class _Compiler:
 
     def plugin(self, name: str, fields: list[Field] | None, pos: Pos, path: SpecPath) -> dict[str, Any]:
         self.map.record(path, pos)
-        template = self.templates.get(name)
-        merged = self.fields(template.fields, path + ("configuration",), f"PLUGIN {name}") if template else {}
+        kind, template_fields = self.templates.get(name, (PLUGIN_ALIASES.get(name, name), []))
+        merged = self.fields(template_fields, path + ("configuration",), f"PLUGIN {name}")
         merged.update(self.fields(fields or [], path + ("configuration",), f"PLUGIN {name}"))
-        out: dict[str, Any] = {"type": template.kind if template else PLUGIN_ALIASES.get(name, name)}
+        out: dict[str, Any] = {"type": kind}
         if merged:
             out["configuration"] = merged
         return out
@@ -279,9 +279,9 @@ def compile_blocks(blocks: list[Block], file: str | None = None) -> Policy:
         if block.keyword == "PLUGIN":
             if block.name in c.templates:
                 c.error(f"PLUGIN template '{block.name}' is declared twice", block.pos, "rename or merge them")
-            block.kind = PLUGIN_ALIASES.get(block.kind, block.kind)
-            c.templates[block.name] = block
-    handlers = {"ROUTING": c.routing_block, "SIGNAL": c.signal, "PROJECTION": c.projection, "MODEL": c.model, "ROUTE": c.route}
+            c.templates[block.name] = (PLUGIN_ALIASES.get(block.kind, block.kind), block.fields)
+    handlers = {"ROUTING": c.routing_block, "SIGNAL": c.signal, "PROJECTION": c.projection, "MODEL": c.model,
+                "ROUTE": c.route}
     for block in blocks:
         if block.keyword in handlers:
             handlers[block.keyword](block)

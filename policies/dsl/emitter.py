@@ -24,7 +24,7 @@ from typing import Any
 from ..errors import Finding, PolicyError, Severity, SpecPath
 from ..model import Policy, Signal
 from .compiler import ALGORITHMS_WITHOUT_BLOCK, MODEL_OPTIONS, PLUGIN_ALIASES
-from .parser import _RESERVED
+from .parser import RESERVED
 
 _IDENT = re.compile(r"[a-zA-Z_][a-zA-Z0-9_\-./]*\Z")
 _REF_OPTION = {key: option for option, (key, _) in MODEL_OPTIONS.items()}
@@ -48,7 +48,7 @@ def _number(value: float) -> str:
 
 
 def _name(value: str) -> str:
-    return value if _IDENT.match(value) and value not in _RESERVED and value not in ("true", "false") \
+    return value if _IDENT.match(value) and value not in RESERVED and value not in ("true", "false") \
         else json.dumps(value, ensure_ascii=False)
 
 
@@ -262,7 +262,7 @@ class _Emitter:
 
     def plugin(self, plugin: dict[str, Any], path: SpecPath) -> None:
         kind = plugin["type"]
-        if kind in PLUGIN_ALIASES or not _IDENT.match(kind) or kind in _RESERVED:
+        if kind in PLUGIN_ALIASES or not _IDENT.match(kind) or kind in RESERVED:
             self.report(path + ("type",), f"plugin type '{kind}' has no DSL form (the DSL would read it as "
                         f"'{PLUGIN_ALIASES.get(kind, kind)}')" if kind in PLUGIN_ALIASES else
                         f"plugin type '{kind}' is not a DSL identifier")

@@ -34,7 +34,7 @@ NOT_CARRIED_BLOCKS = ("DECISION_TREE", "ENTRYPOINT", "RECIPE", "TEST")
 ROUTE_ITEMS = ("PRIORITY", "TIER", "WHEN", "MODEL", "ALGORITHM", "PLUGIN", "DESCRIPTION")
 NOT_CARRIED_ITEMS = ("ACTION", "FOR", "EMIT")
 PROJECTION_KINDS = ("partition", "score", "mapping")
-_RESERVED = frozenset(BLOCKS + NOT_CARRIED_BLOCKS + ROUTE_ITEMS + NOT_CARRIED_ITEMS + ("AND", "OR", "NOT"))
+RESERVED = frozenset(BLOCKS + NOT_CARRIED_BLOCKS + ROUTE_ITEMS + NOT_CARRIED_ITEMS + ("AND", "OR", "NOT"))
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ class _Parser:
         if tok.kind == "string":
             self.next()
             return unquote(tok.text)
-        if tok.kind == "ident" and tok.text not in _RESERVED:
+        if tok.kind == "ident" and tok.text not in RESERVED:
             self.next()
             return tok.text
         raise _Syntax(f"expected {what} (a name or a quoted string), found {tok.describe()}", tok)
@@ -218,7 +218,7 @@ class _Parser:
             inner = self.expr()
             self.punct(")", "to close '('", tok)
             return inner
-        if tok.kind == "ident" and tok.text not in _RESERVED:
+        if tok.kind == "ident" and tok.text not in RESERVED:
             self.next()
             opened = self.punct("(", f"after signal type '{tok.text}' (write {tok.text}(\"name\"))")
             name_tok = self.tok
@@ -317,7 +317,7 @@ class _Parser:
             refs = [self.model_ref()]
             while self.at("punct", ","):
                 self.next()
-                if self.at("string") or (self.at("ident") and self.tok.text not in _RESERVED):
+                if self.at("string") or (self.at("ident") and self.tok.text not in RESERVED):
                     refs.append(self.model_ref())
             return keyword, refs, pos
         if keyword == "ALGORITHM":
