@@ -260,6 +260,12 @@ def _carried_models(source: dict[str, Any], index: int, docs: list[Any],
     return [items[j] for j in indexes], kept, [c for c in cards if c["name"] in kept]
 
 
+def _not_in_crd(path: SpecPath) -> Finding:
+    return Finding("k8s-not-in-crd", Severity.WARNING, "spec.config holds a whole router config (providers, ...) that "
+                   "the SemanticRouter CRD does not define: the API server prunes what the CRD lacks", path=path,
+                   suggestion="declare models as spec.vllmEndpoints, or deploy the vllm-sr export")
+
+
 def to_semantic_router(config: dict[str, Any], docs: list[Any], name: str) -> tuple[list[Any], list[Finding]]:
     """The documents for canonical ``config``: the source's SemanticRouter (first in ``docs``) with its deployment
     fields, router-global blocks and still-true vllmEndpoints kept, and the file's other documents (the Services
@@ -267,7 +273,7 @@ def to_semantic_router(config: dict[str, Any], docs: list[Any], name: str) -> tu
     index = next((i for i, d in enumerate(docs) if isinstance(d, dict) and d.get("kind") == "SemanticRouter"), None)
     if index is None:
         return [{"apiVersion": "vllm.ai/v1alpha1", "kind": "SemanticRouter", "metadata": {"name": name},
-                 "spec": {"config": config}}], []
+                 "spec": {"config": config}}], [_not_in_crd(())]
     out = copy.deepcopy(docs[index])
     spec = out.setdefault("spec", {})
     source_config = spec.get("config") if isinstance(spec.get("config"), dict) else {}
@@ -308,10 +314,7 @@ def to_semantic_router(config: dict[str, Any], docs: list[Any], name: str) -> tu
                                  path=(index, "spec", "config", key)))
     else:
         body = {**config, **kept}
-        notes.append(Finding("k8s-not-in-crd", Severity.WARNING, "spec.config holds a whole router config (providers, "
-                             "...) that the SemanticRouter CRD does not define: the API server prunes what the CRD "
-                             "lacks", path=(index, "spec", "config"),
-                             suggestion="declare models as spec.vllmEndpoints, or deploy the vllm-sr export"))
+        notes.append(_not_in_crd((index, "spec", "config")))
     spec["config"] = body
     return [out if i == index else d for i, d in enumerate(docs)], notes
 
