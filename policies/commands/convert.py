@@ -34,13 +34,16 @@ def _read_source(src: str, dialect: str | None = None, require_config: bool = Tr
     from ..dsl import is_dsl_source, loads_dsl, looks_like_dsl
     from ..fragments import load_onto_base, not_whole
 
-    if base is not None:
-        return load_onto_base(src, base)[0]
-
     raw, name = read_file(src)
     text = decode_text(raw, name)
     if dialect == "dsl" or (dialect is None and is_dsl_source(src, text)):
+        if base is not None:  # merging by name would keep the base's routes the DSL left out, unreported
+            raise PolicyError.single("dsl-base", "--base merges a YAML fragment; a DSL file is read whole (it is "
+                                     "routing only)", file=name, line=1, column=1,
+                                     suggestion=f"import {src} alone, then add providers to the YAML it writes")
         return loads_dsl(text, name)
+    if base is not None:
+        return load_onto_base(src, base)[0]
     try:
         docs = load_documents(raw, name)
     except PolicyError as exc:

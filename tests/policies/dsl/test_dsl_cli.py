@@ -74,3 +74,10 @@ def test_a_dsl_exports_as_dsl_but_not_as_a_deployable_config_without_providers(t
     assert routing_view(loads_dsl(out.read_text(), str(out))) == routing_view(loads_dsl(src.read_text(), str(src)))
     refused = run("export", str(src), "--format", "vllm-sr", "-o", str(tmp_path / "privacy.yaml"))
     assert refused.exit_code == 1 and "providers.models is empty" in refused.output
+
+
+def test_a_dsl_with_base_is_refused_by_name(tmp_path):
+    src, out = RECIPES / "privacy" / "recipe.dsl", tmp_path / "merged.yaml"
+    result = run("import", str(src), "--base", str(RECIPES / "privacy" / "config.yaml"), "-o", str(out))
+    assert result.exit_code == 1 and not out.exists()
+    assert f"{src}:1:1: error: --base merges a YAML fragment; a DSL file is read whole" in result.output
