@@ -52,7 +52,7 @@ GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
         "policies.conflicts.diff": ("DiffResult", "diff_policies"),
         "policies.evaluate": ("RouteResult", "leaf_key"),
         "policies.columns": ("fired_column",),
-        "policies.simulation.explain": ("Explanation", "Flip", "explain", "explain_text"),
+        "policies.simulation.explain": ("Explanation", "Flip", "describe_evidence", "explain", "explain_text"),
     },
     "conflicts & repairs": {
         "policies.conflicts": ("ConflictFinding", "Repair", "Report", "analyze_policy"),

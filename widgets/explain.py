@@ -15,8 +15,8 @@ import param
 import polars as pl
 from panel.viewable import Viewer
 
-from policies.api import (Explanation, Flip, Policy, PolicyError, RouteResult, Simulator, explain, explain_text,
-                          score)
+from policies.api import (Explanation, Flip, Policy, PolicyError, RouteResult, Simulator, describe_evidence, explain,
+                          explain_text, score)
 
 from .markdown_text import md_text
 from .simulators import Simulators
@@ -31,11 +31,13 @@ def describe_flip(flip: Flip | None) -> str:
 
 def signals_frame(found: Explanation) -> pl.DataFrame:
     """One row per signal leaf: fired, score and threshold with three decimals (``n/a`` where there is
-    none, never a mix of ``0.279454``, ``0.0`` and ``-``), and why it did not fire."""
+    none, never a mix of ``0.279454``, ``0.0`` and ``-``), why it did not fire, and what it fired on
+    (PII: each entity's type, words and score)."""
     return pl.DataFrame([{"signal": s["leaf"], "fired": "✓" if s["fired"] else "✗", "score": score(s["conf"]),
-                          "threshold": score(s["threshold"]), "why not": s.get("why_not") or ""}
+                          "threshold": score(s["threshold"]), "why not": s.get("why_not") or "",
+                          "found": "; ".join(describe_evidence(e) for e in s.get("evidence", []))}
                          for s in found.signals],
-                        schema={k: pl.String for k in ("signal", "fired", "score", "threshold", "why not")})
+                        schema={k: pl.String for k in ("signal", "fired", "score", "threshold", "why not", "found")})
 
 
 def _tree_html(route_result: RouteResult) -> str:

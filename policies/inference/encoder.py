@@ -241,6 +241,16 @@ class TextEncoder:
         """Embeddings in input order; duplicates are encoded once and copied."""
         return self._encode(texts, batch_size, None)[0]
 
+    def token_features(self, text: str) -> tuple[Encoding, dict[str, np.ndarray], np.ndarray]:
+        """One text's tokens, model inputs and per-token ``token_features`` [1, tokens, width]: what a
+        token head's explanation reads (:meth:`.pii_names.PiiNameHead.spans`)."""
+        if TOKEN_FEATURES not in self.output_names:
+            raise PolicyError.single("model-outputs", f"{self.model_path} has no '{TOKEN_FEATURES}' output",
+                                     file=str(self.model_path))
+        encoding = self.encodings([text])[0]
+        feeds = pad_batch([encoding.ids], self.pad_id, self.input_names)
+        return encoding, feeds, self.session.run([TOKEN_FEATURES], feeds)[0]
+
     def encode_with(self, texts: Sequence[str], head: TokenHead,
                     batch_size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Embeddings and ``head``'s scores per text ([N, head.width]) from one encoder pass: each

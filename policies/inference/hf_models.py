@@ -32,7 +32,7 @@ import numpy as np
 from policies.errors import PolicyError
 from policies.inference.classifiers import SequenceClassifier, _TokenModel, softmax
 from policies.inference.encoder import TextEncoder, pad_batch, unpadded_ids
-from policies.inference.pii import PiiMatch
+from policies.inference.pii import PiiMatch, token_spans
 
 CONFIG_FILE, MODEL_FILE, TOKENIZER_FILE = "config.json", "model.onnx", "tokenizer.json"
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -126,15 +126,6 @@ def entity_type(label: str) -> str | None:
     return label[2:] if label[:2] in ("B-", "I-") else label
 
 
-def word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    """``[start, end)`` widened to the whole words it touches (sub-word pieces merged)."""
-    while start > 0 and text[start - 1].isalnum():
-        start -= 1
-    while end < len(text) and text[end].isalnum():
-        end += 1
-    return start, end
-
-
 class HfTokenClassifier(_TokenModel):
     """Token labels reduced to entity spans; ``labels`` of its scores are the entity types."""
 
@@ -179,39 +170,18 @@ class HfTokenClassifier(_TokenModel):
         return [self._spans(text, enc, probs) for text, (enc, probs) in zip(texts, self._token_probs(list(texts)))]
 
     def _spans(self, text: str, encoding: Any, probs: np.ndarray) -> list[PiiMatch]:
-        columns = len(self.labels)
-        type_probs = np.zeros((len(probs), columns), dtype=np.float32)
+        """The type winning each token's softmax (its labels' summed probability as the score)."""
+        type_probs = np.zeros((len(probs), len(self.labels)), dtype=np.float32)
         for j, col in enumerate(self._column):
             if col >= 0:
                 type_probs[:, col] += probs[:, j]
-        found: list[PiiMatch] = []
-        current: list[Any] | None = None  # [column, start, end, score]
+        tokens = []
         for k, label in enumerate(probs.argmax(axis=1)):
-            start, end = encoding.offsets[k] if k < len(encoding.offsets) else (0, 0)
+            start, end = encoding.offsets[k]
             col = int(self._column[label])
-            if end <= start or col < 0:
-                current = self._close(text, current, found) if col < 0 else current
-                continue
-            begins = self.token_labels[label].startswith("B-")
-            if current is not None and current[0] == col and not begins:
-                current[2], current[3] = end, max(current[3], float(type_probs[k, col]))
-            else:
-                self._close(text, current, found)
-                current = [col, start, end, float(type_probs[k, col])]
-        self._close(text, current, found)
-        return found
-
-    def _close(self, text: str, span: list[Any] | None, found: list[PiiMatch]) -> None:
-        if span is None:
-            return None
-        start, end = word_bounds(text, span[1], span[2])
-        previous = found[-1] if found else None
-        if previous is not None and previous.type == self.labels[span[0]] and previous.end >= start:
-            found[-1] = PiiMatch(previous.type, previous.start, end, text[previous.start:end],
-                                 max(previous.score, span[3]))
-        else:
-            found.append(PiiMatch(self.labels[span[0]], start, end, text[start:end], span[3]))
-        return None
+            tokens.append((start, end, None if col < 0 else self.labels[col],
+                           0.0 if col < 0 else float(type_probs[k, col]), self.token_labels[label].startswith("B-")))
+        return token_spans(text, tokens)
 
     def _raw(self, texts: list[str]) -> np.ndarray:
         """Per text and type, its best span's score (0 when the type wins no token)."""

@@ -15,7 +15,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 import polars as pl
@@ -34,6 +34,48 @@ class PiiMatch:
     end: int
     text: str
     score: float
+
+
+def word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """``[start, end)`` widened to the whole words it touches (sub-word pieces merged)."""
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    return start, end
+
+
+def token_spans(text: str, tokens: Sequence[tuple[int, int, str | None, float, bool]]) -> list[PiiMatch]:
+    """Entities from a token model's per-token verdicts ``(start, end, type or None, score, begins)``:
+    consecutive tokens of one type form a span (``begins``, a ``B-`` label, starts a new one), widened to
+    whole words; touching spans of one type merge. A span's score is its best token's. Special tokens
+    (empty offsets) are skipped."""
+    found: list[PiiMatch] = []
+    current: list[Any] | None = None  # [type, start, end, score]
+
+    def close() -> None:
+        if current is None:
+            return
+        start, end = word_bounds(text, current[1], current[2])
+        last = found[-1] if found else None
+        if last is not None and last.type == current[0] and last.end >= start:
+            found[-1] = PiiMatch(last.type, last.start, end, text[last.start:end], max(last.score, current[3]))
+        else:
+            found.append(PiiMatch(current[0], start, end, text[start:end], current[3]))
+
+    for start, end, kind, score, begins in tokens:
+        if end <= start:
+            continue
+        if kind is None:
+            close()
+            current = None
+        elif current is not None and current[0] == kind and not begins:
+            current[2], current[3] = end, max(current[3], score)
+        else:
+            close()
+            current = [kind, start, end, score]
+    close()
+    return found
 
 
 # ---------------------------------------------------------------- checksums

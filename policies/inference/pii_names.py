@@ -24,13 +24,16 @@ from tokenizers import Encoding
 from policies.errors import PolicyError
 from policies.inference.bundle import file_sha256, load_labels
 from policies.inference.encoder import TOKEN_FEATURES as FEATURES
+from policies.inference.encoder import TextEncoder
+from policies.inference.pii import PiiMatch, token_spans
 from policies.inference.providers import available_cores, create_session
 
 MASK = "attention_mask"
 NAME_MASK = "name_mask"
 OUTPUT = "type_scores"
 GATED_TYPES = ("GPE", "NRP", "ORGANIZATION", "PERSON")  # counted only on tokens name_mask allows
-WORD_CHARS = "-'’"  # inside a word, beside letters and digits (Al-Farsi, O'Neil)
+WORD_CHARS = "-'’"
+TOKENS_PER_RUN = 16  # one-token copies of a text per head run in token_scores (keeps a run's input small)  # inside a word, beside letters and digits (Al-Farsi, O'Neil)
 
 
 def name_mask(text: str, offsets: Sequence[tuple[int, int]], width: int) -> np.ndarray:
@@ -84,3 +87,29 @@ class PiiNameHead:
 
     def __call__(self, features: np.ndarray, attention_mask: np.ndarray, name_mask: np.ndarray) -> np.ndarray:
         return self.session.run([OUTPUT], {FEATURES: features, MASK: attention_mask, NAME_MASK: name_mask})[0]
+
+    def token_scores(self, features: np.ndarray, attention_mask: np.ndarray, name_mask: np.ndarray) -> np.ndarray:
+        """Each type's score per token of one text ([1, tokens, width] features): the graph run with one
+        token unmasked at a time. Its per-text output is the max over tokens of exactly these (the graph
+        scores tokens alone, then takes the masked max), so the words behind a score can be shown."""
+        width = features.shape[1]
+        out = np.zeros((width, len(self.labels)), dtype=np.float32)
+        for start in range(0, width, TOKENS_PER_RUN):
+            rows = np.arange(start, min(start + TOKENS_PER_RUN, width))
+            one_hot = (np.arange(width)[None, :] == rows[:, None]).astype(attention_mask.dtype) * attention_mask
+            out[rows] = self(np.repeat(features, len(rows), 0), one_hot, np.repeat(name_mask, len(rows), 0))
+        return out
+
+    def spans(self, encoder: TextEncoder, texts: Sequence[str], found_from: float) -> list[list[PiiMatch]]:
+        """Per text, the names the head finds: each token counts for its best type when that scores at
+        least ``found_from`` (the head's operating point), runs of one type widened to whole words."""
+        out = []
+        for text in texts:
+            encoding, feeds, features = encoder.token_features(text)
+            mask = self.token_inputs([text], [encoding], features.shape[1])[NAME_MASK]
+            scores = self.token_scores(features, feeds[MASK], mask)
+            best = scores.argmax(axis=1)
+            out.append(token_spans(text, [
+                (start, end, self.labels[best[k]] if scores[k, best[k]] >= found_from else None,
+                 float(scores[k, best[k]]), False) for k, (start, end) in enumerate(encoding.offsets)]))
+        return out

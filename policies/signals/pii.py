@@ -130,7 +130,7 @@ class PiiExtractor(Extractor):
         threshold = signal.effective_threshold()
         by_head = getattr(context, "name_head", None) is not None
         found = []
-        for matches in context.pii_evidence(self._texts(signal, frame)[TEXT].to_list()):
+        for matches in context.pii_evidence(self._texts(signal, frame)[TEXT].to_list(), NAME_FOUND_FROM):
             for m in matches:
                 if (by_head and m.type in NAME_TYPES and m.score < NAME_FOUND_FROM) or \
                         not (m.score >= threshold if threshold > 0 else m.score > 0):

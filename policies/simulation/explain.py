@@ -101,8 +101,7 @@ class Explanation:
             thr = "" if s["threshold"] is None else f" threshold={score(s['threshold'])}"
             why = f" ({s['why_not']})" if s.get("why_not") else ""
             lines.append(f"  {'✓' if s['fired'] else '✗'} {s['leaf']}{conf}{thr}{why}")
-            lines += [f"      {e['type']} {repr(e['text']) if e['text'] else '(a name type: no words located)'} "
-                      f"{e['score']:.3f}{' (allowed)' if e['allowed'] else ''}" for e in s.get("evidence", [])]
+            lines += [f"      {describe_evidence(e)}" for e in s.get("evidence", [])]
         for name, reason in self.notes.items():
             lines.append(f"  ? {name}: unavailable ({reason})")
         lines += ["", "decisions:"]
@@ -118,6 +117,12 @@ class Explanation:
             lines += ["", f"smallest flip: {self.flip.signal}.{self.flip.field} {score(self.flip.current)} → "
                           f"{score(self.flip.value)} routes to {label_of(self.flip.winner, self.via)}"]
         return "\n".join(lines)
+
+
+def describe_evidence(entity: dict[str, Any]) -> str:
+    """One entity a signal fired on (:meth:`PiiExtractor.evidence`): ``TYPE 'words' score``, marked when
+    the allow-list allows its type."""
+    return f"{entity['type']} {entity['text']!r} {score(entity['score'])}{' (allowed)' if entity['allowed'] else ''}"
 
 
 def _state(row: dict[str, Any], keys: list[LeafKey]) -> dict[LeafKey, SignalHit]:

@@ -296,21 +296,17 @@ class NeuralContext:
                              lambda ts: model.predict(ts).probs) if distinct else np.zeros((0, len(model.labels)), np.float32))
         return {label: np.asarray(rows)[:, j].astype(np.float64)[index] for j, label in enumerate(model.labels)}
 
-    def pii_evidence(self, texts: list[str]) -> list[list[Any]]:
+    def pii_evidence(self, texts: list[str], name_found_from: float) -> list[list[Any]]:
         """Per text, the entities found (:class:`policies.inference.PiiMatch`: type, words, score): a
-        user's token classifier's spans; else the patterns' matches, and the name head's types with
-        their score (the head scores a text, not words: their ``text`` is empty)."""
+        user's token classifier's spans; else the patterns' matches and the name head's names (tokens
+        scoring ``name_found_from`` or more for a type), or the name patterns where the head cannot run."""
         if self._pii_model is not None:
             return self._pii_model.spans(texts)
         pii = _inference().pii
-        names = self.pii_scores(pl.Series(texts, dtype=pl.String)) if self.name_head is not None else None
-        found = []
-        for i, text in enumerate(texts):
-            matches = pii.find_pii(text, None if names is None else [r for r, _ in pii.RECOGNISERS])
-            if names is not None:
-                matches += [pii.PiiMatch(t, 0, 0, "", float(names[t][i])) for t in pii.NAME_TYPES if names[t][i] > 0]
-            found.append(matches)
-        return found
+        if self.name_head is None:
+            return [pii.find_pii(text) for text in texts]
+        names = self.name_head.spans(self.encoder, texts, name_found_from)
+        return [pii.find_pii(text, [r for r, _ in pii.RECOGNISERS]) + found for text, found in zip(texts, names)]
 
 
 def model_role(signal: Any) -> str:

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from policies.errors import PolicyError
-from policies.inference.hf_models import HfSequenceClassifier, HfTokenClassifier, load_model, word_bounds
+from policies.inference.hf_models import HfSequenceClassifier, HfTokenClassifier, load_model
+from policies.inference.pii import word_bounds
 
 from .hf_build import build_classifier, build_embedding
 
