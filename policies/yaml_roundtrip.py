@@ -46,10 +46,40 @@ def patch_text(text: str, before: Any, after: Any) -> str:
         yaml, data = _load(text)
     except YAMLError as exc:  # our loader read it; a YAML 1.2 reader need not
         raise Unpatchable(str(exc)) from None
-    data = _Patch(data).node(data, before, after)
+    unchanged = _dump(yaml, data)
+    return _carry(text, unchanged, _dump(yaml, _Patch(data).node(data, before, after)))
+
+
+def _dump(yaml: Any, data: Any) -> str:
     out = io.StringIO()
     yaml.dump(data, out)
     return out.getvalue()
+
+
+def _carry(text: str, unchanged: str, patched: str) -> str:
+    """The lines the patch changed in ruamel's rendering, carried into the file's own text.
+
+    ruamel renders most files byte for byte, but not all (``[{name: a}]`` comes out ``[name: a]``):
+    the patch then goes onto the file's lines, aligned with the rendering; where they cannot be
+    aligned, the rendering is the answer (the caller reads it back either way).
+    """
+    if unchanged == text:
+        return patched
+    rendered, wanted, lines = unchanged.splitlines(True), patched.splitlines(True), text.splitlines(True)
+    at: list[int | None] = [None] * len(rendered)  # the file's line that each rendered line renders
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, rendered, lines, autojunk=False).get_opcodes():
+        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
+            at[i1:i2] = range(j1, j2)
+    edits = difflib.SequenceMatcher(None, rendered, wanted, autojunk=False).get_opcodes()
+    for tag, i1, i2, j1, j2 in reversed(edits):
+        if tag == "equal":
+            continue
+        span = at[i1:i2] if i2 > i1 else [at[i1 - 1] + 1 if i1 and at[i1 - 1] is not None else (0 if not i1 else None)]
+        if None in span or span != list(range(span[0], span[0] + len(span))):
+            return patched
+        start = span[0]
+        lines[start:start + (i2 - i1)] = wanted[j1:j2]
+    return "".join(lines)
 
 
 def _load(text: str) -> tuple[Any, Any]:

@@ -18,13 +18,13 @@ import pytest
 
 from policies.conflicts import analyze_policy
 from policies.conflicts.repairs import propose_repairs
-from policies.errors import SpecPath
+from policies.errors import PolicyError, SpecPath
 from policies.loader import dumps_policy, load_policy, loads_policy, revise_text, save_policy
 from policies.yaml_source import needs_quotes
 
 from tests.yaml_text import UPSTREAM, commented, comments, needs_upstream
 
-from .conftest import CONFIGS, SAMPLES
+from .conftest import CONFIGS, ROOT, SAMPLES
 
 FILES = sorted(SAMPLES.glob("*.yaml")) + sorted(UPSTREAM.glob("recipes/*/config.yaml"))
 
@@ -300,3 +300,25 @@ def test_check_accept_writes_the_users_file_with_only_the_annotation_added(tmp_p
     added = [line for line in written if line not in original]
     assert [line for line in original if line not in written] == []
     assert [line.strip() for line in added] == ["annotations:", "routing-studio/accepted-overlaps: [code_help]"]
+
+
+def _fixtures_with_priorities() -> list[Path]:
+    found = []
+    for path in sorted((ROOT / "tests" / "fixtures").rglob("*.yaml")):
+        try:
+            policy = load_policy(path)
+        except PolicyError:
+            continue
+        if policy.dialect in ("canonical", "repository") and any(d.priority is not None for d in policy.decisions):
+            found.append(path)
+    return found
+
+
+@pytest.mark.parametrize("path", _fixtures_with_priorities(), ids=lambda p: p.stem)
+def test_every_fixture_in_the_router_layouts_edits_in_one_line(path: Path) -> None:
+    """Including the files ruamel does not render byte for byte (``[{name: a}]`` comes out ``[name: a]``)."""
+    text = path.read_text()
+    spec = loads_policy(text, path.name).to_spec()
+    target = first_path(spec, lambda p, v: p[:2] == ("routing", "decisions") and p[-1:] == ("priority",))
+    after, out = edited(text, path.name, lambda s: set_at(s, target, value_at(spec, target) ^ 1))
+    assert out == by_hand(text, path.name, after)
