@@ -56,7 +56,7 @@ def _read_source(src: str, dialect: str | None = None, require_config: bool = Tr
         raise PolicyError.single("not-a-router-config", "not a router config: no top-level key of any router "
                                  "layout (routing, providers, decisions, vllm_endpoints, ...)", file=src,
                                  suggestion="import a vLLM Semantic Router config, or name its --dialect")
-    return policy_from_documents(docs, dialect)
+    return policy_from_documents(docs, dialect, text)  # the text: exports of the same kind keep the rest of it
 
 
 @main.command("import")

@@ -306,9 +306,11 @@ def to_semantic_router(config: dict[str, Any], docs: list[Any], name: str) -> tu
             body["reasoning_families"] = source_config["reasoning_families"]
         if (providers.get("defaults") or {}).get("reasoning_effort"):
             body["default_reasoning_effort"] = providers["defaults"]["reasoning_effort"]
+        if "strategy" in routing:  # the CRD's own key (config.strategy)
+            body["strategy"] = routing.pop("strategy")
         if routing:
             body["routing"] = routing
-        for key in sorted({"decisions", "complexity_rules", "strategy"} & set(source_config)):
+        for key in sorted({"decisions", "complexity_rules"} & set(source_config)):
             notes.append(Finding("k8s-rewritten", Severity.INFO, f"spec.config.{key} is written under "
                                  "spec.config.routing (canonical_routing_overrides.go: the operator reads both alike)",
                                  path=(index, "spec", "config", key)))

@@ -139,6 +139,9 @@ def test_helm_values_config_is_imported_and_exported_back_into_the_values(tmp_pa
     assert {k: v for k, v in values.items() if k != "config"} == {k: v for k, v in source.items() if k != "config"}
     assert "# -- Number of replicas for the deployment" in text  # the user's comments stay
     assert loads_policy(text, "values.yaml").to_spec() == policy.to_spec()
+    out = tmp_path / "values.yaml"
+    done = CliRunner().invoke(main, ["export", str(path), "--format", "helm", "-o", str(out)])
+    assert done.exit_code == 0 and out.read_text() == text, done.output
 
 
 def test_helm_config_override_wins_as_in_the_chart():
@@ -238,3 +241,15 @@ def test_pair_refuses_signal_fields_the_crd_would_prune(tmp_path):
     with pytest.raises(PolicyError) as exc:
         export_text(loads_policy(text, "pair.yaml"), "k8s")
     assert "domains signal 'math' fields ['mmlu_categories'] have no place in the CRD's domains" in str(exc.value)
+
+
+def test_cli_export_as_semanticrouter_keeps_the_source_resource(tmp_path):
+    """Through the CLI too (it reads the file itself): deployment fields, endpoints and namespace come back."""
+    source = OPERATOR / "vllm_v1alpha1_semanticrouter.yaml"
+    out = tmp_path / "sr.yaml"
+    done = CliRunner().invoke(main, ["export", str(source), "--format", "k8s-semanticrouter", "-o", str(out)])
+    assert done.exit_code == 0, done.output
+    written, original = yaml.safe_load(out.read_text()), yaml.safe_load(source.read_text())
+    assert written["metadata"] == original["metadata"]
+    assert {k: v for k, v in written["spec"].items() if k != "config"} == \
+        {k: v for k, v in original["spec"].items() if k != "config"}
