@@ -25,7 +25,8 @@ from .bundle_view import BundleView
 from .markdown_text import md_code_block, md_text
 from .state import Debouncer, StateView
 
-_SUFFIX = {"vllm-sr": "yaml", "k8s": "k8s.yaml", "k8s-semanticrouter": "semanticrouter.yaml", "helm": "values.yaml"}
+_SUFFIX = {"vllm-sr": "yaml", "k8s": "k8s.yaml", "k8s-semanticrouter": "semanticrouter.yaml", "helm": "values.yaml",
+           "dsl": "dsl"}
 
 
 class ExportView(StateView):

@@ -1,10 +1,11 @@
-"""DSL editor: the policy's routing as DSL, both ways, with located compile errors and the user's text kept."""
+"""DSL editor (and the Export view's DSL target): the policy's routing as DSL, both ways, with located compile errors and the user's text kept."""
 
 from __future__ import annotations
 
 import html
 
 from widgets.dsl_editor import DslEditor
+from widgets.export_view import ExportView
 from widgets.state import PolicyState
 
 
@@ -48,3 +49,10 @@ def test_broken_dsl_shows_line_and_column_and_keeps_the_text_and_the_policy(stat
     assert editor.editor.annotations[0]["row"] == line - 1
     editor.editor.value = broken.replace("ROUTES long_documents", "ROUTE long_documents", 1)
     assert not editor.status.visible and not editor.editor.annotations
+
+
+def test_the_export_view_offers_the_dsl(state: PolicyState) -> None:
+    view = ExportView(state=state)
+    view.__panel__()
+    view.format = "dsl"
+    assert view.text.startswith("ROUTING {") and view.download.filename == "cost_optimised.dsl"
