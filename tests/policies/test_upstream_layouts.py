@@ -253,3 +253,27 @@ def test_cli_export_as_semanticrouter_keeps_the_source_resource(tmp_path):
     assert written["metadata"] == original["metadata"]
     assert {k: v for k, v in written["spec"].items() if k != "config"} == \
         {k: v for k, v in original["spec"].items() if k != "config"}
+
+
+def test_helm_values_among_several_documents_are_found_and_the_others_named(tmp_path):
+    path = tmp_path / "chart.yaml"
+    values = (HELM / "values.yaml").read_text()
+    path.write_text("apiVersion: v2\nname: semantic-router\n---\n" + values)
+    policy = load_policy(path)
+    assert policy.dialect == "helm" and policy.model_names() == ["replace-with-your-model"]
+    other = [f for f in policy.import_notes if f.code == "helm-other-document"]
+    assert [(f.path, f.line) for f in other] == [((0,), 1)]
+    renamed = next(f for f in policy.import_notes if f.code == "renamed")
+    assert renamed.line == _line(path, "default_model:")
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="needs the router's files in ../shared/data/vllm-sr-upstream")
+@pytest.mark.parametrize("part", ["signals", "providers", "routing"])
+def test_each_part_of_a_recipe_is_a_valid_fragment(part, tmp_path):
+    recipe = yaml.safe_load((SHARED / "recipes" / "accuracy" / "config.yaml").read_text())
+    body = {"signals": recipe["routing"]["signals"], "providers": {"providers": recipe["providers"]},
+            "routing": {"routing": recipe["routing"]}}[part]
+    path = tmp_path / f"{part}.yaml"
+    path.write_text(yaml.safe_dump(body, sort_keys=False))
+    done = CliRunner().invoke(main, ["validate", str(path)])
+    assert done.exit_code == 0 and f"valid (fragment: {part};" in done.output, done.output
