@@ -147,6 +147,7 @@ class ChecksPanel(StateView):
         super().__init__(**params)
         self._report: Report | None = None
         self._weighed: tuple[int, int] | None = None
+        self._shown: tuple | None = None  # what the detail shows (see _show_selected)
         self.severity_filter = pn.widgets.RadioButtonGroup(
             options={"all": "", "errors": "error", "warnings": "warning", "info": "info"}, value=self.state.severity)
         self.decision_select = pn.widgets.Select(label="Decision", options={"all decisions": ""}, width=260,
@@ -300,6 +301,10 @@ class ChecksPanel(StateView):
         item = self.item(self.selected)
         # The shared highlight names top-level decisions; a recipe's decisions are not those.
         self.state.highlighted = item.decisions if item and not item.profile else []
+        shown = (item.key, id(item.original), item.accepted, item.share) if item else None
+        if shown is not None and shown == self._shown:
+            return  # the same finding as shown: a rebuilt detail would swap its buttons under the user's pointer
+        self._shown = shown
         if item is None:
             self.detail.objects = [pn.pane.Markdown("*Select a finding to see the decisions, witness and repairs.*")]
             return
