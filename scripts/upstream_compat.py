@@ -112,7 +112,8 @@ def table(rows: list[Row], skipped: list[tuple[Path, str]]) -> str:
     stage = Counter(r.refused.split(":")[0] for r in rows if r.refused)
     lines.append("")
     stages = ", ".join(f"{k} {v}" for k, v in sorted(stage.items())) or "none"
-    lines.append(f"tried {len(rows)}, opened {sum(r.opened for r in rows)}, validate-clean {sum(r.clean for r in rows)}, "
+    lines.append(f"tried {len(rows)}, opened {sum(r.opened for r in rows)}, "
+                 f"validate-clean {sum(r.clean for r in rows)}, "
                  f"export accepted by vllm-sr {sum(r.accepted for r in rows)}, "
                  f"refused {sum(bool(r.refused) for r in rows)} ({stages}); not tried {len(skipped)}")
     return "\n".join(lines)

@@ -217,7 +217,8 @@ def normalise(docs: list[Any], index: int, inner: Inner) -> Normalised:
         where = [(index, "spec", "vllmEndpoints", j) for j in sources[model["name"]]]
         moves += [(("providers", "models", k, "backend_refs", m), source) for m, source in enumerate(where)]
         moves.append((("providers", "models", k), where[0]))
-    moves += [(("providers", "models", len(fresh) + i), cpath + ("providers", "models", i)) for i in range(len(declared))]
+    moves += [(("providers", "models", len(fresh) + i), cpath + ("providers", "models", i))
+              for i in range(len(declared))]
     defaults = providers.setdefault("defaults", {})
     if models and not defaults.get("model"):
         defaults["model"] = models[0]["name"]
@@ -250,11 +251,11 @@ def _carried_models(source: dict[str, Any], index: int, docs: list[Any],
                     config: dict[str, Any]) -> tuple[list[dict[str, Any]], set[str], list[dict[str, Any]]]:
     """The source's vllmEndpoints items still true of ``config`` (same model, backends, reasoning), their models
     and the model cards the operator generates for them."""
-    families = (source.get("spec") or {}).get("config", {}) or {}
-    families = families.get("reasoning_families") if isinstance(families.get("reasoning_families"), dict) else {}
-    models, cards, _, sources = endpoint_models(source, index, docs, families)
+    spec = mapping(source.get("spec"), (index, "spec"))
+    families = mapping(spec.get("config"), (index, "spec", "config")).get("reasoning_families")
+    models, cards, _, sources = endpoint_models(source, index, docs, families if isinstance(families, dict) else {})
     now = {m["name"]: m for m in (config.get("providers") or {}).get("models") or []}
-    items = mapping(source["spec"], (index, "spec")).get("vllmEndpoints") or []
+    items = spec.get("vllmEndpoints") or []
     kept = {m["name"] for m in models if now.get(m["name"]) == m}
     indexes = sorted(j for name in kept for j in sources[name])
     return [items[j] for j in indexes], kept, [c for c in cards if c["name"] in kept]
@@ -297,15 +298,16 @@ def to_semantic_router(config: dict[str, Any], docs: list[Any], name: str) -> tu
         spec.pop("vllmEndpoints", None)
     operator_default = sorted(carried)[0] if carried else None
     defaults = providers.get("defaults") or {}
-    flat = not providers["models"] and not ({"listeners", "global", "entrypoints", "recipes", "evaluation"} & set(config)) \
-        and defaults.get("model") == operator_default and set(defaults) <= {"model", "reasoning_effort"}
+    whole_only = {"listeners", "global", "entrypoints", "recipes", "evaluation"} & set(config)
+    flat = not providers["models"] and not whole_only and defaults.get("model") == operator_default \
+        and set(defaults) <= {"model", "reasoning_effort"}
     kept = {k: v for k, v in source_config.items() if k in CONFIG_CARRIED}
     if flat:  # the CRD's own layout: routing under config.routing, defaults as the operator reads them
         body: dict[str, Any] = dict(kept)
         if isinstance(source_config.get("reasoning_families"), dict):
             body["reasoning_families"] = source_config["reasoning_families"]
-        if (providers.get("defaults") or {}).get("reasoning_effort"):
-            body["default_reasoning_effort"] = providers["defaults"]["reasoning_effort"]
+        if defaults.get("reasoning_effort"):
+            body["default_reasoning_effort"] = defaults["reasoning_effort"]
         if "strategy" in routing:  # the CRD's own key (config.strategy)
             body["strategy"] = routing.pop("strategy")
         if routing:

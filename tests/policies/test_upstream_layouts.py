@@ -230,8 +230,9 @@ def test_pair_reads_and_writes_the_crd_event_fields_and_keeps_the_source_metadat
     pool, route = yaml.safe_load_all(export_text(policy, "k8s")[0])
     assert pool["metadata"] == {"name": "demo-pool", "namespace": "llm", "labels": {"team": "a"}}
     assert route["metadata"] == {"name": "demo-route"}
-    assert route["spec"]["signals"]["events"] == [{"name": "outage", "eventTypes": ["incident"], "actionCodes": ["page"],
-                                                   "severities": ["critical"], "temporal": True}]
+    assert route["spec"]["signals"]["events"] == [
+        {"name": "outage", "eventTypes": ["incident"], "actionCodes": ["page"], "severities": ["critical"],
+         "temporal": True}]
 
 
 def test_pair_refuses_signal_fields_the_crd_would_prune(tmp_path):
