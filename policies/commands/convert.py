@@ -31,16 +31,14 @@ def _read_source(src: str, dialect: str | None = None, require_config: bool = Tr
     """The policy in ``src``: the router's DSL by extension or content (:func:`policies.dsl.is_dsl_source`),
     else YAML in any layout; a YAML file holding DSL (or the reverse) gets a hint naming the mix-up. A fragment
     (only decisions, signals, ...) is merged into ``base`` (:mod:`policies.fragments`), and refused without one."""
-    from ..dsl import is_dsl_source, loads_dsl, looks_like_dsl
+    from ..dsl import base_refusal, is_dsl_source, loads_dsl, looks_like_dsl
     from ..fragments import load_onto_base, not_whole
 
     raw, name = read_file(src)
     text = decode_text(raw, name)
     if dialect == "dsl" or (dialect is None and is_dsl_source(src, text)):
-        if base is not None:  # merging by name would keep the base's routes the DSL left out, unreported
-            raise PolicyError.single("dsl-base", "--base merges a YAML fragment; a DSL file is read whole (it is "
-                                     "routing only)", file=name, line=1, column=1,
-                                     suggestion=f"import {src} alone, then add providers to the YAML it writes")
+        if base is not None:
+            raise base_refusal(name)
         return loads_dsl(text, name)
     if base is not None:
         return load_onto_base(src, base)[0]

@@ -6,17 +6,30 @@ import sys
 
 import click
 
-from ..errors import PolicyError, Severity
-from ..fragments import check_source
+from ..errors import Finding, PolicyError, Severity
+from ..fragments import check_source, fragment_findings
 from . import main
 from .output import EXIT_FINDINGS, EXIT_OK, emit_json
+
+
+def _check_dsl(path: str, dialect: str | None, base: str | None) -> tuple[list[Finding], str] | None:
+    """Findings on a DSL file (routing only, so checked as a fragment: what only providers would settle is
+    moot); None for YAML."""
+    from ..dsl import DIALECT, base_refusal, read_dsl
+
+    policy = read_dsl(path, dialect)
+    if policy is None:
+        return None
+    if base is not None:
+        raise base_refusal(path)
+    return fragment_findings(policy), DIALECT
 
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option("--dialect", type=click.Choice(["canonical", "repository", "legacy", "kubernetes"]),
-              help="Read the input as this layout instead of detecting it.")
+@click.option("--dialect", type=click.Choice(["canonical", "repository", "legacy", "kubernetes", "dsl"]),
+              help="Read the input as this layout instead of detecting it (dsl: the router's DSL, e.g. recipe.dsl).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors and warnings only.")
 @click.option("--base", type=click.Path(dir_okay=False),
@@ -27,7 +40,7 @@ def validate(paths: tuple[str, ...], as_json: bool, dialect: str | None, strict:
     reports, ok = [], True
     for path in paths:
         try:
-            findings, layout = check_source(path, dialect, base)
+            findings, layout = _check_dsl(path, dialect, base) or check_source(path, dialect, base)
         except PolicyError as exc:
             findings, layout = exc.findings, None
         failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}

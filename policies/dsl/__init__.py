@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..errors import PolicyError
+from ..model import Policy
+from ..yaml_source import decode_text, read_file
 from .compiler import DIALECT, loads_dsl
 from .emitter import dumps_dsl
 
@@ -35,4 +38,22 @@ def is_dsl_source(path: str | Path, text: str) -> bool:
     return looks_like_dsl(text)
 
 
-__all__ = ["DIALECT", "dumps_dsl", "is_dsl_source", "loads_dsl", "looks_like_dsl"]
+def read_dsl(path: str | Path, dialect: str | None = None) -> Policy | None:
+    """The policy in ``path`` when it is DSL (``dialect`` ``"dsl"``, or detected by :func:`is_dsl_source`
+    when ``dialect`` is None); None for a YAML file."""
+    if dialect not in (None, DIALECT):
+        return None
+    raw, name = read_file(path)
+    text = decode_text(raw, name)
+    return loads_dsl(text, name) if dialect == DIALECT or is_dsl_source(path, text) else None
+
+
+def base_refusal(path: str | Path) -> PolicyError:
+    """Why ``--base`` does not take a DSL file: merging by name would keep the base's routes the DSL left
+    out, unreported; a DSL is read whole (routing only)."""
+    return PolicyError.single("dsl-base", "--base merges a YAML fragment; a DSL file is read whole (it is routing "
+                              "only)", file=str(path), line=1, column=1,
+                              suggestion=f"import {path} alone, then add providers to the YAML it writes")
+
+
+__all__ = ["DIALECT", "base_refusal", "dumps_dsl", "is_dsl_source", "loads_dsl", "looks_like_dsl", "read_dsl"]

@@ -81,3 +81,16 @@ def test_a_dsl_with_base_is_refused_by_name(tmp_path):
     result = run("import", str(src), "--base", str(RECIPES / "privacy" / "config.yaml"), "-o", str(out))
     assert result.exit_code == 1 and not out.exists()
     assert f"{src}:1:1: error: --base merges a YAML fragment; a DSL file is read whole" in result.output
+
+
+def test_validate_reads_a_dsl_as_routing_only(tmp_path):
+    ok = run("validate", str(RECIPES / "privacy" / "recipe.dsl"))
+    # no providers in a DSL: what only they would settle (no models, undeclared models) is moot, as for a fragment
+    assert ok.exit_code == 0, ok.output
+    assert "valid (dsl;" in ok.output and "providers.models" not in ok.output
+    bad = tmp_path / "bad.dsl"
+    bad.write_text('SIGNAL keyword a { keywords: ["x"] }\nROUTE r {\n  WHEN keyword("b")\n  MODEL "m"\n}\n')
+    result = run("validate", str(bad))
+    assert result.exit_code == 1 and f"{bad}:3:8: error: decision 'r' references keyword signal 'b'" in result.output
+    based = run("validate", str(RECIPES / "privacy" / "recipe.dsl"), "--base", str(RECIPES / "privacy" / "config.yaml"))
+    assert based.exit_code == 1 and "--base merges a YAML fragment" in based.output
