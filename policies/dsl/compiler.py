@@ -303,7 +303,7 @@ def _typed(c: _Compiler, spec: dict[str, Any]) -> Policy:
     except ValidationError as exc:
         raise PolicyError([carrier.locate(f) for f in _type_findings(exc, spec)]) from None
     policy.attach_source(c.file, c.map, DIALECT, [Finding(
-        "dsl-routing-only", Severity.WARNING, "the DSL holds routing only: this policy has no providers (models and "
+        "dsl-routing-only", Severity.INFO, "the DSL holds routing only: this policy has no providers (models and "
         "their endpoints), listeners or global settings", file=c.file, line=1, column=1,
         suggestion="add providers to the imported YAML before deploying it")])
     unresolved = [f for f in validate_policy(policy, include_import_notes=False)
