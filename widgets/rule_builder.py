@@ -538,9 +538,11 @@ class RuleBuilder(StateView):
     def __panel__(self) -> pn.viewable.Viewable:
         profiles = pn.Row(self.profile_select, self.recipe_name_input, self.new_recipe_button,
                           self.rename_recipe_button, self.delete_recipe_button, css_classes=["rb-profiles"])
-        decisions = pn.Column(profiles, "### Decision",
+        decisions = pn.Column("### Decision",
                               pn.Row(self.decision_select, self.new_button, self.delete_button), self.rank, self.form,
                               "#### Rules", self.tree, sizing_mode="stretch_width")
         signals = pn.Column("### Signals", self.kind_select, self.signal_select, self.signal_form,
                             pn.Row(self.apply_signal_button, self.delete_signal_button), sizing_mode="stretch_width")
-        return pn.Row(decisions, pn.Column(signals, width=420), sizing_mode="stretch_width")
+        # the profile row spans both columns: beside the decision column it ran under the Signals heading at 1280 px
+        return pn.Column(profiles, pn.Row(decisions, pn.Column(signals, width=420), sizing_mode="stretch_width"),
+                         sizing_mode="stretch_width")

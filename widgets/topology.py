@@ -285,12 +285,12 @@ class TopologyView(Viewer):
 
     def _build_figure(self) -> Any:
         fig = figure(tools="pan,wheel_zoom,reset,save", toolbar_location="above", sizing_mode="stretch_width",
-                     height=HEIGHT_PX, min_width=560, margin=MARGIN, x_range=(-0.3, 3.9), y_range=(-0.02, 1.02),
+                     height=HEIGHT_PX, min_width=560, margin=MARGIN, x_range=(-0.3, 3.9), y_range=(-0.02, 1.1),
                      x_axis_type=None, y_axis_type=None)
         fig.grid.visible = False
         fig.outline_line_color = None
         for x, layer in enumerate(LAYERS):
-            fig.text([x], [1.0], text=[f"{layer}s"], text_font_size="10pt", text_font_style="bold",
+            fig.text([x], [1.03], text=[f"{layer}s"], text_font_size="10pt", text_font_style="bold",
                      text_align="center", text_color="#57606a")
         lines = fig.multi_line("xs", "ys", source=self._sources["edges"], line_width="width", line_color="color",
                                line_alpha="alpha", line_dash="dash")
