@@ -11,7 +11,7 @@ from typing import Any, Callable
 import panel as pn
 
 from policies.api import PolicyError, Store
-from widgets.checks import ChecksPanel
+from widgets.checks import ChecksPanel, SimulationFeed
 from widgets.dsl_editor import DslEditor
 from widgets.export_view import ExportView
 from widgets.markdown_text import md_text
@@ -91,13 +91,14 @@ def build_app(config: StudioConfig | None = None, store: Store | None = None) ->
         open_initial(state, store)
     except PolicyError as exc:
         state.message = exc.findings[0].human()
+    feed = SimulationFeed()  # the Simulation tab's latest run, for the Checks tab's traffic shares
     pages: list[tuple[str, Callable[[], Any]]] = [
         ("Workspace", lambda: Workspace(state=state, store=store)), ("Builder", lambda: RuleBuilder(state=state)),
         ("YAML", lambda: YamlEditor(state=state)), ("DSL", lambda: DslEditor(state=state)),
-        ("Checks", lambda: ChecksPanel(state=state)),
+        ("Checks", lambda: ChecksPanel(state=state, feed=feed)),
         ("Export", lambda: ExportView(state=state)),
         ("Versions", lambda: versions_view(state, store, config.author, drafts)),
-        *extra_tabs(state, store=store)]
+        *extra_tabs(state, store=store, feed=feed)]
     tabs = lazy_tabs(pages, TAB_NAMES.index(state.tab) if state.tab in TAB_NAMES else 0)
     _link_tab(state, tabs)
     # A plain layout, not a template: templates load their own design system and delay the first paint.

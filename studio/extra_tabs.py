@@ -39,4 +39,7 @@ def follow_policy(cls: type[pn.viewable.Viewer], state: PolicyState, context: di
     declared = set(cls.param)
     widget = cls(policy=state.policy, **{k: v for k, v in context.items() if k in declared})
     state.param.watch(lambda e: setattr(widget, "policy", e.new), "policy")
+    feed = context.get("feed")  # the Checks tab weighs its findings by the Simulation tab's latest run
+    if feed is not None and isinstance(widget, SimulationDashboard):
+        widget.param.watch(lambda _: feed.param.update(result=widget.result, traffic=widget.traffic), "result")
     return widget

@@ -124,6 +124,14 @@ def spec_diff(before: Policy, after: Policy, name: str = "policy") -> str:
                                         fromfile=f"{name} (current)", tofile=f"{name} (repaired)"))
 
 
+class SimulationFeed(param.Parameterized):
+    """The session's latest simulation, handed from the Simulation tab to the Checks tab (either may be built
+    first: both are built on first view)."""
+
+    result = param.ClassSelector(class_=SimulationResult, allow_None=True, doc="The latest simulation.")
+    traffic = param.ClassSelector(class_=TrafficSet, allow_None=True, doc="The traffic it replayed.")
+
+
 class ChecksPanel(StateView):
     """Findings of the current policy, with witness and repair preview for the selected one."""
 
@@ -142,6 +150,8 @@ class ChecksPanel(StateView):
                                      "requests (only while it simulated the policy as it is now).")
     traffic = param.ClassSelector(class_=TrafficSet, allow_None=True,
                                   doc="The traffic ``result`` replayed: the prompts of the logged requests shown.")
+    feed = param.ClassSelector(class_=SimulationFeed, allow_None=True,
+                               doc="Where the studio's Simulation tab publishes its runs: followed into result/traffic.")
 
     def __init__(self, **params: Any):
         super().__init__(**params)
@@ -165,6 +175,10 @@ class ChecksPanel(StateView):
         self.group_select.param.watch(lambda e: setattr(self, "group_filter", e.new or ""), "value")
         self.param.watch(lambda _: self._collect(), "group_filter")
         self.param.watch(lambda *_: self._weigh(), ["result", "traffic"])
+        if self.feed is not None:
+            self.feed.param.watch(lambda *_: self.param.update(result=self.feed.result, traffic=self.feed.traffic),
+                                  ["result", "traffic"])
+            self.param.update(result=self.feed.result, traffic=self.feed.traffic)
         self.listing.param.watch(lambda e: setattr(self, "selected", e.new or ""), "value")
         self.state.param.watch(lambda _: self._collect(), "findings")
         self.state.param.watch(lambda _: self._collect(), "selected_decision")

@@ -78,9 +78,32 @@ def test_witness_is_a_request_with_its_table(safety: PolicyState) -> None:
     assert "text=&#x27;" not in text and "labels=" not in text  # no Python dict any more
 
 
-def test_a_simulation_gives_share_cost_and_logged_requests(safety: PolicyState) -> None:
+@pytest.fixture(scope="module")
+def simulated() -> tuple:
+    """safety_first simulated on the sample traffic (real ONNX models; the shipped score layer), once."""
     traffic = sample_traffic()
-    result = simulate(loads_policy(safety.text, "safety_first.yaml"), traffic)
+    return simulate(loads_policy((SAMPLES / "safety_first.yaml").read_text(), "safety_first.yaml"), traffic), traffic
+
+
+def test_the_studio_hands_the_simulation_tab_s_run_to_the_checks_tab(safety: PolicyState, simulated: tuple) -> None:
+    from studio.extra_tabs import follow_policy
+    from widgets.checks import SimulationFeed
+    from widgets.simulation_dashboard import SimulationDashboard
+    from widgets.simulators import Simulators
+
+    result, traffic = simulated
+    feed = SimulationFeed()
+    checks = ChecksPanel(state=safety, debounce_ms=0, feed=feed)  # built before the Simulation tab
+    dashboard = follow_policy(SimulationDashboard, safety, {"feed": feed, "simulators": Simulators()})
+    dashboard.param.update(traffic=traffic, result=result)
+    assert feed.result is result and checks.result is result
+    assert any(it.share is not None for it in checks.items if it.source == "conflict")
+    later = ChecksPanel(state=safety, debounce_ms=0, feed=feed)  # built after it: starts weighed
+    assert any(it.share is not None for it in later.items if it.source == "conflict")
+
+
+def test_a_simulation_gives_share_cost_and_logged_requests(safety: PolicyState, simulated: tuple) -> None:
+    result, traffic = simulated
     checks = ChecksPanel(state=safety, debounce_ms=0)
     checks.__panel__()
     assert all(it.share is None for it in checks.items if it.source == "conflict")
