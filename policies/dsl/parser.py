@@ -34,6 +34,9 @@ NOT_CARRIED_BLOCKS = ("DECISION_TREE", "ENTRYPOINT", "RECIPE", "TEST")
 ROUTE_ITEMS = ("PRIORITY", "TIER", "WHEN", "MODEL", "ALGORITHM", "PLUGIN", "DESCRIPTION")
 NOT_CARRIED_ITEMS = ("ACTION", "FOR", "EMIT")
 PROJECTION_KINDS = ("partition", "score", "mapping")
+# Deeper nesting (NOT, parentheses, lists, objects) is refused with its position instead of exhausting
+# Python's stack; the validator bounds rule trees far lower (MAX_RULE_DEPTH).
+MAX_NESTING = 64
 RESERVED = frozenset(BLOCKS + NOT_CARRIED_BLOCKS + ROUTE_ITEMS + NOT_CARRIED_ITEMS + ("AND", "OR", "NOT"))
 
 
@@ -97,7 +100,17 @@ class _Syntax(Exception):
 
 class _Parser:
     def __init__(self, tokens: list[Token]):
-        self.tokens, self.i = tokens, 0
+        self.tokens, self.i, self.depth = tokens, 0, 0
+
+    def nested(self, fn: Any) -> Any:
+        """``fn()`` one nesting level deeper, refused past :data:`MAX_NESTING`."""
+        if self.depth >= MAX_NESTING:
+            raise _Syntax(f"nested more than {MAX_NESTING} levels deep", self.tok, "flatten it")
+        self.depth += 1
+        try:
+            return fn()
+        finally:
+            self.depth -= 1
 
     @property
     def tok(self) -> Token:
@@ -156,14 +169,14 @@ class _Parser:
             while not self.at("punct", "]"):
                 if self.at("eof"):
                     self.punct("]", "list", opened)
-                items.append(self.value())
+                items.append(self.nested(self.value))
                 if not self.at("punct", ","):
                     break
                 self.next()
             self.punct("]", "to close the list", opened)
             return items
         if tok.is_("punct", "{"):
-            return {f.key: f.value for f in self.fields("object")}
+            return {f.key: f.value for f in self.nested(lambda: self.fields("object"))}
         raise _Syntax(f"expected a value, found {tok.describe()}", tok,
                       "values are \"strings\", numbers, true/false, [lists] or {objects}")
 
@@ -212,10 +225,10 @@ class _Parser:
         tok = self.tok
         if tok.is_("ident", "NOT"):
             self.next()
-            return Op("NOT", [self.factor()], Pos(tok.line, tok.column))
+            return Op("NOT", [self.nested(self.factor)], Pos(tok.line, tok.column))
         if tok.is_("punct", "("):
             self.next()
-            inner = self.expr()
+            inner = self.nested(self.expr)
             self.punct(")", "to close '('", tok)
             return inner
         if tok.kind == "ident" and tok.text not in RESERVED:

@@ -132,3 +132,11 @@ def test_strings_and_numbers_survive_the_round_trip():
     assert policy.routing.find_signal("embedding", "e").threshold == 1e-05
     again = loads_dsl(dumps_dsl(policy)[0], "again.dsl")
     assert again.to_spec() == policy.to_spec()
+
+
+@pytest.mark.parametrize("nest", ["NOT " * 2000 + 'keyword("urgent")', "(" * 2000 + 'keyword("urgent")' + ")" * 2000])
+def test_runaway_nesting_is_a_located_error_not_a_crash(nest):
+    (f,) = _errors(_route(f"  WHEN {nest}\n  MODEL \"m\""))
+    assert f.line == 7 and "nested more than 64 levels deep" in f.message
+    (f,) = _errors('SIGNAL keyword a { keywords: ' + "[" * 2000 + "]" * 2000 + " }\n")
+    assert f.line == 1 and "nested more than" in f.message
