@@ -81,7 +81,7 @@ class RequestExplanation(Viewer):
         self._body = pn.Column("#### Signals vs thresholds", self._signals, "#### Rule trees", self._trees,
                                "#### Ranking of matching decisions", self._ranking, self._flip,
                                sizing_mode="stretch_width", visible=False)
-        self.param.watch(self._refresh, ["policy", "simulator", "request_id", "prompt"])
+        self.param.watch(self._refresh, ["policy", "simulator", "request_id", "prompt", "context"])
         self._refresh()
 
     def _explain(self) -> tuple[Explanation | None, str]:
@@ -141,9 +141,9 @@ class ExplainView(Viewer):
         self._button.on_click(lambda _event: self.explain(self._text.value))
 
     def explain(self, text: str) -> Explanation | None:
-        if self.simulators is not None:
-            self.detail.context = self.simulators.context
-        self.detail.prompt = text
+        # one refresh for both: the models may have changed (the Models tab) though the prompt has not
+        context = self.simulators.context if self.simulators is not None else self.detail.context
+        self.detail.param.update(context=context, prompt=text)
         return self.detail.explanation
 
     def __panel__(self) -> pn.viewable.Viewable:
