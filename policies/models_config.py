@@ -49,6 +49,7 @@ NAMED_MODULES: dict[str, tuple[str, ...]] = {
     "fact_check": ("hallucination_mitigation", "fact_check"), "user_feedback": ("feedback_detector",),
 }
 MODEL_FILES = ("config.json", "model.onnx", "tokenizer.json")
+POLICY_ORIGIN = "the policy's"  # origin of a binding the policy names: "the policy's global.model_catalog..."
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ class ModelsConfig:
         if self.root is not None:
             data["models_root"] = shown(self.root)
         data["models"] = [{"kind": b.kind, **({"signal": b.signal} if b.signal else {}), "path": shown(b.path)}
-                          for b in self.bindings if b.origin != "policy"]
+                          for b in self.bindings if not b.origin.startswith(POLICY_ORIGIN)]
         return data
 
     def checksums(self) -> dict[str, dict[str, str]]:
@@ -167,7 +168,7 @@ def policy_named(global_: dict[str, Any] | None, root: Path) -> Iterable[ModelBi
                                          f"model_ref '{ref}' is not configured in global.model_catalog.system",
                                          path=("global", "model_catalog", "modules", *module_path, "model_ref"))
         if model_id:
-            yield ModelBinding(kind, root / str(model_id), None, origin="policy")
+            yield ModelBinding(kind, root / str(model_id), None, origin=f"{POLICY_ORIGIN} {where}")
 
 
 def load_models_yaml(path: str | Path) -> ModelsConfig:
