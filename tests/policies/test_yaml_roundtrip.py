@@ -322,3 +322,12 @@ def test_every_fixture_in_the_router_layouts_edits_in_one_line(path: Path) -> No
     target = first_path(spec, lambda p, v: p[:2] == ("routing", "decisions") and p[-1:] == ("priority",))
     after, out = edited(text, path.name, lambda s: set_at(s, target, value_at(spec, target) ^ 1))
     assert out == by_hand(text, path.name, after)
+
+
+def test_validate_does_not_import_the_round_trip_library(tmp_path: Path) -> None:
+    """ruamel.yaml (pure Python) is paid for only by an edit or a save, never by loading."""
+    from .test_cli_imports import heavy, loaded_by
+
+    code, modules = loaded_by(tmp_path, "validate", str(SAMPLES / "cost_optimised.yaml"))
+    assert code == 0 and "policies.loader" in modules
+    assert heavy(modules, ("ruamel", "policies.yaml_roundtrip")) == []
