@@ -50,9 +50,12 @@ def model_options(command: Callable[..., Any]) -> Callable[..., Any]:
         policies = [kwargs[name] for name in POLICY_ARGUMENTS if kwargs.get(name)]
         before = active_models()
         try:
-            use_models(models_config(model_bindings, models_file, models_root, policies))
+            config = models_config(model_bindings, models_file, models_root, policies)
         except PolicyError as exc:
             fail(exc, bool(kwargs.get("as_json")))
+        use_models(config)
+        for binding in config.bindings:  # on stderr: what computed the signals, beside any output format
+            click.echo(f"model: {binding.key} signals <- {binding.path} (from {binding.origin})", err=True)
         try:
             return command(*args, **kwargs)
         finally:  # an in-process caller (a test's CliRunner, a notebook) gets its mapping back

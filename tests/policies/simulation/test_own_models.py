@@ -123,6 +123,7 @@ def test_cli_process_simulates_and_explains_with_the_model(tmp_path, domain_mode
     assert out.returncode == 0, out.stderr
     rows = {row["decision"]: row["hits"] for row in json.loads(out.stdout)["per_decision"]}
     assert rows["law_route"] == 2 and rows["math_route"] == 2
+    assert f"model: domain signals <- {domain_model} (from --model)" in out.stderr
     parquet = tmp_path / "out.parquet"
     out = run_cli("simulate", str(policy_file), "--traffic", str(traffic), "--out", str(parquet),
                   "--model", f"domain={domain_model}", cache=tmp_path / "cache")
