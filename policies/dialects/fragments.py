@@ -24,9 +24,11 @@ def _signal_collections() -> frozenset[str]:
 
 def fragment_kind(doc: Any) -> str | None:
     """What part of a config mapping ``doc`` holds when it holds only one part; None for a whole config."""
-    if not isinstance(doc, dict) or not doc:
+    if not isinstance(doc, dict):
         return None
-    keys = set(doc)
+    keys = set(doc) - {"version"}  # a version beside one part still makes a fragment
+    if not keys:
+        return None
     if keys == {"providers"}:
         return "providers"
     if keys == {"routing"}:
@@ -47,10 +49,12 @@ def normalise(doc: dict[str, Any]) -> Normalised:
         return result
     if kind in ("providers", "routing"):
         return Normalised(dict(doc), "fragment")
+    part = {k: v for k, v in doc.items() if k != "version"}
+    version = {"version": doc["version"]} if "version" in doc else {}
     if kind == "signals":
-        return Normalised({"routing": {"signals": dict(doc)}}, "fragment",
-                          moves=[(("routing", "signals", k), (k,)) for k in doc])
-    return Normalised({"routing": dict(doc)}, "fragment", moves=[(("routing", k), (k,)) for k in doc])
+        return Normalised({**version, "routing": {"signals": part}}, "fragment",
+                          moves=[(("routing", "signals", k), (k,)) for k in part])
+    return Normalised({**version, "routing": part}, "fragment", moves=[(("routing", k), (k,)) for k in part])
 
 
 __all__ = ["fragment_kind", "normalise"]
