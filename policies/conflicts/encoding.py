@@ -4,7 +4,10 @@ Each leaf becomes an atom over pool variables, as its signal kind declares it
 (:meth:`policies.model.signals.Signal.solver_atom`, in the kind's module); each decision's tree is compiled once and
 cached by the hash of its spec, so re-checking after an edit only compiles what changed.
 Boolean structure is :func:`policies.rule_tree.fold`'s, the one the evaluator and the simulation
-use, so witnesses re-evaluate to the same truth values in the engine's own evaluator.
+use, so witnesses re-evaluate to the same truth values in the engine's own evaluator. A signal is
+read as the router evaluates it among its kind (:meth:`Signal.among`), and a kind whose matches
+compete within a request (:meth:`Signal.contest`) has its atom restricted by the same
+:class:`policies.signals.contest.Contest` the simulation applies.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from ..evaluate import LeafKey, SignalHit, leaf_key
 from ..model import Decision, RuleNode, Routing, Signal
 from ..model.projections import InputReading
 from ..rule_tree import fold
+from ..signals.contest import Entry, Z3Ops
+from ..signals.settings import SignalSettings
 from .pool import VarPool
 
 def spec_hash(data: Any) -> str:
@@ -35,9 +40,10 @@ def _interval(value: z3.ArithRef, predicate: dict[str, Any] | None) -> z3.BoolRe
 class Encoding:
     """The solver's view of one routing profile: atoms per leaf, a formula per decision, background B."""
 
-    def __init__(self, routing: Routing, pool: VarPool | None = None) -> None:
+    def __init__(self, routing: Routing, pool: VarPool | None = None, settings: SignalSettings | None = None) -> None:
         self.routing = routing
         self.pool = pool or VarPool()
+        self.settings = settings or SignalSettings()  # the config's signal settings (router defaults if None)
         self.constraints: list[z3.BoolRef] = []  # profile-level B (partitions, geometric lemmas)
         self._atoms: dict[str, z3.BoolRef] = {}
         self._formulas: dict[str, z3.BoolRef] = {}
@@ -104,8 +110,9 @@ class Encoding:
     def score_term(self, leaf: RuleNode) -> z3.ArithRef | None:
         """The leaf's confidence as an arithmetic term, for scored signals (None = crisp)."""
         names = self._score_vars(leaf)
-        if not names:
-            return None
+        return self._best_term(names) if names else None
+
+    def _best_term(self, names: list[str]) -> z3.ArithRef:
         terms = [self.pool.term(n) for n in names]
         best = terms[0]
         for t in terms[1:]:
@@ -144,14 +151,32 @@ class Encoding:
         return self._signal_atom(leaf, signal)
 
     def _signal_atom(self, leaf: RuleNode, signal: Signal) -> z3.BoolRef:
-        """The kind's own view of the leaf (:meth:`Signal.solver_atom`), or an opaque flag it reports."""
+        """The kind's view of the leaf (:meth:`Signal.solver_atom`) among its kind, where its contest
+        keeps it (:meth:`Signal.contest`); an opaque flag it reports when the kind has no view."""
+        declared = self.routing.signals.of_kind(str(leaf.type)) if self.routing.signals else []
+        rivals = [d.among(declared, self.settings) for d in declared]
+        signal = signal.among(declared, self.settings)
+        atom, scores = self._own_atom(leaf, signal)
+        contest = type(signal).contest(rivals, self.settings)
+        if contest is None:
+            return atom
+        entries: dict[str, Entry[z3.BoolRef]] = {}
+        for rival in rivals:
+            fired, names = (atom, scores) if rival.name == signal.name else self._own_atom(
+                RuleNode.leaf(str(leaf.type), rival.name), rival)
+            rank = rival.solver_confidence(self._best_term(names)) if names else z3.RealVal(1)
+            entries[rival.name] = Entry(fired, z3.BoolVal(True) if contest.entry == "scored" else fired, rank)
+        return contest.kept(signal.name, entries, Z3Ops())
+
+    def _own_atom(self, leaf: RuleNode, signal: Signal) -> tuple[z3.BoolRef, list[str]]:
+        """The signal's own rule for the leaf and the pool numbers its confidence is the maximum of."""
         declared = signal.solver_atom(leaf, self)
         if declared is None:
-            return self._opaque(leaf, "not modelled")
+            return self._opaque(leaf, "not modelled"), []
         atom, scores = declared
         if scores:
             self._scores[spec_hash([leaf.type, leaf.name, leaf.label, leaf.predicate])] = list(scores)
-        return atom
+        return atom, list(scores)
 
     def _encode_partitions(self) -> None:
         """Exactly one member wins: a non-default winner's own signal fires; the default wins when nothing else fires

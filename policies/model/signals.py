@@ -2,9 +2,10 @@
 
 A kind is a :class:`Signal` subclass; defining one registers it by collection and leaf type
 (``Signal.kind(leaf_type)`` / ``Signal.for_collection(name)`` are the only lookups; registering a
-duplicate is an import-time error). Built-in kinds live one per module in :mod:`policies.signals`
-(imported at the end of this module, so :class:`Signals` has a field per built-in collection);
-installed plugins add theirs through :mod:`.plugins`. Field types are
+duplicate is an import-time error). Every kind module is an entry point of one group
+(:mod:`.plugins`): the built-in ones, one per module in :mod:`policies.signals`, are this package's
+own and are loaded at the end of this module, so :class:`Signals` has a field per built-in
+collection; other installed packages' kinds are loaded when a policy's signals are first read. Field types are
 deliberately permissive (ranges are the validator's job, so a bad threshold becomes a located
 finding instead of a load failure).
 """
@@ -17,10 +18,12 @@ from pydantic import create_model, model_validator
 
 from .base import SpecModel
 from .editor_fields import EditorField
-from .plugins import load_signal_kinds
+from .plugins import load_builtin_kinds, load_signal_kinds
 
 if TYPE_CHECKING:
     from ..errors import Finding
+    from ..signals.contest import Contest
+    from ..signals.settings import SignalSettings
     from .rules import RuleNode
 
 
@@ -143,6 +146,23 @@ class Signal(SpecModel):
         the solver cannot model the leaf and treats it as an opaque flag it reports."""
         return None
 
+    @classmethod
+    def contest(cls, declared: list["Signal"], settings: "SignalSettings") -> "Contest | None":
+        """How the kind's own matches compete within one request (:mod:`policies.signals.contest`),
+        given every ``declared`` signal of the kind and the config-wide ``settings``. None (the
+        default): each signal fires on its own rule."""
+        return None
+
+    def among(self, declared: list["Signal"], settings: "SignalSettings") -> "Signal":
+        """This signal as the router evaluates it beside the kind's other ``declared`` signals and the
+        config-wide ``settings``, for kinds whose own rule depends on them (a domain rule's labels);
+        the signal itself by default. The simulation and the solver both evaluate what this returns."""
+        return self
+
+    def solver_confidence(self, score: Any) -> Any:
+        """The leaf's confidence as a z3 term, from its score term (by default the score itself)."""
+        return score
+
     def effective_threshold(self) -> float:
         """The ``threshold`` the router applies: the written one, else the kind's default."""
         value = getattr(self, "threshold", None)
@@ -151,7 +171,7 @@ class Signal(SpecModel):
         return float(value)
 
 
-from .. import signals as _builtin_kinds  # noqa: E402,F401  (the kinds living in their own modules register here)
+BUILTIN_KINDS = load_builtin_kinds()  # this package's own entry points: the kinds living in policies.signals
 
 _SignalsBase = create_model(  # a list field per built-in collection, from the registry; plugins' arrive as extras
     "_SignalsBase",
@@ -192,10 +212,10 @@ class Signals(_SignalsBase):  # type: ignore[misc, valid-type]
     def evaluated(self, leaf_type: str, name: str) -> Signal | None:
         """The signal the router evaluates for the leaf (:meth:`Signal.evaluated_for`)."""
         kind = Signal.kind(leaf_type)
-        return kind.evaluated_for(list(getattr(self, kind.collection) or []), name) if kind else None
-        base = name.split(":", 1)[0] if leaf_type == "complexity" else name
-        fold = kind.collection in {"metadata", "classifiers", "input_modality", "safety"}
-        for signal in getattr(self, kind.collection) or []:
-            if signal.name == base or (fold and signal.name.lower() == base.lower()):
-                return signal
-        return None
+        return kind.evaluated_for(self.of_kind(leaf_type), name) if kind else None
+
+    def of_kind(self, leaf_type: str) -> list[Signal]:
+        """Every declared signal of the kind with this leaf type, in declared order (what the router
+        builds that kind's classifier from)."""
+        kind = Signal.kind(leaf_type)
+        return list(getattr(self, kind.collection) or []) if kind else []

@@ -17,10 +17,13 @@ Router sources (github.com/vllm-project/semantic-router, under ``src/semantic-ro
 * ``classification/`` (``recordEmbeddingResult``, ``embeddingSignalConfidence``): the match's
   confidence is the score clamped to [0, 1], or ``(score + 2) / 4`` clamped with a negative bank.
 
-Left out, with reason: with ``embedding_config.top_k`` set, the router keeps only that many
-best-confidence embedding matches per request (``applySignalOutputPolicies``,
-``limitMatchedSignalsByTopK``), and with ``enable_soft_matching`` it may match the best rule when
-none reaches its threshold: both compare signals with each other, and a leaf here sees one. The family prototype setting (global embedding config) is not read (built-in defaults).
+Across signals (:meth:`EmbeddingSignal.contest`): with ``embedding_config.top_k`` positive
+(:mod:`policies.signals.settings`), only the ``top_k`` matches with the highest confidence fire
+(ties: the smaller name; ``limitMatchedSignalsByTopK`` in
+``classification/classifier_signal_output_policy.go``); the solver states the same cap.
+
+Left out, with reason: with ``enable_soft_matching`` the router may match the best rule when none
+reaches its threshold (:mod:`policies.signals.settings`). The family prototype setting (global embedding config) is not read (built-in defaults).
 Image candidates and image/audio queries need image traffic: a rule queried by image is
 unavailable; image candidates are ignored. Scores come from the studio's encoder, not the router's
 embedding model. The solver sees one real per signal in [-1, 1] ([-2, 2] with a negative bank).
@@ -28,17 +31,19 @@ embedding model. The solver sees one real per signal in [-1, 1] ([-2, 2] with a 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..model.editor_fields import EditorField
 from ..model.signals import Signal
 from .base import ColumnRef, Extractor, LeafExpr, RawColumns, Unavailable, score_series
+from .contest import Contest
 
 if TYPE_CHECKING:
     import polars as pl
 
     from ..knowledge_bases import PrototypeScoring
     from ..model.rules import RuleNode
+    from .settings import SignalSettings
 
 
 class EmbeddingSignal(Signal):
@@ -90,6 +95,21 @@ class EmbeddingSignal(Signal):
         limit = 2.0 if (self.negative_candidates or self.negative_image_candidates) else 1.0
         return (-limit, limit)
 
+    @classmethod
+    def contest(cls, declared: list[Signal], settings: "SignalSettings") -> Contest | None:
+        """At most ``top_k`` matches, the most confident (``limitMatchedSignalsByTopK``); none without a positive top_k."""
+        return Contest(keep=settings.embedding_top_k) if settings.embedding_top_k > 0 else None
+
+    def confidence(self, score: Any, clip: Callable[[Any], Any]) -> Any:
+        """The match's confidence from its score (``embeddingSignalConfidence``), in any back-end's
+        arithmetic; ``clip`` bounds a value to [0, 1]."""
+        return clip((score + 2.0) / 4.0 if self.negative_candidates or self.negative_image_candidates else score)
+
+    def solver_confidence(self, score: Any) -> Any:
+        import z3
+
+        return self.confidence(score, lambda v: z3.If(v < 0, z3.RealVal(0), z3.If(v > 1, z3.RealVal(1), v)))
+
     def solver_atom(self, leaf: "RuleNode", solver: Any) -> tuple[Any, list[str]] | None:
         pool = solver.pool
         low, high = self.threshold_range() or (-1.0, 1.0)
@@ -124,6 +144,4 @@ class EmbeddingExtractor(Extractor):
     def leaf(self, signal: Signal, node: "RuleNode", col: ColumnRef) -> LeafExpr:
         assert isinstance(signal, EmbeddingSignal)
         score = col("score")
-        if signal.negative_candidates or signal.negative_image_candidates:
-            score = (score + 2.0) / 4.0
-        return LeafExpr(col("score") >= signal.effective_threshold(), score.clip(0.0, 1.0))
+        return LeafExpr(score >= signal.effective_threshold(), signal.confidence(score, lambda v: v.clip(0.0, 1.0)))

@@ -17,11 +17,15 @@ Router sources (github.com/vllm-project/semantic-router, under ``src/semantic-ro
   ``classifier_signal_dispatch.go``): that minimum is the
   signal's confidence (``SignalConfidences["reask:<name>"]``).
 
-Left out, with reason: when several reask rules match, the router keeps only those with the longest
-``lookback_turns`` (``retainMaxLookbackReaskMatches``): a cross-signal rule, and a leaf here sees one
-signal. Similarities are the studio encoder's, not the router's embedding model's, and very long
-turns are not cut to the router's head/middle/tail sample (``representativeSignalText``). A negative
-``lookback_turns`` (which the router reads as "any prior turn") is treated as 1.
+Across signals (:meth:`ReaskSignal.contest`): when several reask rules match, the router keeps only
+those with the longest ``lookback_turns`` (``retainMaxLookbackReaskMatches`` in
+``classification/reask_classifier.go``; equal lookbacks are all kept). The solver states the same
+rule over the signals' scores.
+
+Left out, with reason: similarities are the studio encoder's, not the router's embedding model's,
+and very long turns are not cut to the router's head/middle/tail sample
+(``representativeSignalText``). A negative ``lookback_turns`` (which the router reads as "any prior
+turn") is treated as 1.
 
 The solver sees one score in [0, 1] per signal.
 """
@@ -33,11 +37,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ..model.editor_fields import EditorField
 from ..model.signals import Signal
 from .base import ColumnRef, Extractor, LeafExpr, RawColumns, score_leaf, score_series
+from .contest import Contest
 
 if TYPE_CHECKING:
     import polars as pl
 
     from ..model.rules import RuleNode
+    from .settings import SignalSettings
 
 
 class ReaskSignal(Signal):
@@ -61,6 +67,12 @@ class ReaskSignal(Signal):
 
     def effective_lookback(self) -> int:
         return max(1, self.lookback_turns or self.lookback_default)
+
+    @classmethod
+    def contest(cls, declared: list[Signal], settings: "SignalSettings") -> Contest | None:
+        """Only the matches with the longest lookback are kept (``retainMaxLookbackReaskMatches``)."""
+        lookbacks = {s.name: float(s.effective_lookback()) for s in declared if isinstance(s, ReaskSignal)}
+        return Contest(keep=1, fixed_rank=lookbacks, by_name=False) if len(set(lookbacks.values())) > 1 else None
 
     def solver_atom(self, leaf: "RuleNode", solver: Any) -> tuple[Any, list[str]] | None:
         pool = solver.pool

@@ -5,6 +5,10 @@ policy variant that only moves thresholds (or adds a decision over existing sign
 computed column. Signals that cannot be computed offline never turn silently false: their leaves
 evaluate as not fired *and* are listed in :attr:`Extraction.unavailable` with the reason, which
 the run summary reports.
+
+A kind whose matches compete within a request (:meth:`Signal.contest`: one preference, the longest
+reask lookback, embedding ``top_k``) has every declared signal of the kind computed, and each leaf
+keeps its own match only where the contest lets it (:mod:`policies.signals.contest`).
 """
 
 from __future__ import annotations
@@ -22,10 +26,12 @@ from ..knowledge_bases import KnowledgeBaseCatalog
 from ..model import RuleNode, Routing
 from ..model.signals import Signal
 from . import projections
-from .leaves import Leaf, referenced_leaves
+from .leaves import Leaf, bound_signal, referenced_leaves
 from .logged_signals import LoggedSignal, logged_families, replayable
 from ..signals import kb
 from ..signals.base import Extractor, LeafExpr, Unavailable, raw_column
+from ..signals.contest import Entry, PolarsOps
+from ..signals.settings import SignalSettings
 
 
 @dataclass
@@ -124,10 +130,11 @@ class Extraction:
         return exprs
 
 
-def _signal_leaf(leaf: Leaf, store: RawStore, raw: dict[str, pl.Series],
-                 unavailable: dict[str, str], replayed: dict[str, str]) -> LeafExpr:
-    """The leaf over its raw columns; a kind we cannot compute replays the log where it can
-    (:mod:`.logged_signals`), else it is unavailable (never silently false)."""
+def _signal_leaf(leaf: Leaf, store: RawStore, raw: dict[str, pl.Series], unavailable: dict[str, str],
+                 replayed: dict[str, str], rivals: list[Signal], settings: SignalSettings) -> LeafExpr:
+    """The leaf over its raw columns, its contest with ``rivals`` (the kind's declared signals, bound)
+    applied; a kind we cannot compute replays the log where it can (:mod:`.logged_signals`), else it
+    is unavailable (never silently false)."""
     label = f"{leaf.key[0]}:{leaf.key[1]}"
     if leaf.signal is None:
         unavailable[label] = "signal is not defined in routing.signals"
@@ -136,33 +143,59 @@ def _signal_leaf(leaf: Leaf, store: RawStore, raw: dict[str, pl.Series],
     try:
         if extractor is None:
             raise Unavailable(leaf.signal.offline_reason or f"{leaf.leaf_type} signals cannot be computed offline")
-        parts = store.get(extractor, leaf.signal)
+        return _contested(leaf, _own_leaf(extractor, leaf.signal, leaf.node, store, raw), extractor, store, raw,
+                          rivals, settings)
     except Unavailable as exc:
         if not replayable(leaf.leaf_type, leaf.node, store.logged_families):
             unavailable[label] = str(exc)
             return LeafExpr(pl.lit(False), None)
         replayed[label] = str(exc)
-        extractor = LoggedSignal(leaf.leaf_type)
-        parts = store.get(extractor, leaf.signal)
-    owner = ("logged", label) if isinstance(extractor, LoggedSignal) else (leaf.leaf_type, leaf.signal.name)
-    for part, series in parts.items():
+        return _own_leaf(LoggedSignal(leaf.leaf_type), leaf.signal, leaf.node, store, raw, owner=("logged", label))
+
+
+def _own_leaf(extractor: Extractor, signal: Signal, node: RuleNode, store: RawStore, raw: dict[str, pl.Series],
+              owner: tuple[str, str] | None = None) -> LeafExpr:
+    """The leaf as the signal's own rule decides it, its raw columns added to ``raw``."""
+    owner = owner or (extractor.leaf_type, signal.name)
+    for part, series in store.get(extractor, signal).items():
         raw[raw_column(*owner, part)] = series
-    try:
-        return extractor.leaf(leaf.signal, leaf.node, lambda part: pl.col(raw_column(*owner, part)))
-    except Unavailable as exc:
-        unavailable[label] = str(exc)
-        return LeafExpr(pl.lit(False), None)
+    return extractor.leaf(signal, node, lambda part: pl.col(raw_column(*owner, part)))
 
 
-def extract(routing: Routing, store: RawStore, catalog: KnowledgeBaseCatalog) -> Extraction:
+def _contested(leaf: Leaf, own: LeafExpr, extractor: Extractor, store: RawStore, raw: dict[str, pl.Series],
+               rivals: list[Signal], settings: SignalSettings) -> LeafExpr:
+    """``own`` where the kind's contest (:meth:`Signal.contest`) keeps it; a rival we cannot compute
+    makes the leaf unavailable (the router would compare them)."""
+    assert leaf.signal is not None
+    contest = type(leaf.signal).contest(rivals, settings)
+    if contest is None:
+        return own
+    entries: dict[str, Entry[pl.Expr]] = {}
+    for rival in rivals:
+        try:
+            mine = own if rival.name == leaf.signal.name else _own_leaf(
+                extractor, rival, RuleNode.leaf(leaf.leaf_type, rival.name), store, raw)
+        except Unavailable as exc:
+            raise Unavailable(f"the router compares it with {leaf.leaf_type} signal '{rival.name}', which cannot be "
+                              f"computed: {exc}") from exc
+        fired = mine.fired.fill_null(False)
+        scored = mine.conf.is_not_null() if mine.conf is not None else pl.lit(True)
+        entries[rival.name] = Entry(fired, scored if contest.entry == "scored" else fired, mine.conf)
+    return LeafExpr(contest.kept(leaf.signal.name, entries, PolarsOps()), own.conf)
+
+
+def extract(routing: Routing, store: RawStore, catalog: KnowledgeBaseCatalog,
+            settings: SignalSettings | None = None) -> Extraction:
     """Raw columns and leaf expressions for every leaf ``routing`` references (projections applied).
 
     ``catalog``: the knowledge bases ``kb`` signals and ``kb_metric`` inputs may name (the config's,
-    :meth:`KnowledgeBaseCatalog.of`)."""
+    :meth:`KnowledgeBaseCatalog.of`); ``settings``: the config's signal settings
+    (:meth:`SignalSettings.of` its ``global`` block; the router's defaults when None)."""
+    settings = settings or SignalSettings()
     raw: dict[str, pl.Series] = {"request_id": store.frame["request_id"]}
     unavailable: dict[str, str] = {}
     replayed: dict[str, str] = {}
-    leaves = [Leaf(leaf.key, leaf.node, kb.bind(leaf.signal, catalog)) for leaf in referenced_leaves(routing)]
+    leaves = [Leaf(leaf.key, leaf.node, kb.bind(leaf.signal, catalog)) for leaf in referenced_leaves(routing, settings)]
     proj = routing.projections
     # partition members and score inputs are leaves too, even when no decision names them
     extra: list[tuple[str, str]] = []
@@ -183,7 +216,8 @@ def extract(routing: Routing, store: RawStore, catalog: KnowledgeBaseCatalog) ->
     for kind, name in extra:
         if (kind, name) not in known:
             node = RuleNode(type=kind, name=name)
-            leaves.append(Leaf((kind, name), node, kb.bind(routing.find_signal(kind, name), catalog)))
+            signal = bound_signal(routing, routing.find_signal(kind, name), settings)
+            leaves.append(Leaf((kind, name), node, kb.bind(signal, catalog)))
             known.add((kind, name))
     for metric in metrics:
         if ("kb_metric", metric.name) not in known:
@@ -195,9 +229,13 @@ def extract(routing: Routing, store: RawStore, catalog: KnowledgeBaseCatalog) ->
     for leaf in leaves:  # slow passes that can run beside the encoder start first (PiiExtractor.prefetch)
         store.prefetch(leaf)
     exprs: dict[LeafKey, LeafExpr] = {}
+    rivals: dict[str, list[Signal]] = {}
     for leaf in leaves:
         if leaf.leaf_type != "projection":
-            exprs[leaf.key] = _signal_leaf(leaf, store, raw, unavailable, replayed)
+            if leaf.leaf_type not in rivals:
+                declared = routing.signals.of_kind(leaf.leaf_type) if routing.signals else []
+                rivals[leaf.leaf_type] = [s for s in (bound_signal(routing, d, settings) for d in declared) if s]
+            exprs[leaf.key] = _signal_leaf(leaf, store, raw, unavailable, replayed, rivals[leaf.leaf_type], settings)
     stages: list[list[pl.Expr]] = []
     if proj:
         exprs = _apply_projections(routing, exprs, raw, leaves, unavailable, stages)

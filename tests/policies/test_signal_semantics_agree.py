@@ -12,15 +12,21 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import polars as pl
 import pytest
 import z3
 
+from policies.columns import fired_column
 from policies.conflicts.encoding import Encoding
+from policies.knowledge_bases import KnowledgeBaseCatalog
 from policies.model import RuleNode
 from policies.model.routing import Routing
 from policies.model.signals import Signal
 from policies.signals.base import Extractor
+from policies.signals.settings import SignalSettings
+from policies.simulation.extract import RawStore, extract
+from policies.simulation.leaves import bound_signal
 
 # (collection, leaf type, extra spec fields, raw score columns → solver variables they pin)
 SCORED = [
@@ -165,3 +171,210 @@ def test_complexity_levels_follow_the_routers_boundaries(spec, expected):
         leaf = RuleNode.from_spec({"type": "complexity", "name": f"c:{level}"})
         fired = _polars_verdicts(signal, leaf, frame)
         assert fired == [expected[m] == level for m in margins], (spec, level)
+
+
+# -- rules across a kind's signals: the simulation's contest, the solver's and the router's own --------------------
+
+def _contest_routing(collection: str, leaf_type: str, specs: list[dict]) -> Routing:
+    decisions = [{"name": f"d_{s['name']}", "rules": {"type": leaf_type, "name": s["name"]}} for s in specs]
+    return Routing.from_spec({"signals": {collection: specs}, "decisions": decisions})
+
+
+def _extracted(routing: Routing, leaf_type: str, parts: dict[str, dict[str, list]],
+               settings: SignalSettings) -> dict[str, list[bool]]:
+    """Every leaf's simulated verdicts, each signal's raw columns being ``parts[name]`` (through
+    :func:`extract`, as a simulation runs it, its raw columns supplied instead of computed)."""
+    height = len(next(iter(next(iter(parts.values())).values())))
+    store = RawStore(pl.DataFrame({"request_id": [str(i) for i in range(height)]}))
+    extractor = Extractor.for_leaf_type(leaf_type)
+    for signal in routing.signals.of_kind(leaf_type):
+        store.columns[(leaf_type, extractor.raw_key(bound_signal(routing, signal, settings)))] = {
+            part: pl.Series(values, dtype=pl.Float64) for part, values in parts[signal.name].items()}
+    extraction = extract(routing, store, KnowledgeBaseCatalog.of(None), settings)
+    table = extraction.raw.with_columns(extraction.leaf_columns())
+    assert not extraction.unavailable
+    return {name: table[fired_column((leaf_type, name))].to_list() for name in parts}
+
+
+def _solved(encoding: Encoding, leaf_type: str, names: list[str], pins: list[list[z3.BoolRef]]) -> dict[str, list[bool]]:
+    """Every leaf's atom under each row's ``pins`` (which must decide it)."""
+    atoms = {name: encoding.atom(RuleNode.leaf(leaf_type, name)) for name in names}
+    out: dict[str, list[bool]] = {name: [] for name in names}
+    for row, pin in enumerate(pins):
+        solver = z3.Solver()
+        solver.add(*encoding.pool.background, *pin)
+        for name, atom in atoms.items():
+            fired, missed = solver.check(atom) == z3.sat, solver.check(z3.Not(atom)) == z3.sat
+            assert fired != missed, f"{leaf_type}:{name} undetermined on row {row}"
+            out[name].append(fired)
+    return out
+
+
+def _score_pins(encoding: Encoding, leaf_type: str, rows: list[dict[str, float]]) -> list[list[z3.BoolRef]]:
+    """Each row's scores as equalities on the signals' score terms."""
+    names = list(rows[0]) if rows else []
+    terms = {n: encoding.pool.term(encoding._score_vars(RuleNode.leaf(leaf_type, n))[0]) for n in names}
+    return [[terms[n] == z3.RealVal(str(row[n])) for n in names] for row in rows]
+
+
+def _router_preference(specs: list[dict], row: dict[str, float | None]) -> set[str]:
+    """``ClassifyDetailed`` + ``Classify``: the best-scoring rule (ties: smaller name), if it passes its threshold."""
+    ranked = sorted((-score, name) for name, score in row.items() if score is not None)
+    if not ranked:
+        return set()
+    best = ranked[0][1]
+    threshold = next(s.get("threshold") or 0 for s in specs if s["name"] == best)
+    return {best} if threshold <= 0 or row[best] >= threshold else set()
+
+
+def _router_reask(specs: list[dict], row: dict[str, float]) -> set[str]:
+    """Per rule ``streak >= lookback`` (the score being the minimum over its lookback), then
+    ``retainMaxLookbackReaskMatches``."""
+    lookback = {s["name"]: max(1, s.get("lookback_turns") or 1) for s in specs}
+    matched = [s["name"] for s in specs if row[s["name"]] >= (s.get("threshold") or 0.8)]
+    longest = max((lookback[n] for n in matched), default=0)
+    return {n for n in matched if lookback[n] == longest}
+
+
+def _router_top_k(specs: list[dict], row: dict[str, float], top_k: int) -> set[str]:
+    """``findAllMatchedRules`` then ``limitMatchedSignalsByTopK`` over ``embeddingSignalConfidence``."""
+    matched = [s["name"] for s in specs if row[s["name"]] >= float(np.float32(s.get("threshold") or 0))]
+    confidence = {s["name"]: min(1.0, max(0.0, (row[s["name"]] + 2) / 4 if s.get("negative_candidates")
+                                          else row[s["name"]])) for s in specs}
+    ranked = sorted(matched, key=lambda n: (-confidence[n], n))
+    return set(ranked[:top_k] if top_k > 0 else ranked)
+
+
+def _rows(rng: random.Random, names: list[str], count: int, low: float, high: float,
+          blanks: bool = False) -> dict[str, list[float | None]]:
+    """Random scores on a coarse grid (so ties happen), optionally whole blank rows (no score at all)."""
+    grid = [round(low + (high - low) * i / 20, 3) for i in range(21)]
+    rows = [None if blanks and rng.random() < 0.1 else {n: rng.choice(grid) for n in names} for _ in range(count)]
+    return {n: [None if r is None else r[n] for r in rows] for n in names}
+
+
+def _agree(routing: Routing, leaf_type: str, scores: dict, settings: SignalSettings, oracle) -> None:
+    simulated = _extracted(routing, leaf_type, {n: {"score": v} for n, v in scores.items()}, settings)
+    rows = [{n: scores[n][i] for n in scores} for i in range(len(next(iter(scores.values()))))]
+    expected = [oracle(row) for row in rows]
+    for name in scores:
+        assert simulated[name] == [name in e for e in expected], f"{leaf_type}:{name}: simulation != router"
+    full = [i for i, row in enumerate(rows) if None not in row.values()]
+    encoding = Encoding(routing, settings=settings)
+    pinned = _solved(encoding, leaf_type, list(scores), _score_pins(encoding, leaf_type, [rows[i] for i in full]))
+    for name in scores:
+        assert pinned[name] == [simulated[name][i] for i in full], f"{leaf_type}:{name}: solver != simulation"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_only_the_best_preference_fires(seed):
+    rng = random.Random(f"preference{seed}")
+    specs = [{"name": f"p{i}", "description": "d", "examples": ["x"],
+              **({"threshold": rng.choice([0.3, 0.5, 0.7])} if rng.random() < 0.6 else {})} for i in range(rng.randint(2, 4))]
+    scores = _rows(rng, [s["name"] for s in specs], 60, 0.0, 1.0, blanks=True)
+    _agree(_contest_routing("preferences", "preference", specs), "preference", scores, SignalSettings(),
+           lambda row: _router_preference(specs, row))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_longest_reask_lookback_wins(seed):
+    rng = random.Random(f"reask{seed}")
+    specs = [{"name": f"r{i}", "lookback_turns": rng.choice([1, 1, 2, 3]),
+              **({"threshold": rng.choice([0.6, 0.8, 0.9])} if rng.random() < 0.5 else {})} for i in range(rng.randint(2, 4))]
+    scores = _rows(rng, [s["name"] for s in specs], 60, 0.4, 1.0)
+    _agree(_contest_routing("reasks", "reask", specs), "reask", scores, SignalSettings(),
+           lambda row: _router_reask(specs, row))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_embedding_top_k_keeps_the_most_confident(seed):
+    rng = random.Random(f"embedding{seed}")
+    specs = [{"name": f"e{i}", "candidates": ["x"], "threshold": rng.choice([-0.2, 0.0, 0.3, 0.5]),
+              **({"negative_candidates": ["y"]} if rng.random() < 0.3 else {})} for i in range(rng.randint(2, 5))]
+    top_k = rng.choice([0, 1, 2])
+    settings = SignalSettings.of({"model_catalog": {"embeddings": {"semantic": {"embedding_config": {"top_k": top_k}}}}})
+    assert settings.embedding_top_k == top_k
+    scores = _rows(rng, [s["name"] for s in specs], 60, -1.0, 1.0)  # a cosine; with a negative bank a difference:
+    for spec in specs:
+        if "negative_candidates" in spec:
+            scores[spec["name"]] = [round(2 * v, 3) for v in scores[spec["name"]]]
+    _agree(_contest_routing("embeddings", "embedding", specs), "embedding", scores, settings,
+           lambda row: _router_top_k(specs, row, top_k))
+
+
+def _router_domain(specs: list[dict], labels: list[str], probs: np.ndarray, threshold: float) -> set[str]:
+    """``buildCategoryNameMappings``, ``domainRuleForLabel`` and ``matchDomainCategories`` for one request."""
+    owner: dict[str, str] = {}
+    for spec in specs:
+        if spec.get("mmlu_categories"):
+            owner.update({c.lower(): spec["name"] for c in spec["mmlu_categories"]})
+        elif spec["name"].lower() in labels:
+            owner[spec["name"].lower()] = spec["name"]
+    rule = lambda label: owner.get(label, owner.get("other"))  # noqa: E731
+    p = probs.astype(np.float64)
+    entropy = -sum(x * np.log2(x) for x in p if x > 0) / np.log2(len(labels))
+    t = float(np.float32(threshold))
+    if entropy < 0.4:  # "very_low", "low": the top label only
+        top = int(p.argmax())
+        return {rule(labels[top])} - {None} if p[top] >= t else set()
+    return {rule(label) for label, x in zip(labels, p) if x >= t} - {None}
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_domain_rules_follow_the_routers_label_map_threshold_and_entropy(seed):
+    from policies.labels import MMLU_DOMAINS
+    from policies.signals.domain import label_parts
+
+    rng = random.Random(f"domain{seed}")
+    labels = list(MMLU_DOMAINS)
+    specs = [{"name": name, "description": "d"} for name in rng.sample(labels, 2)]  # named after a label
+    specs += [{"name": f"r{i}", "description": "d", "mmlu_categories": rng.sample(labels, rng.randint(1, 3))}
+              for i in range(rng.randint(1, 3))]
+    if rng.random() < 0.6:
+        specs.append({"name": "fallback", "description": "d", "mmlu_categories": ["other"]})
+    rng.shuffle(specs)
+    threshold = rng.choice([0.0, 0.05, 0.2, 0.3, 0.5, 0.6])
+    settings = SignalSettings.of({"model_catalog": {"modules": {"classifier": {"domain": {"threshold": threshold}}}}})
+    np_rng = np.random.default_rng(seed)
+    probs = np.concatenate([np_rng.dirichlet([alpha] * len(labels), 30) for alpha in (0.03, 0.3, 3.0)])
+    probs = probs.astype(np.float32)
+    routing = _contest_routing("domains", "domain", specs)
+    parts = {s.name: {k: v.to_list() for k, v in label_parts(labels, probs, bound_signal(
+        routing, s, settings).owned(labels)).items()} for s in routing.signals.of_kind("domain")}
+    simulated = _extracted(routing, "domain", parts, settings)
+    expected = [_router_domain(specs, labels, row, threshold) for row in probs]
+    assert any(expected)
+    for spec in specs:
+        assert simulated[spec["name"]] == [spec["name"] in e for e in expected], spec["name"]
+    encoding = Encoding(routing, settings=settings)
+    names = [s["name"] for s in specs]
+    for name in names:
+        encoding.atom(RuleNode.leaf("domain", name))
+    pool, t = encoding.pool, float(np.float32(threshold))
+    pins = [[pool.is_("domain", labels[int(row.argmax())]),
+             pool.bools["domain:certain"] == z3.BoolVal(bool(parts[names[0]]["certain"][i] > 0.5)),
+             *(pool.bools[f"domain:reaches:{label}"] == z3.BoolVal(bool(float(x) >= t)) for label, x in zip(labels, row))]
+            for i, row in enumerate(probs)]
+    assert _solved(encoding, "domain", names, pins) == simulated
+
+
+def test_the_bundled_stand_in_domain_head_counts_its_top_label():
+    """With the stand-in head (near-uniform probabilities) the top label's rule fires whatever its probability."""
+    from policies.labels import MMLU_DOMAINS
+    from policies.signals.domain import label_parts
+
+    labels = list(MMLU_DOMAINS)
+    routing = _contest_routing("domains", "domain", [{"name": "math", "description": "d"},
+                                                    {"name": "rest", "description": "d", "mmlu_categories": ["other"]}])
+    probs = np.full((2, len(labels)), 0.9 / (len(labels) - 1), dtype=np.float32)
+    probs[0, labels.index("math")], probs[1, labels.index("law")] = 0.1, 0.1
+    settings = SignalSettings()
+
+    def verdicts(stand_in: bool) -> dict[str, list[bool]]:
+        parts = {s.name: {k: v.to_list() for k, v in label_parts(
+            labels, probs, bound_signal(routing, s, settings).owned(labels), stand_in).items()}
+            for s in routing.signals.of_kind("domain")}
+        return _extracted(routing, "domain", parts, settings)
+
+    assert verdicts(True) == {"math": [True, False], "rest": [False, True]}  # law falls to the "other" rule
+    assert verdicts(False) == {"math": [False, False], "rest": [False, False]}  # a real model's 0.1 is under 0.5

@@ -28,5 +28,6 @@ def test_labels_compare_lower_case_in_validation_and_the_solver():
         encoding = Encoding(routing)
         atom = encoding.atom(RuleNode.from_spec({"type": "domain", "name": spec["name"]}))
         solver = z3.Solver()
-        solver.add(*encoding.pool.background, encoding.pool.is_("domain", label))
-        assert solver.check(z3.Not(atom)) == z3.unsat  # the label makes it fire
+        reaches = encoding.pool.bools[f"domain:reaches:{label}"]
+        solver.add(*encoding.pool.background, encoding.pool.is_("domain", label), reaches)
+        assert solver.check(z3.Not(atom)) == z3.unsat  # the label at the category threshold makes it fire
