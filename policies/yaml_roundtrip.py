@@ -32,6 +32,9 @@ from .yaml_source import needs_quotes
 _WIDTH = 1 << 16
 
 
+_Holder = tuple[Any, Any, int]  # (container, key, slot): where ruamel keeps the comment after a line
+
+
 class Unpatchable(Exception):
     """The change touches a part of the file that does not hold the canonical spec's shape."""
 
@@ -130,24 +133,25 @@ class _Patch:
     def __init__(self, root: Any):
         self.habit = _habit(root)
 
-    def node(self, node: Any, before: Any, after: Any) -> Any:
-        """``node`` changed from ``before`` to ``after``: containers in place, anything else replaced."""
+    def node(self, node: Any, before: Any, after: Any, lead: _Holder | None = None) -> Any:
+        """``node`` changed from ``before`` to ``after``: containers in place, anything else replaced.
+        ``lead``: where the comment lines between its key and its first line are kept."""
         from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
         if isinstance(before, dict) and isinstance(after, dict) and isinstance(node, CommentedMap):
-            self.mapping(node, before, after)
+            self.mapping(node, before, after, lead)
             return node
         if isinstance(before, list) and isinstance(after, list) and isinstance(node, CommentedSeq):
-            self.sequence(node, before, after)
+            self.sequence(node, before, after, lead)
             return node
         return self.styled(after, node, quotes=True)
 
-    def mapping(self, node: Any, before: dict, after: dict) -> None:
+    def mapping(self, node: Any, before: dict, after: dict, lead: _Holder | None) -> None:
         for key in [k for k in before if k not in after]:
             own = _key(node, key)
             if own is None:
                 raise Unpatchable(key)
-            _remove_key(node, own)
+            _remove_key(node, own, lead)
         for index, (key, value) in enumerate(after.items()):
             own = _key(node, key)
             if key in before:
@@ -155,18 +159,21 @@ class _Patch:
                     continue
                 if own is None:
                     raise Unpatchable(key)
-                new = self.node(node[own], before[key], value)
+                new = self.node(node[own], before[key], value, (node, own, 2))
                 if new is not node[own]:
                     node[own] = new
                 continue
             if own is not None:
                 raise Unpatchable(key)  # the file holds it where the canonical spec did not
             present = [a for a in (_key(node, k) for k in list(after)[:index]) if a is not None]
+            above = "" if present or not len(node) else _take_lead(node, lead)
             node.insert(list(node).index(present[-1]) + 1 if present else 0, key, self.styled(value, None))
             if present and not node.fa.flow_style():
                 _hand_over(_holder(node, present[-1]), _holder(node, key))
+            elif above:
+                _set_following(_holder(node, key), above)  # they described the key now second
 
-    def sequence(self, node: Any, before: list, after: list) -> None:
+    def sequence(self, node: Any, before: list, after: list, lead: _Holder | None) -> None:
         if len(node) != len(before):
             raise Unpatchable("list length")
         matcher = difflib.SequenceMatcher(None, [_digest(v) for v in before], [_digest(v) for v in after],
@@ -180,11 +187,14 @@ class _Patch:
                 if new is not node[i1 + t]:
                     node[i1 + t] = new
             for i in reversed(range(i1 + common, i2)):
-                _remove_item(node, i)
+                _remove_item(node, i, lead)
             for at, value in enumerate(after[j1 + common:j2], start=i1 + common):
+                above = _take_lead(node, lead) if at == 0 and len(node) else ""
                 node.insert(at, self.styled(value, node[at - 1] if at > 0 else (node[0] if len(node) else None)))
                 if at > 0 and not node.fa.flow_style():
                     _hand_over(_holder(node, at - 1), _holder(node, at))
+                elif above:
+                    _set_following(_holder(node, 0), above)  # they described the item now second
 
     def styled(self, value: Any, like: Any, quotes: bool = False) -> Any:
         """``value`` as document content, flow or block per level as ``like`` is (else as the file
@@ -248,7 +258,7 @@ def _habit(root: Any) -> dict[str, bool]:
 
 
 # -- removing entries with their comments -------------------------------------------------------
-def _tail(node: Any) -> tuple[Any, Any, int] | None:
+def _tail(node: Any) -> _Holder | None:
     """Where ruamel keeps the comment after ``node``'s last line: (container, key, slot), or None.
 
     That token holds the last line's own comment, then the comment lines that follow it, which
@@ -265,7 +275,7 @@ def _tail(node: Any) -> tuple[Any, Any, int] | None:
     return node, last, 2 if isinstance(node, CommentedMap) else 0
 
 
-def _split(holder: tuple[Any, Any, int] | None) -> tuple[str, str]:
+def _split(holder: _Holder | None) -> tuple[str, str]:
     """(the line's own comment with its newline, the comment lines after it)."""
     if holder is None:
         return "", ""
@@ -278,7 +288,7 @@ def _split(holder: tuple[Any, Any, int] | None) -> tuple[str, str]:
     return own + "\n", rest
 
 
-def _set_following(holder: tuple[Any, Any, int] | None, lines: str) -> None:
+def _set_following(holder: _Holder | None, lines: str) -> None:
     """Replace the comment lines after ``holder``'s line, keeping that line's own comment."""
     from ruamel.yaml.error import CommentMark
     from ruamel.yaml.tokens import CommentToken
@@ -301,14 +311,14 @@ def _set_following(holder: tuple[Any, Any, int] | None, lines: str) -> None:
         entry[slot] = CommentToken(value, CommentMark(0), None)
 
 
-def _holder(container: Any, key: Any) -> tuple[Any, Any, int]:
+def _holder(container: Any, key: Any) -> _Holder:
     """Where the comment after ``container[key]``'s last line is kept."""
     from ruamel.yaml.comments import CommentedMap
 
     return _tail(container[key]) or (container, key, 2 if isinstance(container, CommentedMap) else 0)
 
 
-def _hand_over(previous: tuple[Any, Any, int], new: tuple[Any, Any, int]) -> None:
+def _hand_over(previous: _Holder, new: _Holder) -> None:
     """An entry was inserted after ``previous``: the comment lines that followed it introduce the
     entry after the new one, so they now follow the new one."""
     following = _split(previous)[1]
@@ -317,25 +327,55 @@ def _hand_over(previous: tuple[Any, Any, int], new: tuple[Any, Any, int]) -> Non
         _set_following(new, following)
 
 
-def _remove_item(seq: Any, index: int) -> None:
-    """Delete ``seq[index]`` and its leading comments; the lines introducing the next item stay."""
-    following = _split(_holder(seq, index))[1] if not seq.fa.flow_style() else ""
-    if index > 0 and not seq.fa.flow_style():
+def _remove_item(seq: Any, index: int, lead: _Holder | None) -> None:
+    """Delete ``seq[index]`` with the comment lines above it (they describe it); the lines that
+    introduce the next item stay."""
+    block = not seq.fa.flow_style()
+    following = _split(_holder(seq, index))[1] if block else ""
+    if block and index > 0:
         _set_following(_holder(seq, index - 1), following)  # was: the deleted item's own leading lines
-    elif following and index + 1 < len(seq):
-        _prepend_comment(seq, index + 1, following)
+    elif block:
+        _take_lead(seq, lead)
+        if following and index + 1 < len(seq):
+            if lead is not None:
+                _set_following(lead, following)
+            else:
+                _prepend_comment(seq, index + 1, following)
     entry = seq.ca.items.get(index)
     if entry and len(entry) > 1:
-        entry[1] = None  # comment lines above the item describe the item
+        entry[1] = None
     del seq[index]
 
 
-def _remove_key(mapping: Any, key: Any) -> None:
+def _take_lead(node: Any, lead: _Holder | None) -> str:
+    """Remove and return the comment lines above a block list's first item or a block mapping's first
+    key (ruamel keeps them on the container and, after the key's own comment, on the key holding it)."""
+    lines = ""
+    if node.ca.comment and node.ca.comment[1]:
+        lines = "".join(" " * t.start_mark.column + t.value for t in node.ca.comment[1])
+        if lead is not None:  # the parent's record of the same lines
+            entry = lead[0].ca.items.get(lead[1])
+            if entry and len(entry) > 3 and entry[3] is node.ca.comment[1]:
+                entry[3] = None
+        node.ca.comment[1] = None
+    if lead is not None and not node.fa.flow_style():
+        lines += _split(lead)[1]
+        _set_following(lead, "")
+    return lines
+
+
+def _remove_key(mapping: Any, key: Any, lead: _Holder | None) -> None:
     """Delete ``mapping[key]``; comment lines after its value introduce the next key and stay."""
     keys = list(mapping)
     at = keys.index(key)
-    if at > 0 and not mapping.fa.flow_style():
-        _set_following(_holder(mapping, keys[at - 1]), _split(_holder(mapping, key))[1])
+    if not mapping.fa.flow_style():
+        following = _split(_holder(mapping, key))[1]
+        if at > 0:
+            _set_following(_holder(mapping, keys[at - 1]), following)
+        else:
+            _take_lead(mapping, lead)  # the lines above the first key describe it
+            if lead is not None:
+                _set_following(lead, following)
     del mapping[key]
 
 
@@ -346,5 +386,6 @@ def _prepend_comment(seq: Any, index: int, lines: str) -> None:
     entry = seq.ca.items.setdefault(index, [None, None])
     while len(entry) < 2:
         entry.append(None)
-    tokens = [CommentToken(line + "\n", CommentMark(0), None) for line in lines.splitlines()]
+    tokens = [CommentToken(line.lstrip() + "\n", CommentMark(len(line) - len(line.lstrip())), None)
+              for line in lines.splitlines()]
     entry[1] = tokens + list(entry[1] or [])

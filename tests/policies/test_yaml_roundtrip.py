@@ -331,3 +331,34 @@ def test_validate_does_not_import_the_round_trip_library(tmp_path: Path) -> None
     code, modules = loaded_by(tmp_path, "validate", str(SAMPLES / "cost_optimised.yaml"))
     assert code == 0 and "policies.loader" in modules
     assert heavy(modules, ("ruamel", "policies.yaml_roundtrip")) == []
+
+
+@pytest.mark.parametrize("key_comment", [True, False], ids=["key-commented", "key-bare"])
+def test_the_first_decision_removed_and_one_added_first(cost_commented: str, key_comment: bool) -> None:
+    """ruamel keeps the lines above a list's first item on the key holding the list: they go with it."""
+    text = cost_commented if key_comment else cost_commented.replace("  decisions:  # c55\n", "  decisions:\n")
+    _, out = edited(text, "cost.yaml", lambda s: s["routing"]["decisions"].pop(0))
+    assert out == without_lines(text, line_of(text, "# about long_documents"), line_of(text, "# about hard_math") - 1)
+    first = {"name": "first", "priority": 5, "rules": {"operator": "AND", "conditions": []}}
+    _, out = edited(text, "cost.yaml", lambda s: s["routing"]["decisions"].insert(0, first))
+    lines = text.splitlines(keepends=True)
+    at = line_of(text, "# about long_documents") - 1
+    block = "    - name: first\n      priority: 5\n      rules: {operator: AND, conditions: []}\n"
+    assert out == "".join(lines[:at]) + block + "".join(lines[at:])
+
+
+def test_the_first_key_of_a_mapping_removed_and_one_added_first() -> None:
+    text = ("version: v0.3\nproviders:\n  # the defaults\n  defaults:\n    model: m1\n  # the models\n"
+            "  models:\n    - name: m1\nrouting:\n  decisions:\n    - name: d\n      # about the description\n"
+            "      description: x\n      # about the priority\n      priority: 1\n"
+            "      rules: {operator: AND, conditions: []}\n")
+
+    def drop(spec: dict) -> None:
+        del spec["providers"]["defaults"]
+        del spec["routing"]["decisions"][0]["description"]
+
+    _, out = edited(text, "p.yaml", drop)
+    assert out == text.replace("  # the defaults\n  defaults:\n    model: m1\n", "").replace(
+        "      # about the description\n      description: x\n", "")
+    _, out = edited(text, "p.yaml", lambda s: s.update(providers={"external": {"x": 1}, **s["providers"]}))
+    assert out == text.replace("providers:\n", "providers:\n  external:\n    x: 1\n")
