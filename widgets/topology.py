@@ -3,7 +3,8 @@ path one prompt takes.
 
 Why: the builder shows one decision at a time; this shows how the signals feed the decisions and the
 decisions feed plugins and models, all at once. :func:`topology` is the data (nodes in four columns,
-edges, and per edge the requests of a :class:`SimulationResult` that took it); :class:`TopologyView`
+edges, and per edge the requests of a :class:`SimulationResult` that took it: in the studio the
+Simulation tab's latest run, through the session's :class:`widgets.checks.SimulationFeed`); :class:`TopologyView`
 draws it with plain Bokeh, built once and updated by replacing its sources' data (as the Sankey does,
 see :mod:`widgets.sankey`), and highlights the path of a typed prompt from the engine's offline
 explanation (:func:`policies.simulation.explain.explain_text`).
@@ -33,6 +34,7 @@ from policies.api import (DEFAULT_LABEL, PASSTHROUGH_LABEL, Decision, Explanatio
                           decision_label, explain_text, fired_column, leaf_key, sample_traffic, static_order)
 
 from .bokeh_data import MARGIN, NAN, edit_models, replace_data
+from .checks import SimulationFeed
 from .palette import NEUTRAL, decision_colours, model_colours
 from .simulators import Simulators
 
@@ -217,6 +219,8 @@ class TopologyView(Viewer):
                                  doc="The simulation whose requests weigh the edges (none: unweighed).")
     simulators = param.ClassSelector(class_=Simulators, allow_None=True,
                                      doc="The session's simulators: a prompt reuses their models and embeddings.")
+    feed = param.ClassSelector(class_=SimulationFeed, allow_None=True,
+                               doc="The session's latest simulation (the Simulation tab's): it weighs the edges.")
     prompt = param.String(default="", doc="The prompt whose path is highlighted ('' for none).")
     explanation = param.ClassSelector(class_=Explanation, allow_None=True, constant=True)
     highlighted = param.List(default=[], item_type=str, constant=True, doc="Node ids on the prompt's path.")
@@ -232,22 +236,26 @@ class TopologyView(Viewer):
         self._show_path = pn.widgets.Button(label="Show path", color="primary", css_classes=["topology-show"])
         self._show_path.on_click(lambda _event: setattr(self, "prompt", self._text.value))
         self._text.param.watch(lambda e: setattr(self, "prompt", e.new), "value")  # Enter, or leaving the field
-        self._weigh = pn.widgets.Button(label="Weigh by the sample traffic", css_classes=["topology-weigh"])
+        self._weigh = pn.widgets.Button(label="Weigh by the traffic", css_classes=["topology-weigh"])
         self._weigh.on_click(lambda _event: self.weigh())
         self._summary = pn.pane.HTML(sizing_mode="stretch_width", css_classes=["topology-summary"])
         self.param.watch(self._rebuild, ["policy", "result"])
         self.param.watch(self._reweigh, "policy")
+        if self.feed is not None:  # the Simulation tab's run weighs the edges as soon as there is one
+            self.feed.param.watch(lambda e: e.new is not None and setattr(self, "result", e.new), "result")
+            if self.feed.result is not None:
+                self.result = self.feed.result
         self.param.watch(lambda _e: self._explain(), "prompt")
         self._explain()
 
     def weigh(self) -> bool:
-        """Simulate the policy on the bundled sample traffic and weigh the edges by it. The session's
-        simulator of that traffic is reused (the Simulation tab's extracted scores), so this is the
-        Simulation tab's run when it ran on the sample. False: see ``error``."""
+        """Simulate the policy on the latest simulation's traffic (the bundled sample before any) and
+        weigh the edges by it. The session's simulator of that traffic is reused (the Simulation tab's
+        extracted scores), so no model runs again. False: see ``error``."""
         if self.policy is None:
             return False
         try:
-            traffic = sample_traffic()
+            traffic = self.feed.traffic if self.feed is not None and self.feed.traffic is not None else sample_traffic()
             simulator = self.simulators.get(traffic) if self.simulators is not None else Simulator(traffic)
             self.result = simulator.simulate(self.policy)
         except Exception as exc:  # the UI boundary: report, keep the last weights
@@ -314,7 +322,7 @@ def _summary_html(found: Explanation | None, error: str) -> str:
     if error:
         return f"<p class='topology-error'>⚠ {escape(error)}</p>"
     if found is None:
-        return ("<p>Edge widths: requests of the last weighing (<em>Weigh by the sample traffic</em>; none yet: equal "
-                "widths). Dashed: the decision needs the signal <em>not</em> to fire.</p>")
+        return ("<p>Edge widths: requests of the latest simulation (the Simulation tab's, or <em>Weigh by the "
+                "traffic</em>; none yet: equal widths). Dashed: the decision needs the signal <em>not</em> to fire.</p>")
     return (f"<p class='topology-path'>Routes to <b>{escape(found.label)}</b> → model <b>{escape(str(found.model))}</b>"
             f" (decided by {escape(str(found.route.decided_by))}); highlighted: the signals that held their side.</p>")

@@ -1,5 +1,5 @@
 """Issue 14 in the served studio, clicked as a user does at 1280×800 and 1600×900: the Topology tab
-lights a typed prompt's path and weighs its edges, the builder's new decision, rank, NOT and folded
+lights a typed prompt's path and weighs its edges (by the Simulation tab's run, or on request), the builder's new decision, rank, NOT and folded
 signal form, a notice that stays on its tab, and the charts' labels and colours.
 
 One ``panel serve studio`` (the README's command, a subprocess with a fresh HOME) serves the whole
@@ -85,7 +85,7 @@ def test_topology_lights_a_prompts_path_and_weighs_its_edges(served: ServedStudi
     assert bold == expected and f"decision" not in bold and found.label in bold
     screenshot(page, f"topology_path_{size}")
 
-    page.get_by_role("button", name="Weigh by the sample traffic").click()
+    page.get_by_role("button", name="Weigh by the traffic").click()
     page.wait_for_function(f"() => ({SOURCES_JS})('dash').some(s => s.requests.some(r => /^[0-9,]+$/.test(r)))",
                            timeout=SLOW_MS)
     edges = next(s for s in sources(page, "dash"))
@@ -153,6 +153,9 @@ def test_chart_labels_keep_their_full_text_and_decisions_their_colour(served: Se
     assert shown and all(f.startswith(t.split("…")[0]) for t, f in shown)  # a cut label keeps its whole text
     assert any(f.startswith("hard_stem_or_code") for _, f in shown)
     screenshot(page, f"simulation_sankey_labels_{size}")
+
+    click_tab(page, "Topology")  # built now: weighed by the run just made, without asking
+    page.wait_for_function(f"() => ({SOURCES_JS})('dash').some(s => s.requests.some(r => /^[0-9,]+$/.test(r)))")
 
     click_tab(page, "Compare")
     page.get_by_role("button", name="Compare with the open policy (B)").click()

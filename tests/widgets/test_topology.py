@@ -10,6 +10,7 @@ import pytest
 from policies.loader import load_policy
 from policies.simulation import Simulator
 from policies.traffic import sample_traffic
+from widgets.checks import SimulationFeed
 from widgets.topology import LAYERS, TopologyView, layout, topology
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,3 +78,12 @@ def test_a_not_leaf_that_did_not_fire_is_on_the_path() -> None:
                                      "model:qwen3-32b"}
     view.prompt = ""
     assert view.highlighted == []
+
+
+def test_the_latest_simulation_weighs_the_edges(safety: tuple) -> None:
+    policy, result = safety
+    feed = SimulationFeed()
+    view = TopologyView(policy=policy, feed=feed)
+    assert view.result is None and not view.graph.requests
+    feed.result = result  # what the Simulation tab publishes after a run
+    assert view.result is result and view.graph.requests == topology(policy, result).requests
