@@ -187,6 +187,9 @@ def _config(config: dict[str, Any], cpath: SpecPath, inner: Inner) -> Normalised
     result.dialect = "kubernetes"
     routing = result.data.setdefault("routing", {})
     for key, value in override.items():  # canonical_routing_overrides.go: each block named replaces the built one
+        if routing.get(key):
+            result.note("not-carried", f"spec.config.routing.{key} replaces what the flat keys built (as the operator "
+                        "does): those are not imported", cpath + ("routing", key), Severity.WARNING)
         routing[key] = value
         result.moves.insert(0, (("routing", key), cpath + ("routing", key)))
     return result

@@ -278,3 +278,48 @@ def test_each_part_of_a_recipe_is_a_valid_fragment(part, tmp_path):
     path.write_text(yaml.safe_dump(body, sort_keys=False))
     done = CliRunner().invoke(main, ["validate", str(path)])
     assert done.exit_code == 0 and f"valid (fragment: {part};" in done.output, done.output
+
+
+ROUTED = """apiVersion: vllm.ai/v1alpha1
+kind: SemanticRouter
+metadata: {name: sr-routing, namespace: ai}
+spec:
+  replicas: 2
+  vllmEndpoints:
+    - {name: small-ep, model: small, reasoningFamily: qwen3,
+       backend: {type: service, service: {name: vllm-small, port: 8000}}}
+    - {name: big-ep, model: big, loras: [{name: math-lora}], backend: {type: kserve, inferenceServiceName: big}}
+  config:
+    strategy: priority
+    default_reasoning_effort: low
+    decisions:
+      - name: stale
+        rules: {operator: AND, conditions: []}
+        modelRefs: [{model: small, use_reasoning: false}]
+    routing:
+      signals:
+        keywords: [{name: urgent, operator: OR, keywords: [urgent]}]
+      decisions:
+        - name: urgent
+          priority: 10
+          rules: {operator: AND, conditions: [{type: keyword, name: urgent}]}
+          modelRefs: [{model: big, use_reasoning: false, lora_name: math-lora}]
+"""
+
+
+def test_semanticrouter_config_routing_replaces_blocks_and_round_trips(tmp_path):
+    """config.routing replaces the blocks it names (canonical_routing_overrides.go), so the flat decisions go; the
+    endpoints' namespace is the resource's; the export keeps the CRD layout and reads back the same."""
+    policy = loads_policy(ROUTED, "sr.yaml")
+    assert [d.name for d in policy.routing.decisions] == ["urgent"]
+    replaced = [f for f in policy.import_notes if f.severity is Severity.WARNING]
+    assert [(f.path, f.line) for f in replaced] == [((0, "spec", "config", "routing", "decisions"), 20)]
+    assert policy.routing.strategy == "priority" and policy.providers.defaults.reasoning_effort == "low"
+    assert [r.endpoint for m in policy.providers.models for r in m.backend_refs] == [
+        "big-predictor.ai.svc.cluster.local:8443", "vllm-small.ai.svc.cluster.local:8000"]
+    assert [c.to_spec() for c in policy.routing.model_cards] == [{"name": "big", "loras": [{"name": "math-lora"}]},
+                                                                 {"name": "small"}]
+    text, _ = export_text(policy, "k8s-semanticrouter")
+    config = yaml.safe_load(text)["spec"]["config"]
+    assert set(config) == {"strategy", "default_reasoning_effort", "routing"}
+    assert loads_policy(text, "again.yaml").to_spec() == policy.to_spec()
