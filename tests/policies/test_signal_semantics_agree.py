@@ -1,4 +1,4 @@
-"""A thresholded leaf means the same thing to the simulation (Polars), the solver (z3) and explanations.
+"""A leaf means the same thing to the simulation (Polars), the solver (z3), the single-request evaluator and explanations.
 
 For every kind whose leaf compares scores with a ``threshold``, random raw scores (and scores sitting
 exactly on the threshold) go through the simulator's leaf expression and through the solver's atom
@@ -6,11 +6,20 @@ with its score variables pinned to the same values: the two verdicts must agree 
 written threshold, an unset one and (where the router treats it as unset) a written 0. The unset
 values are the router's own (``ReaskRule.WithDefaults``: 0.8; ``LanguageRule``: 0.3; required
 thresholds: Go's zero value) and the explanation reports the same number.
+
+Rules across a kind's signals (one preference, the longest reask lookback, embedding ``top_k``,
+domain labels with the category threshold and entropy) go through :func:`extract` itself with the
+raw columns supplied, through the solver with every signal's variables pinned, and through the
+router's algorithm as its Go source states it (written out here, independently). Crisp kinds
+(keyword, context, language, metadata, authz, event, structure, conversation, input modality) get
+random raw values per request and the variables those values fix. Where the solver is pinned, the
+single-request evaluator (:func:`policies.evaluate.route`) on the solver's model must match too.
 """
 
 from __future__ import annotations
 
 import random
+from typing import Callable
 
 import numpy as np
 import polars as pl
@@ -19,6 +28,7 @@ import z3
 
 from policies.columns import fired_column
 from policies.conflicts.encoding import Encoding
+from policies.evaluate import route
 from policies.knowledge_bases import KnowledgeBaseCatalog
 from policies.model import RuleNode
 from policies.model.routing import Routing
@@ -189,7 +199,8 @@ def _extracted(routing: Routing, leaf_type: str, parts: dict[str, dict[str, list
     extractor = Extractor.for_leaf_type(leaf_type)
     for signal in routing.signals.of_kind(leaf_type):
         store.columns[(leaf_type, extractor.raw_key(bound_signal(routing, signal, settings)))] = {
-            part: pl.Series(values, dtype=pl.Float64) for part, values in parts[signal.name].items()}
+            part: pl.Series(values, dtype=pl.String if any(isinstance(v, str) for v in values) else pl.Float64)
+            for part, values in parts[signal.name].items()}
     extraction = extract(routing, store, KnowledgeBaseCatalog.of(None), settings)
     table = extraction.raw.with_columns(extraction.leaf_columns())
     assert not extraction.unavailable
@@ -197,7 +208,8 @@ def _extracted(routing: Routing, leaf_type: str, parts: dict[str, dict[str, list
 
 
 def _solved(encoding: Encoding, leaf_type: str, names: list[str], pins: list[list[z3.BoolRef]]) -> dict[str, list[bool]]:
-    """Every leaf's atom under each row's ``pins`` (which must decide it)."""
+    """Every leaf's atom under each row's ``pins`` (which must decide it); the single-request
+    evaluator (:func:`route`) on the solver's model of the row matches each ``d_<name>`` alike."""
     atoms = {name: encoding.atom(RuleNode.leaf(leaf_type, name)) for name in names}
     out: dict[str, list[bool]] = {name: [] for name in names}
     for row, pin in enumerate(pins):
@@ -207,6 +219,9 @@ def _solved(encoding: Encoding, leaf_type: str, names: list[str], pins: list[lis
             fired, missed = solver.check(atom) == z3.sat, solver.check(z3.Not(atom)) == z3.sat
             assert fired != missed, f"{leaf_type}:{name} undetermined on row {row}"
             out[name].append(fired)
+        assert solver.check() == z3.sat
+        trees = route(encoding.routing, encoding.state(solver.model()), None).trees
+        assert {n: trees[f"d_{n}"].value for n in names} == {n: out[n][-1] for n in names}, f"route on row {row}"
     return out
 
 
@@ -378,3 +393,153 @@ def test_the_bundled_stand_in_domain_head_counts_its_top_label():
 
     assert verdicts(True) == {"math": [True, False], "rest": [False, True]}  # law falls to the "other" rule
     assert verdicts(False) == {"math": [False, False], "rest": [False, False]}  # a real model's 0.1 is under 0.5
+
+
+# -- crisp kinds: random raw values, the simulation's leaf and the solver's atom pinned to the same values ---------
+#
+# Each case: the kind's collection and leaf type, random signal specs, the raw columns of a random request for one
+# signal (what its extractor computes from the request), and the solver's variables that request fixes.
+
+WORDS = ["alpha", "beta", "gamma", "delta"]  # no word contains another: the solver's phrase lemmas stay silent
+
+
+def _keyword(rng: random.Random):
+    specs = [{"name": f"k{i}", "operator": rng.choice(["AND", "OR", "NOR"]), "keywords": rng.sample(WORDS, rng.randint(1, 3))}
+             for i in range(3)]
+
+    def request(rng):
+        return {w: float(rng.random() < 0.5) for w in WORDS}
+
+    def parts(spec, req):
+        return {f"k{i}": req[w] for i, w in enumerate(spec["keywords"])}
+
+    def pins(pool, req):
+        return [pool.keyword(w) == z3.BoolVal(req[w] > 0.5) for w in WORDS]
+    return "keywords", "keyword", specs, request, parts, pins
+
+
+def _context(rng: random.Random):
+    specs = [{"name": f"c{i}", "min_tokens": low, "max_tokens": low + rng.choice([0, 100, 1000])}
+             for i, low in enumerate(sorted(rng.sample(range(0, 2000, 50), 3)))]
+
+    def request(rng):
+        return {"tokens": float(rng.choice([rng.randint(0, 3000), specs[0]["min_tokens"], specs[-1]["max_tokens"]]))}
+    return ("context", "context", specs, request, lambda spec, req: dict(req),
+            lambda pool, req: [pool.term("tokens") == int(req["tokens"])])
+
+
+def _language(rng: random.Random):
+    specs = [{"name": name, "description": "d", **({"threshold": rng.choice([0.2, 0.5, 0.8])} if rng.random() < 0.5 else {})}
+             for name in ["en", "fr", "de"]]
+
+    def request(rng):
+        return {"lang": rng.choice(["en", "fr", "es", "und"]), "conf": round(rng.random(), 2)}
+
+    def pins(pool, req):
+        pool.enum("language", "language", 3)
+        return [pool.is_("language", req["lang"]), pool.term("language_conf") == z3.RealVal(str(req["conf"]))]
+    return "language", "language", specs, request, lambda spec, req: {"lang": [req["lang"]], "conf": req["conf"]}, pins
+
+
+def _metadata(rng: random.Random):
+    predicates = [{"equals": "gold"}, {"in": ["gold", "silver"]}, {"exists": True}, {"exists": False}]
+    specs = [{"name": f"m{i}", "key": "tier", "predicate": p} for i, p in enumerate(predicates)]
+
+    def request(rng):
+        return {"value": rng.choice([None, "gold", "silver", "bronze"])}
+
+    def pins(pool, req):
+        var = pool.enum("meta:tier", "tier", 1, absent=True)
+        return [z3.Not(pool.present(var))] if req["value"] is None else [pool.is_(var, req["value"])]
+    return "metadata", "metadata", specs, request, lambda spec, req: {"value": [req["value"]]}, pins
+
+
+def _authz(rng: random.Random):
+    specs = [{"name": role, "role": role, "subjects": [{"kind": "user", "name": f"u{i}"}]}
+             for i, role in enumerate(["admin", "analyst"])]
+
+    def request(rng):
+        return {s["role"]: float(rng.random() < 0.5) for s in specs}
+
+    def pins(pool, req):
+        return [pool.boolean(f"authz:{role}", "flag", role) == z3.BoolVal(hit > 0.5) for role, hit in req.items()]
+    return "role_bindings", "authz", specs, request, lambda spec, req: {"match": req[spec["role"]]}, pins
+
+
+def _event(rng: random.Random):
+    specs = [{"name": f"e{i}", "description": "d"} for i in range(2)]
+
+    def request(rng):
+        return {s["name"]: rng.choice([0.0, 0.25, 0.5, 0.75, 1.0]) for s in specs}
+
+    def pins(pool, req):
+        return [pool.term(f"event:{n}") == z3.RealVal(str(v)) for n, v in req.items()]
+    return "events", "event", specs, request, lambda spec, req: {"conf": req[spec["name"]]}, pins
+
+
+def _counted(rng: random.Random, kind: str, sources: list[dict], var: Callable[[dict], str], flags: set[int]):
+    """Specs over count-like features (structure, conversation): random bounds; one variable per source."""
+    def spec(i, source):
+        bounds = rng.choice([{}, {"gte": 2}, {"gt": 1, "lte": 4}, {"lt": 3}, {"gte": 1, "lt": 1}])
+        return {"name": f"{kind}{i}", "feature": {"type": "count", "source": source}, **({"predicate": bounds} if bounds else {})}
+    specs = [spec(i, src) for i, src in enumerate(sources)]
+
+    def request(rng):
+        return {i: float(rng.randint(0, 1) if i in flags else rng.randint(0, 6)) for i in range(len(sources))}
+
+    def pins(pool, req):
+        return [pool.term(var(src)) == int(req[i]) for i, src in enumerate(sources)]
+    return specs, request, pins
+
+
+def _structure(rng: random.Random):
+    import json
+    sources = [{"type": "regex", "pattern": "[0-9]+"}, {"type": "keyword_set", "keywords": ["step"]}]
+    specs, request, pins = _counted(rng, "s", sources, lambda src: f"structure:count:{json.dumps(src, sort_keys=True)}", set())
+    index = {s["name"]: i for i, s in enumerate(specs)}
+    return ("structure", "structure", specs, request,
+            lambda spec, req: {"value": req[index[spec["name"]]], "blank": 0.0}, pins)
+
+
+def _conversation(rng: random.Random):
+    import json
+    sources = [{"type": "message", "role": "user"}, {"type": "tool_definition"}]
+    specs, request, pins = _counted(rng, "v", sources, lambda src: f"conversation:{json.dumps(src, sort_keys=True)}", set())
+    index = {s["name"]: i for i, s in enumerate(specs)}
+    return ("conversation", "conversation", specs, request, lambda spec, req: {"count": req[index[spec["name"]]]}, pins)
+
+
+def _input_modality(rng: random.Random):
+    specs = [{"name": m, "modality": m} for m in ["image", "audio"]]
+
+    def request(rng):
+        return {m: float(rng.random() < 0.5) for m in ["image", "audio"]}
+
+    def pins(pool, req):
+        return [pool.boolean(f"input_modality:{m}", "flag", m) == z3.BoolVal(v > 0.5) for m, v in req.items()]
+    return "input_modality", "input_modality", specs, request, lambda spec, req: {"present": req[spec["modality"]]}, pins
+
+
+CRISP_KINDS = [_keyword, _context, _language, _metadata, _authz, _event, _structure, _conversation, _input_modality]
+
+
+@pytest.mark.parametrize("case", CRISP_KINDS, ids=[c.__name__[1:] for c in CRISP_KINDS])
+def test_crisp_leaf_agrees_between_simulation_and_solver(case):
+    rng = random.Random(case.__name__)
+    collection, leaf_type, specs, request, parts_of, pins_of = case(rng)
+    routing = _contest_routing(collection, leaf_type, specs)
+    assert not [f for _, s in routing.all_signals() for f in s.check(()) if f.severity.name == "ERROR"]
+    requests = [request(rng) for _ in range(40)]
+    parts = {spec["name"]: {} for spec in specs}
+    for spec in specs:
+        for req in requests:
+            for part, value in parts_of(spec, req).items():
+                parts[spec["name"]].setdefault(part, []).extend(value if isinstance(value, list) else [value])
+    simulated = _extracted(routing, leaf_type, parts, SignalSettings())
+    encoding = Encoding(routing)
+    names = [spec["name"] for spec in specs]
+    for name in names:
+        encoding.atom(RuleNode.leaf(leaf_type, name))
+    solved = _solved(encoding, leaf_type, names, [pins_of(encoding.pool, req) for req in requests])
+    assert solved == simulated
+    assert any(any(v) for v in simulated.values()) and not all(all(v) for v in simulated.values())
