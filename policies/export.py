@@ -42,15 +42,20 @@ def to_vllm_sr(policy: Policy, drop_unsupported: bool = False) -> tuple[dict[str
                 notes.append(policy.locate(Finding(
                     "secret-removed", Severity.WARNING, "literal api_key not exported; the router reads "
                     f"{ref['api_key_env']} instead", path=("providers", "models", i, "backend_refs", j, "api_key"))))
-    profiles = [("routing", spec.get("routing"))] + [
-        (f"recipes[{i}].routing", r.get("routing")) for i, r in enumerate(spec.get("recipes") or [])]
+    profiles = [("routing", ("routing",), spec.get("routing"))] + [
+        (f"recipes[{i}].routing", ("recipes", i, "routing"), r.get("routing"))
+        for i, r in enumerate(spec.get("recipes") or [])]
     refused: list[Finding] = []
-    for label, routing in profiles:
+    for label, at, routing in profiles:
         if not isinstance(routing, dict):
             continue
-        for card in routing.get("modelCards") or []:
-            for key in ModelCard.NOT_EXPORTED & set(card):
+        for j, card in enumerate(routing.get("modelCards") or []):
+            for key in sorted(ModelCard.NOT_EXPORTED & set(card)):
                 del card[key]
+                notes.append(policy.locate(Finding(
+                    "not-exported", Severity.WARNING, f"model card '{card.get('name')}': {key} is kept for the "
+                    "simulation but vllm-sr 0.4.0 does not accept it, so the export leaves it out",
+                    path=(*at, "modelCards", j, key))))
         for d in routing.get("decisions") or []:
             kept = []
             for plugin in d.get("plugins") or []:

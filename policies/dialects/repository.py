@@ -2,8 +2,8 @@
 
 Normalised to 0.4.0: ``default_model`` → ``defaults.model``; ``reasoning_families`` plus
 per-model ``reasoning_family`` → inline per-model ``reasoning``; ``backend_refs[].type`` →
-``provider``. ``modelCards[].quality_score`` and plugin ``image_gen`` stay in the model (the
-exporter refuses to write them to 0.4.0).
+``provider``. ``modelCards[].quality_score`` and plugin ``image_gen`` stay in the model (0.4.0
+accepts neither: the exporter leaves the first out with a note and refuses the second).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ..errors import Severity
 from ..labels import BUILTIN_REASONING_FAMILIES
 from .base import Normalised
 
@@ -73,9 +72,4 @@ def normalise(data: dict[str, Any]) -> Normalised:
                 ref.setdefault("provider", kind)
                 result.note("renamed", f"backend_refs[].type '{kind}' is now provider",
                             ("providers", "models", i, "backend_refs", j, "type"))
-    for i, card in enumerate(((out.get("routing") or {}).get("modelCards")) or []):
-        if isinstance(card, dict) and "quality_score" in card:
-            result.note("not-exported", "quality_score is kept as a quality prior for simulation but 0.4.0 "
-                        "does not accept it, so exports leave it out", ("routing", "modelCards", i, "quality_score"),
-                        Severity.INFO)
     return result

@@ -48,8 +48,11 @@ def test_repository_layout_keeps_quality_scores_in_the_model_but_not_in_exports(
     assert policy.default_model == "qwen3-8b"
     assert policy.providers.models[0].reasoning == {"family": "qwen3"}
     assert policy.providers.models[0].backend_refs[0].provider == "vllm"
-    text, _ = export_text(policy)
+    text, notes = export_text(policy)
     assert "quality_score" not in text and "default_model" not in text and "reasoning_family" not in text
+    dropped = [n for n in notes if n.code == "not-exported"]  # never left out without a word
+    assert [n.path for n in dropped] == [("routing", "modelCards", i, "quality_score") for i in (0, 1)]
+    assert all(n.line for n in dropped) and len({n.line for n in dropped}) == 2
 
 
 def test_legacy_layout_maps_endpoints_signals_and_pii_plugins():
