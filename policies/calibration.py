@@ -1,0 +1,358 @@
+"""Calibrate signal thresholds from production's logged verdicts (issue 17, item 4).
+
+Why: a simulated cost or quality answers production's question only if the simulated signals fire
+where production's did. A vLLM SR Router Replay record (``pkg/routerreplay/store/store.go``
+``Record``: ``signals.<family>[]``, ``decision``; read by :mod:`policies.traffic.formats.replay`
+into ``prior_signals`` / ``prior_decision``) says what production decided; this module moves one
+signal's ``threshold`` so the simulation agrees with it as often as possible, and reports the
+agreement before and after with its confusion counts.
+
+How (exact, not a grid): the raw scores do not depend on thresholds (:class:`.simulation.extract.RawStore`
+caches them without the threshold fields), and a leaf changes its verdict only where the threshold
+crosses one of its raw values or its confidence (every built-in kind compares one of those with the
+threshold, ``>=`` or ``>``: ``policies/signals/*.py``, each citing the router's rule). So the
+candidates are every distinct such value of the labelled requests, a short decimal between each
+neighbouring pair, the range's ends (:meth:`Signal.threshold_range`) and the written threshold;
+each candidate's verdicts come from the engine's own leaf (:func:`.simulation.extract.extract`,
+contests and defaults included), so the best candidate's agreement is the optimum over all
+thresholds, and ties go to the candidate nearest the written threshold (the written one stays
+when nothing beats it). A candidate the kind would read as "unset" (a written 0 under the router's
+``WithDefaults``) is skipped, so the threshold written is the one in effect.
+
+What is identifiable:
+
+- **Signal verdicts logged** (``prior_signals.<family>`` present): each logged request is a label
+  for every leaf on the signal (``name`` or ``name:level`` in the family's list). The fit is per
+  signal, other signals untouched.
+- **Only the decision logged** (``prior_decision``; null means the default route): a request
+  tells about a signal only where changing its verdict changes the simulated decision
+  (*informative* requests; the others agree or disagree at every threshold alike). Signals are
+  fitted one at a time with the others at their written thresholds (coordinate-wise, not
+  jointly), so two signals feeding one decision through an AND are confounded: a disagreement
+  may be either's. The decision at a threshold is the decision simulated with the signal's
+  verdict pattern at that request (one full simulation per pattern needed, a greedy cover: two
+  for a signal with one leaf), so the fit is exact for the engine; "after" is measured by a
+  full simulation of the fitted policy.
+
+A threshold is never changed from fewer than ``min_labels`` labelled (signal) or informative
+(decision) requests; the count and the minimum are reported.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import polars as pl
+
+from .errors import Finding, PolicyError, Severity
+from .knowledge_bases import KnowledgeBaseCatalog
+from .model import Policy
+from .model.signals import Signal
+from .simulation.engine import Simulator, routing_of
+from .simulation.extract import extract
+from .simulation.leaves import Leaf, referenced_leaves
+from .simulation.logged_signals import SIGNALS
+from .signals.base import Extractor, raw_column
+
+MIN_LABELS = 30  # below this many labelled (or informative) requests no threshold moves
+FIRED, NOT_FIRED = "fired", "not fired"
+DEFAULT_ROUTE = "(default)"
+_BATCH = 256  # candidate columns evaluated per Polars select
+
+
+@dataclass(frozen=True)
+class Fit:
+    """One signal's calibration: agreement (share of labelled requests whose simulated verdict or
+    decision equals the logged one) before and after, and the confusion counts
+    ``(logged, simulated) -> requests``."""
+
+    signal: str  # "kind:name"
+    target: str  # "signal" (its verdicts are logged) or "decision" (only the decision is)
+    labelled: int
+    informative: int  # labelled requests whose agreement depends on the threshold
+    min_labels: int
+    old_threshold: float
+    new_threshold: float
+    before: float
+    after: float
+    confusion_before: dict[tuple[str, str], int] = field(default_factory=dict)
+    confusion_after: dict[tuple[str, str], int] = field(default_factory=dict)
+    note: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return self.new_threshold != self.old_threshold
+
+    def to_dict(self) -> dict[str, Any]:
+        def pairs(counts: dict[tuple[str, str], int]) -> list[dict[str, Any]]:
+            return [{"logged": a, "simulated": b, "requests": n} for (a, b), n in sorted(counts.items())]
+        return {"signal": self.signal, "target": self.target, "labelled": self.labelled,
+                "informative": self.informative, "min_labels": self.min_labels,
+                "old_threshold": self.old_threshold, "new_threshold": self.new_threshold,
+                "changed": self.changed, "agreement_before": self.before, "agreement_after": self.after,
+                "confusion_before": pairs(self.confusion_before), "confusion_after": pairs(self.confusion_after),
+                "note": self.note}
+
+
+def calibrate(simulator: Simulator, requests: pl.DataFrame, policy: Policy, signals: Iterable[str] = (),
+              min_labels: int = MIN_LABELS) -> list[Fit]:
+    """Fit each of ``signals`` ("kind:name"; default: every thresholded signal a top-level decision
+    references) to the production verdicts logged in ``requests`` (the traffic ``simulator`` was
+    built from, same rows). Raises :class:`PolicyError` naming a signal that cannot be fitted."""
+    if requests.height != simulator.frame.height or not requests["request_id"].equals(
+            simulator.frame["request_id"], check_names=False):
+        raise ValueError("requests are not the rows the simulator was built from")
+    wanted = list(signals)
+    targets = _targets(policy, wanted)
+    return [_fit(simulator, requests, policy, kind, name, leaves, min_labels) for (kind, name), leaves in targets.items()]
+
+
+def with_thresholds(policy: Policy, fits: Iterable[Fit]) -> Policy:
+    """A copy of ``policy`` with each changed fit's threshold written (save it with ``dumps_policy``,
+    which patches only those lines of the user's file)."""
+    variant = policy.copy_policy()
+    for fit in fits:
+        if fit.changed:
+            kind, name = fit.signal.split(":", 1)
+            _set_threshold(_declared(variant, kind, name), fit.new_threshold)
+    return variant
+
+
+# -- which signals ---------------------------------------------------------------------------------
+
+def _targets(policy: Policy, wanted: list[str]) -> dict[tuple[str, str], list[Leaf]]:
+    """(kind, declared name) -> the top-level leaves reading it, for thresholded signals."""
+    routing = routing_of(policy, "")
+    grouped: dict[tuple[str, str], list[Leaf]] = {}
+    for leaf in referenced_leaves(routing):
+        declared = routing.find_signal(*leaf.key) if leaf.leaf_type != "projection" else None
+        if declared is not None:
+            grouped.setdefault((leaf.leaf_type, declared.name), []).append(leaf)
+    if not wanted:
+        return {key: leaves for key, leaves in grouped.items() if _fittable(policy, *key) is None}
+    out = {}
+    for text in wanted:
+        kind, _, name = text.partition(":")
+        declared = routing.find_signal(kind, name) if name else None
+        reason = ("give KIND:NAME" if not name else f"no {kind} signal named {name!r} in routing.signals"
+                  if declared is None else _fittable(policy, kind, declared.name))
+        if reason is None and (kind, declared.name) not in grouped:
+            reason = "no top-level decision references it, so no verdict of it reaches a decision"
+        if reason:
+            raise PolicyError([Finding("calibrate-signal", Severity.ERROR, f"cannot calibrate {text}: {reason}",
+                                       file=policy.source_file)])
+        out[(kind, declared.name)] = grouped[(kind, declared.name)]
+    return out
+
+
+def _fittable(policy: Policy, kind: str, name: str) -> str | None:
+    """Why signal ``kind:name`` has no threshold to fit (None: it has one)."""
+    signal = _declared(policy, kind, name)
+    extractor = Extractor.for_leaf_type(kind)
+    if "threshold" not in type(signal).model_fields:
+        return f"{kind} signals have no threshold"
+    if extractor is None or "threshold" not in extractor.threshold_fields:
+        return f"{kind} signals are not computed by the simulation, so a threshold cannot be fitted"
+    return None
+
+
+def _declared(policy: Policy, kind: str, name: str) -> Signal:
+    signal = routing_of(policy, "").find_signal(kind, name)
+    assert signal is not None, f"{kind}:{name}"
+    return signal
+
+
+def _set_threshold(signal: Signal, value: float) -> None:
+    setattr(signal, "threshold", value)
+
+
+# -- labels ----------------------------------------------------------------------------------------
+
+def _signal_labels(requests: pl.DataFrame, kind: str, leaves: list[Leaf]) -> pl.DataFrame | None:
+    """Per leaf, production's verdict (null where the record has no list for the family); None when
+    no request logs the family."""
+    if SIGNALS not in requests.columns or kind not in [f.name for f in requests.schema[SIGNALS].fields]:  # type: ignore[attr-defined]
+        return None
+    listed = pl.col(SIGNALS).struct.field(kind)
+    frame = requests.select(listed.list.contains(leaf.key[1]).alias(str(i)) for i, leaf in enumerate(leaves))
+    return frame if frame[:, 0].is_not_null().any() else None
+
+
+def _decision_labels(requests: pl.DataFrame) -> pl.Series | None:
+    """Production's decision per request (``DEFAULT_ROUTE`` where it matched none), null where the
+    request was not routed by a logging router; None when nothing is logged."""
+    if "prior_decision" not in requests.columns:
+        return None
+    logged = requests["prior_decision"].is_not_null()
+    if "prior_selected_model" in requests.columns:
+        logged = logged | requests["prior_selected_model"].is_not_null()
+    if not logged.any():
+        return None
+    return requests.select(pl.when(logged).then(pl.col("prior_decision").fill_null(DEFAULT_ROUTE)))[:, 0]
+
+
+# -- the fit ---------------------------------------------------------------------------------------
+
+def _fit(simulator: Simulator, requests: pl.DataFrame, policy: Policy, kind: str, name: str, leaves: list[Leaf],
+         min_labels: int) -> Fit:
+    work = policy.copy_policy()
+    signal = _declared(work, kind, name)
+    written = signal.effective_threshold()
+    labels = _signal_labels(requests, kind, leaves)
+    decisions = None if labels is not None else _decision_labels(requests)
+    if labels is None and decisions is None:
+        raise PolicyError([Finding("calibrate-labels", Severity.ERROR,
+                                   f"cannot calibrate {kind}:{name}: the traffic logs neither production's {kind} "
+                                   "signals (Router Replay signals.{kind}) nor its decisions", file=policy.source_file)])
+    mask = (labels[:, 0].is_not_null() if labels is not None else decisions.is_not_null())  # type: ignore[union-attr]
+    candidates = _candidates(simulator, work, signal, leaves, mask, written)
+    patterns = _patterns(simulator, work, signal, leaves, mask, candidates)  # (rows, candidates) verdict codes
+    if labels is not None:
+        truth = _pattern_codes(labels.filter(mask))
+        outcomes = patterns
+        render = _verdict_names(len(leaves))
+    else:
+        truth, outcomes, render = _decision_outcomes(simulator, work, signal, decisions.filter(mask), mask,
+                                                     candidates, patterns)
+    agree = (outcomes == truth[:, None]).sum(axis=0)
+    informative = int(((outcomes != outcomes[:, :1]).any(axis=1)).sum())
+    at_written = candidates.index(written)
+    best = max(range(len(candidates)), key=lambda k: (agree[k], -abs(candidates[k] - written), -candidates[k]))
+    count = int(mask.sum()) if labels is not None else informative
+    note = ""
+    if count < min_labels:
+        best, note = at_written, f"too few labels: {count} {'labelled' if labels is not None else 'informative'} " \
+                                 f"requests, at least {min_labels} needed; threshold kept"
+    before, after = _confusion(truth, outcomes[:, at_written], render), _confusion(truth, outcomes[:, best], render)
+    n = max(len(truth), 1)
+    fit = Fit(f"{kind}:{name}", "signal" if labels is not None else "decision", int(mask.sum()), informative,
+              min_labels, written, candidates[best], float(agree[at_written]) / n, float(agree[best]) / n,
+              before, after, note)
+    if labels is None and fit.changed:
+        fit = _measured(simulator, work, signal, fit, truth, decisions.filter(mask), mask, render)  # type: ignore[union-attr]
+    return fit
+
+
+def _candidates(simulator: Simulator, work: Policy, signal: Signal, leaves: list[Leaf], mask: pl.Series,
+                written: float) -> list[float]:
+    """Every threshold where a labelled request's verdict can change, a short decimal inside each gap
+    between them, the range's ends and the written threshold; only values the kind reads as written."""
+    extraction = _extraction(simulator, work)
+    prefix = raw_column(type(signal).leaf_type, signal.name, "")
+    columns = [c for c in extraction.raw.columns if c.startswith(prefix)]
+    frame = extraction.raw.select(
+        *(pl.col(c).cast(pl.Float64, strict=False) for c in columns),
+        *(extraction.leaves[leaf.key].conf.cast(pl.Float64).alias(f"_conf{i}")  # type: ignore[union-attr]
+          for i, leaf in enumerate(leaves) if extraction.leaves[leaf.key].conf is not None)).filter(mask)
+    values = {float(v) for c in frame.columns for v in frame[c].drop_nulls().to_list() if math.isfinite(v)}
+    bounds = signal.threshold_range()
+    if bounds is None:
+        bounds = (min(values | {written}) - 1.0, max(values | {written}) + 1.0)
+    inside = sorted(v for v in values | set(bounds) if bounds[0] <= v <= bounds[1])
+    gaps = [_short_between(a, b) for a, b in zip(inside, inside[1:])]
+    out = sorted(set(inside) | set(gaps) | {written})
+    kept = []
+    for value in out:
+        _set_threshold(signal, value)
+        if value == written or signal.effective_threshold() == value:
+            kept.append(value)
+    _set_threshold(signal, written)
+    return kept
+
+
+def _short_between(low: float, high: float) -> float:
+    """The shortest decimal strictly between ``low`` and ``high`` (their midpoint when none is short)."""
+    mid = (low + high) / 2
+    for digits in range(1, 17):
+        value = round(mid, digits)
+        if low < value < high:
+            return value
+    return mid
+
+
+def _extraction(simulator: Simulator, work: Policy) -> Any:
+    routing = routing_of(work, "")
+    return extract(routing, simulator.store, KnowledgeBaseCatalog.of(work.global_, work.source_file))
+
+
+def _patterns(simulator: Simulator, work: Policy, signal: Signal, leaves: list[Leaf], mask: pl.Series,
+              candidates: list[float]) -> Any:
+    """A (labelled rows × candidates) array of verdict patterns: bit i set where leaf i fires."""
+    import numpy as np
+
+    written = getattr(signal, "threshold")
+    blocks = []
+    for start in range(0, len(candidates), _BATCH):
+        exprs, raw = [], None
+        for k, value in enumerate(candidates[start:start + _BATCH]):
+            _set_threshold(signal, value)
+            extraction = _extraction(simulator, work)
+            raw = extraction.raw if raw is None else raw
+            code = sum((extraction.leaves[leaf.key].fired.fill_null(False).cast(pl.Int64) * (1 << i))
+                       for i, leaf in enumerate(leaves))
+            exprs.append(pl.lit(0, pl.Int64).add(code).alias(f"c{k}"))
+        assert raw is not None
+        blocks.append(raw.filter(mask).select(exprs).to_numpy())
+    _set_threshold(signal, written)
+    return np.hstack(blocks) if blocks else np.zeros((int(mask.sum()), 0), dtype=np.int64)
+
+
+def _pattern_codes(labels: pl.DataFrame) -> Any:
+    return sum(labels[:, i].cast(pl.Int64).to_numpy() * (1 << i) for i in range(labels.width))
+
+
+def _verdict_names(leaves: int) -> dict[int, str]:
+    if leaves == 1:
+        return {1: FIRED, 0: NOT_FIRED}
+    return {code: ",".join(str(i) for i in range(leaves) if code >> i & 1) or NOT_FIRED for code in range(1 << leaves)}
+
+
+def _decision_outcomes(simulator: Simulator, work: Policy, signal: Signal, logged: pl.Series, mask: pl.Series,
+                       candidates: list[float], patterns: Any) -> tuple[Any, Any, dict[int, str]]:
+    """Logged and simulated decisions as codes, per labelled row and candidate: a request's decision at
+    a threshold is the one simulated with its verdict pattern there (a greedy cover of patterns)."""
+    import numpy as np
+
+    rows = np.arange(patterns.shape[0])[:, None]
+    needed = np.zeros((patterns.shape[0], int(patterns.max(initial=0)) + 1), dtype=bool)
+    needed[rows, patterns] = True
+    decided = np.full(needed.shape, -1)
+    names: list[str] = sorted(set(logged.to_list()))
+    written = getattr(signal, "threshold")
+    while needed.any():
+        k = int(needed[rows, patterns].sum(axis=0).argmax())
+        _set_threshold(signal, candidates[k])
+        for name in set(simulated := _simulated_decisions(simulator, work, mask)) - set(names):
+            names.append(name)
+        column = patterns[:, k]
+        fresh = needed[rows[:, 0], column]
+        decided[rows[:, 0][fresh], column[fresh]] = [names.index(simulated[r]) for r in np.flatnonzero(fresh)]
+        needed[rows[:, 0], column] = False
+    _set_threshold(signal, written)
+    truth = np.array([names.index(n) for n in logged.to_list()])
+    return truth, decided[rows, patterns], dict(enumerate(names))
+
+
+def _simulated_decisions(simulator: Simulator, work: Policy, mask: pl.Series) -> list[str]:
+    result = simulator.simulate(work)
+    return result.requests["decision"].fill_null(DEFAULT_ROUTE).filter(mask).to_list()
+
+
+def _measured(simulator: Simulator, work: Policy, signal: Signal, fit: Fit, truth: Any, logged: pl.Series,
+              mask: pl.Series, render: dict[int, str]) -> Fit:
+    """``fit`` with "after" measured by a full simulation of the fitted threshold."""
+    written = getattr(signal, "threshold")
+    _set_threshold(signal, fit.new_threshold)
+    simulated = _simulated_decisions(simulator, work, mask)
+    _set_threshold(signal, written)
+    pairs = Counter(zip(logged.to_list(), simulated))
+    after = sum(n for (a, b), n in pairs.items() if a == b) / max(len(simulated), 1)
+    return Fit(fit.signal, fit.target, fit.labelled, fit.informative, fit.min_labels, fit.old_threshold,
+               fit.new_threshold, fit.before, after, fit.confusion_before, dict(pairs), fit.note)
+
+
+def _confusion(truth: Any, outcome: Any, render: dict[int, str]) -> dict[tuple[str, str], int]:
+    return dict(Counter((render[int(a)], render[int(b)]) for a, b in zip(truth, outcome)))
