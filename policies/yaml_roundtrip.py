@@ -172,6 +172,8 @@ class _Patch:
                 _hand_over(_holder(node, present[-1]), _holder(node, key))
             elif above:
                 _set_following(_holder(node, key), above)  # they described the key now second
+        if not len(node):
+            node.fa.set_flow_style()  # '{}': an empty block mapping would read back as null
 
     def sequence(self, node: Any, before: list, after: list, lead: _Holder | None) -> None:
         if len(node) != len(before):
@@ -195,6 +197,8 @@ class _Patch:
                     _hand_over(_holder(node, at - 1), _holder(node, at))
                 elif above:
                     _set_following(_holder(node, 0), above)  # they described the item now second
+        if not len(node):
+            node.fa.set_flow_style()  # '[]': an empty block list would read back as null
 
     def styled(self, value: Any, like: Any, quotes: bool = False) -> Any:
         """``value`` as document content, flow or block per level as ``like`` is (else as the file

@@ -362,3 +362,13 @@ def test_the_first_key_of_a_mapping_removed_and_one_added_first() -> None:
         "      # about the description\n      description: x\n", "")
     _, out = edited(text, "p.yaml", lambda s: s.update(providers={"external": {"x": 1}, **s["providers"]}))
     assert out == text.replace("providers:\n", "providers:\n  external:\n    x: 1\n")
+
+
+def test_removing_the_only_item_leaves_an_empty_flow_list(cost_commented: str) -> None:
+    """An empty block list would read back as null: it is written ``[]``, its key's comment kept."""
+    _, out = edited(cost_commented, "cost.yaml", lambda s: s["routing"]["signals"]["keywords"].clear())
+    start = line_of(cost_commented, "    keywords:  # c51")
+    lines = cost_commented.splitlines(keepends=True)
+    assert out.splitlines(keepends=True)[: start - 1] == lines[: start - 1]
+    assert out.splitlines(keepends=True)[start:] == lines[start + 1:]
+    assert re.fullmatch(r"    keywords: \[\] +# c51\n", out.splitlines(keepends=True)[start - 1])
