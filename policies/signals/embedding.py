@@ -22,8 +22,9 @@ Across signals (:meth:`EmbeddingSignal.contest`): with ``embedding_config.top_k`
 (ties: the smaller name; ``limitMatchedSignalsByTopK`` in
 ``classification/classifier_signal_output_policy.go``); the solver states the same cap.
 
-Left out, with reason: with ``enable_soft_matching`` the router may match the best rule when none
-reaches its threshold (:mod:`policies.signals.settings`). The family prototype setting (global embedding config) is not read (built-in defaults).
+Left out, with reason: ``enable_soft_matching`` (the best rule matching when none reaches its
+threshold; :mod:`policies.signals.settings` says why). The family prototype setting (global
+embedding config) is not read (built-in defaults).
 Image candidates and image/audio queries need image traffic: a rule queried by image is
 unavailable; image candidates are ignored. Scores come from the studio's encoder, not the router's
 embedding model. The solver sees one real per signal in [-1, 1] ([-2, 2] with a negative bank).

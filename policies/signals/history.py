@@ -12,10 +12,13 @@ message of the conversation *separately* (never joined), and a rule matches on t
 - an empty text is never scored (``buildContentList``, ``collectPIIRuleContents``), so a request
   with nothing to read never matches.
 
-Left out: the router cuts long texts into overlapping chunks and keeps the worst chunk
-(``jailbreakSignalChunks``: 384-token budget, ``piiSignalChunks``: 128-token budget, in the signal
-text windowing file of ``pkg/classification/``); our detectors read each text whole (the bundled
-encoder truncates at its own limit).
+Left out: the router's default prompt-guard and PII models read a long text in overlapping
+windows of 512 tokens (255 shared with the next) of their own tokenizer, up to the model's
+context length, and keep the riskiest window's distribution (``resolveDefaultJailbreakWindow``
+in ``classifier_jailbreak_window_default.go``, ``riskiestWindow`` in
+``classifier_jailbreak_window.go``; ``resolveDefaultPIIWindow`` in
+``classifier_pii_window_default.go``). Our stand-in detectors read each text whole (the bundled
+encoder truncates at its own limit), so a risk beyond that limit is not seen.
 """
 
 from __future__ import annotations

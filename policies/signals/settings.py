@@ -11,8 +11,11 @@ A few match rules are not a signal's own fields but the whole config's, written 
   (``CanonicalCategoryModule`` inlines ``CategoryModel``; the canonical default is 0.5,
   ``defaultClassifierModule`` in ``src/semantic-router/pkg/config/canonical_defaults.go``).
 
-Left out: ``embedding_config.enable_soft_matching`` (the best embedding rule may match below its
-threshold when none reaches it): the simulation keeps each rule's own threshold.
+Left out: ``embedding_config.enable_soft_matching`` (when no embedding rule reaches its threshold,
+the best one scoring at least ``min_score_threshold``, 0.5, matches). Not simulated: every rule
+fires on its own threshold. The router's sources disagree on its default (``HNSWConfig.WithDefaults``
+calls it opt-in, default off; ``defaultCanonicalModelCatalog`` in ``canonical_defaults.go`` turns it
+on), so a default either way could be wrong; a config that writes it is not read.
 """
 
 from __future__ import annotations
