@@ -26,7 +26,7 @@ GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
     "policy model & loading": {
         "policies.model": ("Decision", "Policy", "Routing", "Signal"),
         "policies.model.editor_fields": ("EditorField",),
-        "policies.loader": ("dumps_policy", "loads_policy", "revise_text"),
+        "policies.loader": ("dumps_policy", "loads_policy", "revise"),
         "policies.dsl": ("dumps_dsl",),
         "policies.dsl.sync": ("edit_routing", "editable_in_dsl"),
         "policies.yaml_source": ("decode_text", "dump_yaml", "read_file"),

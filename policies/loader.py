@@ -12,7 +12,7 @@ layout differs from the canonical one) gives the canonical YAML instead, never a
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -103,23 +103,38 @@ def load_policy(path: str | Path, dialect: str | None = None) -> Policy:
     return loads_policy(raw, name, dialect)
 
 
-def revise_text(text: str, before: dict[str, Any], after: dict[str, Any], file: str | None = None) -> str:
+class Revision(NamedTuple):
+    """A text rewritten for an edit; ``rewritten`` says why the file's own layout was not kept (None: it was)."""
+
+    text: str
+    rewritten: str | None = None
+
+
+def revise(text: str, before: dict[str, Any], after: dict[str, Any], file: str | None = None) -> Revision:
     """``text``, which reads as the spec ``before``, rewritten to read as ``after`` with the least change.
 
     The patch is read back and must give ``after``; where it cannot be made or does not (the change
     lands where the file's layout is not the canonical one), the canonical YAML of ``after`` is returned.
     """
     if before == after:
-        return text
+        return Revision(text)
     from .yaml_roundtrip import Unpatchable, patch_text
 
     try:
         patched = patch_text(text, before, after)
+    except Unpatchable as exc:
+        return Revision(dump_yaml(after), str(exc))
+    try:
         if loads_policy(patched, file).to_spec() == after:
-            return patched
-    except (Unpatchable, PolicyError):
+            return Revision(patched)
+    except PolicyError:
         pass
-    return dump_yaml(after)
+    return Revision(dump_yaml(after), "the file patched in place did not read back as the edit")
+
+
+def revise_text(text: str, before: dict[str, Any], after: dict[str, Any], file: str | None = None) -> str:
+    """The text of :func:`revise`."""
+    return revise(text, before, after, file).text
 
 
 def dumps_policy(policy: Policy) -> str:

@@ -12,7 +12,7 @@ next entry stay. Unchanged text is returned as is, so load → save is byte-iden
 The two specs are the engine's canonical ones; the document may be in another layout (the
 router's repository layout renames a few provider keys). A change that falls where the file's
 layout differs from the canonical one raises :class:`Unpatchable`; the loader then verifies or
-falls back (``policies.loader.revise_text``). ruamel.yaml (pure Python, ~30 ms for an 88-line file)
+falls back (``policies.loader.revise``). ruamel.yaml (pure Python, ~30 ms for an 88-line file)
 is imported only here, and only when a policy is edited: loading and validating never import it.
 
 New strings are quoted when a YAML 1.1 or 1.2 reader would take them for another type (the rule
@@ -48,7 +48,7 @@ def patch_text(text: str, before: Any, after: Any) -> str:
     try:
         yaml, data = _load(text)
     except YAMLError as exc:  # our loader read it; a YAML 1.2 reader need not
-        raise Unpatchable(str(exc)) from None
+        raise Unpatchable(f"a YAML 1.2 reader does not read the file: {exc}") from None
     unchanged = _dump(yaml, data)
     return _carry(text, unchanged, _dump(yaml, _Patch(data).node(data, before, after)))
 
@@ -91,7 +91,7 @@ def _load(text: str) -> tuple[Any, Any]:
     from ruamel.yaml.util import load_yaml_guess_indent
 
     if text.lstrip().startswith("---") or "\n---" in text:
-        raise Unpatchable("a multi-document stream")  # the canonical spec is one document
+        raise Unpatchable("the file holds several YAML documents")  # the canonical spec is one
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.allow_duplicate_keys = True  # the loader reports them; the last one wins in both
@@ -150,7 +150,7 @@ class _Patch:
         for key in [k for k in before if k not in after]:
             own = _key(node, key)
             if own is None:
-                raise Unpatchable(key)
+                raise Unpatchable(f"the file has no '{key}' where the canonical layout has it")
             _remove_key(node, own, lead)
         for index, (key, value) in enumerate(after.items()):
             own = _key(node, key)
@@ -158,13 +158,13 @@ class _Patch:
                 if before[key] == value:
                     continue
                 if own is None:
-                    raise Unpatchable(key)
+                    raise Unpatchable(f"the file has no '{key}' where the canonical layout has it")
                 new = self.node(node[own], before[key], value, (node, own, 2))
                 if new is not node[own]:
                     node[own] = new
                 continue
             if own is not None:
-                raise Unpatchable(key)  # the file holds it where the canonical spec did not
+                raise Unpatchable(f"the file has a '{key}' where the canonical layout has none")
             present = [a for a in (_key(node, k) for k in list(after)[:index]) if a is not None]
             above = "" if present or not len(node) else _take_lead(node, lead)
             node.insert(list(node).index(present[-1]) + 1 if present else 0, key, self.styled(value, None))
@@ -177,7 +177,7 @@ class _Patch:
 
     def sequence(self, node: Any, before: list, after: list, lead: _Holder | None) -> None:
         if len(node) != len(before):
-            raise Unpatchable("list length")
+            raise Unpatchable("a list of the file is not the canonical layout's list")
         matcher = difflib.SequenceMatcher(None, [_digest(v) for v in before], [_digest(v) for v in after],
                                           autojunk=False)
         for tag, i1, i2, j1, j2 in reversed(matcher.get_opcodes()):  # from the end: indices stay valid

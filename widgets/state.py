@@ -3,7 +3,7 @@
 The YAML text is the single source of truth: every edit, visual or textual, becomes a text, and
 the policy is always ``loads_policy(text)``, so line positions (for inline markers) always match
 what the editor shows. The text is the user's file as written: a visual edit patches only what it
-changed into it (``revise_text``), so comments, key order, quoting and flow style stay, and one
+changed into it (``revise``), so comments, key order, quoting and flow style stay, and one
 threshold edited in the builder is one changed line. Text that does not parse never replaces the last valid policy: the parse
 error is published instead. Undo/redo stacks hold valid texts, so both views undo together.
 """
@@ -16,8 +16,8 @@ from typing import Any, Callable
 import panel as pn
 import param
 
-from policies.api import (Finding, Policy, PolicyError, decode_text, dump_yaml, dumps_policy, loads_policy,
-                          revise_text, validate_policy)
+from policies.api import (Finding, Policy, PolicyError, decode_text, dump_yaml, dumps_policy, loads_policy, revise,
+                          validate_policy)
 
 UNDO_LIMIT = 200
 # Layouts the studio edits as written: their paths are the canonical ones, so builder edits patch the file
@@ -118,7 +118,12 @@ class PolicyState(param.Parameterized):
         normal text edit."""
         if self.policy is None:
             return self.edit_text(dump_yaml(spec))
-        return self.edit_text(revise_text(self.valid_text, self.policy.to_spec(), spec, f"{self.policy_name}.yaml"))
+        revision = revise(self.valid_text, self.policy.to_spec(), spec, f"{self.policy_name}.yaml")
+        ok = self.edit_text(revision.text)
+        if ok and revision.rewritten:
+            self.message = (f"This edit could not keep your file's own layout ({revision.rewritten}): the YAML "
+                            "was rewritten in the canonical layout. Undo restores your file.")
+        return ok
 
     def spec(self) -> dict[str, Any]:
         """A private deep copy of the current policy's spec, safe to mutate for an edit."""

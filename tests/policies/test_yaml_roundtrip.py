@@ -19,7 +19,7 @@ import pytest
 from policies.conflicts import analyze_policy
 from policies.conflicts.repairs import propose_repairs
 from policies.errors import PolicyError, SpecPath
-from policies.loader import dumps_policy, load_policy, loads_policy, revise_text, save_policy
+from policies.loader import dumps_policy, load_policy, loads_policy, revise, revise_text, save_policy
 from policies.yaml_source import needs_quotes
 
 from tests.yaml_text import UPSTREAM, commented, comments, needs_upstream
@@ -273,8 +273,9 @@ def test_a_change_where_the_file_layout_differs_is_written_canonically_not_wrong
     before = loads_policy(text, path.name).to_spec()
     after = copy.deepcopy(before)
     after["providers"]["defaults"]["model"] = after["providers"]["models"][1]["name"]
-    out = revise_text(text, before, after, path.name)
-    assert loads_policy(out, path.name).to_spec() == after
+    revision = revise(text, before, after, path.name)
+    assert loads_policy(revision.text, path.name).to_spec() == after
+    assert revision.rewritten == "the file has no 'model' where the canonical layout has it"
 
 
 def test_a_multi_document_file_saves_with_the_model_it_holds() -> None:

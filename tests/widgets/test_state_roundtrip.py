@@ -92,3 +92,18 @@ def test_a_router_recipe_opens_as_written_and_edits_in_place() -> None:
     old = original.splitlines()[line - 1]
     assert changed_lines(original, state.text) == [(old, old.replace(str(decision.priority), str(decision.priority ^ 1)))]
     assert comments(state.text) == comments(original)
+
+
+@needs_upstream
+def test_an_edit_that_cannot_keep_the_layout_says_so_and_undo_restores_the_file() -> None:
+    """The repository layout writes ``default_model`` where the canonical one has ``defaults.model``."""
+    path = UPSTREAM / "recipes" / "privacy" / "config.yaml"
+    state = PolicyState()
+    assert state.open_text(path.read_bytes(), "privacy")
+    spec = state.spec()
+    spec["providers"]["defaults"]["model"] = spec["providers"]["models"][1]["name"]
+    assert state.apply_spec(spec)
+    assert state.policy.default_model == spec["providers"]["models"][1]["name"]
+    assert "could not keep your file's own layout (the file has no 'model'" in state.message
+    state.undo()
+    assert state.text == path.read_text()
