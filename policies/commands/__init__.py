@@ -18,7 +18,7 @@ import click
 # The policy models defer their schemas (``policies.model.base``), so this is read in time.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
-COMMAND_MODULES = ("validate", "convert", "check", "simulate", "bundle")
+COMMAND_MODULES = ("validate", "convert", "check", "simulate", "bundle", "calibrate")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
