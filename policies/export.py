@@ -7,6 +7,7 @@ anything the target cannot express is refused with a named reason, never silentl
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,10 @@ NOT_EXPORTABLE_PLUGINS = {"image_gen": "0.4.0 has no image_gen plugin"}
 # Validation errors a target makes moot: the IntelligentPool takes its endpoints from the router's
 # deployment (../shared/data/vllm-sr-upstream/crds/vllm.ai_intelligentpools.yaml has no backend field).
 NOT_BLOCKING = {"k8s": frozenset({"no-backend"}), "dsl": frozenset({"unknown-model"})}
+# The other way round: validation lowers a model without backend_refs to a warning for Kubernetes sources
+# (their deployment supplies endpoints), but a config written for the router itself needs them (vllm-sr
+# 0.4.0 rejects it: "model ... must define backends").
+BLOCKING_AT_ANY_SEVERITY = {"vllm-sr": frozenset({"no-backend"}), "helm": frozenset({"no-backend"})}
 # Targets that hold routing only (the DSL): errors outside routing (providers, version ...) do not stop them.
 ROUTING_ONLY = frozenset({"dsl"})
 
@@ -122,8 +127,11 @@ def render_export(policy: Policy, fmt: str = "vllm-sr", force: bool = False, dro
 def errors_for_target(findings: list[Finding], fmt: str) -> list[Finding]:
     """The error findings that stop an export in ``fmt`` (all errors but those the target makes moot)."""
     moot = NOT_BLOCKING.get(fmt, frozenset())
-    return [f for f in findings if f.severity is Severity.ERROR and f.code not in moot
-            and not (fmt in ROUTING_ONLY and f.path and f.path[0] != "routing")]
+    escalated = BLOCKING_AT_ANY_SEVERITY.get(fmt, frozenset())
+    return [f if f.severity is Severity.ERROR else dataclasses.replace(f, severity=Severity.ERROR)
+            for f in findings
+            if (f.severity is Severity.ERROR or (f.code in escalated and f.severity is Severity.WARNING))
+            and f.code not in moot and not (fmt in ROUTING_ONLY and f.path and f.path[0] != "routing")]
 
 
 def write_export(policy: Policy, path: str | Path, fmt: str = "vllm-sr", force: bool = False,

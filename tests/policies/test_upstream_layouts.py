@@ -207,9 +207,10 @@ def test_vllm_sr_accepts_every_export_the_compat_table_lets_through(tmp_path):
     rows = [compat.run_file(p, tmp_path) for p in files]
     assert all(r.opened for r in rows), [r.refused for r in rows if not r.opened]
     assert all(r.refused for r in rows if not r.accepted)
-    for row in rows:  # clean but refused by vllm-sr only where validate warned of a model it cannot reach
-        if row.clean and not row.accepted:
-            assert "no-backend" in {f.code for f in validate_policy(load_policy(row.path))}, row.refused
+    # what the export gate lets through for the router, the router takes (a SemanticRouter model whose
+    # endpoints the cluster resolves is a warning for the resource and an error for a vllm-sr export)
+    assert [r.path for r in rows if r.clean and not r.accepted] == []
+    assert any(not r.clean and "no-backend" in r.refused for r in rows)
     table = compat.table(rows, skipped)
     assert f"tried {len(rows)}, opened {len(rows)}" in table
 
