@@ -16,7 +16,6 @@ from policies.commands import main
 from policies.errors import PolicyError, Severity
 from policies.export import export_text
 from policies.loader import load_policy, loads_policy
-from policies.validation import validate_policy
 
 from .conftest import ROOT
 
