@@ -47,8 +47,9 @@ def patch_text(text: str, before: Any, after: Any) -> str:
 
     try:
         yaml, data = _load(text)
-    except YAMLError as exc:  # our loader read it; a YAML 1.2 reader need not
-        raise Unpatchable(f"a YAML 1.2 reader does not read the file: {exc}") from None
+    except YAMLError as exc:  # our loader read it; a YAML 1.2 reader need not (or it holds several documents)
+        why = ", ".join(filter(None, (getattr(exc, "context", None), getattr(exc, "problem", None)))) or str(exc)
+        raise Unpatchable(f"a YAML 1.2 reader does not read the file as one document: {why}") from None
     unchanged = _dump(yaml, data)
     return _carry(text, unchanged, _dump(yaml, _Patch(data).node(data, before, after)))
 
@@ -77,11 +78,13 @@ def _carry(text: str, unchanged: str, patched: str) -> str:
     for tag, i1, i2, j1, j2 in reversed(edits):
         if tag == "equal":
             continue
-        span = at[i1:i2] if i2 > i1 else [at[i1 - 1] + 1 if i1 and at[i1 - 1] is not None else (0 if not i1 else None)]
+        if i2 > i1:
+            span = at[i1:i2]
+        else:  # an insertion: after the file's line that the rendered line before it renders
+            span = [0] if i1 == 0 else [None if at[i1 - 1] is None else at[i1 - 1] + 1]
         if None in span or span != list(range(span[0], span[0] + len(span))):
             return patched
-        start = span[0]
-        lines[start:start + (i2 - i1)] = wanted[j1:j2]
+        lines[span[0]:span[0] + (i2 - i1)] = wanted[j1:j2]
     return "".join(lines)
 
 
@@ -90,9 +93,7 @@ def _load(text: str) -> tuple[Any, Any]:
     from ruamel.yaml import YAML
     from ruamel.yaml.util import load_yaml_guess_indent
 
-    if text.lstrip().startswith("---") or "\n---" in text:
-        raise Unpatchable("the file holds several YAML documents")  # the canonical spec is one
-    yaml = YAML(typ="rt")
+    yaml = YAML(typ="rt")  # several documents: a YAMLError (the canonical spec is one document)
     yaml.preserve_quotes = True
     yaml.allow_duplicate_keys = True  # the loader reports them; the last one wins in both
     yaml.width = _WIDTH

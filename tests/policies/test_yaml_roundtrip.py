@@ -373,3 +373,19 @@ def test_removing_the_only_item_leaves_an_empty_flow_list(cost_commented: str) -
     assert out.splitlines(keepends=True)[: start - 1] == lines[: start - 1]
     assert out.splitlines(keepends=True)[start:] == lines[start + 1:]
     assert re.fullmatch(r"    keywords: \[\] +# c51\n", out.splitlines(keepends=True)[start - 1])
+
+
+def test_document_markers_and_a_kubernetes_pair() -> None:
+    """A single document between ``---`` and ``...`` keeps its markers; several documents are rewritten
+    canonically, and say why."""
+    text = ("---\n# head\nversion: v0.3\nrouting:\n  decisions:\n    - name: d\n      priority: 1\n"
+            "      rules: {operator: AND, conditions: []}\n...\n")
+    after, out = edited(text, "p.yaml", lambda s: s["routing"]["decisions"][0].update(priority=2))
+    assert out == text.replace("priority: 1", "priority: 2")
+    pair = (CONFIGS / "k8s_pair.yaml").read_text()
+    before = loads_policy(pair).to_spec()
+    after = copy.deepcopy(before)
+    after["routing"]["decisions"][0]["priority"] = 7
+    revision = revise(pair, before, after)
+    assert revision.rewritten.startswith("a YAML 1.2 reader does not read the file as one document")
+    assert loads_policy(revision.text).to_spec() == after
