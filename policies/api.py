@@ -57,7 +57,7 @@ GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
     "conflicts & repairs": {
         "policies.conflicts": ("ConflictFinding", "Repair", "Report", "analyze_policy"),
         "policies.conflicts.analysis": ("VALIDATOR_KINDS", "profile_of_path"),
-        "policies.conflicts.repairs": ("propose_repairs",),
+        "policies.conflicts.repairs": ("fill_repairs",),
         "policies.conflicts.findings": ("group_findings",),
         "policies.conflicts.intent": ("ACCEPTABLE", "accept_overlap"),
         "policies.conflicts.traffic": ("weigh_findings",),

@@ -25,8 +25,8 @@ import panel as pn
 import param
 
 from policies.api import (ACCEPTABLE, VALIDATOR_KINDS, ConflictFinding, Finding, Policy, Repair, Report, Severity,
-                          SimulationResult, TrafficSet, accept_overlap, analyze_policy, dump_yaml, group_findings,
-                          percent, profile_of_path as profile_of, propose_repairs, weigh_findings)
+                          SimulationResult, TrafficSet, accept_overlap, analyze_policy, dump_yaml, fill_repairs,
+                          group_findings, percent, profile_of_path as profile_of, weigh_findings)
 
 from .markdown_text import md_code_block, md_text
 from .state import Debouncer, StateView
@@ -38,11 +38,12 @@ def conflicts(report: Report) -> list[ConflictFinding]:
 
 
 def repairs_for(report: Report, finding: ConflictFinding) -> list[Repair]:
-    """The finding's proven repairs, computed on first look (proofs cost solver time)."""
-    if not finding.repairs:
+    """The finding's proven repairs, computed on first look (proofs cost solver time); the candidates dropped
+    (a block's request reaching a model, an accepted overlap moved, ...) land in ``finding.data["not_offered"]``."""
+    if not finding.repairs and "not_offered" not in finding.data:
         analysis = next((p.analysis for p in report.profiles if p.profile.name == finding.profile), None)
         if analysis is not None:
-            finding.repairs = propose_repairs(analysis, finding)
+            fill_repairs(analysis, finding)
     return finding.repairs
 
 
@@ -358,6 +359,11 @@ class ChecksPanel(StateView):
             accept.on_click(lambda _, i=i: self.accept_repair(i))
             reject.on_click(lambda _, p=preview: setattr(p, "visible", False))
             parts.append(preview)
+        dropped = conflict.data.get("not_offered", [])
+        if dropped:
+            parts.append(pn.pane.HTML("<p><b>Not offered:</b></p><ul class='checks-not-offered'>" + "".join(
+                f"<li>{html.escape(d['kind'])}: {html.escape(d['description'])} — {html.escape(d['why'])}</li>"
+                for d in dropped) + "</ul>"))
         return parts
 
     def __panel__(self) -> pn.viewable.Viewable:

@@ -89,7 +89,9 @@ def _repair_lines(f: ConflictFinding) -> list[str]:
             line += ", intended winner " + ("proved" if r.winner_ok else "NOT guaranteed")
         out.append(line + "]")
         if r.counterexample is not None:
-            out.append(f"        moves e.g.: {r.counterexample.describe()}")
+            out.append(f"        moves e.g.: {r.counterexample.example!r}")
+    for r in f.data.get("not_offered", []):
+        out.append(f"      not offered ({r['kind']}): {r['description']}: {r['why']}")
     return out
 
 

@@ -41,6 +41,7 @@ class Repair:
     counterexample: Witness | None = None  # a request routed differently outside R (or wrongly inside), as P reads it
     policy: Any = None  # the repaired Policy copy
     counterexample_after: Witness | None = None  # the same request as P′ reads it (differs when signals change)
+    dropped: str | None = None  # why it is not offered (repairs.why_dropped); None: it is
 
     def to_dict(self) -> dict[str, Any]:
         after = self.counterexample_after

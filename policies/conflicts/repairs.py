@@ -5,7 +5,7 @@ and, with an intended winner w, UNSAT(B ∧ R ∧ sel_P′ ≠ a_w). Both polici
 variable pool so "the same request" means the same thing on both sides, and P′'s own background
 (a new partition's exclusivity, geometric lemmas for changed thresholds) is part of B.
 
-Candidates are dropped unless :func:`admissible`: no request a block (a decision answering without a
+Candidates are dropped (:func:`why_dropped`) unless: no request a block (a decision answering without a
 model, e.g. ``fast_response``) answers in P may reach a model in P′; every decision some request reaches
 in P must keep one in P′ (a reorder that shadows a special case is no repair); no request of an overlap the policy
 accepts as intended (:mod:`.intent`, which a reorder records) may move; no user invariant that holds in
@@ -42,6 +42,7 @@ from .witness import Witness, build_witness
 REPAIRABLE = ("overlap", "priority-tie", "confidence-decided", "shadowed", "generalization")
 COMPETING = REPAIRABLE + ("embedding-co-firing",)  # kinds a partition or threshold change can address
 PARTITION_TEMPERATURE = 0.1
+LOCALITY_TIMEOUT_MS = 5000  # per proof over P and P′ (twice the variables of one analysis query)
 
 
 def routing_of(policy: Policy, profile: str) -> Routing:
@@ -61,6 +62,7 @@ class _Versions:
     def __init__(self, original: Policy, repaired: Policy, profile: str, timeout_ms: int,
                  geometry: Geometry | None = None) -> None:
         pool, self.ids = VarPool(), ActionIds()
+        self.repaired, self.profile = repaired, profile
         self.rp, self.rq = routing_of(original, profile), routing_of(repaired, profile)
         self.enc_p, self.enc_q = Encoding(self.rp, pool), Encoding(self.rq, pool)
         if geometry is not None:
@@ -103,13 +105,11 @@ class _Versions:
         return False
 
 
-def prove_locality(original: Policy, repaired: Policy, profile: str, region: Callable[[Encoding], z3.BoolRef],
-                   winner: str | None = None, timeout_ms: int = 5000,
-                   geometry: Geometry | None = None) -> tuple[bool | None, bool | None, tuple[Witness, Witness] | None]:
+def prove_locality(versions: _Versions, region: Callable[[Encoding], z3.BoolRef],
+                   winner: str | None) -> tuple[bool | None, bool | None, tuple[Witness, Witness] | None]:
     """(local, winner_ok, counterexample or None); None verdicts mean the solver gave up.
 
     A counterexample is the request as P reads it and as P′ reads it (the two differ when P′ changes signals)."""
-    versions = _Versions(original, repaired, profile, timeout_ms, geometry)
     inside = region(versions.enc_p)
     local, counter = versions.unsat(z3.Not(inside), versions.sel_p != versions.sel_q)
     winner_ok = None
@@ -147,25 +147,34 @@ def breaks_invariant(analysis: ProfileAnalysis, after: ProfileAnalysis, invarian
     return None
 
 
-def admissible(analysis: ProfileAnalysis, repair: Repair, invariants: list[Invariant]) -> bool:
-    """Whether a candidate may be offered: it lets no block's request reach a model, leaves every decision that
-    wins some request in P some request in P′, changes no overlap the policy accepts as intended (so it never
-    undoes an earlier repair), and breaks no user invariant that held.
+def why_dropped(analysis: ProfileAnalysis, versions: _Versions, invariants: list[Invariant]) -> str | None:
+    """Why a candidate may not be offered (None: it may): it lets a block's request reach a model, changes an
+    overlap the policy accepts as intended (so it would undo an earlier repair), leaves a decision that wins some
+    request in P none in P′, or breaks a user invariant that held. P′ is analysed on the pair's own encoding
+    (its geometric lemmas included)."""
+    if versions.unblocks():
+        return "a request a block answers without a model would reach a model"
+    if versions.breaks_intent():
+        return "it moves requests of an overlap accepted as intended"
+    profile = next(p for p in versions.repaired.profiles() if p.name == versions.profile)
+    after = ProfileAnalysis(versions.repaired, profile, analysis.options, versions.enc_q)
+    stranded = strands(analysis, after)
+    if stranded is not None:
+        return f"decision '{stranded}' would never win a request"
+    broken = breaks_invariant(analysis, after, invariants)
+    return f"it breaks invariant '{broken}'" if broken is not None else None
 
-    P′ is analysed without geometric lemmas: sound, so a candidate may be dropped needlessly, never kept wrongly."""
-    name = analysis.profile.name
-    versions = _Versions(analysis.policy, repair.policy, name, analysis.options.timeout_ms)
-    if versions.unblocks() or versions.breaks_intent():
-        return False
-    after = ProfileAnalysis(repair.policy, next(p for p in repair.policy.profiles() if p.name == name),
-                            analysis.options)
-    return strands(analysis, after) is None and breaks_invariant(analysis, after, invariants) is None
 
-
-def _repair(kind: str, description: str, policy: Policy, copy: Policy, local: bool | None, winner_ok: bool | None,
-            counter: tuple[Witness, Witness] | None) -> Repair:
+def _repair(kind: str, description: str, analysis: ProfileAnalysis, copy: Policy,
+            region: Callable[[Encoding], z3.BoolRef], invariants: list[Invariant], winner: str | None = None,
+            geometry: Geometry | None = None) -> Repair:
+    """The candidate with its locality proof and, from the same encodings, why it is dropped (if it is)."""
+    policy = analysis.policy
+    versions = _Versions(policy, copy, analysis.profile.name, LOCALITY_TIMEOUT_MS, geometry)
+    local, winner_ok, counter = prove_locality(versions, region, winner)
     before, after = counter or (None, None)
-    return Repair(kind, description, yaml_diff(policy, copy), local, winner_ok, before, copy, after)
+    return Repair(kind, description, yaml_diff(policy, copy), local, winner_ok, before, copy, after,
+                  why_dropped(analysis, versions, invariants))
 
 
 def _pair(analysis: ProfileAnalysis, finding: ConflictFinding) -> tuple[Decision, Decision]:
@@ -215,7 +224,8 @@ def _both_fire(kind: str, a: str, b: str) -> Callable[[Encoding], z3.BoolRef]:
     return lambda enc: z3.And(enc.atom(RuleNode.leaf(kind, a)), enc.atom(RuleNode.leaf(kind, b)))
 
 
-def _partition_repair(analysis: ProfileAnalysis, kind: str, a: str, b: str) -> Repair | None:
+def _partition_repair(analysis: ProfileAnalysis, kind: str, a: str, b: str,
+                      invariants: list[Invariant]) -> Repair | None:
     """Members a, b (default a: requests firing neither now count as a, which the locality proof reports)."""
     policy, profile = analysis.policy, analysis.profile.name
     existing = {m for p in ((analysis.routing.projections.partitions or []) if analysis.routing.projections else [])
@@ -228,12 +238,11 @@ def _partition_repair(analysis: ProfileAnalysis, kind: str, a: str, b: str) -> R
     name = f"{a}_vs_{b}"
     routing.projections.partitions = (routing.projections.partitions or []) + [Partition(
         name=name, semantics="softmax_exclusive", temperature=PARTITION_TEMPERATURE, members=[a, b], default=a)]
-    local, _, counter = prove_locality(policy, copy, profile, _both_fire(kind, a, b))
     return _repair("partition", f"add softmax-exclusive partition '{name}' over {kind} signals '{a}' and '{b}' "
-                   f"(default '{a}') so at most one of them fires", policy, copy, local, None, counter)
+                   f"(default '{a}') so at most one of them fires", analysis, copy, _both_fire(kind, a, b), invariants)
 
 
-def _threshold_repair(analysis: ProfileAnalysis, a: str, b: str) -> Repair | None:
+def _threshold_repair(analysis: ProfileAnalysis, a: str, b: str, invariants: list[Invariant]) -> Repair | None:
     """Raise whichever threshold needs the smaller change so the two signals' caps become disjoint."""
     geometry, routing = analysis.geometry, analysis.routing
     if geometry is None or a not in geometry.caps or b not in geometry.caps:
@@ -251,18 +260,20 @@ def _threshold_repair(analysis: ProfileAnalysis, a: str, b: str) -> Repair | Non
     copy = policy.copy_policy()
     routing_of(copy, profile).find_signal("embedding", move).threshold = raised
     after = analyse_geometry(routing_of(copy, profile), geometry.encoder)
-    local, _, counter = prove_locality(policy, copy, profile, _both_fire("embedding", a, b), geometry=after)
     return _repair("threshold", f"raise the threshold of embedding signal '{move}' to {raised} so its caps no longer "
-                   f"meet those of '{keep}'", policy, copy, local, None, counter)
+                   f"meet those of '{keep}'", analysis, copy, _both_fire("embedding", a, b), invariants, geometry=after)
 
 
-def candidate_repairs(analysis: ProfileAnalysis, finding: ConflictFinding) -> list[Repair]:
-    """Every edit that could settle a pair finding, each with its locality proof, before :func:`admissible`.
+def candidate_repairs(analysis: ProfileAnalysis, finding: ConflictFinding,
+                      invariants: list[Invariant] | None = None) -> list[Repair]:
+    """Every edit that could settle a pair finding, each with its locality proof and ``dropped`` (why it may not be
+    offered, :func:`why_dropped`; None when it may).
 
     A reorder also records the new winner's intent (:mod:`.intent`): the pair still overlaps, the other way
     round, and without the annotation its mirror finding would offer the reverse reorder, for ever."""
     if finding.kind not in COMPETING or len(finding.decisions) < 2 or finding.accepted:
         return []
+    invariants = invariants or []
     winner, loser = _pair(analysis, finding)
     policy, profile = analysis.policy, analysis.profile.name
     repairs = []
@@ -275,28 +286,39 @@ def candidate_repairs(analysis: ProfileAnalysis, finding: ConflictFinding) -> li
             description = edit(routing_of(copy, profile), winner, loser)
             if kind == "reorder":
                 annotate(copy, profile, loser.name, [winner.name])
-            local, winner_ok, counter = prove_locality(policy, copy, profile, region, loser.name)
-            repairs.append(_repair(kind, description + f" so '{loser.name}' wins where both match", policy, copy,
-                                   local, winner_ok, counter))
+            repairs.append(_repair(kind, description + f" so '{loser.name}' wins where both match", analysis, copy,
+                                   region, invariants, loser.name))
     competing = _competing_signals(analysis, finding, winner, loser)
     if competing is not None:
         kind, a, b = competing
-        repairs += [r for r in (_partition_repair(analysis, kind, a, b),
-                                _threshold_repair(analysis, a, b) if kind == "embedding" else None) if r]
+        repairs += [r for r in (_partition_repair(analysis, kind, a, b, invariants),
+                                _threshold_repair(analysis, a, b, invariants) if kind == "embedding" else None) if r]
     return repairs
 
 
 def propose_repairs(analysis: ProfileAnalysis, finding: ConflictFinding,
                     invariants: list[Invariant] | None = None) -> list[Repair]:
-    """The candidates that are :func:`admissible`: what the CLI and the studio offer."""
-    return [r for r in candidate_repairs(analysis, finding) if admissible(analysis, r, invariants or [])]
+    """The candidates nothing drops: what the CLI and the studio offer."""
+    return [r for r in candidate_repairs(analysis, finding, invariants) if r.dropped is None]
+
+
+def fill_repairs(analysis: ProfileAnalysis, finding: ConflictFinding, invariants: list[Invariant] | None = None
+                 ) -> list[Repair]:
+    """Set ``finding.repairs`` to the offered candidates and ``finding.data["not_offered"]`` to the dropped ones
+    (kind, description, why), so a report can say why none is offered; returns the offered ones."""
+    candidates = candidate_repairs(analysis, finding, invariants)
+    finding.repairs = [r for r in candidates if r.dropped is None]
+    dropped = [{"kind": r.kind, "description": r.description, "why": r.dropped} for r in candidates if r.dropped]
+    if dropped:
+        finding.data["not_offered"] = dropped
+    return finding.repairs
 
 
 def attach_repairs(analyses: list[ProfileAnalysis], findings: list[ConflictFinding],
                    invariants: list[Invariant] | None = None) -> None:
-    """Fill ``finding.repairs`` for every repairable finding."""
+    """:func:`fill_repairs` for every finding."""
     by_profile = {a.profile.name: a for a in analyses}
     for finding in findings:
         analysis = by_profile.get(finding.profile)
         if analysis is not None:
-            finding.repairs = propose_repairs(analysis, finding, invariants)
+            fill_repairs(analysis, finding, invariants)

@@ -49,6 +49,11 @@ def test_accepting_an_overlap_is_an_undoable_edit_of_the_file(safety: PolicyStat
     item = next(it for it in checks.items if it.decisions == ["block_jailbreak", "code_help"])
     checks.selected = item.key
     assert "Accept as intended" in [getattr(o, "label", "") for o in checks.detail.objects]
+    # no repair lifts code_help above the block, and the tab says why
+    assert "Accept repair" not in [getattr(o, "label", "") for o in checks.detail.objects]
+    assert "<b>Not offered:</b>" in _detail_text(checks)
+    assert "raise &#x27;code_help&#x27; to priority 1001" in _detail_text(checks)
+    assert "a request a block answers without a model would reach a model" in _detail_text(checks)
     assert checks.accept_as_intended()
     written = yaml.safe_load(safety.text)["routing"]["decisions"][0]  # the YAML the editor shows
     assert written["annotations"] == {ACCEPTED_KEY: ["code_help"]}

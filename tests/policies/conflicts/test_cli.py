@@ -39,8 +39,13 @@ def test_warnings_only_pass_and_show_witnesses_as_requests() -> None:
 
 def test_no_repair_lets_a_jailbreak_through_to_a_model() -> None:
     output = CliRunner().invoke(main, ["check", "--all", str(SAMPLES / "safety_first.yaml")]).output
-    assert "raise 'code_help' to priority 1001" not in output and "raise 'crisis_support' to priority 1001" not in output
-    assert "raise 'block_sensitive_ids' to priority 1001" in output
+    offered = [line for line in output.splitlines() if line.startswith("      repair (")]
+    assert not [line for line in offered if "raise 'code_help' to priority 1001" in line
+                or "raise 'crisis_support' to priority 1001" in line]
+    assert any("raise 'block_sensitive_ids' to priority 1001" in line for line in offered)
+    # and the report says why it is not offered
+    assert ("      not offered (reorder): raise 'code_help' to priority 1001 so 'code_help' wins where both match: "
+            "a request a block answers without a model would reach a model") in output.splitlines()
 
 
 def test_accepting_an_overlap_writes_an_annotation_vllm_sr_accepts(tmp_path) -> None:
