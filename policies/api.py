@@ -46,6 +46,7 @@ GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
         "policies.signals.base": ("Extractor",),
         "policies.simulation.result": ("SimulationResult",),
         "policies.simulation.report": ("baseline", "decision_label", "served_by"),
+        "policies.calibration": ("MIN_LABELS", "Fit", "calibrate", "with_thresholds"),
     },
     "comparison & explanation": {
         "policies.simulation.compare": ("Comparison", "compare"),

@@ -29,7 +29,7 @@ from .resources import prepare_session
 DEFAULT_SAMPLE = "cost_optimised"
 HEADER_STYLE = {"background": "#0b5cab", "color": "white", "padding": "10px 16px", "border-radius": "4px"}
 TAB_NAMES = ("workspace", "builder", "yaml", "dsl", "checks", "export", "versions", "simulation", "compare",
-             "explain", "topology", "models")
+             "explain", "topology", "models", "calibrate")
 
 
 def open_initial(state: PolicyState, store: Store) -> None:

@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 import panel as pn
 
+from widgets.calibration import CalibrationPanel
 from widgets.compare import CompareView
 from widgets.explain import ExplainView
 from widgets.models_view import ModelsView
@@ -31,7 +32,8 @@ def extra_tabs(state: PolicyState, **context: Any) -> list[tuple[str, Callable[[
     """
     context = {"simulators": Simulators(), **context}
     return [*((title, lambda cls=cls: follow_policy(cls, state, context)) for title, cls in EXTRA_TABS),
-            ("Models", lambda: ModelsView(state=state, store=context.get("store"), simulators=context["simulators"]))]
+            ("Models", lambda: ModelsView(state=state, store=context.get("store"), simulators=context["simulators"])),
+            ("Calibrate", lambda: CalibrationPanel(state=state, simulators=context["simulators"]))]
 
 
 def follow_policy(cls: type[pn.viewable.Viewer], state: PolicyState, context: dict[str, Any]) -> pn.viewable.Viewer:

@@ -7,7 +7,6 @@ policy's, so a correct fit must reach 100% agreement and reproduce t*'s verdicts
 from __future__ import annotations
 
 import difflib
-import gzip
 import json
 import shutil
 import subprocess
@@ -20,61 +19,15 @@ from policies.columns import fired_column
 from policies.errors import PolicyError
 from policies.loader import dumps_policy, load_policy
 from policies.simulation.engine import Simulator
-from policies.simulation.sweep import with_signal_field
 from policies.traffic import read_traffic
+from tests.calibration_logs import LEAF, POLICY, SIGNAL, Logged, logged_at
 
-ROOT = Path(__file__).resolve().parents[2]
-POLICY = ROOT / "sample_data/policies/cost_optimised.yaml"  # complexity 'difficulty' written at 0.1
-SIGNAL, LEAF = "complexity:difficulty", ("complexity", "difficulty:hard")
-T_STAR = 0.05
 CLI = [shutil.which("routing-studio") or "routing-studio", "calibrate"]  # the installed console script
 
 
-def _prompts(n: int) -> list[str]:
-    """The first ``n`` user prompts of the bundled sample traffic (their scores ship in the score layer)."""
-    out = []
-    with gzip.open(ROOT / "sample_data/traffic/sample_requests.jsonl.gz", "rt") as fh:
-        for line in fh:
-            messages = json.loads(line)["request"]["messages"]
-            text = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
-            if text and len(text) < 2000:
-                out.append(text)
-            if len(out) == n:
-                return out
-    raise AssertionError("sample traffic too short")
-
-
-def _record(i: int, text: str, decision: str | None, signals: dict | None) -> dict:
-    record = {"id": f"r{i}", "request_id": f"r{i}", "timestamp": "2026-01-10T08:00:00Z", "decision": decision,
-              "selected_model": "qwen3-8b", "response_status": 200,
-              "request_body": json.dumps({"model": "MoM", "messages": [{"role": "user", "content": text}]})}
-    if signals is not None:
-        record["signals"] = signals
-    return record
-
-
 @pytest.fixture(scope="module")
-def logged(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """Verdicts and decisions the policy gives at t*, per prompt, and the folder to write logs in."""
-    folder = tmp_path_factory.mktemp("calibration")
-    prompts = _prompts(160)
-    bare = folder / "bare.jsonl"
-    bare.write_text("".join(json.dumps(_record(i, p, None, {})) + "\n" for i, p in enumerate(prompts)))
-    policy = load_policy(POLICY)
-    result = Simulator(read_traffic(bare)).simulate(with_signal_field(policy, "complexity", "difficulty", "threshold", T_STAR))
-    return {"folder": folder, "prompts": prompts, "policy": policy,
-            "hard": result.requests[fired_column(LEAF)].to_list(), "decision": result.requests["decision"].to_list()}
-
-
-def _write(logged: dict, name: str, signals: bool, decisions: bool = True, labelled: int | None = None) -> Path:
-    path = logged["folder"] / name
-    lines = []
-    for i, (text, hard, decision) in enumerate(zip(logged["prompts"], logged["hard"], logged["decision"])):
-        known = labelled is None or i < labelled
-        verdicts = {"complexity": [LEAF[1]] if hard else []} if signals and known else {}
-        lines.append(json.dumps(_record(i, text, (decision or None) if decisions else None, verdicts)) + "\n")
-    path.write_text("".join(lines))
-    return path
+def logged(tmp_path_factory: pytest.TempPathFactory) -> Logged:
+    return logged_at(tmp_path_factory.mktemp("calibration"))
 
 
 def _fit(path: Path, policy, **options):
@@ -83,60 +36,59 @@ def _fit(path: Path, policy, **options):
     return simulator, calibrate(simulator, traffic.requests, policy, [SIGNAL], **options)
 
 
-def test_logged_signal_verdicts_recover_the_threshold_they_came_from(logged: dict) -> None:
-    simulator, (fit,) = _fit(_write(logged, "signals.jsonl", signals=True, decisions=False), logged["policy"])
+def test_logged_signal_verdicts_recover_the_threshold_they_came_from(logged: Logged) -> None:
+    simulator, (fit,) = _fit(logged.write("signals.jsonl", signals=True, decisions=False), logged.policy)
     assert (fit.signal, fit.target, fit.labelled) == (SIGNAL, "signal", 160)
     assert fit.old_threshold == 0.1 and fit.changed
     assert fit.before < 1.0 and fit.after == 1.0
-    fired = sum(logged["hard"])
+    fired = sum(logged.hard)
     assert fit.confusion_after == {(FIRED, FIRED): fired, (NOT_FIRED, NOT_FIRED): 160 - fired}
     assert sum(fit.confusion_before.values()) == 160 and fit.confusion_before.get((FIRED, NOT_FIRED), 0) > 0
     # the fitted threshold gives exactly t*'s verdicts under a full simulation
-    fitted = simulator.simulate(with_thresholds(logged["policy"], [fit]))
-    assert fitted.requests[fired_column(LEAF)].to_list() == logged["hard"]
+    fitted = simulator.simulate(with_thresholds(logged.policy, [fit]))
+    assert fitted.requests[fired_column(LEAF)].to_list() == logged.hard
 
 
-def test_decision_only_log_fits_the_signal_through_the_decisions_it_feeds(logged: dict) -> None:
-    simulator, (fit,) = _fit(_write(logged, "decisions.jsonl", signals=False), logged["policy"])
+def test_decision_only_log_fits_the_signal_through_the_decisions_it_feeds(logged: Logged) -> None:
+    simulator, (fit,) = _fit(logged.write("decisions.jsonl", signals=False), logged.policy)
     assert fit.target == "decision" and fit.labelled == 160 and fit.informative >= 30
     assert fit.before < 1.0 and fit.after == 1.0 and fit.changed
-    fitted = simulator.simulate(with_thresholds(logged["policy"], [fit]))
+    fitted = simulator.simulate(with_thresholds(logged.policy, [fit]))
     assert fitted.requests["decision"].fill_null(DEFAULT_ROUTE).to_list() == [
-        d or DEFAULT_ROUTE for d in logged["decision"]]
+        d or DEFAULT_ROUTE for d in logged.decision]
     assert any(a != b for a, b in fit.confusion_before) and all(a == b for a, b in fit.confusion_after)
 
 
-def test_too_few_labels_keep_the_written_threshold(logged: dict) -> None:
-    path = _write(logged, "few.jsonl", signals=True, decisions=False, labelled=20)
-    _, (fit,) = _fit(path, logged["policy"])
+def test_too_few_labels_keep_the_written_threshold(logged: Logged) -> None:
+    path = logged.write("few.jsonl", signals=True, decisions=False, labelled=20)
+    _, (fit,) = _fit(path, logged.policy)
     assert fit.labelled == 20 and fit.min_labels == 30
     assert not fit.changed and fit.new_threshold == 0.1 and fit.after == fit.before
     assert "too few labels: 20 labelled requests, at least 30 needed" in fit.note
-    _, (lowered,) = _fit(path, logged["policy"], min_labels=10)
+    _, (lowered,) = _fit(path, logged.policy, min_labels=10)
     assert lowered.changed and lowered.after == 1.0
 
 
-def test_a_log_that_agrees_keeps_the_written_threshold(logged: dict) -> None:
-    at_written = {**logged, "hard": Simulator(read_traffic(logged["folder"] / "bare.jsonl")).simulate(
-        logged["policy"]).requests[fired_column(LEAF)].to_list()}
-    _, (fit,) = _fit(_write(at_written, "agrees.jsonl", signals=True, decisions=False), logged["policy"])
+def test_a_log_that_agrees_keeps_the_written_threshold(logged: Logged, tmp_path: Path) -> None:
+    at_written = logged_at(tmp_path, threshold=0.1)  # production ran the policy's own threshold
+    _, (fit,) = _fit(at_written.write("agrees.jsonl", signals=True, decisions=False), logged.policy)
     assert fit.before == fit.after == 1.0 and not fit.changed
 
 
-def test_signals_without_labels_or_threshold_are_named_errors(logged: dict) -> None:
-    traffic = read_traffic(logged["folder"] / "bare.jsonl")
+def test_signals_without_labels_or_threshold_are_named_errors(logged: Logged) -> None:
+    traffic = read_traffic(logged.folder / "bare.jsonl")
     simulator = Simulator(traffic)
     with pytest.raises(PolicyError, match="logs neither production's complexity signals"):
         calibrate(simulator, traffic.requests.drop("prior_decision", "prior_selected_model", strict=False),
-                  logged["policy"], [SIGNAL])
+                  logged.policy, [SIGNAL])
     with pytest.raises(PolicyError, match="context signals have no threshold"):
-        calibrate(simulator, traffic.requests, logged["policy"], ["context:long_context"])
+        calibrate(simulator, traffic.requests, logged.policy, ["context:long_context"])
     with pytest.raises(PolicyError, match="no complexity signal named 'nope'"):
-        calibrate(simulator, traffic.requests, logged["policy"], ["complexity:nope"])
+        calibrate(simulator, traffic.requests, logged.policy, ["complexity:nope"])
 
 
-def test_cli_writes_only_the_fitted_threshold_line(logged: dict, tmp_path: Path) -> None:
-    log = _write(logged, "cli.jsonl", signals=True, decisions=False)
+def test_cli_writes_only_the_fitted_threshold_line(logged: Logged, tmp_path: Path) -> None:
+    log = logged.write("cli.jsonl", signals=True, decisions=False)
     out = tmp_path / "calibrated.yaml"
     run = subprocess.run([*CLI, str(POLICY), "--traffic", str(log),
                           "--signal", SIGNAL, "--write", str(out), "--json"], capture_output=True, text=True, check=False)
