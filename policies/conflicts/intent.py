@@ -9,8 +9,8 @@ shared requests this decision is meant to take::
 Why there: vllm-sr 0.4.0's schema (``cli/config_schema/router-config-v0.3.schema.json``, the
 ``Decision`` object) admits ``annotations`` as a free ``object`` while rejecting every other
 unknown key of a decision (``metadata``, ``labels``, ``x-…``), and the router reads nothing from it
-to route; ``tests/policies/conflicts/test_intent.py`` runs vllm-sr's own validator on an annotated
-file. A YAML comment would not survive the canonical dump every edit goes through.
+to route; ``tests/policies/conflicts/test_cli.py`` runs vllm-sr's own validator on an annotated
+file (and on one annotated under ``metadata``, which it rejects). A YAML comment would not survive the canonical dump every edit goes through.
 
 Meaning: the pair (winner, other) is intended when *winner*'s list names *other* and *winner* is
 the decision the finding says takes the shared requests (``finding.decisions[0]``). If a later edit

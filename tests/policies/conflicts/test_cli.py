@@ -63,8 +63,11 @@ def test_accepting_an_overlap_writes_an_annotation_vllm_sr_accepts(tmp_path) -> 
     assert f"{out}: 0 errors, 6 warnings, 0 info, 1 accepted as intended" in result.output
     written = yaml.safe_load(out.read_text())["routing"]["decisions"][0]
     assert written["annotations"] == {"routing-studio/accepted-overlaps": ["code_help"]}
-    # the router's own validator accepts the annotated file
+    # the router's own validator accepts the annotated file, and would reject the same note under another key
     assert vllm_sr_check.vllm_sr_errors(out) == []
+    elsewhere = tmp_path / "metadata.yaml"
+    elsewhere.write_text(out.read_text().replace("    annotations:\n", "    metadata:\n"))
+    assert any("metadata" in e for e in vllm_sr_check.vllm_sr_errors(elsewhere))
     # and a second run on the written file agrees
     again = json.loads(CliRunner().invoke(main, ["check", "--json", str(out)]).output)
     assert [f["accepted"] for f in again["findings"] if f["id"] == overlap["id"]] == [True]
