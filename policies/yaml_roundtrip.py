@@ -44,6 +44,8 @@ def patch_text(text: str, before: Any, after: Any) -> str:
     """``text`` (whose data reads as ``before``) changed so that it reads as ``after``, minimally."""
     if before == after:
         return text
+    if "\r\n" in text:  # ruamel writes "\n": patch the file with its line ends as "\n", then put them back
+        return patch_text(text.replace("\r\n", "\n"), before, after).replace("\n", "\r\n")
     from ruamel.yaml.error import YAMLError
 
     try:

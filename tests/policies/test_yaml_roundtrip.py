@@ -389,3 +389,9 @@ def test_document_markers_and_a_kubernetes_pair() -> None:
     revision = revise(pair, before, after)
     assert revision.rewritten.startswith("a YAML 1.2 reader does not read the file as one document")
     assert loads_policy(revision.text).to_spec() == after
+
+
+def test_windows_line_ends_stay(cost_commented: str) -> None:
+    text = cost_commented.replace("\n", "\r\n")
+    after, out = edited(text, "cost.yaml", lambda s: s["routing"]["decisions"][1].update(priority=201))
+    assert out == text.replace("priority: 200  # c63", "priority: 201  # c63")
