@@ -139,18 +139,25 @@ def _signal_leaf(leaf: Leaf, store: RawStore, raw: dict[str, pl.Series], unavail
     if leaf.signal is None:
         unavailable[label] = "signal is not defined in routing.signals"
         return LeafExpr(pl.lit(False), None)
-    extractor = Extractor.for_leaf_type(leaf.leaf_type)
+    extractor: Extractor | None = Extractor.for_leaf_type(leaf.leaf_type)
     try:
         if extractor is None:
             raise Unavailable(leaf.signal.offline_reason or f"{leaf.leaf_type} signals cannot be computed offline")
-        return _contested(leaf, _own_leaf(extractor, leaf.signal, leaf.node, store, raw), extractor, store, raw,
-                          rivals, settings)
+        store.get(extractor, leaf.signal)
     except Unavailable as exc:
         if not replayable(leaf.leaf_type, leaf.node, store.logged_families):
             unavailable[label] = str(exc)
             return LeafExpr(pl.lit(False), None)
         replayed[label] = str(exc)
-        return _own_leaf(LoggedSignal(leaf.leaf_type), leaf.signal, leaf.node, store, raw, owner=("logged", label))
+        extractor = None
+    try:
+        if extractor is None:  # production's logged verdicts (they include the router's contests)
+            return _own_leaf(LoggedSignal(leaf.leaf_type), leaf.signal, leaf.node, store, raw, owner=("logged", label))
+        return _contested(leaf, _own_leaf(extractor, leaf.signal, leaf.node, store, raw), extractor, store, raw,
+                          rivals, settings)
+    except Unavailable as exc:  # the rule itself (or a rival the router compares it with) cannot be computed
+        unavailable[label] = str(exc)
+        return LeafExpr(pl.lit(False), None)
 
 
 def _own_leaf(extractor: Extractor, signal: Signal, node: RuleNode, store: RawStore, raw: dict[str, pl.Series],
