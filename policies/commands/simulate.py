@@ -58,19 +58,36 @@ def _simulator(traffic: str, context: NeuralContext | None, seed: int, mode: str
 @main.command()
 @model_options
 @click.argument("policy", type=POLICY)
-@click.option("--traffic", "traffic", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="Traffic log (any format read_traffic detects).")
+@click.option("--traffic", "traffic", required=True, multiple=True, metavar="PATH",
+              help="Traffic log (any format read_traffic detects). With --engine ray: repeatable; JSONL or "
+                   "Parquet files, folders, globs or pyarrow URLs (s3://...).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable summary and per-decision table.")
-@click.option("--out", type=click.Path(dir_okay=False), help="Write per-request results to this Parquet file.")
+@click.option("--out", type=click.Path(), help="Write per-request results to this Parquet file "
+              "(--engine ray: a folder, or URL, of Parquet parts in traffic order).")
 @click.option("--seed", default=0, show_default=True, help="Seed of the latency residual draws.")
 @click.option("--mode", type=click.Choice(["current", "aug2026"]), default="current", show_default=True,
               help="Router ranking to simulate.")
-def simulate(policy: str, traffic: str, as_json: bool, out: str | None, seed: int, mode: str) -> None:
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local: this process. ray: a Ray cluster, same answers (pip install 'routing-studio[ray]').")
+@click.option("--address", help="--engine ray: the cluster to join (auto, ray://host:10001); "
+              "default: a local Ray instance for this run.")
+@click.option("--workers", default=2, show_default=True, help="--engine ray: simulation workers (1 CPU each).")
+def simulate(policy: str, traffic: tuple[str, ...], as_json: bool, out: str | None, seed: int, mode: str,
+             engine: str, address: str | None, workers: int) -> None:
     """Route every request of a traffic log through POLICY and report cost, latency and quality."""
+    if engine == "ray":
+        _simulate_on_ray(policy, traffic, as_json, out, seed, mode, address, workers)
+    ctx = click.get_current_context()
+    option = {p.name: p for p in ctx.command.params}
+    if len(traffic) != 1:
+        raise click.UsageError("the local engine reads one --traffic file (--engine ray reads several)")
+    file = click.Path(exists=True, dir_okay=False).convert(traffic[0], option["traffic"], ctx)
+    if out:  # one Parquet file here (a folder of parts only with --engine ray)
+        click.Path(dir_okay=False).convert(out, option["out"], ctx)
     try:
         loaded = load_policy(policy)
         with _progress("encoding prompts") as context:
-            result = _simulator(traffic, context, seed, mode).simulate(loaded)
+            result = _simulator(file, context, seed, mode).simulate(loaded)
     except PolicyError as exc:
         fail(exc, as_json)
     if out:
@@ -82,6 +99,27 @@ def simulate(policy: str, traffic: str, as_json: bool, out: str | None, seed: in
         emit_json({"summary": summary, "per_decision": result.per_decision().to_dicts()})
     else:
         echo_lines(summary_lines(summary) + decision_lines(result.per_decision().iter_rows(named=True)))
+    sys.exit(EXIT_OK)
+
+
+def _simulate_on_ray(policy: str, traffic: tuple[str, ...], as_json: bool, out: str | None, seed: int, mode: str,
+                     address: str | None, workers: int) -> None:
+    """``simulate --engine ray``: the same report, merged from the cluster's blocks (exits)."""
+    try:
+        from ..simulation.distributed.ray_engine import simulate_on_ray
+
+        run = simulate_on_ray(load_policy(policy), list(traffic), address=address, workers=workers, out=out,
+                              seed=seed, mode=mode)
+    except PolicyError as exc:
+        fail(exc, as_json)
+    if as_json:
+        emit_json({"summary": run.summary, "per_decision": run.per_decision.to_dicts(),
+                   "cluster": {"blocks": run.blocks, "workers": run.workers, "rejected": run.rejected,
+                               "outputs": out, "scores": run.scores_root}})
+    else:
+        echo_lines(summary_lines(run.summary) + decision_lines(run.per_decision.iter_rows(named=True)))
+        click.echo(f"ray: {run.blocks} blocks on {run.workers} workers; scores under {run.scores_root}"
+                   + (f"; per-request rows in {out}" if out else ""))
     sys.exit(EXIT_OK)
 
 

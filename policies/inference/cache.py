@@ -117,7 +117,37 @@ def score_layer(path: Path | None) -> ScoreLayer | None:
     return _load_layer(str(path.resolve()), st.st_size, st.st_mtime_ns)
 
 
-class ScoreCache:
+class ScoreStore:
+    """Where score vectors are kept: :meth:`get` and :meth:`put` by text hash, model and signal
+    definition; :meth:`scores` computes only what is missing. :class:`ScoreCache` keeps them in
+    SQLite on one machine; ``policies.simulation.distributed.scores`` in Parquet for a cluster."""
+
+    def get(self, text_shas: Sequence[str], model_sha: str, signal_sha: str) -> dict[str, np.ndarray]:
+        raise NotImplementedError
+
+    def put(self, text_shas: Sequence[str], model_sha: str, signal_sha: str, vectors: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def scores(self, texts: Sequence[str], model_sha: str, signal_sha: str,
+               compute: Callable[[list[str]], np.ndarray], shas: Sequence[str] | None = None) -> np.ndarray:
+        """Vectors for ``texts`` in order, calling ``compute`` only on texts not cached yet (``shas``:
+        their :func:`text_sha`, when the caller keeps them: hashing long prompts is not free)."""
+        shas = [text_sha(t) for t in texts] if shas is None else shas
+        found = self.get(sorted(set(shas)), model_sha, signal_sha)
+        missing: dict[str, str] = {}
+        for sha, text in zip(shas, texts):
+            if sha not in found:
+                missing.setdefault(sha, text)
+        if missing:
+            computed = np.asarray(compute(list(missing.values())), dtype=np.float32)
+            self.put(list(missing), model_sha, signal_sha, computed)
+            found.update(zip(missing, computed))
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([found[sha] for sha in shas])
+
+
+class ScoreCache(ScoreStore):
     """Score vectors per text, model and signal definition, shared safely across processes, over the
     read-only score layer of :func:`default_layer_path`."""
 
@@ -169,24 +199,6 @@ class ScoreCache:
         with self._conn() as conn:
             conn.executemany("INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?)",
                              [(sha, model_sha, signal_sha, vec.tobytes()) for sha, vec in zip(text_shas, vectors)])
-
-    def scores(self, texts: Sequence[str], model_sha: str, signal_sha: str,
-               compute: Callable[[list[str]], np.ndarray], shas: Sequence[str] | None = None) -> np.ndarray:
-        """Vectors for ``texts`` in order, calling ``compute`` only on texts not cached yet (``shas``:
-        their :func:`text_sha`, when the caller keeps them: hashing long prompts is not free)."""
-        shas = [text_sha(t) for t in texts] if shas is None else shas
-        found = self.get(sorted(set(shas)), model_sha, signal_sha)
-        missing: dict[str, str] = {}
-        for sha, text in zip(shas, texts):
-            if sha not in found:
-                missing.setdefault(sha, text)
-        if missing:
-            computed = np.asarray(compute(list(missing.values())), dtype=np.float32)
-            self.put(list(missing), model_sha, signal_sha, computed)
-            found.update(zip(missing, computed))
-        if not texts:
-            return np.zeros((0, 0), dtype=np.float32)
-        return np.stack([found[sha] for sha in shas])
 
 
 def definition_sha(*parts: object) -> str:

@@ -24,7 +24,7 @@ from .decide import WINNER, Compiled, compile_decisions
 from .entrypoints import requested_models, simulate_routed
 from .extract import Extraction, RawStore, extract
 from .frame import prepare_candidates, prepare_requests
-from .outcomes import ANSWERED_BY, Outcomes, compute_outcomes, without_model
+from .outcomes import ANSWERED_BY, OutcomeModel, Outcomes, compute_outcomes, without_model
 from .result import SimulationResult
 from .selection import Selection, select
 
@@ -58,7 +58,7 @@ class Simulator:
 
     def __init__(self, traffic: TrafficSet | pl.DataFrame, candidate_outcomes: pl.DataFrame | None = None, *,
                  context: Any = None, seed: int = 0, mode: str = "current",
-                 tokenizer_ratio: dict[str, float] | None = None) -> None:
+                 tokenizer_ratio: dict[str, float] | None = None, outcome_model: OutcomeModel | None = None) -> None:
         if isinstance(traffic, TrafficSet):
             requests, candidate_outcomes = traffic.requests, traffic.candidate_outcomes
         else:
@@ -73,6 +73,7 @@ class Simulator:
         self.seed = seed
         self.mode = mode
         self.tokenizer_ratio = dict(tokenizer_ratio or {})
+        self.outcome_model = outcome_model  # None: fitted over this traffic (see outcomes.OutcomeModel)
         self._outcomes: dict[str, Outcomes] = {}
 
     @property
@@ -85,7 +86,7 @@ class Simulator:
         key = hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()
         if key not in self._outcomes:
             self._outcomes[key] = compute_outcomes(self.frame, self.candidates, policy, seed=self.seed,
-                                                   tokenizer_ratio=self.tokenizer_ratio)
+                                                   tokenizer_ratio=self.tokenizer_ratio, fitted=self.outcome_model)
         return self._outcomes[key]
 
     def plan(self, policy: Policy, profile: str = "") -> Plan:

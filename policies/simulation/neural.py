@@ -71,7 +71,7 @@ class NeuralContext:
     """Lazily loaded encoder and heads, the per-text memo of their outputs, and the disk cache."""
 
     def __init__(self, encoder: Any = None, *, cache_dir: str | Path | None = None, use_disk_cache: bool = True,
-                 batch_size: int = 512, progress: Progress | None = None,
+                 batch_size: int = 512, progress: Progress | None = None, store: Any = None,
                  models: ModelsConfig | None = None) -> None:
         """``models``: a team's own models per signal kind or signal (default: the process's mapping,
         :func:`policies.models_config.active_models`, empty unless the CLI set one)."""
@@ -82,7 +82,7 @@ class NeuralContext:
         self._heads: dict[str, Any] = {}
         self._cache_dir = cache_dir
         self._use_disk = use_disk_cache
-        self._cache: Any = None
+        self._cache: Any = store  # a ScoreStore of the caller's (a cluster's Parquet scores), else ScoreCache
         self.batch_size = batch_size
         self.progress = progress
         self._vectors: dict[str, np.ndarray] = {}

@@ -125,6 +125,21 @@ def length_ratios(requests: pl.DataFrame, candidates: pl.DataFrame) -> dict[str,
     return {str(m): float(r) for m, r in ratios.iter_rows()}
 
 
+@dataclass(frozen=True)
+class OutcomeModel:
+    """What the outcomes are estimated from: latency profiles and length ratios, fitted over a whole
+    traffic table. A distributed run (:mod:`.distributed`) fits it once over every block and hands
+    it to each block's simulation, so a request's outcomes do not depend on the block it landed in."""
+
+    profiles: dict[str, LatencyProfile]
+    ratios: dict[str, float]
+
+
+def fit_outcomes(requests: pl.DataFrame, candidates: pl.DataFrame) -> OutcomeModel:
+    """The :class:`OutcomeModel` of ``requests`` (prepared frame) and their candidate outcomes."""
+    return OutcomeModel(fit_latency(requests, candidates), length_ratios(requests, candidates))
+
+
 @dataclass
 class Outcomes:
     """Per-request counterfactual outcomes of every model, plus what they were estimated from."""
@@ -137,11 +152,13 @@ class Outcomes:
 
 
 def compute_outcomes(requests: pl.DataFrame, candidates: pl.DataFrame, policy: Policy, *,
-                     seed: int = 0, tokenizer_ratio: dict[str, float] | None = None) -> Outcomes:
-    """The outcome table for every provider model of ``policy`` over ``requests`` (prepared frame)."""
+                     seed: int = 0, tokenizer_ratio: dict[str, float] | None = None,
+                     fitted: OutcomeModel | None = None) -> Outcomes:
+    """The outcome table for every provider model of ``policy`` over ``requests`` (prepared frame),
+    estimated from ``fitted`` (default: fitted over these requests)."""
     models = policy.model_names()
-    profiles = fit_latency(requests, candidates)
-    ratios = length_ratios(requests, candidates)
+    fitted = fitted or fit_outcomes(requests, candidates)
+    profiles, ratios = fitted.profiles, fitted.ratios
     wide = (candidates.filter(pl.col("model").is_in(models))
             .unique(subset=["request_id", "model"], keep="first")
             .pivot(on="model", index="request_id", values=["quality", "completion_tokens"]))

@@ -83,20 +83,25 @@ def parse_json(text: str) -> Any:
 
 def iter_json_lines(path: Path, meter: Meter | None = None) -> Iterator[Record]:
     """One JSON value per non-blank line; a truncated gzip stream ends with one reject saying so."""
-    number = 0
     with open_bytes(path, meter) as stream:
-        try:
-            for number, raw in enumerate(stream, start=1):
-                if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                    raw = raw[3:]
-                if not raw.strip():
-                    continue
-                try:
-                    yield number, parse_json(decode_line(raw))
-                except RowError as exc:
-                    yield number, exc
-        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-            yield number + 1, RowError("line", f"compressed stream is corrupt or truncated here: {exc}")
+        yield from json_lines(stream)
+
+
+def json_lines(stream: IO[bytes]) -> Iterator[Record]:
+    """:func:`iter_json_lines` of an open byte stream (a cluster's read task opens remote files)."""
+    number = 0
+    try:
+        for number, raw in enumerate(stream, start=1):
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            if not raw.strip():
+                continue
+            try:
+                yield number, parse_json(decode_line(raw))
+            except RowError as exc:
+                yield number, exc
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        yield number + 1, RowError("line", f"compressed stream is corrupt or truncated here: {exc}")
 
 
 def iter_json_array(path: Path, meter: Meter | None = None) -> Iterator[Record]:
