@@ -377,10 +377,8 @@ def witness_html(witness: Any, signals: list[str]) -> str:
     rows = "".join(f"<tr><td>{html.escape(r.signal)}</td><td>{html.escape(r.value)}</td>"
                    f"<td>{html.escape(r.threshold)}</td><td>{'yes' if r.fires else 'no'}</td></tr>"
                    for r in witness.table(signals or None))
-    extra = {k: v for k, v in witness.request.items() if k in ("headers", "flags")}
-    more = "".join(f"<br>with {html.escape(k)}: <code>{html.escape(str(v))}</code>" for k, v in extra.items())
     return (f"<p><b>Witness request</b> (an example prompt): <q class='checks-example'>"
-            f"{html.escape(witness.example)}</q>{more}</p>"
+            f"{html.escape(witness.example)}</q>{html.escape(witness.beside_text())}</p>"
             "<table class='checks-witness-table'><thead><tr><th>signal</th><th>value</th><th>threshold</th>"
             f"<th>fires</th></tr></thead><tbody>{rows}</tbody></table>")
 

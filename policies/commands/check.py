@@ -30,10 +30,7 @@ def _witness_lines(f: ConflictFinding) -> list[str]:
     witness = f.witness_synthetic
     if witness is None:
         return []
-    out = [f"      example request: {witness.example!r}"]
-    extra = {k: v for k, v in witness.request.items() if k in ("headers", "flags")}
-    if extra:
-        out.append(f"        with {'; '.join(f'{k} {v}' for k, v in extra.items())}")
+    out = [f"      example request: {witness.describe()}"]
     rows = witness.table(f.signals or None)
     if rows:
         width = max(len("signal"), *(len(r.signal) for r in rows))
@@ -89,7 +86,7 @@ def _repair_lines(f: ConflictFinding) -> list[str]:
             line += ", intended winner " + ("proved" if r.winner_ok else "NOT guaranteed")
         out.append(line + "]")
         if r.counterexample is not None:
-            out.append(f"        moves e.g.: {r.counterexample.example!r}")
+            out.append(f"        moves e.g.: {r.counterexample.describe()}")
     for r in f.data.get("not_offered", []):
         out.append(f"      not offered ({r['kind']}): {r['description']}: {r['why']}")
     return out

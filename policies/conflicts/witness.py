@@ -59,15 +59,13 @@ class Witness:
                 "table": [vars(r) for r in self.rows], "request": self.request, "fired": self.fired(),
                 "state": {"::".join(k): {"fired": h.fired, "confidence": h.confidence} for k, h in self.state.items()}}
 
+    def beside_text(self) -> str:
+        """What the request carries besides its prompt (headers, flags): `` with headers {'x-tier': 'gold'}``."""
+        return "".join(f" with {k} {v}" for k, v in self.request.items() if k in ("headers", "flags"))
+
     def describe(self) -> str:
-        r = self.request
-        parts = [f"text={r.get('text')!r}"]
-        if r.get("tokens") is not None:
-            parts.append(f"tokens={r['tokens']}")
-        for section in ("headers", "labels", "scores", "counts", "flags", "opaque"):
-            if r.get(section):
-                parts.append(f"{section}={r[section]}")
-        return "; ".join(parts)
+        """One line: ``'kill myself. [a computer science question]' with headers {'x-tier': 'gold'}``."""
+        return f"{self.example!r}{self.beside_text()}"
 
 
 def build_witness(encoding: Encoding, model: z3.ModelRef) -> Witness:

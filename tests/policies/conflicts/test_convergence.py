@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import z3
 
-from policies.conflicts import analyze_policy
+from policies.conflicts import AnalysisOptions, analyze_policy
 from policies.conflicts.intent import accepted_pairs
 from policies.conflicts.invariants import parse_invariants
 from policies.conflicts.repairs import REPAIRABLE, propose_repairs
@@ -32,10 +32,25 @@ def _blocked_requests_stay_blocked(before: Policy, after: Policy) -> None:
         assert not versions.unblocks(), f"a block's request reaches a model after the repair ({profile.name!r})"
 
 
+def _uses_embeddings(path) -> bool:
+    policy = load_policy(path)
+    return any(p.routing.signals and p.routing.signals.embeddings for p in policy.profiles())
+
+
 @pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.name)
 def test_repairs_applied_in_sequence_settle(path) -> None:
+    _assert_settles(path, CRISP)
+
+
+@pytest.mark.parametrize("path", [p for p in CORPUS if _uses_embeddings(p)], ids=lambda p: p.name)
+def test_repairs_settle_with_the_real_encoder(path) -> None:
+    """Embedding policies with the bundled ONNX encoder: cap geometry, partition and threshold candidates too."""
+    _assert_settles(path, AnalysisOptions())
+
+
+def _assert_settles(path, options: AnalysisOptions) -> None:
     policy = load_policy(path)
-    result = settle(policy, options=CRISP)  # raises on a cycle (a policy seen before)
+    result = settle(policy, options=options)  # raises on a cycle (a policy seen before)
     active = [f for f in result.after.findings if f.kind in REPAIRABLE and not f.accepted]
     assert {finding_label(f) for f in active} <= set(result.left)  # nothing repairable or acceptable is left
     errors = [sum(f.severity.value == "error" for f in r.findings) for r in (result.before, result.after)]
