@@ -107,7 +107,8 @@ def calibrate(simulator: Simulator, requests: pl.DataFrame, policy: Policy, sign
         raise ValueError("requests are not the rows the simulator was built from")
     wanted = list(signals)
     targets = _targets(policy, wanted)
-    return [_fit(simulator, requests, policy, kind, name, leaves, min_labels) for (kind, name), leaves in targets.items()]
+    return [_fit(simulator, requests, policy, kind, name, leaves, min_labels)
+            for (kind, name), leaves in targets.items()]
 
 
 def with_thresholds(policy: Policy, fits: Iterable[Fit]) -> Policy:
@@ -174,7 +175,9 @@ def _set_threshold(signal: Signal, value: float) -> None:
 def _signal_labels(requests: pl.DataFrame, kind: str, leaves: list[Leaf]) -> pl.DataFrame | None:
     """Per leaf, production's verdict (null where the record has no list for the family); None when
     no request logs the family."""
-    if SIGNALS not in requests.columns or kind not in [f.name for f in requests.schema[SIGNALS].fields]:  # type: ignore[attr-defined]
+    struct = requests.schema.get(SIGNALS)
+    families = [f.name for f in struct.fields] if isinstance(struct, pl.Struct) else []
+    if kind not in families:
         return None
     listed = pl.col(SIGNALS).struct.field(kind)
     frame = requests.select(listed.list.contains(leaf.key[1]).alias(str(i)) for i, leaf in enumerate(leaves))
@@ -206,7 +209,8 @@ def _fit(simulator: Simulator, requests: pl.DataFrame, policy: Policy, kind: str
     if labels is None and decisions is None:
         raise PolicyError([Finding("calibrate-labels", Severity.ERROR,
                                    f"cannot calibrate {kind}:{name}: the traffic logs neither production's {kind} "
-                                   "signals (Router Replay signals.{kind}) nor its decisions", file=policy.source_file)])
+                                   f"signals (Router Replay signals.{kind}) nor its decisions",
+                                   file=policy.source_file)])
     mask = (labels[:, 0].is_not_null() if labels is not None else decisions.is_not_null())  # type: ignore[union-attr]
     candidates = _candidates(simulator, work, signal, leaves, mask, written)
     patterns = _patterns(simulator, work, signal, leaves, mask, candidates)  # (rows, candidates) verdict codes
@@ -232,7 +236,7 @@ def _fit(simulator: Simulator, requests: pl.DataFrame, policy: Policy, kind: str
               min_labels, written, candidates[best], float(agree[at_written]) / n, float(agree[best]) / n,
               before, after, note)
     if labels is None and fit.changed:
-        fit = _measured(simulator, work, signal, fit, truth, decisions.filter(mask), mask, render)  # type: ignore[union-attr]
+        fit = _measured(simulator, work, signal, fit, decisions.filter(mask), mask)  # type: ignore[union-attr]
     return fit
 
 
@@ -241,6 +245,12 @@ def _candidates(simulator: Simulator, work: Policy, signal: Signal, leaves: list
     """Every threshold where a labelled request's verdict can change, a short decimal inside each gap
     between them, the range's ends and the written threshold; only values the kind reads as written."""
     extraction = _extraction(simulator, work)
+    label = f"{type(signal).leaf_type}:{signal.name}"
+    for leaf in leaves:
+        reason = extraction.unavailable.get(_leaf_label(leaf)) or extraction.replayed.get(_leaf_label(leaf))
+        if reason:
+            raise PolicyError([Finding("calibrate-offline", Severity.ERROR, f"cannot calibrate {label}: the "
+                                       f"simulation cannot compute it ({reason})", file=work.source_file)])
     prefix = raw_column(type(signal).leaf_type, signal.name, "")
     columns = [c for c in extraction.raw.columns if c.startswith(prefix)]
     frame = extraction.raw.select(
@@ -261,6 +271,11 @@ def _candidates(simulator: Simulator, work: Policy, signal: Signal, leaves: list
             kept.append(value)
     _set_threshold(signal, written)
     return kept
+
+
+def _leaf_label(leaf: Leaf) -> str:
+    """The leaf as :class:`.simulation.extract.Extraction` names it in ``unavailable`` and ``replayed``."""
+    return f"{leaf.key[0]}:{leaf.key[1]}"
 
 
 def _short_between(low: float, high: float) -> float:
@@ -341,8 +356,7 @@ def _simulated_decisions(simulator: Simulator, work: Policy, mask: pl.Series) ->
     return result.requests["decision"].fill_null(DEFAULT_ROUTE).filter(mask).to_list()
 
 
-def _measured(simulator: Simulator, work: Policy, signal: Signal, fit: Fit, truth: Any, logged: pl.Series,
-              mask: pl.Series, render: dict[int, str]) -> Fit:
+def _measured(simulator: Simulator, work: Policy, signal: Signal, fit: Fit, logged: pl.Series, mask: pl.Series) -> Fit:
     """``fit`` with "after" measured by a full simulation of the fitted threshold."""
     written = getattr(signal, "threshold")
     _set_threshold(signal, fit.new_threshold)

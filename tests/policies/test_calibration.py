@@ -19,6 +19,7 @@ from policies.columns import fired_column
 from policies.errors import PolicyError
 from policies.loader import dumps_policy, load_policy
 from policies.simulation.engine import Simulator
+from policies.simulation.sweep import with_signal_field
 from policies.traffic import read_traffic
 from tests.calibration_logs import LEAF, POLICY, SIGNAL, Logged, logged_at
 
@@ -85,13 +86,16 @@ def test_signals_without_labels_or_threshold_are_named_errors(logged: Logged) ->
         calibrate(simulator, traffic.requests, logged.policy, ["context:long_context"])
     with pytest.raises(PolicyError, match="no complexity signal named 'nope'"):
         calibrate(simulator, traffic.requests, logged.policy, ["complexity:nope"])
+    trained = with_signal_field(logged.policy, "complexity", "difficulty", "method", "model")  # not bundled
+    with pytest.raises(PolicyError, match="the simulation cannot compute it .method: model uses the router's trained"):
+        calibrate(simulator, traffic.requests, trained, [SIGNAL])
 
 
 def test_cli_writes_only_the_fitted_threshold_line(logged: Logged, tmp_path: Path) -> None:
     log = logged.write("cli.jsonl", signals=True, decisions=False)
     out = tmp_path / "calibrated.yaml"
-    run = subprocess.run([*CLI, str(POLICY), "--traffic", str(log),
-                          "--signal", SIGNAL, "--write", str(out), "--json"], capture_output=True, text=True, check=False)
+    run = subprocess.run([*CLI, str(POLICY), "--traffic", str(log), "--signal", SIGNAL, "--write", str(out),
+                          "--json"], capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr
     (fit,) = json.loads(run.stdout)["fits"]
     assert fit["agreement_after"] == 1.0 and fit["old_threshold"] == 0.1

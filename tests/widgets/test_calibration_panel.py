@@ -20,7 +20,8 @@ def logged(tmp_path_factory: pytest.TempPathFactory) -> Logged:
     return logged_at(tmp_path_factory.mktemp("calibration-panel"), n=120)
 
 
-def _changed(a: str, b: str) -> list[str]:
+def changed_lines(a: str, b: str) -> list[str]:
+    """The removed and added lines from ``a`` to ``b``."""
     return [line for line in difflib.unified_diff(a.splitlines(), b.splitlines(), lineterm="", n=0)
             if line[:1] in "+-" and not line.startswith(("+++", "---"))]
 
@@ -36,7 +37,7 @@ def test_fit_shows_agreement_and_applies_as_one_undoable_edit(logged: Logged, st
     assert (row["signal"], row["agreement after"], row["threshold"]) == (SIGNAL, "100.0%", "0.100")
     assert not panel._apply_button.disabled
     assert panel.apply()
-    assert _changed(cost_text, state.valid_text) == ["-        threshold: 0.1",
+    assert changed_lines(cost_text, state.valid_text) == ["-        threshold: 0.1",
                                                       f"+        threshold: {fit.new_threshold}"]
     assert state.policy.routing.find_signal("complexity", "difficulty").threshold == fit.new_threshold
     assert state.can_undo
