@@ -19,6 +19,7 @@ import polars as pl
 from ..columns import fired_column, outcome_column
 from ..knowledge_bases import KnowledgeBaseCatalog
 from ..model import Policy, Routing
+from ..signals.settings import SignalSettings
 from ..traffic import TrafficSet
 from .decide import WINNER, Compiled, compile_decisions
 from .entrypoints import requested_models, simulate_routed
@@ -89,10 +90,16 @@ class Simulator:
                                                    tokenizer_ratio=self.tokenizer_ratio, fitted=self.outcome_model)
         return self._outcomes[key]
 
+    def extract(self, policy: Policy, routing: Routing) -> Extraction:
+        """The signals ``routing`` (one of ``policy``'s profiles) evaluates, with the config-wide parts the
+        router reads from ``global`` (knowledge bases, ``top_k``, the domain threshold)."""
+        return extract(routing, self.store, KnowledgeBaseCatalog.of(policy.global_, policy.source_file),
+                       SignalSettings.of(policy.global_))
+
     def plan(self, policy: Policy, profile: str = "") -> Plan:
         """The lazy query of one simulation (signals are extracted; nothing else runs yet)."""
         routing = routing_of(policy, profile)
-        extraction = extract(routing, self.store, KnowledgeBaseCatalog.of(policy.global_, policy.source_file))
+        extraction = self.extract(policy, routing)
         compiled = compile_decisions(routing.all_decisions(), extraction.scored, routing.strategy_name, self.mode)
         selections = [select(d, policy) for d in compiled.decisions]
         outcomes = self.outcomes(policy)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from policies.columns import confidence_column, fired_column
+from policies.model import Policy
 from policies.simulation import Simulator
 from policies.simulation.neural import NeuralContext
 from policies.simulation.sweep import with_signal_field
@@ -110,3 +111,22 @@ def test_pii_and_embedding_signals_share_one_encoder_pass(encoder, tmp_path):
         assert calls["encode_with"] == [] and set(PROMPTS) <= set(calls["encode"])
     finally:
         del encoder.encode, encoder.encode_with
+
+
+def test_the_configs_embedding_top_k_limits_what_fires(encoder, tmp_path):
+    """``global.model_catalog.embeddings.semantic.embedding_config.top_k`` reaches the simulation: with
+    three near-identical embedding signals that all match, top_k 1 keeps one per request."""
+    signals = {"embeddings": [{"name": name, "threshold": 0.3, "candidates": ["router and wifi troubleshooting"]}
+                              for name in ("net_a", "net_b", "net_c")]}
+    decisions = [{"name": f"d_{s['name']}", "priority": 10 - i, "modelRefs": [{"model": "small"}],
+                  "rules": {"operator": "AND", "conditions": [{"type": "embedding", "name": s["name"]}]}}
+                 for i, s in enumerate(signals["embeddings"])]
+    spec = make_policy(decisions, signals).to_spec()
+    limited = Policy.from_spec({**spec, "global": {"model_catalog": {"embeddings": {"semantic": {
+        "embedding_config": {"top_k": 1}}}}}})
+    simulator = Simulator(requests_from_prompts(PROMPTS[:2]), context=NeuralContext(encoder, cache_dir=tmp_path))
+    columns = [fired_column(("embedding", s["name"])) for s in signals["embeddings"]]
+    everything = simulator.simulate(Policy.from_spec(spec)).requests.select(columns).rows()
+    one = simulator.simulate(limited).requests.select(columns).rows()
+    assert everything == [(True, True, True)] * 2
+    assert [sum(row) for row in one] == [1, 1]
