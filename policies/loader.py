@@ -70,9 +70,9 @@ def policy_from_documents(docs: list[YamlDocument], dialect: str | None = None, 
         dialect = dialect or detect_dialect(data)
     except PolicyError as exc:
         raise PolicyError([replace(f, file=f.file or file) for f in exc.findings]) from None
-    # Kubernetes and Helm paths start with the document index, even when the file holds one document.
-    source_map = SourceMap([d.root for d in docs if d.root is not None], indexed=dialect in ("kubernetes", "helm"),
-                           text=text)
+    # Kubernetes, Helm and ConfigMap paths start with the document index, even when the file holds one document.
+    source_map = SourceMap([d.root for d in docs if d.root is not None],
+                           indexed=dialect in ("kubernetes", "helm", "configmap"), text=text)
     try:
         normalised = normalise(data, dialect)
     except PolicyError as exc:

@@ -5,20 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import PolicyError
-from . import fragments, helm, kubernetes, legacy, repository
+from . import configmap, fragments, helm, kubernetes, legacy, repository
 from .base import Normalised
 from .moves import move_routing_blocks
 
-DIALECTS = ("canonical", "repository", "legacy", "kubernetes", "helm", "fragment")
+DIALECTS = ("canonical", "repository", "legacy", "kubernetes", "helm", "configmap", "fragment")
 fragment_kind = fragments.fragment_kind  # never detected: a caller that accepts fragments asks for one
 
 
 def detect_dialect(docs: list[Any]) -> str:
     first = docs[0]
-    if any(kubernetes.is_kubernetes(d) for d in docs):
+    if any(kubernetes.is_vllm_resource(d) for d in docs):  # one of a kind we do not import is refused there
         return "kubernetes"
     if helm.values_index(docs, _has_router_keys) is not None:
         return "helm"
+    if configmap.config_index(docs, _has_router_keys) is not None:
+        return "configmap"
     if not isinstance(first, dict):
         raise PolicyError.single("yaml-structure", "top level must be a mapping")
     if legacy.is_legacy_layout(first):
@@ -40,9 +42,10 @@ def _has_router_keys(doc: Any) -> bool:
 
 def is_router_config(docs: list[Any]) -> bool:
     """Whether ``docs`` are a router config in a layout we import (Kubernetes resources, chart values, or a
-    config's own keys). An import of anything else would write an empty config with a success code."""
-    return any(kubernetes.is_kubernetes(d) for d in docs) or helm.values_index(docs, _has_router_keys) is not None \
-        or (bool(docs) and _has_router_keys(docs[0]))
+    config's own keys). An import of anything else would write an empty config with a success code. A ``vllm.ai``
+    resource of a kind we do not import counts, so that its import is refused naming the kind."""
+    return any(kubernetes.is_vllm_resource(d) for d in docs) or helm.values_index(docs, _has_router_keys) is not None \
+        or configmap.config_index(docs, _has_router_keys) is not None or (bool(docs) and _has_router_keys(docs[0]))
 
 
 def normalise(docs: list[Any], dialect: str | None = None) -> Normalised:
@@ -59,6 +62,11 @@ def normalise(docs: list[Any], dialect: str | None = None) -> Normalised:
             raise PolicyError.single("yaml-structure", "no document holds chart values with a router config under "
                                      "config: or configOverride:")
         return helm.normalise(docs, index, _has_router_keys, lambda config: normalise([config]))
+    if dialect == "configmap":  # and so may a ConfigMap's config.yaml
+        index = configmap.config_index(docs, _has_router_keys)
+        if index is None:
+            raise PolicyError.single("yaml-structure", "no ConfigMap holds a router config under data.config.yaml")
+        return configmap.normalise(docs, index, lambda config: normalise([config]))
     if len(docs) != 1:
         raise PolicyError.single("yaml-structure", f"expected one YAML document, found {len(docs)}")
     if not isinstance(docs[0], dict):

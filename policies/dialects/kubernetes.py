@@ -62,8 +62,26 @@ def _rename(item: dict[str, Any], mapping: dict[str, str]) -> dict[str, Any]:
     return {mapping.get(k, k): v for k, v in item.items()}
 
 
+def is_vllm_resource(doc: Any) -> bool:
+    return isinstance(doc, dict) and str(doc.get("apiVersion", "")).startswith("vllm.ai/")
+
+
 def is_kubernetes(doc: Any) -> bool:
-    return isinstance(doc, dict) and str(doc.get("apiVersion", "")).startswith("vllm.ai/") and doc.get("kind") in KINDS
+    return is_vllm_resource(doc) and doc.get("kind") in KINDS
+
+
+def refuse_unknown_kinds(docs: list[Any]) -> None:
+    """A ``vllm.ai`` resource of another kind is refused by name, never read as an empty canonical config.
+
+    The router's repository also holds ``SemanticRoute`` resources (``examples/semanticroute/``, CRD
+    ``deploy/kubernetes/crds/vllm.ai_semanticroutes.yaml``): rules of intents with per-rule model
+    addresses, a schema with no decisions, signals or providers that the router's config reads.
+    """
+    for i, doc in enumerate(docs):
+        if is_vllm_resource(doc) and doc.get("kind") not in KINDS:
+            raise PolicyError.single("k8s-kind", f"{doc.get('apiVersion')} {doc.get('kind')} is not a resource we "
+                                     f"import: only {', '.join(KINDS)} carry a router config", path=(i, "kind"),
+                                     suggestion="rewrite it as an IntelligentPool + IntelligentRoute pair")
 
 
 # -- import ---------------------------------------------------------------------------------
@@ -127,6 +145,7 @@ def _route_to_routing(route: dict[str, Any], doc: int) -> dict[str, Any]:
 def normalise(docs: list[Any], inner: semantic_router.Inner) -> Normalised:
     """A ``SemanticRouter`` (:mod:`.semantic_router`), or a Pool + Route pair (either order, one of each) → canonical
     data; other documents in the file (Deployments, Services, ...) are named in a note, never silently skipped."""
+    refuse_unknown_kinds(docs)
     by_kind: dict[str, tuple[int, dict]] = {}
     for i, doc in enumerate(docs):
         if is_kubernetes(doc):

@@ -33,8 +33,9 @@ HANDLED_KEYS = frozenset({"vllm_endpoints", "model_config", "default_model", "re
 def is_legacy_layout(data: dict[str, Any]) -> bool:
     if "routing" in data and "providers" in data:
         return False
+    # top-level decisions beside a providers block are vllm-sr's own v0.1 layout (repository.py), not this one
     return any(k in data for k in ("vllm_endpoints", "model_config", "categories", "default_model")) or (
-        "decisions" in data and "routing" not in data)
+        "decisions" in data and "routing" not in data and not isinstance(data.get("providers"), dict))
 
 
 def _backend_refs(model_cfg: dict[str, Any], endpoints: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:

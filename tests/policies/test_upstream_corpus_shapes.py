@@ -1,0 +1,179 @@
+"""Layouts found in the router's repository that the engine read wrongly (issue #13, the 145-file corpus).
+
+One test per shape, each a minimal hand-written input in the shape of the named upstream file; the
+upstream files themselves are not committed. `scripts/upstream_compat.py DIR` runs the whole corpus.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from click.testing import CliRunner
+
+from policies import vllm_sr_check
+from policies.commands import main
+from policies.errors import PolicyError, Severity
+from policies.export import write_export
+from policies.loader import load_policy
+from policies.validation import validate_policy
+
+needs_vllm_sr = pytest.mark.skipif(not vllm_sr_check.available(), reason="vllm-sr==0.4.0 is a test dependency")
+
+# deploy/kserve/configmap-router-config.yaml: a ConfigMap whose data.config.yaml is the router config, here in
+# the repository layout (providers.defaults.default_model, reasoning_family) that vllm-sr 0.4.0 no longer takes.
+CONFIGMAP = textwrap.dedent("""\
+    apiVersion: v1
+    kind: ConfigMap
+    metadata:
+      name: semantic-router-kserve-config
+    data:
+      config.yaml: |
+        version: v0.3
+        listeners: []
+        providers:
+          defaults:
+            default_model: granite
+          models:
+            - name: granite
+              reasoning_family: qwen3
+              backend_refs:
+                - name: predictor
+                  endpoint: 10.0.0.7:8000
+                  weight: 1
+        routing:
+          modelCards:
+            - name: granite
+          signals:
+            keywords:
+              - name: code
+                operator: OR
+                keywords: [code]
+          decisions:
+            - name: code_route
+              description: Code requests
+              priority: 100
+              rules:
+                operator: AND
+                conditions:
+                  - type: keyword
+                    name: code
+              modelRefs:
+                - model: granite
+                  use_reasoning: false
+      tools_db.json: "[]"
+    """)
+
+# src/vllm-sr/config.yaml and cli/templates/config.template.yaml: vllm-sr's own v0.1 user layout.
+V01 = textwrap.dedent("""\
+    version: v0.1
+    listeners:
+      - name: http-8888
+        address: 0.0.0.0
+        port: 8888
+        timeout: 300s
+    signals:
+      keywords:
+        - name: math_keywords
+          operator: OR
+          keywords: [calculate, equation]
+    decisions:
+      - name: math_route
+        description: Math requests
+        priority: 100
+        rules:
+          operator: OR
+          conditions:
+            - type: keyword
+              name: math_keywords
+        modelRefs:
+          - model: qwen3-8b
+            use_reasoning: true
+    providers:
+      models:
+        - name: qwen3-8b
+          reasoning_family: qwen3
+          param_size: 8b
+          endpoints:
+            - name: vllm_endpoint
+              weight: 1
+              endpoint: host.docker.internal:8000
+              protocol: http
+          access_key: sk-not-a-real-key
+      default_model: qwen3-8b
+      default_reasoning_effort: low
+    """)
+
+
+def test_configmap_holding_config_yaml_opens_as_its_inner_layout(tmp_path):
+    path = tmp_path / "configmap.yaml"
+    path.write_text(CONFIGMAP)
+    policy = load_policy(path)
+    assert policy.dialect == "configmap"
+    assert policy.providers.defaults.model == "granite"
+    assert [r.endpoint for r in policy.providers.models[0].backend_refs] == ["10.0.0.7:8000"]
+    assert policy.routing.decisions[0].name == "code_route"
+    notes = {n.code: n for n in policy.import_notes}
+    # the other data key is named, not dropped without a word; a renamed key is located in the ConfigMap
+    assert "tools_db.json" in notes["configmap-other-key"].message
+    assert notes["renamed"].line == CONFIGMAP.splitlines().index("  config.yaml: |") + 1
+    assert not [f for f in validate_policy(policy) if f.severity is Severity.ERROR]
+
+
+@needs_vllm_sr
+def test_configmap_config_exports_to_what_vllm_sr_accepts(tmp_path):
+    path, out = tmp_path / "configmap.yaml", tmp_path / "out.yaml"
+    path.write_text(CONFIGMAP)
+    write_export(load_policy(path), out, "vllm-sr")
+    assert vllm_sr_check.vllm_sr_errors(out) == []
+
+
+def test_configmap_without_a_router_config_is_not_a_config(tmp_path):
+    path = tmp_path / "other.yaml"
+    path.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  config.yaml: |\n    a: 1\n")
+    done = CliRunner().invoke(main, ["import", str(path), "-o", str(tmp_path / "out.yaml")])
+    assert done.exit_code == 1 and "not a router config" in done.output
+    assert not (tmp_path / "out.yaml").exists()
+
+
+def test_semantic_route_resource_is_refused_by_kind(tmp_path):
+    # examples/semanticroute/*.yaml: the older SemanticRoute CRD, which holds no router config; it used to be
+    # read as an empty canonical config.
+    path = tmp_path / "route.yaml"
+    path.write_text("apiVersion: vllm.ai/v1alpha1\nkind: SemanticRoute\nmetadata: {name: r}\nspec:\n  rules:\n"
+                    "  - intents: [{category: math, threshold: 0.7}]\n    modelRefs: [{modelName: m, port: 80}]\n")
+    with pytest.raises(PolicyError) as exc:
+        load_policy(path)
+    assert exc.value.findings[0].code == "k8s-kind" and "SemanticRoute" in str(exc.value)
+    assert "route.yaml:2:" in str(exc.value)
+    done = CliRunner().invoke(main, ["import", str(path), "-o", str(tmp_path / "out.yaml")])
+    assert done.exit_code == 1 and "SemanticRoute" in done.output and not (tmp_path / "out.yaml").exists()
+
+
+def test_vllm_sr_v01_layout_keeps_its_signals_endpoints_and_defaults(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text(V01)
+    policy = load_policy(path)
+    assert policy.dialect == "repository"
+    assert policy.version == "v0.3"
+    assert [s.name for s in policy.routing.signals.keywords] == ["math_keywords"]
+    model = policy.providers.models[0]
+    assert [(r.name, r.endpoint, r.protocol) for r in model.backend_refs] == [
+        ("vllm_endpoint", "host.docker.internal:8000", "http")]
+    assert policy.providers.defaults.model == "qwen3-8b"
+    assert policy.providers.defaults.reasoning_effort == "low"
+    assert policy.routing.model_cards[0].param_size == "8b"
+    warned = [n for n in policy.import_notes if n.severity is Severity.WARNING]
+    assert [n.code for n in warned] == ["not-carried"] and "access_key" in warned[0].message
+    assert warned[0].line == V01.splitlines().index("      access_key: sk-not-a-real-key") + 1
+    assert not [f for f in validate_policy(policy) if f.severity is Severity.ERROR]
+
+
+@needs_vllm_sr
+def test_vllm_sr_v01_layout_exports_to_what_vllm_sr_accepts(tmp_path):
+    path, out = tmp_path / "config.yaml", tmp_path / "out.yaml"
+    path.write_text(V01)
+    assert vllm_sr_check.vllm_sr_errors(path)  # vllm-sr 0.4.0 refuses the v0.1 layout as written
+    write_export(load_policy(path), out, "vllm-sr")
+    assert vllm_sr_check.vllm_sr_errors(out) == []
+    assert "sk-not-a-real-key" not in out.read_text()
