@@ -97,13 +97,11 @@ def _print_report(report, limit: int | None) -> None:
     accepted overlaps one line each."""
     for group in report.groups():
         click.echo(group.title)
-        if group.accepted:
-            for f in group.findings:
-                click.echo(f"  '{f.decisions[0]}' takes the requests it shares with '{f.decisions[1]}' (id {f.id})")
-            continue
         shown = group.findings if limit is None else group.findings[:limit]
         for f in shown:
-            for line in [_line(f), *_witness_lines(f), *_traffic_lines(f), *_repair_lines(f)]:
+            lines = ([f"  '{f.decisions[0]}' takes the requests it shares with '{f.decisions[1]}' (id {f.id})"]
+                     if group.accepted else [_line(f), *_witness_lines(f), *_traffic_lines(f), *_repair_lines(f)])
+            for line in lines:
                 click.echo(line)
         if len(shown) < len(group.findings):
             click.echo(f"  … {len(group.findings) - len(shown)} more {group.kind} findings (--all lists every one)")
@@ -170,6 +168,9 @@ def check(policy_path: str, traffic: str | None, invariants_path: str | None, as
         fail(exc, as_json)
     if as_json:
         emit_json({"policy": policy_path, "errors": report.has_errors,
+                   "groups": [{"kind": g.kind, "severity": g.severity.value, "accepted": g.accepted,
+                               "count": len(g.findings), "share": g.share, "ids": [f.id for f in g.findings]}
+                              for g in report.groups()],
                    "findings": [f.to_dict() for f in report.findings]})
     else:
         _print_report(report, None if show_all else 5)

@@ -71,6 +71,9 @@ def test_accepting_an_overlap_writes_an_annotation_vllm_sr_accepts(tmp_path) -> 
     # and a second run on the written file agrees
     again = json.loads(CliRunner().invoke(main, ["check", "--json", str(out)]).output)
     assert [f["accepted"] for f in again["findings"] if f["id"] == overlap["id"]] == [True]
+    assert [(g["kind"], g["accepted"], g["count"]) for g in again["groups"]] == [
+        ("overlap", False, 5), ("coverage-gap", False, 1), ("overlap", True, 1)]
+    assert again["groups"][-1]["ids"] == [overlap["id"]]
 
 
 def test_accept_needs_out_and_a_known_id(tmp_path) -> None:
