@@ -42,17 +42,17 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import Any, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Iterable
 
 import polars as pl
 
 from .errors import Finding, PolicyError, Severity
 from .knowledge_bases import KnowledgeBaseCatalog
-from .model import Policy
+from .model import Decision, Policy, RuleNode
 from .model.signals import Signal
 from .simulation.engine import Simulator, routing_of
-from .simulation.extract import extract
+from .simulation.extract import Extraction, extract
 from .simulation.leaves import Leaf, referenced_leaves
 from .simulation.logged_signals import SIGNALS
 from .signals.base import Extractor, raw_column
@@ -81,6 +81,7 @@ class Fit:
     confusion_before: dict[tuple[str, str], int] = field(default_factory=dict)
     confusion_after: dict[tuple[str, str], int] = field(default_factory=dict)
     note: str = ""
+    candidates: int = 0  # thresholds swept (each one evaluated by the engine)
 
     @property
     def changed(self) -> bool:
@@ -94,7 +95,7 @@ class Fit:
                 "old_threshold": self.old_threshold, "new_threshold": self.new_threshold,
                 "changed": self.changed, "agreement_before": self.before, "agreement_after": self.after,
                 "confusion_before": pairs(self.confusion_before), "confusion_after": pairs(self.confusion_after),
-                "note": self.note}
+                "note": self.note, "candidates": self.candidates}
 
 
 def calibrate(simulator: Simulator, requests: pl.DataFrame, policy: Policy, signals: Iterable[str] = (),
@@ -234,7 +235,7 @@ def _fit(simulator: Simulator, requests: pl.DataFrame, policy: Policy, kind: str
     n = max(len(truth), 1)
     fit = Fit(f"{kind}:{name}", "signal" if labels is not None else "decision", int(mask.sum()), informative,
               min_labels, written, candidates[best], float(agree[at_written]) / n, float(agree[best]) / n,
-              before, after, note)
+              before, after, note, len(candidates))
     if labels is None and fit.changed:
         fit = _measured(simulator, work, signal, fit, decisions.filter(mask), mask)  # type: ignore[union-attr]
     return fit
@@ -244,7 +245,7 @@ def _candidates(simulator: Simulator, work: Policy, signal: Signal, leaves: list
                 written: float) -> list[float]:
     """Every threshold where a labelled request's verdict can change, a short decimal inside each gap
     between them, the range's ends and the written threshold; only values the kind reads as written."""
-    extraction = _extraction(simulator, work)
+    extraction = _extraction(simulator, work, leaves)()
     label = f"{type(signal).leaf_type}:{signal.name}"
     for leaf in leaves:
         reason = extraction.unavailable.get(_leaf_label(leaf)) or extraction.replayed.get(_leaf_label(leaf))
@@ -288,9 +289,15 @@ def _short_between(low: float, high: float) -> float:
     return mid
 
 
-def _extraction(simulator: Simulator, work: Policy) -> Any:
+def _extraction(simulator: Simulator, work: Policy, leaves: list[Leaf]) -> Callable[[], Extraction]:
+    """The engine's extraction of ``leaves`` alone, as ``work``'s signals read now: the top-level routing
+    with one decision over them (signals, contests and projections as written), so a candidate costs
+    its own leaves only."""
     routing = routing_of(work, "")
-    return extract(routing, simulator.store, KnowledgeBaseCatalog.of(work.global_, work.source_file))
+    only = Decision(name="calibrate", rules=RuleNode(operator="OR", conditions=[leaf.node for leaf in leaves]))
+    trimmed = routing.model_copy(update={"decisions": [only]})  # shares the signals whose threshold moves
+    catalog = KnowledgeBaseCatalog.of(work.global_, work.source_file)
+    return lambda: extract(trimmed, simulator.store, catalog)
 
 
 def _patterns(simulator: Simulator, work: Policy, signal: Signal, leaves: list[Leaf], mask: pl.Series,
@@ -299,12 +306,13 @@ def _patterns(simulator: Simulator, work: Policy, signal: Signal, leaves: list[L
     import numpy as np
 
     written = getattr(signal, "threshold")
+    extraction_now = _extraction(simulator, work, leaves)
     blocks = []
     for start in range(0, len(candidates), _BATCH):
         exprs, raw = [], None
         for k, value in enumerate(candidates[start:start + _BATCH]):
             _set_threshold(signal, value)
-            extraction = _extraction(simulator, work)
+            extraction = extraction_now()
             raw = extraction.raw if raw is None else raw
             code = sum((extraction.leaves[leaf.key].fired.fill_null(False).cast(pl.Int64) * (1 << i))
                        for i, leaf in enumerate(leaves))
@@ -364,8 +372,7 @@ def _measured(simulator: Simulator, work: Policy, signal: Signal, fit: Fit, logg
     _set_threshold(signal, written)
     pairs = Counter(zip(logged.to_list(), simulated))
     after = sum(n for (a, b), n in pairs.items() if a == b) / max(len(simulated), 1)
-    return Fit(fit.signal, fit.target, fit.labelled, fit.informative, fit.min_labels, fit.old_threshold,
-               fit.new_threshold, fit.before, after, fit.confusion_before, dict(pairs), fit.note)
+    return replace(fit, after=after, confusion_after=dict(pairs))
 
 
 def _confusion(truth: Any, outcome: Any, render: dict[int, str]) -> dict[tuple[str, str], int]:

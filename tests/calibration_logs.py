@@ -74,6 +74,7 @@ class Logged:
 def logged_at(folder: Path, n: int = 160, threshold: float = T_STAR) -> Logged:
     """Verdicts and decisions of the first ``n`` sample prompts with the complexity threshold at ``threshold``."""
     prompts = sample_prompts(n)
+    folder.mkdir(parents=True, exist_ok=True)
     bare = folder / "bare.jsonl"
     bare.write_text("".join(json.dumps(replay_record(i, p, None, {})) + "\n" for i, p in enumerate(prompts)))
     policy = load_policy(POLICY)
