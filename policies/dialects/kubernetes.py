@@ -154,7 +154,8 @@ def normalise(docs: list[Any], inner: semantic_router.Inner) -> Normalised:
             by_kind[doc["kind"]] = (i, doc)
     if "SemanticRouter" in by_kind:
         result = semantic_router.normalise(docs, by_kind["SemanticRouter"][0], inner)
-        used = {by_kind["SemanticRouter"][0]}
+        # and the ConfigMap its spec.bootstrap names, whose blocks the moves trace back to it
+        used = {by_kind["SemanticRouter"][0]} | {source[0] for _, source in result.moves if source}
     else:
         result = _pair(docs, by_kind)
         used = {i for i, _ in by_kind.values()}

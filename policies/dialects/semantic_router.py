@@ -21,6 +21,12 @@ How the operator builds the router's config (read in ``vllm-project/semantic-rou
   ``complexity_rules``, ``reasoning_families``, ``default_reasoning_effort``, ``strategy``) are the
   legacy flat layout (:mod:`.legacy` converts them); ``config.routing`` replaces each routing block it names.
 
+Newer operators (``deploy/operator/api/v1alpha1/``) take the router config two more ways, read here as the
+layout they are written in: ``spec.authoringConfig``, a whole config in vllm-sr's authoring layout
+(``semanticrouter_authoring_types_test.go``, sample ``vllm.ai_v1alpha1_semanticrouter_authoring.yaml``), and
+``spec.bootstrap.configMapRef`` (``name``, ``key``), a ConfigMap holding the config file (samples
+``..._semanticrouter_file.yaml`` / ``_standalone.yaml``), resolved from a ConfigMap in the same file.
+
 The CRD (``crds/vllm.ai_semanticrouters.yaml``) gives ``spec.config`` only those keys plus router-global
 blocks the policy does not model (:data:`CONFIG_CARRIED`), and ``spec`` the deployment fields in
 :data:`SPEC_FIELDS`. Those are not routing: they are kept in the source file and written back by
@@ -32,6 +38,8 @@ from __future__ import annotations
 
 import copy
 from typing import Any, Callable
+
+import yaml
 
 from ..errors import Finding, PolicyError, Severity, SpecPath
 from . import legacy
@@ -195,6 +203,32 @@ def _config(config: dict[str, Any], cpath: SpecPath, inner: Inner) -> Normalised
     return result
 
 
+def _whole_config(docs: list[Any], index: int, spec: dict[str, Any]) -> tuple[dict[str, Any], SpecPath] | None:
+    """(config, its path) of ``spec.authoringConfig`` or of the ConfigMap ``spec.bootstrap.configMapRef`` names in
+    the same file; None when the resource has neither."""
+    if isinstance(spec.get("authoringConfig"), dict):
+        return spec["authoringConfig"], (index, "spec", "authoringConfig")
+    ref = mapping(mapping(spec.get("bootstrap"), (index, "spec", "bootstrap")).get("configMapRef"),
+                  (index, "spec", "bootstrap", "configMapRef"))
+    if not ref:
+        return None
+    key = ref.get("key") or "config.yaml"
+    for j, other in enumerate(docs):
+        meta = other.get("metadata") if isinstance(other, dict) else None
+        if isinstance(meta, dict) and other.get("kind") == "ConfigMap" and meta.get("name") == ref.get("name") \
+                and isinstance((other.get("data") or {}).get(key), str):
+            try:
+                config = yaml.safe_load(other["data"][key])
+            except yaml.YAMLError as exc:
+                raise PolicyError.single("yaml-syntax", f"ConfigMap {ref.get('name')} data.{key} is not valid YAML: "
+                                         f"{exc}", path=(j, "data", key)) from None
+            if isinstance(config, dict):
+                return config, (j, "data", key)
+    raise PolicyError.single("k8s-structure", f"spec.bootstrap.configMapRef names ConfigMap {ref.get('name')!r} key "
+                             f"{key!r}, which is not in this file", path=(index, "spec", "bootstrap", "configMapRef"),
+                             suggestion="put the ConfigMap in the same file, separated by ---")
+
+
 def normalise(docs: list[Any], index: int, inner: Inner) -> Normalised:
     """One ``SemanticRouter`` (document ``index`` of ``docs``) → canonical data, with a note per carried field."""
     doc = docs[index]
@@ -202,7 +236,16 @@ def normalise(docs: list[Any], index: int, inner: Inner) -> Normalised:
     cpath = (index, "spec", "config")
     config = mapping(spec.get("config"), cpath)
     families = mapping(config.get("reasoning_families"), cpath + ("reasoning_families",))
-    result = _config(config, cpath, inner)
+    source = _whole_config(docs, index, spec)
+    used = None if source is None else source[1][2] if source[1][1] == "spec" else "bootstrap"
+    if source is None:
+        result = _config(config, cpath, inner)
+    else:
+        result = inner(source[0]).under(source[1])
+        result.moves += [((block,), source[1] + (block,)) for block in result.data]
+        for key in sorted(config.keys() - CONFIG_CARRIED):
+            result.note("not-carried", f"spec.config.{key} is not imported: spec.{used} holds the router config",
+                        cpath + (key,), Severity.WARNING)
     result.dialect = "kubernetes"
     models, cards, notes, sources = endpoint_models(doc, index, docs, families)
     result.notes.extend(notes)
@@ -238,7 +281,7 @@ def normalise(docs: list[Any], index: int, inner: Inner) -> Normalised:
         result.note("k8s-carried", f"spec.config.{key} is router-global configuration the policy does not model: kept "
                     "for export as SemanticRouter, left out of other exports", cpath + (key,))
     for key in spec:
-        if key in ("config", "vllmEndpoints"):
+        if key in ("config", "vllmEndpoints", used):
             continue
         if key in SPEC_FIELDS:
             result.note("k8s-carried", f"spec.{key} is deployment, not routing: kept for export as SemanticRouter, "

@@ -177,3 +177,54 @@ def test_vllm_sr_v01_layout_exports_to_what_vllm_sr_accepts(tmp_path):
     write_export(load_policy(path), out, "vllm-sr")
     assert vllm_sr_check.vllm_sr_errors(out) == []
     assert "sk-not-a-real-key" not in out.read_text()
+
+
+# deploy/operator/config/samples/vllm.ai_v1alpha1_semanticrouter_authoring.yaml: the router config in
+# spec.authoringConfig (vllm-sr's v0.1 authoring layout); it used to be reported as an unknown spec field and the
+# resource imported with no model.
+AUTHORING = "apiVersion: vllm.ai/v1alpha1\nkind: SemanticRouter\nmetadata: {name: sr}\nspec:\n  replicas: 1\n" \
+    "  authoringConfig:\n" + textwrap.indent(V01, "    ") + "  config:\n    api: {batch_classification: {}}\n"
+
+# ..._semanticrouter_file.yaml: spec.bootstrap.configMapRef names a ConfigMap in the same file.
+BOOTSTRAP = CONFIGMAP.replace("  name: semantic-router-kserve-config", "  name: router-v1") + textwrap.dedent("""\
+    ---
+    apiVersion: vllm.ai/v1alpha1
+    kind: SemanticRouter
+    metadata:
+      name: sr
+    spec:
+      bootstrap:
+        configMapRef: {name: router-v1, key: config.yaml}
+      replicas: 1
+    """)
+
+
+def test_semantic_router_authoring_config_is_the_router_config(tmp_path):
+    path = tmp_path / "sr.yaml"
+    path.write_text(AUTHORING)
+    policy = load_policy(path)
+    assert [m.name for m in policy.providers.models] == ["qwen3-8b"]
+    assert [d.name for d in policy.routing.decisions] == ["math_route"]
+    codes = {n.code for n in policy.import_notes}
+    assert "k8s-carried" in codes  # replicas, spec.config.api: named, kept for the resource
+    assert not [n for n in policy.import_notes if "authoringConfig" in n.message]
+    assert not [f for f in validate_policy(policy) if f.severity is Severity.ERROR]
+
+
+def test_semantic_router_bootstrap_config_map_in_the_same_file(tmp_path):
+    path = tmp_path / "sr.yaml"
+    path.write_text(BOOTSTRAP)
+    policy = load_policy(path)
+    assert [m.name for m in policy.providers.models] == ["granite"]
+    assert not [n for n in policy.import_notes if n.code == "k8s-other-document"]  # the ConfigMap is what it read
+    assert not [f for f in validate_policy(policy) if f.severity is Severity.ERROR]
+
+
+def test_semantic_router_bootstrap_config_map_elsewhere_is_a_located_error(tmp_path):
+    path = tmp_path / "sr.yaml"
+    text = BOOTSTRAP.split("---\n", 1)[1]
+    path.write_text(text)
+    with pytest.raises(PolicyError) as exc:
+        load_policy(path)
+    assert exc.value.findings[0].code == "k8s-structure" and "router-v1" in str(exc.value)
+    assert f"sr.yaml:{text.splitlines().index('  bootstrap:') + 2}:" in str(exc.value)
