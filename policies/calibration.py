@@ -15,8 +15,9 @@ candidates are every distinct such value of the labelled requests, a short decim
 neighbouring pair, the range's ends (:meth:`Signal.threshold_range`) and the written threshold;
 each candidate's verdicts come from the engine's own leaf (:func:`.simulation.extract.extract`,
 contests and defaults included), so the best candidate's agreement is the optimum over all
-thresholds, and ties go to the candidate nearest the written threshold (the written one stays
-when nothing beats it). A candidate the kind would read as "unset" (a written 0 under the router's
+thresholds. Ties keep the written threshold when it is among the best, else go to a short decimal
+between two scores (never a score itself, which float32 rounding in the router could flip) nearest
+the written threshold. A candidate the kind would read as "unset" (a written 0 under the router's
 ``WithDefaults``) is skipped, so the threshold written is the one in effect.
 
 What is identifiable:
@@ -213,7 +214,7 @@ def _fit(simulator: Simulator, requests: pl.DataFrame, policy: Policy, kind: str
                                    f"signals (Router Replay signals.{kind}) nor its decisions",
                                    file=policy.source_file)])
     mask = (labels[:, 0].is_not_null() if labels is not None else decisions.is_not_null())  # type: ignore[union-attr]
-    candidates = _candidates(simulator, work, signal, leaves, mask, written)
+    candidates, scores = _candidates(simulator, work, signal, leaves, mask, written)
     patterns = _patterns(simulator, work, signal, leaves, mask, candidates)  # (rows, candidates) verdict codes
     if labels is not None:
         truth = _pattern_codes(labels.filter(mask))
@@ -225,7 +226,7 @@ def _fit(simulator: Simulator, requests: pl.DataFrame, policy: Policy, kind: str
     agree = (outcomes == truth[:, None]).sum(axis=0)
     informative = int(((outcomes != outcomes[:, :1]).any(axis=1)).sum())
     at_written = candidates.index(written)
-    best = max(range(len(candidates)), key=lambda k: (agree[k], -abs(candidates[k] - written), -candidates[k]))
+    best = max(range(len(candidates)), key=lambda k: _preference(candidates[k], int(agree[k]), written, scores))
     count = int(mask.sum()) if labels is not None else informative
     note = ""
     if count < min_labels:
@@ -242,9 +243,10 @@ def _fit(simulator: Simulator, requests: pl.DataFrame, policy: Policy, kind: str
 
 
 def _candidates(simulator: Simulator, work: Policy, signal: Signal, leaves: list[Leaf], mask: pl.Series,
-                written: float) -> list[float]:
-    """Every threshold where a labelled request's verdict can change, a short decimal inside each gap
-    between them, the range's ends and the written threshold; only values the kind reads as written."""
+                written: float) -> tuple[list[float], set[float]]:
+    """Every threshold where a labelled request's verdict can change (the scores), a short decimal inside
+    each gap between them, the range's ends and the written threshold (only values the kind reads as
+    written), and the scores."""
     extraction = _extraction(simulator, work, leaves)()
     label = f"{type(signal).leaf_type}:{signal.name}"
     for leaf in leaves:
@@ -271,7 +273,13 @@ def _candidates(simulator: Simulator, work: Policy, signal: Signal, leaves: list
         if value == written or signal.effective_threshold() == value:
             kept.append(value)
     _set_threshold(signal, written)
-    return kept
+    return kept, values
+
+
+def _preference(value: float, agreement: int, written: float, scores: set[float]) -> tuple:
+    """Best agreement first; among equals the written threshold, then a value between two scores (no
+    request sits on it, so float32 rounding in the router cannot flip one), nearest the written one."""
+    return agreement, value == written, value not in scores, -abs(value - written), -value
 
 
 def _leaf_label(leaf: Leaf) -> str:

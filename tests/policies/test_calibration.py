@@ -21,7 +21,7 @@ from policies.loader import dumps_policy, load_policy
 from policies.simulation.engine import Simulator
 from policies.simulation.sweep import with_signal_field
 from policies.traffic import read_traffic
-from tests.calibration_logs import LEAF, POLICY, SIGNAL, Logged, logged_at
+from tests.calibration_logs import LEAF, POLICY, ROOT, SIGNAL, Logged, logged_at, replay_record, sample_prompts
 
 CLI = [shutil.which("routing-studio") or "routing-studio", "calibrate"]  # the installed console script
 
@@ -111,3 +111,28 @@ def test_cli_writes_only_the_fitted_threshold_line(logged: Logged, tmp_path: Pat
     bad = subprocess.run([*CLI, str(POLICY), "--traffic", str(log),
                           "--signal", "complexity:nope"], capture_output=True, text=True, check=False)
     assert bad.returncode == 1 and "cost_optimised.yaml" in bad.stderr and "'nope'" in bad.stderr
+
+
+def test_every_referenced_signal_is_fitted_from_its_own_family(tmp_path: Path) -> None:
+    """safety_first's jailbreak guard (0.8) and PII guard (0.85), logged at 0.3 and 0.95: both fitted at
+    once, each from its family, to 100%, and the jailbreak threshold comes back as the short 0.3."""
+    prompts = sample_prompts(200)
+    bare = tmp_path / "bare.jsonl"
+    bare.write_text("".join(json.dumps(replay_record(i, p, None, {})) + "\n" for i, p in enumerate(prompts)))
+    policy = load_policy(ROOT / "sample_data/policies/safety_first.yaml")
+    star = with_signal_field(with_signal_field(policy, "jailbreak", "prompt_injection", "threshold", 0.3),
+                             "pii", "credentials_or_ids", "threshold", 0.95)
+    verdicts = Simulator(read_traffic(bare)).simulate(star).requests
+    guards = {"jailbreak": "prompt_injection", "pii": "credentials_or_ids"}
+    fired = {kind: verdicts[fired_column((kind, name))].to_list() for kind, name in guards.items()}
+    log = tmp_path / "guards.jsonl"
+    log.write_text("".join(json.dumps(replay_record(i, p, None, {kind: [name] if fired[kind][i] else []
+                                                                 for kind, name in guards.items()})) + "\n"
+                           for i, p in enumerate(prompts)))
+    traffic = read_traffic(log)
+    fits = {f.signal: f for f in calibrate(Simulator(traffic), traffic.requests, policy)}
+    assert set(fits) == {"jailbreak:prompt_injection", "pii:credentials_or_ids"}  # keyword self_harm: no threshold
+    jailbreak, pii = fits["jailbreak:prompt_injection"], fits["pii:credentials_or_ids"]
+    assert (jailbreak.old_threshold, jailbreak.new_threshold) == (0.8, 0.3) and jailbreak.before < 1.0
+    assert pii.old_threshold == 0.85 and pii.before < 1.0
+    assert jailbreak.after == pii.after == 1.0 and {jailbreak.target, pii.target} == {"signal"}
