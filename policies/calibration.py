@@ -32,8 +32,8 @@ What is identifiable:
   jointly), so two signals feeding one decision through an AND are confounded: a disagreement
   may be either's. The decision at a threshold is the decision simulated with the signal's
   verdict pattern at that request (one full simulation per pattern needed, a greedy cover: two
-  for a signal with one leaf), so the fit is exact for the engine; "after" is measured by a
-  full simulation of the fitted policy.
+  for a signal with one leaf), so the fit is exact for the engine; the agreements reported
+  before and after are measured by full simulations at the written and the fitted threshold.
 
 A threshold is never changed from fewer than ``min_labels`` labelled (signal) or informative
 (decision) requests; the count and the minimum are reported.
@@ -237,7 +237,7 @@ def _fit(simulator: Simulator, requests: pl.DataFrame, policy: Policy, kind: str
     fit = Fit(f"{kind}:{name}", "signal" if labels is not None else "decision", int(mask.sum()), informative,
               min_labels, written, candidates[best], float(agree[at_written]) / n, float(agree[best]) / n,
               before, after, note, len(candidates))
-    if labels is None and fit.changed:
+    if labels is None:
         fit = _measured(simulator, work, signal, fit, decisions.filter(mask), mask)  # type: ignore[union-attr]
     return fit
 
@@ -373,14 +373,22 @@ def _simulated_decisions(simulator: Simulator, work: Policy, mask: pl.Series) ->
 
 
 def _measured(simulator: Simulator, work: Policy, signal: Signal, fit: Fit, logged: pl.Series, mask: pl.Series) -> Fit:
-    """``fit`` with "after" measured by a full simulation of the fitted threshold."""
+    """``fit`` with its agreements and confusions from full simulations at the written and the fitted
+    threshold (the fit itself reads the per-pattern decisions)."""
+    before = _agreement(simulator, work, signal, fit.old_threshold, logged, mask)
+    after = _agreement(simulator, work, signal, fit.new_threshold, logged, mask) if fit.changed else before
+    return replace(fit, before=before[0], confusion_before=before[1], after=after[0], confusion_after=after[1])
+
+
+def _agreement(simulator: Simulator, work: Policy, signal: Signal, threshold: float, logged: pl.Series,
+               mask: pl.Series) -> tuple[float, dict[tuple[str, str], int]]:
+    """Share of ``logged`` decisions a full simulation at ``threshold`` reproduces, and the confusion."""
     written = getattr(signal, "threshold")
-    _set_threshold(signal, fit.new_threshold)
+    _set_threshold(signal, threshold)
     simulated = _simulated_decisions(simulator, work, mask)
     _set_threshold(signal, written)
     pairs = Counter(zip(logged.to_list(), simulated))
-    after = sum(n for (a, b), n in pairs.items() if a == b) / max(len(simulated), 1)
-    return replace(fit, after=after, confusion_after=dict(pairs))
+    return sum(n for (a, b), n in pairs.items() if a == b) / max(len(simulated), 1), dict(pairs)
 
 
 def _confusion(truth: Any, outcome: Any, render: dict[int, str]) -> dict[tuple[str, str], int]:
