@@ -26,6 +26,16 @@ def safety() -> PolicyState:
     return s
 
 
+def _buttons(objects: list) -> list[str]:
+    """Labels of every button in the detail, nested rows and columns included."""
+    out = []
+    for o in objects:
+        if getattr(o, "label", None) and hasattr(o, "clicks"):
+            out.append(o.label)
+        out += _buttons(list(getattr(o, "objects", []) or []))
+    return out
+
+
 def _detail_text(checks: ChecksPanel) -> str:
     return " ".join(str(getattr(o, "object", "") or "") for o in checks.detail.objects)
 
@@ -48,9 +58,9 @@ def test_accepting_an_overlap_is_an_undoable_edit_of_the_file(safety: PolicyStat
     checks.__panel__()
     item = next(it for it in checks.items if it.decisions == ["block_jailbreak", "code_help"])
     checks.selected = item.key
-    assert "Accept as intended" in [getattr(o, "label", "") for o in checks.detail.objects]
+    assert "Accept as intended" in _buttons(checks.detail.objects)
     # no repair lifts code_help above the block, and the tab says why
-    assert "Accept repair" not in [getattr(o, "label", "") for o in checks.detail.objects]
+    assert "Accept repair" not in _buttons(checks.detail.objects)
     assert "<b>Not offered:</b>" in _detail_text(checks)
     assert "raise &#x27;code_help&#x27; to priority 1001" in _detail_text(checks)
     assert "a request a block answers without a model would reach a model" in _detail_text(checks)
@@ -133,3 +143,19 @@ def test_a_simulation_gives_share_cost_and_logged_requests(safety: PolicyState, 
     spec["routing"]["decisions"][3]["priority"] = 150
     assert safety.apply_spec(spec)
     assert all(it.share is None for it in checks.items if it.source == "conflict")
+
+
+def test_accepting_the_reorder_does_not_raise_its_mirror(safety: PolicyState) -> None:
+    """The issue's loop by hand: accepting 'raise block_sensitive_ids to 1001' used to create the mirror warning
+    offering to raise block_jailbreak, and the count stayed at 6."""
+    checks = ChecksPanel(state=safety, debounce_ms=0)
+    checks.__panel__()
+    item = next(it for it in checks.items if it.decisions == ["block_jailbreak", "block_sensitive_ids"])
+    checks.selected = item.key
+    assert _buttons(checks.detail.objects).count("Accept repair") == 2  # reorder and guard offered
+    assert checks.accept_repair(0) and safety.message.startswith("Repair applied: raise 'block_sensitive_ids'")
+    mirror = next(it for it in checks.items if it.decisions == ["block_sensitive_ids", "block_jailbreak"])
+    assert mirror.accepted
+    checks.selected = mirror.key
+    assert "Accept repair" not in _buttons(checks.detail.objects)
+    assert sum(it.code == "overlap" and not it.accepted for it in checks.items) == 5
