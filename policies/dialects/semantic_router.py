@@ -342,12 +342,17 @@ def to_semantic_router(config: dict[str, Any], docs: list[Any], name: str) -> tu
         spec["vllmEndpoints"] = items
     else:
         spec.pop("vllmEndpoints", None)
+    kept = {k: v for k, v in source_config.items() if k in CONFIG_CARRIED}
+    source = _whole_config(docs, index, docs[index]["spec"])
+    if source is not None:  # written back where it was read from, in the canonical layout
+        return _to_whole_config(out, docs, index, source[1], config, kept), notes + [Finding(
+            "k8s-rewritten", Severity.INFO, "the router config is written back in the canonical v0.3 layout",
+            path=source[1])]
     operator_default = sorted(carried)[0] if carried else None
     defaults = providers.get("defaults") or {}
     whole_only = {"listeners", "global", "entrypoints", "recipes", "evaluation"} & set(config)
     flat = not providers["models"] and not whole_only and defaults.get("model") == operator_default \
         and set(defaults) <= {"model", "reasoning_effort"}
-    kept = {k: v for k, v in source_config.items() if k in CONFIG_CARRIED}
     if flat:  # the CRD's own layout: routing under config.routing, defaults as the operator reads them
         body: dict[str, Any] = dict(kept)
         if isinstance(source_config.get("reasoning_families"), dict):
@@ -367,6 +372,27 @@ def to_semantic_router(config: dict[str, Any], docs: list[Any], name: str) -> tu
         notes.append(_not_in_crd((index, "spec", "config")))
     spec["config"] = body
     return [out if i == index else d for i, d in enumerate(docs)], notes
+
+
+def _to_whole_config(resource: dict[str, Any], docs: list[Any], index: int, where: SpecPath,
+                     config: dict[str, Any], kept: dict[str, Any]) -> list[Any]:
+    """``docs`` with ``config`` in ``spec.authoringConfig`` of ``resource`` or in the bootstrap ConfigMap's key
+    (``where``), and ``spec.config`` left with the router-global blocks only."""
+    from ..yaml_source import dump_yaml
+
+    spec = resource["spec"]
+    if kept:
+        spec["config"] = kept
+    else:
+        spec.pop("config", None)
+    out = [resource if i == index else d for i, d in enumerate(docs)]
+    if where[1] == "spec":
+        spec[where[2]] = config
+    else:
+        config_map = copy.deepcopy(docs[where[0]])
+        config_map["data"][where[2]] = dump_yaml(config)
+        out[where[0]] = config_map
+    return out
 
 
 __all__ = ["CONFIG_CARRIED", "SPEC_FIELDS", "endpoint_models", "normalise", "to_semantic_router"]

@@ -228,3 +228,21 @@ def test_semantic_router_bootstrap_config_map_elsewhere_is_a_located_error(tmp_p
         load_policy(path)
     assert exc.value.findings[0].code == "k8s-structure" and "router-v1" in str(exc.value)
     assert f"sr.yaml:{text.splitlines().index('  bootstrap:') + 2}:" in str(exc.value)
+
+
+@pytest.mark.parametrize("text", [AUTHORING, BOOTSTRAP], ids=["authoringConfig", "bootstrap"])
+def test_semantic_router_export_writes_the_config_back_where_it_was_read(text, tmp_path):
+    import yaml
+
+    from policies.export import export_text
+
+    path, out = tmp_path / "sr.yaml", tmp_path / "out.yaml"
+    path.write_text(text)
+    policy = load_policy(path)
+    written, _ = export_text(policy, "k8s-semanticrouter")
+    out.write_text(written)
+    docs = list(yaml.safe_load_all(written))
+    assert [d["kind"] for d in docs] == [d["kind"] for d in yaml.safe_load_all(text)]
+    router = next(d for d in docs if d["kind"] == "SemanticRouter")
+    assert "providers" not in (router["spec"].get("config") or {})  # the config stays in its own place
+    assert load_policy(out).to_spec() == policy.to_spec()

@@ -38,10 +38,12 @@ def _spec(path: Path) -> dict:
 
 @pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
 def test_semanticrouter_models_come_from_vllm_endpoints(path):
-    """Each vllmEndpoints model is a provider model whose backends the operator would generate (by name order)."""
+    """Each vllmEndpoints model is a provider model whose backends the operator would generate (by name order); a
+    config in spec.authoringConfig adds its own models."""
     policy = load_policy(path)
     endpoints = _spec(path).get("vllmEndpoints") or []
-    assert policy.model_names() == sorted({e["model"] for e in endpoints})
+    authored = (_spec(path).get("authoringConfig") or {}).get("providers", {}).get("models", [])
+    assert policy.model_names() == sorted({e["model"] for e in endpoints} | {m["name"] for m in authored})
     if endpoints:
         assert policy.default_model == sorted(e["model"] for e in endpoints)[0]
 
@@ -69,7 +71,7 @@ def test_every_semanticrouter_field_is_reported_with_its_line(path):
     """Nothing is lost silently: each deployment field and router-global block has a located note."""
     notes = {f.path[-1]: f for f in load_policy(path).import_notes if f.code == "k8s-carried"}
     spec = _spec(path)
-    expected = (set(spec) - {"config", "vllmEndpoints"}) | (
+    expected = (set(spec) - {"config", "vllmEndpoints", "authoringConfig"}) | (  # authoringConfig: the config
         set(spec.get("config") or {}) & {"api", "classifier", "embedding_models", "observability", "prompt_guard",
                                           "response_cache", "semantic_cache", "tools"})
     assert set(notes) == expected
@@ -104,8 +106,9 @@ def test_semanticrouter_round_trip_keeps_every_field(path, tmp_path):
     assert [d["kind"] for d in docs] == [d["kind"] for d in source_docs]
     source, written = source_docs[0], docs[0]
     assert written["metadata"] == source["metadata"]
-    assert {k: v for k, v in written["spec"].items() if k != "config"} == \
-        {k: v for k, v in source["spec"].items() if k != "config"}
+    own = ("config", "authoringConfig")  # the router config, written back in the canonical layout
+    assert {k: v for k, v in written["spec"].items() if k not in own} == \
+        {k: v for k, v in source["spec"].items() if k not in own}
     kept = {"api", "classifier", "embedding_models", "observability", "prompt_guard", "response_cache", "tools",
             "reasoning_families", "default_reasoning_effort"}
     assert {k: v for k, v in written["spec"]["config"].items() if k in kept} == \
