@@ -81,3 +81,22 @@ def test_grouped_findings_accept_an_overlap_and_read_a_witness(small_page: Any, 
     expect(page.locator(".checks-witness-table thead")).to_have_text(re.compile(r"signal\s*value\s*threshold\s*fires"))
     page.screenshot(path=str(tmp_path / "checks_witness.png"), full_page=True)
     assert (tmp_path / "checks_witness.png").stat().st_size > 0
+
+
+def test_after_a_simulation_the_checks_tab_shows_traffic(small_page: Any, studio: str, tmp_path: Path) -> None:
+    """Issue 14: 'After a simulation, the Checks tab still shows no traffic share.' Run the sample in the Simulation
+    tab (real ONNX models, the shipped score layer), then open Checks: shares, cost and logged requests."""
+    page = small_page
+    page.goto(f"{studio}?policy=safety_first")
+    page.locator("table.rs-decisions").wait_for()
+    _tab(page, "Simulation")
+    page.get_by_role("button", name="Run simulation").click()
+    page.locator("text=Simulated 6,000 requests").first.wait_for(timeout=300_000)
+    _tab(page, "Checks")
+    expect(page.locator(".checks-group-list li").first).to_contain_text("% of traffic")
+    _choose(page, ".checks-group", "overlap (6)")
+    _choose(page, ".checks-list", "'block_jailbreak' and 'block_sensitive_ids'")
+    traffic = page.locator(".checks-traffic")
+    expect(traffic).to_contain_text(re.compile(r"Traffic: [\d,]+ logged requests · [\d.]+% of traffic · \$"))
+    expect(traffic.locator("ul.checks-logged li code").first).to_have_text(re.compile(r"^req-\d+$"))
+    page.screenshot(path=str(tmp_path / "checks_traffic.png"), full_page=True)
