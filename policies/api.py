@@ -46,6 +46,8 @@ GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
         "policies.signals.base": ("Extractor",),
         "policies.simulation.result": ("SimulationResult",),
         "policies.simulation.report": ("baseline", "decision_label", "served_by"),
+        "policies.simulation.distributed.ray_engine": ("simulate_traffic_on_ray",),
+        "policies.simulation.distributed.scores": ("ParquetScores", "default_scores_root"),
         "policies.calibration": ("MIN_LABELS", "Fit", "calibrate", "with_thresholds"),
     },
     "comparison & explanation": {

@@ -18,7 +18,8 @@ import param
 import polars as pl
 from panel.viewable import Viewer
 
-from policies.api import Policy, SimulationResult, Simulator, TrafficSet, decision_label, served_by
+from policies.api import (NeuralContext, ParquetScores, Policy, SimulationResult, Simulator, TrafficSet,
+                          decision_label, default_scores_root, served_by, simulate_traffic_on_ray)
 
 from .cost_quality import CostQualityPlot
 from .drilldown import PREVIEW, Drilldown, prompt_preview
@@ -77,6 +78,10 @@ class SimulationDashboard(Viewer):
                                     doc="The run at the policy's own thresholds (cards show deltas to it).")
     simulators = param.ClassSelector(class_=Simulators, allow_None=True,
                                      doc="Shared with other tabs (Compare reuses the extracted signals).")
+    engine = param.Selector(default="local", objects=["local", "ray"],
+                            doc="Where the models run: this process, or a Ray cluster (routing-studio[ray]) whose "
+                                "scores the studio then routes over here (same answers; sliders stay instant).")
+    ray_address = param.String(default="", doc="Ray cluster to join (auto, ray://host:10001); empty: a local instance.")
     progress = param.Integer(default=0, bounds=(0, 100))
     status = param.String(default="", doc="What the last run did, or why it failed.")
     error = param.String(default="")
@@ -84,6 +89,7 @@ class SimulationDashboard(Viewer):
     def __init__(self, **params: Any):
         super().__init__(**params)
         self._derived: tuple[TrafficSet | None, dict[str, Any]] = (None, {})
+        self._cluster_note = ""
         self.picker = TrafficPicker(traffic=self.traffic)
         self.picker.param.watch(lambda e: setattr(self, "traffic", e.new), "traffic")
         self.sliders = ThresholdSliders(policy=self.policy)
@@ -116,7 +122,11 @@ class SimulationDashboard(Viewer):
 
     # -- running ------------------------------------------------------------------------------
     def simulator(self) -> Simulator:
-        """The simulator of the current traffic (raw scores cached across runs and slider moves)."""
+        """The simulator of the current traffic (raw scores cached across runs and slider moves); with the
+        Ray engine, one reading the scores the cluster wrote (Parquet, keyed by text), so no model runs here."""
+        if self.engine == "ray":
+            return self._of_traffic("ray-simulator", lambda traffic: Simulator(
+                traffic, context=NeuralContext(store=ParquetScores(default_scores_root()))))
         return self._of_traffic("simulator", self.simulators.get if self.simulators else Simulator)
 
     def _prompts(self) -> pl.DataFrame:
@@ -138,12 +148,17 @@ class SimulationDashboard(Viewer):
             raise ValueError(self.picker.error)
         if self.policy is None:
             raise ValueError("open a policy first")
+        cluster = None
+        if self.engine == "ray":
+            cluster = yield 5, "Scoring and routing on the Ray cluster", lambda: simulate_traffic_on_ray(
+                self.policy, self.traffic, address=self.ray_address or None)
         simulator = yield 10, f"Preparing {self.traffic.requests.height:,} requests", self.simulator
         reference = yield 40, "Extracting signals and routing", lambda: simulator.simulate(self.policy)
         tuned = self.sliders.tuned
         result = reference if not self.sliders.moved() else (
             yield 80, "Applying the slider thresholds", lambda: simulator.resimulate(tuned))
         self.reference = reference
+        self._cluster_note = "" if cluster is None else f" (scored on Ray: {cluster.blocks} block(s), {cluster.workers} workers)"
         return result
 
     def run(self) -> bool:
@@ -181,7 +196,8 @@ class SimulationDashboard(Viewer):
         missing = summary["unavailable_signals"]
         note = f" — {len(missing)} signal(s) unavailable offline: {', '.join(missing)}" if missing else ""
         self.param.update(result=result, progress=100, error="",
-                          status=f"Simulated {summary['requests']:,} requests in {summary['seconds']:.2f} s{note}")
+                          status=f"Simulated {summary['requests']:,} requests in {summary['seconds']:.2f} s"
+                                 f"{self._cluster_note}{note}")
         return True
 
     def _failed(self, exc: BaseException) -> bool:
@@ -248,7 +264,10 @@ class SimulationDashboard(Viewer):
         self._alert.param.update(object=md_text(self.error), visible=bool(self.error))
 
     def __panel__(self) -> pn.viewable.Viewable:
-        controls = pn.Column(self.picker, pn.Row(self._run_button), self._bar, self._status, self._alert,
+        engine = pn.Row(pn.widgets.RadioButtonGroup.from_param(self.param.engine, name="Engine", width=120),
+                        pn.widgets.TextInput.from_param(self.param.ray_address, name="", placeholder="Ray address (optional)",
+                                                        width=200))
+        controls = pn.Column(self.picker, engine, pn.Row(self._run_button), self._bar, self._status, self._alert,
                              self.sliders, width=360)
         results = pn.Column(self.cards, pn.Row(self.sankey, self._plot, sizing_mode="stretch_width"),
                             "#### Per decision (click a row for its requests)", self._decisions,

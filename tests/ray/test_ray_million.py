@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
 from policies.loader import load_policy
@@ -39,6 +40,7 @@ def million() -> tuple[pl.DataFrame, pl.DataFrame]:
     return big.drop("copy"), candidates
 
 
+@pytest.mark.slow
 def test_a_million_requests_same_answers(ray_cluster: object, cache_dir: Path, tmp_path: Path) -> None:
     requests, candidates = million()
     assert requests.height == 1_002_000

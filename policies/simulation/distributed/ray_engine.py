@@ -44,12 +44,13 @@ import polars as pl
 
 from ...errors import PolicyError
 from ...model import Policy
+from ...traffic import TrafficSet
 from ...models_config import active_models
 from ..frame import prepare_candidates, prepare_requests
 from ..logged_signals import logged_families
 from ..outcomes import OutcomeModel, fit_outcomes
 from . import partials
-from .inputs import Shard, detect_format, pack, plan_shards, read_shard, unpack
+from .inputs import Shard, detect_format, pack, plan_shards, read_shard, unpack, write_normalised
 from .scores import ParquetScores, default_scores_root
 
 DEFAULT_BLOCK_ROWS = 50_000
@@ -271,3 +272,12 @@ def _run(ray: Any, policy: Policy, shards: list[Shard], format: str | None, work
                       per_decision=partials.per_decision(merged, quantiles), outputs=outputs, blocks=len(keys),
                       workers=workers, rejected=sum(int(r["rejected"]) for r in fit_rows), scores_root=scores_root,
                       scores_written=sum(int(by_key[k][0]["scores_written"]) for k in keys))
+
+
+def simulate_traffic_on_ray(policy: Policy, traffic: TrafficSet, **options: Any) -> ClusterRun:
+    """:func:`simulate_on_ray` over a traffic set already in memory (the studio's picked traffic),
+    written once as a normalised table (:func:`.inputs.write_normalised`) in a temporary folder."""
+    with tempfile.TemporaryDirectory(prefix="routing-studio-traffic-") as folder:
+        path = Path(folder) / "traffic.parquet"
+        write_normalised(traffic.requests, traffic.candidate_outcomes, path)
+        return simulate_on_ray(policy, str(path), **options)
