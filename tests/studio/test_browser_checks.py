@@ -72,6 +72,7 @@ def test_grouped_findings_accept_an_overlap_and_read_a_witness(small_page: Any, 
     _tab(page, "Checks")
     _choose(page, ".checks-group", "WARNING · overlap (5)")
     _choose(page, ".checks-list", "'crisis_support' and 'code_help'")
+    expect(page.locator(".checks-detail")).to_contain_text("Decisions: crisis_support, code_help")
     example = page.locator(".checks-witness q.checks-example")
     expect(example).to_contain_text("[a computer science question]")
     rows = page.locator(".checks-witness-table tbody tr")
