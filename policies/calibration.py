@@ -44,7 +44,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator
 
 import polars as pl
 
@@ -83,6 +84,7 @@ class Fit:
     confusion_after: dict[tuple[str, str], int] = field(default_factory=dict)
     note: str = ""
     candidates: int = 0  # thresholds swept (each one evaluated by the engine)
+    field: str = "threshold"  # the signal's field fitted (keyword BM25 / n-gram: bm25_threshold, ngram_threshold)
 
     @property
     def changed(self) -> bool:
@@ -96,7 +98,7 @@ class Fit:
                 "old_threshold": self.old_threshold, "new_threshold": self.new_threshold,
                 "changed": self.changed, "agreement_before": self.before, "agreement_after": self.after,
                 "confusion_before": pairs(self.confusion_before), "confusion_after": pairs(self.confusion_after),
-                "note": self.note, "candidates": self.candidates}
+                "note": self.note, "candidates": self.candidates, "field": self.field}
 
 
 def calibrate(simulator: Simulator, requests: pl.DataFrame, policy: Policy, signals: Iterable[str] = (),
@@ -120,7 +122,7 @@ def with_thresholds(policy: Policy, fits: Iterable[Fit]) -> Policy:
     for fit in fits:
         if fit.changed:
             kind, name = fit.signal.split(":", 1)
-            _set_threshold(_declared(variant, kind, name), fit.new_threshold)
+            setattr(_declared(variant, kind, name), fit.field, fit.new_threshold)
     return variant
 
 
@@ -154,12 +156,22 @@ def _targets(policy: Policy, wanted: list[str]) -> dict[tuple[str, str], list[Le
 def _fittable(policy: Policy, kind: str, name: str) -> str | None:
     """Why signal ``kind:name`` has no threshold to fit (None: it has one)."""
     signal = _declared(policy, kind, name)
-    extractor = Extractor.for_leaf_type(kind)
-    if "threshold" not in type(signal).model_fields:
-        return f"{kind} signals have no threshold"
-    if extractor is None or "threshold" not in extractor.threshold_fields:
+    if Extractor.for_leaf_type(kind) is None:
         return f"{kind} signals are not computed by the simulation, so a threshold cannot be fitted"
+    if _threshold_field(signal) is None:
+        return f"{kind} signal '{name}' has no numeric threshold"
     return None
+
+
+def _threshold_field(signal: Signal) -> str | None:
+    """The field holding the signal's one score cut-off: ``threshold``, else the single numeric cut-off
+    its extractor reports (:meth:`Extractor.numeric_thresholds`: a BM25 or n-gram keyword's)."""
+    extractor = Extractor.for_leaf_type(type(signal).leaf_type)
+    cutoffs = extractor.numeric_thresholds(signal) if extractor is not None else {}
+    if "threshold" in cutoffs:
+        return "threshold"
+    fields = [name for name in cutoffs if name in type(signal).model_fields]
+    return fields[0] if len(fields) == 1 else None
 
 
 def _declared(policy: Policy, kind: str, name: str) -> Signal:
@@ -168,8 +180,37 @@ def _declared(policy: Policy, kind: str, name: str) -> Signal:
     return signal
 
 
-def _set_threshold(signal: Signal, value: float) -> None:
-    setattr(signal, "threshold", value)
+@dataclass(frozen=True)
+class _Knob:
+    """The threshold field the fit moves, on the signal of the fit's own policy copy."""
+
+    signal: Signal
+    field: str
+
+    def effective(self) -> float:
+        """The cut-off in effect (the kind's default where the written value means "unset")."""
+        extractor = Extractor.for_leaf_type(type(self.signal).leaf_type)
+        assert extractor is not None
+        return extractor.numeric_thresholds(self.signal)[self.field]
+
+    @contextmanager
+    def at(self, value: float) -> Iterator[None]:
+        """The signal with ``value`` written, restored after."""
+        before = getattr(self.signal, self.field)
+        setattr(self.signal, self.field, value)
+        try:
+            yield
+        finally:
+            setattr(self.signal, self.field, before)
+
+
+def _as_written(value: float) -> float:
+    """A float32 cut-off (keyword kinds report theirs as the router's float32) as the shortest decimal
+    that reads as it; any other value unchanged."""
+    import numpy as np
+
+    single = np.float32(value)
+    return float(np.format_float_positional(single, unique=True)) if float(single) == value else value
 
 
 # -- labels ----------------------------------------------------------------------------------------
@@ -205,7 +246,10 @@ def _fit(simulator: Simulator, requests: pl.DataFrame, policy: Policy, kind: str
          min_labels: int) -> Fit:
     work = policy.copy_policy()
     signal = _declared(work, kind, name)
-    written = signal.effective_threshold()
+    field = _threshold_field(signal)
+    assert field is not None, f"{kind}:{name}"
+    knob = _Knob(signal, field)
+    written = _as_written(knob.effective())
     labels = _signal_labels(requests, kind, leaves)
     decisions = None if labels is not None else _decision_labels(requests)
     if labels is None and decisions is None:
@@ -214,14 +258,14 @@ def _fit(simulator: Simulator, requests: pl.DataFrame, policy: Policy, kind: str
                                    f"signals (Router Replay signals.{kind}) nor its decisions",
                                    file=policy.source_file)])
     mask = (labels[:, 0].is_not_null() if labels is not None else decisions.is_not_null())  # type: ignore[union-attr]
-    candidates, scores = _candidates(simulator, work, signal, leaves, mask, written)
-    patterns = _patterns(simulator, work, signal, leaves, mask, candidates)  # (rows, candidates) verdict codes
+    candidates, scores = _candidates(simulator, work, knob, leaves, mask, written)
+    patterns = _patterns(simulator, work, knob, leaves, mask, candidates)  # (rows, candidates) verdict codes
     if labels is not None:
         truth = _pattern_codes(labels.filter(mask))
         outcomes = patterns
         render = _verdict_names(len(leaves))
     else:
-        truth, outcomes, render = _decision_outcomes(simulator, work, signal, decisions.filter(mask), mask,
+        truth, outcomes, render = _decision_outcomes(simulator, work, knob, decisions.filter(mask), mask,
                                                      candidates, patterns)
     agree = (outcomes == truth[:, None]).sum(axis=0)
     informative = int(((outcomes != outcomes[:, :1]).any(axis=1)).sum())
@@ -236,17 +280,18 @@ def _fit(simulator: Simulator, requests: pl.DataFrame, policy: Policy, kind: str
     n = max(len(truth), 1)
     fit = Fit(f"{kind}:{name}", "signal" if labels is not None else "decision", int(mask.sum()), informative,
               min_labels, written, candidates[best], float(agree[at_written]) / n, float(agree[best]) / n,
-              before, after, note, len(candidates))
+              before, after, note, len(candidates), field)
     if labels is None:
-        fit = _measured(simulator, work, signal, fit, decisions.filter(mask), mask)  # type: ignore[union-attr]
+        fit = _measured(simulator, work, knob, fit, decisions.filter(mask), mask)  # type: ignore[union-attr]
     return fit
 
 
-def _candidates(simulator: Simulator, work: Policy, signal: Signal, leaves: list[Leaf], mask: pl.Series,
+def _candidates(simulator: Simulator, work: Policy, knob: _Knob, leaves: list[Leaf], mask: pl.Series,
                 written: float) -> tuple[list[float], set[float]]:
     """Every threshold where a labelled request's verdict can change (the scores), a short decimal inside
     each gap between them, the range's ends and the written threshold (only values the kind reads as
     written), and the scores."""
+    signal = knob.signal
     extraction = _extraction(simulator, work, leaves)()
     label = f"{type(signal).leaf_type}:{signal.name}"
     for leaf in leaves:
@@ -269,10 +314,9 @@ def _candidates(simulator: Simulator, work: Policy, signal: Signal, leaves: list
     out = sorted(set(inside) | set(gaps) | {written})
     kept = []
     for value in out:
-        _set_threshold(signal, value)
-        if value == written or signal.effective_threshold() == value:
-            kept.append(value)
-    _set_threshold(signal, written)
+        with knob.at(value):
+            if value == written or math.isclose(knob.effective(), value, rel_tol=1e-6):
+                kept.append(value)
     return kept, values
 
 
@@ -308,26 +352,24 @@ def _extraction(simulator: Simulator, work: Policy, leaves: list[Leaf]) -> Calla
     return lambda: extract(trimmed, simulator.store, catalog)
 
 
-def _patterns(simulator: Simulator, work: Policy, signal: Signal, leaves: list[Leaf], mask: pl.Series,
+def _patterns(simulator: Simulator, work: Policy, knob: _Knob, leaves: list[Leaf], mask: pl.Series,
               candidates: list[float]) -> Any:
     """A (labelled rows × candidates) array of verdict patterns: bit i set where leaf i fires."""
     import numpy as np
 
-    written = getattr(signal, "threshold")
     extraction_now = _extraction(simulator, work, leaves)
     blocks = []
     for start in range(0, len(candidates), _BATCH):
         exprs, raw = [], None
         for k, value in enumerate(candidates[start:start + _BATCH]):
-            _set_threshold(signal, value)
-            extraction = extraction_now()
+            with knob.at(value):
+                extraction = extraction_now()
             raw = extraction.raw if raw is None else raw
             code = sum((extraction.leaves[leaf.key].fired.fill_null(False).cast(pl.Int64) * (1 << i))
                        for i, leaf in enumerate(leaves))
             exprs.append(pl.lit(0, pl.Int64).add(code).alias(f"c{k}"))
         assert raw is not None
         blocks.append(raw.filter(mask).select(exprs).to_numpy())
-    _set_threshold(signal, written)
     return np.hstack(blocks) if blocks else np.zeros((int(mask.sum()), 0), dtype=np.int64)
 
 
@@ -341,7 +383,7 @@ def _verdict_names(leaves: int) -> dict[int, str]:
     return {code: ",".join(str(i) for i in range(leaves) if code >> i & 1) or NOT_FIRED for code in range(1 << leaves)}
 
 
-def _decision_outcomes(simulator: Simulator, work: Policy, signal: Signal, logged: pl.Series, mask: pl.Series,
+def _decision_outcomes(simulator: Simulator, work: Policy, knob: _Knob, logged: pl.Series, mask: pl.Series,
                        candidates: list[float], patterns: Any) -> tuple[Any, Any, dict[int, str]]:
     """Logged and simulated decisions as codes, per labelled row and candidate: a request's decision at
     a threshold is the one simulated with its verdict pattern there (a greedy cover of patterns)."""
@@ -352,17 +394,16 @@ def _decision_outcomes(simulator: Simulator, work: Policy, signal: Signal, logge
     needed[rows, patterns] = True
     decided = np.full(needed.shape, -1)
     names: list[str] = sorted(set(logged.to_list()))
-    written = getattr(signal, "threshold")
     while needed.any():
         k = int(needed[rows, patterns].sum(axis=0).argmax())
-        _set_threshold(signal, candidates[k])
-        for name in set(simulated := _simulated_decisions(simulator, work, mask)) - set(names):
+        with knob.at(candidates[k]):
+            simulated = _simulated_decisions(simulator, work, mask)
+        for name in set(simulated) - set(names):
             names.append(name)
         column = patterns[:, k]
         fresh = needed[rows[:, 0], column]
         decided[rows[:, 0][fresh], column[fresh]] = [names.index(simulated[r]) for r in np.flatnonzero(fresh)]
         needed[rows[:, 0], column] = False
-    _set_threshold(signal, written)
     truth = np.array([names.index(n) for n in logged.to_list()])
     return truth, decided[rows, patterns], dict(enumerate(names))
 
@@ -372,21 +413,19 @@ def _simulated_decisions(simulator: Simulator, work: Policy, mask: pl.Series) ->
     return result.requests["decision"].fill_null(DEFAULT_ROUTE).filter(mask).to_list()
 
 
-def _measured(simulator: Simulator, work: Policy, signal: Signal, fit: Fit, logged: pl.Series, mask: pl.Series) -> Fit:
+def _measured(simulator: Simulator, work: Policy, knob: _Knob, fit: Fit, logged: pl.Series, mask: pl.Series) -> Fit:
     """``fit`` with its agreements and confusions from full simulations at the written and the fitted
     threshold (the fit itself reads the per-pattern decisions)."""
-    before = _agreement(simulator, work, signal, fit.old_threshold, logged, mask)
-    after = _agreement(simulator, work, signal, fit.new_threshold, logged, mask) if fit.changed else before
+    before = _agreement(simulator, work, knob, fit.old_threshold, logged, mask)
+    after = _agreement(simulator, work, knob, fit.new_threshold, logged, mask) if fit.changed else before
     return replace(fit, before=before[0], confusion_before=before[1], after=after[0], confusion_after=after[1])
 
 
-def _agreement(simulator: Simulator, work: Policy, signal: Signal, threshold: float, logged: pl.Series,
+def _agreement(simulator: Simulator, work: Policy, knob: _Knob, threshold: float, logged: pl.Series,
                mask: pl.Series) -> tuple[float, dict[tuple[str, str], int]]:
     """Share of ``logged`` decisions a full simulation at ``threshold`` reproduces, and the confusion."""
-    written = getattr(signal, "threshold")
-    _set_threshold(signal, threshold)
-    simulated = _simulated_decisions(simulator, work, mask)
-    _set_threshold(signal, written)
+    with knob.at(threshold):
+        simulated = _simulated_decisions(simulator, work, mask)
     pairs = Counter(zip(logged.to_list(), simulated))
     return sum(n for (a, b), n in pairs.items() if a == b) / max(len(simulated), 1), dict(pairs)
 

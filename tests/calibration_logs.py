@@ -7,6 +7,7 @@ model scores ship in the score layer, so no encoder runs).
 
 from __future__ import annotations
 
+import difflib
 import gzip
 import json
 from dataclasses import dataclass
@@ -37,6 +38,12 @@ def sample_prompts(n: int) -> list[str]:
             if len(out) == n:
                 return out
     raise AssertionError("sample traffic too short")
+
+
+def changed_lines(a: str, b: str) -> list[str]:
+    """The removed and added lines from ``a`` to ``b``."""
+    return [line for line in difflib.unified_diff(a.splitlines(), b.splitlines(), lineterm="", n=0)
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
 
 
 def replay_record(i: int, text: str, decision: str | None, signals: dict | None) -> dict:

@@ -26,11 +26,11 @@ def fits_frame(fits: list[Fit]) -> pl.DataFrame:
     """One row per fitted signal, as the CLI prints it."""
     return pl.DataFrame([{"signal": f.signal, "logged": f.target, "labelled": f.labelled,
                           "informative": f.informative, "agreement before": percent(f.before),
-                          "agreement after": percent(f.after), "threshold": score(f.old_threshold),
+                          "agreement after": percent(f.after), "field": f.field, "threshold": score(f.old_threshold),
                           "fitted": score(f.new_threshold), "note": f.note} for f in fits],
                         schema={"signal": pl.String, "logged": pl.String, "labelled": pl.Int64,
                                 "informative": pl.Int64, "agreement before": pl.String, "agreement after": pl.String,
-                                "threshold": pl.String, "fitted": pl.String, "note": pl.String})
+                                "field": pl.String, "threshold": pl.String, "fitted": pl.String, "note": pl.String})
 
 
 class CalibrationPanel(StateView):

@@ -66,7 +66,7 @@ def fit_lines(fits: list[Fit]) -> list[str]:
         if f.target == "decision":
             labels += f" ({f.informative} informative)"
         lines.append(f"{f.signal}: {labels}; agreement {percent(f.before)} -> {percent(f.after)}; "
-                     f"threshold {f.old_threshold:g} -> {f.new_threshold:g}" + (f" ({f.note})" if f.note else ""))
+                     f"{f.field} {f.old_threshold:g} -> {f.new_threshold:g}" + (f" ({f.note})" if f.note else ""))
         for title, counts in (("before", f.confusion_before), ("after", f.confusion_after)):
             wrong = sorted(((n, a, b) for (a, b), n in counts.items() if a != b), reverse=True)
             if wrong:

@@ -21,7 +21,10 @@ from policies.loader import dumps_policy, load_policy
 from policies.simulation.engine import Simulator
 from policies.simulation.sweep import with_signal_field
 from policies.traffic import read_traffic
-from tests.calibration_logs import LEAF, POLICY, ROOT, SIGNAL, Logged, logged_at, replay_record, sample_prompts
+from policies.yaml_source import dump_yaml
+from tests.calibration_logs import (LEAF, POLICY, ROOT, SIGNAL, Logged, changed_lines, logged_at, replay_record,
+                                    sample_prompts)
+from tests.policies.simulation.conftest import make_policy
 
 CLI = [shutil.which("routing-studio") or "routing-studio", "calibrate"]  # the installed console script
 
@@ -82,7 +85,7 @@ def test_signals_without_labels_or_threshold_are_named_errors(logged: Logged) ->
     with pytest.raises(PolicyError, match="logs neither production's complexity signals"):
         calibrate(simulator, traffic.requests.drop("prior_decision", "prior_selected_model", strict=False),
                   logged.policy, [SIGNAL])
-    with pytest.raises(PolicyError, match="context signals have no threshold"):
+    with pytest.raises(PolicyError, match="context signal .long_context. has no numeric threshold"):
         calibrate(simulator, traffic.requests, logged.policy, ["context:long_context"])
     with pytest.raises(PolicyError, match="no complexity signal named 'nope'"):
         calibrate(simulator, traffic.requests, logged.policy, ["complexity:nope"])
@@ -136,3 +139,32 @@ def test_every_referenced_signal_is_fitted_from_its_own_family(tmp_path: Path) -
     assert (jailbreak.old_threshold, jailbreak.new_threshold) == (0.8, 0.3) and jailbreak.before < 1.0
     assert pii.old_threshold == 0.85 and pii.before < 1.0
     assert jailbreak.after == pii.after == 1.0 and {jailbreak.target, pii.target} == {"signal"}
+
+
+MATHS = {"name": "maths", "operator": "OR", "method": "bm25", "keywords": ["integral", "derivative", "probability"]}
+
+
+def test_a_bm25_keyword_threshold_is_fitted_in_its_own_field(tmp_path: Path) -> None:
+    """BM25 keywords keep their cut-off in ``bm25_threshold`` (unset: the router's 0.1, a float32); logged
+    at 2.0, it is fitted there, and the policy written gains that one line."""
+    policy_file = tmp_path / "keywords.yaml"
+    policy_file.write_text(dump_yaml(make_policy([{"name": "maths", "priority": 10, "rules": {
+        "type": "keyword", "name": "maths"}, "modelRefs": [{"model": "large"}]}], {"keywords": [MATHS]}).to_spec()))
+    policy = load_policy(policy_file)
+    prompts = sample_prompts(200)
+    bare = tmp_path / "bare.jsonl"
+    bare.write_text("".join(json.dumps(replay_record(i, p, None, {})) + "\n" for i, p in enumerate(prompts)))
+    star = with_signal_field(policy, "keyword", "maths", "bm25_threshold", 2.0)
+    fired = Simulator(read_traffic(bare)).simulate(star).requests[fired_column(("keyword", "maths"))].to_list()
+    log = tmp_path / "keywords.jsonl"
+    log.write_text("".join(json.dumps(replay_record(i, p, None, {"keyword": ["maths"] if f else []})) + "\n"
+                           for i, (p, f) in enumerate(zip(prompts, fired))))
+    traffic = read_traffic(log)
+    simulator = Simulator(traffic)
+    (fit,) = calibrate(simulator, traffic.requests, policy)
+    assert (fit.signal, fit.field, fit.old_threshold) == ("keyword:maths", "bm25_threshold", 0.1)
+    assert fit.before < 1.0 and fit.after == 1.0 and fit.changed
+    fitted = with_thresholds(policy, [fit])
+    assert simulator.simulate(fitted).requests[fired_column(("keyword", "maths"))].to_list() == fired
+    assert changed_lines(policy_file.read_text(), dumps_policy(fitted)) == [
+        f"+      bm25_threshold: {fit.new_threshold}"]

@@ -11,11 +11,10 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.calibration_logs import logged_at
+from tests.calibration_logs import changed_lines, logged_at
 from tests.studio.test_served_studio import (PageWatch, ServedStudio, assert_responsive, chromium_page,  # noqa: F401
                                              click_tab, serve_readme_command)
 from tests.studio.test_served_roundtrip import yaml_view_text
-from tests.widgets.test_calibration_panel import changed_lines
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -3,13 +3,12 @@ table, and applies the fit as one undoable edit that changes only the threshold 
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 import pytest
 
 from policies.traffic import read_traffic
-from tests.calibration_logs import SIGNAL, Logged, logged_at
+from tests.calibration_logs import SIGNAL, Logged, changed_lines, logged_at
 from widgets.calibration import CalibrationPanel, fits_frame
 from widgets.simulators import Simulators
 from widgets.state import PolicyState
@@ -18,12 +17,6 @@ from widgets.state import PolicyState
 @pytest.fixture(scope="module")
 def logged(tmp_path_factory: pytest.TempPathFactory) -> Logged:
     return logged_at(tmp_path_factory.mktemp("calibration-panel"), n=120)
-
-
-def changed_lines(a: str, b: str) -> list[str]:
-    """The removed and added lines from ``a`` to ``b``."""
-    return [line for line in difflib.unified_diff(a.splitlines(), b.splitlines(), lineterm="", n=0)
-            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
 
 
 def test_fit_shows_agreement_and_applies_as_one_undoable_edit(logged: Logged, state: PolicyState,
