@@ -4,8 +4,9 @@ Why: a simulated cost or quality answers production's question only if the simul
 where production's did. A vLLM SR Router Replay record (``pkg/routerreplay/store/store.go``
 ``Record``: ``signals.<family>[]``, ``decision``; read by :mod:`policies.traffic.formats.replay`
 into ``prior_signals`` / ``prior_decision``) says what production decided; this module moves one
-signal's ``threshold`` so the simulation agrees with it as often as possible, and reports the
-agreement before and after with its confusion counts.
+signal's ``threshold`` (a BM25 or n-gram keyword rule's ``bm25_threshold`` / ``ngram_threshold``) so
+the simulation agrees with it as often as possible, and reports the agreement before and after with
+its confusion counts. Only the top-level routing's signals are fitted (recipes are not).
 
 How (exact, not a grid): the raw scores do not depend on thresholds (:class:`.simulation.extract.RawStore`
 caches them without the threshold fields), and a leaf changes its verdict only where the threshold
