@@ -91,6 +91,11 @@ class Fit:
     def changed(self) -> bool:
         return self.new_threshold != self.old_threshold
 
+    def disagreements(self, after: bool = True) -> list[tuple[str, str, int]]:
+        """``(logged, simulated, requests)`` where the two differ, most requests first."""
+        counts = self.confusion_after if after else self.confusion_before
+        return sorted(((a, b, n) for (a, b), n in counts.items() if a != b), key=lambda t: (-t[2], t[0], t[1]))
+
     def to_dict(self) -> dict[str, Any]:
         def pairs(counts: dict[tuple[str, str], int]) -> list[dict[str, Any]]:
             return [{"logged": a, "simulated": b, "requests": n} for (a, b), n in sorted(counts.items())]

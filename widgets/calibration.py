@@ -23,14 +23,21 @@ from .traffic_picker import TrafficPicker, describe_failure
 
 
 def fits_frame(fits: list[Fit]) -> pl.DataFrame:
-    """One row per fitted signal, as the CLI prints it."""
+    """One row per fitted signal, as the CLI prints it: agreement, thresholds and the disagreements."""
     return pl.DataFrame([{"signal": f.signal, "logged": f.target, "labelled": f.labelled,
                           "informative": f.informative, "agreement before": percent(f.before),
                           "agreement after": percent(f.after), "field": f.field, "threshold": score(f.old_threshold),
-                          "fitted": score(f.new_threshold), "note": f.note} for f in fits],
+                          "fitted": score(f.new_threshold), "disagreements before": _listed(f.disagreements(False)),
+                          "disagreements after": _listed(f.disagreements(True)), "note": f.note} for f in fits],
                         schema={"signal": pl.String, "logged": pl.String, "labelled": pl.Int64,
                                 "informative": pl.Int64, "agreement before": pl.String, "agreement after": pl.String,
-                                "field": pl.String, "threshold": pl.String, "fitted": pl.String, "note": pl.String})
+                                "field": pl.String, "threshold": pl.String, "fitted": pl.String,
+                                "disagreements before": pl.String, "disagreements after": pl.String, "note": pl.String})
+
+
+def _listed(disagreements: list[tuple[str, str, int]]) -> str:
+    """``logged → simulated: requests`` pairs (the confusion off its diagonal), or "none"."""
+    return "; ".join(f"{logged} → {simulated}: {n}" for logged, simulated, n in disagreements) or "none"
 
 
 class CalibrationPanel(StateView):

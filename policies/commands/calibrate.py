@@ -67,9 +67,9 @@ def fit_lines(fits: list[Fit]) -> list[str]:
             labels += f" ({f.informative} informative)"
         lines.append(f"{f.signal}: {labels}; agreement {percent(f.before)} -> {percent(f.after)}; "
                      f"{f.field} {f.old_threshold:g} -> {f.new_threshold:g}" + (f" ({f.note})" if f.note else ""))
-        for title, counts in (("before", f.confusion_before), ("after", f.confusion_after)):
-            wrong = sorted(((n, a, b) for (a, b), n in counts.items() if a != b), reverse=True)
+        for title, after in (("before", False), ("after", True)):
+            wrong = f.disagreements(after)
             if wrong:
                 lines.append(f"  disagreements {title}: " + ", ".join(f"logged {a} / simulated {b}: {n}"
-                                                                        for n, a, b in wrong))
+                                                                        for a, b, n in wrong))
     return lines

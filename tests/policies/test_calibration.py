@@ -111,6 +111,9 @@ def test_cli_writes_only_the_fitted_threshold_line(logged: Logged, tmp_path: Pat
                           capture_output=True, text=True, check=False)
     assert text.returncode == 0 and "complexity:difficulty: 160 logged verdicts; agreement" in text.stdout
     assert f"threshold 0.1 -> {fit['new_threshold']:g}" in text.stdout
+    missed = next(c["requests"] for c in fit["confusion_before"] if (c["logged"], c["simulated"]) == (FIRED, NOT_FIRED))
+    assert f"  disagreements before: logged fired / simulated not fired: {missed}\n" in text.stdout
+    assert "disagreements after" not in text.stdout
     bad = subprocess.run([*CLI, str(POLICY), "--traffic", str(log),
                           "--signal", "complexity:nope"], capture_output=True, text=True, check=False)
     assert bad.returncode == 1 and "cost_optimised.yaml" in bad.stderr and "'nope'" in bad.stderr

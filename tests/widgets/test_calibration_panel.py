@@ -28,6 +28,8 @@ def test_fit_shows_agreement_and_applies_as_one_undoable_edit(logged: Logged, st
     assert fit.signal == SIGNAL and fit.changed and fit.after == 1.0 and fit.before < 1.0
     row = panel._table.value.iloc[0]
     assert (row["signal"], row["agreement after"], row["threshold"]) == (SIGNAL, "100.0%", "0.100")
+    missed = fit.confusion_before[("fired", "not fired")]
+    assert (row["disagreements before"], row["disagreements after"]) == (f"fired → not fired: {missed}", "none")
     assert not panel._apply_button.disabled
     assert panel.apply()
     assert changed_lines(cost_text, state.valid_text) == ["-        threshold: 0.1",
