@@ -86,9 +86,18 @@ def _leaf_reference(ctx: Context, leaf: RuleNode, path: tuple, decision: str) ->
         elif labels and leaf.label not in labels:
             yield error("classifier-label", f"classifier '{name}' has no label '{leaf.label}'", path + ("label",),
                         did_you_mean(leaf.label, labels))
-        if not leaf.predicate:
-            yield error("classifier-predicate", f"classifier condition '{name}' needs a score predicate "
-                        "(vllm-sr 0.4.0 rejects a bare label)", path, "add predicate: {gte: 0.5}")
+        if not leaf.predicate and not _bound_operating_point(routing.extra_fields().get("model_bindings"), name):
+            yield error("classifier-predicate", f"classifier condition '{name}' needs a score predicate or a "
+                        "bound operating_point (vllm-sr 0.4.0 rejects a bare label)", path,
+                        "add predicate: {gte: 0.5}")
+
+
+def _bound_operating_point(bindings: object, classifier: str) -> bool:
+    """Whether ``routing.model_bindings`` binds ``classifier.<name>`` with an operating point under the
+    ``label_scores.v1`` contract: vllm-sr 0.4.0 then takes a bare label (cli/validator_classifier.py)."""
+    bound = bindings.get(f"classifier.{classifier}") if isinstance(bindings, dict) else None
+    return isinstance(bound, dict) and bound.get("operating_point") is not None \
+        and bound.get("contract") == "label_scores.v1"
 
 
 @profile_check

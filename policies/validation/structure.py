@@ -5,9 +5,28 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..errors import Finding
-from ..model import CANONICAL_VERSION, Policy, Signal
+from ..model import CANONICAL_VERSION, Policy, ProviderModel, Signal
 from .base import Context, error, policy_check, profile_check, unknown_keys, warning, did_you_mean
 from .contract import contract
+
+
+# vllm-sr 0.4.0's built-in catalog entries of kind: virtual (cli/model_assets/latest/catalog.yaml): a model naming
+# one is routed by the catalog's own recipe and needs no backend of its own
+VIRTUAL_CATALOG_MODELS = frozenset({"vllm-sr/mom-v1-blend", "vllm-sr/mom-v1-lite", "vllm-sr/mom-v1-flash",
+                                    "vllm-sr/mom-v1-ultra", "vllm-sr/mom-v1-vault"})
+
+
+def _backendless_allowed(policy: Policy, model: ProviderModel) -> bool:
+    """A model may lack backend_refs when it is a virtual catalog model, or when ``listeners: []`` says no router-owned
+    listener builds Envoy transport and the model still says what it is (vllm-sr 0.4.0:
+    cli/catalog_provider_projection.py ``_validate_physical_backend_requirement``, whose ``allow_backendless_physical``
+    cli/commands/validate.py sets; cli/validator_models.py ``_provider_model_has_metadata``)."""
+    if model.catalog in VIRTUAL_CATALOG_MODELS:
+        return True
+    extra = model.extra_fields()
+    described = model.catalog or model.reasoning is not None or model.provider_model_id or model.api_format \
+        or extra.get("external_model_ids") or (model.pricing and model.pricing.to_spec()) or model.reliability
+    return policy.listeners == [] and bool(described)
 
 
 @policy_check
@@ -48,7 +67,7 @@ def top_level(policy: Policy) -> Iterator[Finding]:
             if ref.api_key:
                 yield warning("literal-secret", "literal api_key in the policy; exports replace it with api_key_env",
                               path + ("backend_refs", j, "api_key"), "use api_key_env: <ENV_VAR>")
-        if not model.backend_refs:
+        if not model.backend_refs and not _backendless_allowed(policy, model):
             severity = warning if policy.dialect == "kubernetes" else error
             yield severity("no-backend", f"model '{model.name}' has no backend_refs, so the router cannot reach it "
                            "(vllm-sr 0.4.0 rejects this; the Kubernetes pool takes endpoints from the deployment)",

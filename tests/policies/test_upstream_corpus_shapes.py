@@ -246,3 +246,50 @@ def test_semantic_router_export_writes_the_config_back_where_it_was_read(text, t
     router = next(d for d in docs if d["kind"] == "SemanticRouter")
     assert "providers" not in (router["spec"].get("config") or {})  # the config stays in its own place
     assert load_policy(out).to_spec() == policy.to_spec()
+
+
+def _canonical(base_spec_text: str, tmp_path, old: str, new: str):
+    assert old in base_spec_text
+    path = tmp_path / "config.yaml"
+    path.write_text(base_spec_text.replace(old, new, 1))
+    return path, [f for f in validate_policy(load_policy(path)) if f.severity is Severity.ERROR]
+
+
+@needs_vllm_sr
+def test_virtual_catalog_model_needs_no_backend(base_spec_text, tmp_path):
+    # config/config.yaml: "Catalog-backed models do not need a handwritten routing.modelCards entry".
+    path, errors = _canonical(base_spec_text, tmp_path, "  models:\n",
+                              "  models:\n    - name: built-in-catalog-example\n      catalog: vllm-sr/mom-v1-lite\n")
+    assert errors == [] and vllm_sr_check.vllm_sr_errors(path) == []
+    path, errors = _canonical(base_spec_text, tmp_path, "  models:\n", "  models:\n    - name: bare-physical\n")
+    assert [f.code for f in errors] == ["no-backend"] and vllm_sr_check.vllm_sr_errors(path)
+
+
+@needs_vllm_sr
+def test_backendless_model_is_allowed_without_router_owned_listeners(base_spec_text, tmp_path):
+    # e2e/profiles/*/values.yaml: listeners: [] (an external gateway owns transport)
+    text = base_spec_text.replace("listeners: [{name: http-8899, address: 0.0.0.0, port: 8899, timeout: 300s}]",
+                                  "listeners: []", 1)
+    path, errors = _canonical(text, tmp_path, "  models:\n",
+                              "  models:\n    - name: bare-physical\n      provider_model_id: bare\n")
+    assert errors == [] and vllm_sr_check.vllm_sr_errors(path) == []
+    path, errors = _canonical(text, tmp_path, "  models:\n", "  models:\n    - name: bare-physical\n")
+    assert [f.code for f in errors] == ["no-backend"] and vllm_sr_check.vllm_sr_errors(path)  # says nothing of itself
+
+
+@needs_vllm_sr
+def test_classifier_label_with_a_bound_operating_point_needs_no_predicate(base_spec_text, tmp_path):
+    # config/config.yaml: routing.model_bindings binds classifier.content-risk (label_scores.v1, operating_point)
+    # and content_privacy_route uses a bare label.
+    bare = "{type: classifier, name: intent, label: billing}"
+    text = base_spec_text.replace("{type: classifier, name: intent, label: billing, predicate: {gte: 0.6}}", bare, 1)
+    assert "\nglobal:" not in text
+    text += "global:\n  model_catalog:\n    deployments:\n      intent-model:\n        artifact: models/intent\n" \
+        "        provider: candle\n        input: {max_tokens: 512, overflow: reject}\n"
+    path, errors = _canonical(text, tmp_path, "routing:\n  strategy: priority\n", "routing:\n  strategy: priority\n"
+                              "  model_bindings:\n    classifier.intent:\n      deployment: intent-model\n"
+                              "      contract: label_scores.v1\n      adapter: modernbert\n"
+                              "      operating_point: {path: op.json, sha256: '" + "0" * 64 + "'}\n")
+    assert errors == [] and vllm_sr_check.vllm_sr_errors(path) == []
+    path, errors = _canonical(text, tmp_path, "routing:\n", "routing:\n")
+    assert [f.code for f in errors] == ["classifier-predicate"] and vllm_sr_check.vllm_sr_errors(path)
