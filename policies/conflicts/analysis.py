@@ -75,7 +75,7 @@ class ProfileAnalysis:
         self.policy, self.profile = policy, profile
         self.options = options or AnalysisOptions()
         self.routing = profile.routing
-        self.encoding = encoding or Encoding(self.routing, VarPool())
+        self.encoding = encoding or Encoding.of(policy, self.routing, VarPool())
         self.order: list[Decision] = static_order(self.routing.all_decisions())
         self.phi = [self.encoding.decision_formula(d) for d in self.order]
         self.actions = [d.action_key() for d in self.order]
@@ -507,7 +507,7 @@ def analyze_policy(policy: Policy, options: AnalysisOptions | None = None, invar
     for profile in policy.profiles():
         if not profile.routing.all_decisions():
             continue
-        encoding, extra, geometry = Encoding(profile.routing, VarPool()), [], None
+        encoding, extra, geometry = Encoding.of(policy, profile.routing, VarPool()), [], None
         signals = profile.routing.signals
         encoder = resolve_encoder(options.encoder) if signals and signals.embeddings else None
         if encoder is not None:

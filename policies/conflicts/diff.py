@@ -8,6 +8,7 @@ import z3
 
 from ..evaluate import route
 from ..model import Policy, Routing
+from ..signals.settings import SignalSettings
 from .encoding import Encoding
 from .pool import VarPool
 from .selection import ActionIds, selected_action
@@ -41,10 +42,12 @@ def _profiles(policy: Policy) -> dict[str, Routing]:
 
 
 def diff_routing(a: Routing, default_a: str | None, b: Routing, default_b: str | None, profile: str = "",
-                 timeout_ms: int = 10000) -> DiffResult:
-    """SAT(B ∧ sel_a ≠ sel_b) over shared signal variables."""
+                 timeout_ms: int = 10000, settings: tuple[SignalSettings, SignalSettings] | None = None) -> DiffResult:
+    """SAT(B ∧ sel_a ≠ sel_b) over shared signal variables (``settings``: each side's signal settings,
+    :meth:`SignalSettings.of` its policy's ``global``; the router's defaults when None)."""
     pool, ids = VarPool(), ActionIds()
-    enc_a, enc_b = Encoding(a, pool), Encoding(b, pool)
+    settings_a, settings_b = settings or (SignalSettings(), SignalSettings())
+    enc_a, enc_b = Encoding(a, pool, settings_a), Encoding(b, pool, settings_b)
     differs = selected_action(enc_a, a, default_a, ids) != selected_action(enc_b, b, default_b, ids)
     solver = z3.Solver()
     solver.set("timeout", timeout_ms)
@@ -67,5 +70,6 @@ def diff_policies(a: Policy, b: Policy, timeout_ms: int = 10000) -> list[DiffRes
     out = []
     for name in sorted(set(pa) | set(pb)):
         out.append(diff_routing(pa.get(name) or Routing(), a.default_model, pb.get(name) or Routing(),
-                                b.default_model, name, timeout_ms))
+                                b.default_model, name, timeout_ms,
+                                (SignalSettings.of(a.global_), SignalSettings.of(b.global_))))
     return out

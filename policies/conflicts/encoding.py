@@ -19,7 +19,7 @@ from typing import Any
 import z3
 
 from ..evaluate import LeafKey, SignalHit, leaf_key
-from ..model import Decision, RuleNode, Routing, Signal
+from ..model import Decision, Policy, RuleNode, Routing, Signal
 from ..model.projections import InputReading
 from ..rule_tree import fold
 from ..signals.contest import Entry, Z3Ops
@@ -39,6 +39,12 @@ def _interval(value: z3.ArithRef, predicate: dict[str, Any] | None) -> z3.BoolRe
 
 class Encoding:
     """The solver's view of one routing profile: atoms per leaf, a formula per decision, background B."""
+
+    @classmethod
+    def of(cls, policy: Policy, routing: Routing, pool: VarPool | None = None) -> "Encoding":
+        """The encoding of ``routing`` (one of ``policy``'s profiles) with the signal settings the router reads
+        from the policy's ``global`` block (embedding ``top_k``, the domain threshold)."""
+        return cls(routing, pool, SignalSettings.of(policy.global_))
 
     def __init__(self, routing: Routing, pool: VarPool | None = None, settings: SignalSettings | None = None) -> None:
         self.routing = routing

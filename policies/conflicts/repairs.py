@@ -64,7 +64,7 @@ class _Versions:
         pool, self.ids = VarPool(), ActionIds()
         self.repaired, self.profile = repaired, profile
         self.rp, self.rq = routing_of(original, profile), routing_of(repaired, profile)
-        self.enc_p, self.enc_q = Encoding(self.rp, pool), Encoding(self.rq, pool)
+        self.enc_p, self.enc_q = Encoding.of(original, self.rp, pool), Encoding.of(repaired, self.rq, pool)
         if geometry is not None:
             add_lemmas(self.enc_q, geometry)
         self.sel_p = selected_action(self.enc_p, self.rp, original.default_model, self.ids)
