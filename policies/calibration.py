@@ -23,9 +23,10 @@ the written threshold. A candidate the kind would read as "unset" (a written 0 u
 
 What is identifiable:
 
-- **Signal verdicts logged** (``prior_signals.<family>`` present): each logged request is a label
-  for every leaf on the signal (``name`` or ``name:level`` in the family's list). The fit is per
-  signal, other signals untouched.
+- **Signal verdicts logged** (some record lists the family in ``signals``): every record with a
+  ``signals`` object is a label for every leaf on the signal (``name`` or ``name:level`` in the
+  family's list; a family left out is one where nothing fired: the router writes it with
+  ``omitempty``). The fit is per signal, other signals untouched.
 - **Only the decision logged** (``prior_decision``; null means the default route): a request
   tells about a signal only where changing its verdict changes the simulated decision
   (*informative* requests; the others agree or disagree at every threshold alike). Signals are
@@ -222,15 +223,22 @@ def _as_written(value: float) -> float:
 # -- labels ----------------------------------------------------------------------------------------
 
 def _signal_labels(requests: pl.DataFrame, kind: str, leaves: list[Leaf]) -> pl.DataFrame | None:
-    """Per leaf, production's verdict (null where the record has no list for the family); None when
-    no request logs the family."""
+    """Per leaf, production's verdict on every request whose record has a ``signals`` object (null on
+    the others); None when no record lists the family.
+
+    The router writes each family with ``omitempty`` (store.go ``Signal``), so a record without the
+    family is one where none of its signals fired: a label, not a gap. A log where the family never
+    appears says nothing about it (its router may not run the signal) and falls back to decisions."""
     struct = requests.schema.get(SIGNALS)
     families = [f.name for f in struct.fields] if isinstance(struct, pl.Struct) else []
     if kind not in families:
         return None
     listed = pl.col(SIGNALS).struct.field(kind)
-    frame = requests.select(listed.list.contains(leaf.key[1]).alias(str(i)) for i, leaf in enumerate(leaves))
-    return frame if frame[:, 0].is_not_null().any() else None
+    if not requests.select((listed.list.len() > 0).any()).item():
+        return None
+    recorded = pl.col(SIGNALS).is_not_null()
+    return requests.select(pl.when(recorded).then(listed.list.contains(leaf.key[1]).fill_null(False)).alias(str(i))
+                           for i, leaf in enumerate(leaves))
 
 
 def _decision_labels(requests: pl.DataFrame) -> pl.Series | None:
@@ -340,7 +348,7 @@ def _leaf_label(leaf: Leaf) -> str:
 def _short_between(low: float, high: float) -> float:
     """The shortest decimal strictly between ``low`` and ``high`` (their midpoint when none is short)."""
     mid = (low + high) / 2
-    for digits in range(1, 17):
+    for digits in range(17):
         value = round(mid, digits)
         if low < value < high:
             return value

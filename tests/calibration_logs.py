@@ -72,7 +72,9 @@ class Logged:
         lines = []
         for i, (text, hard, decision) in enumerate(zip(self.prompts, self.hard, self.decision)):
             known = labelled is None or i < labelled
-            verdicts = {"complexity": [LEAF[1]] if hard else []} if signals and known else {}
+            # the router leaves a family out where nothing fired (omitempty): a record without
+            # ``signals`` at all is the one that says nothing about them
+            verdicts = ({"complexity": [LEAF[1]]} if hard else {}) if signals and known else None
             lines.append(json.dumps(replay_record(i, text, decision if decisions else None, verdicts)) + "\n")
         path.write_text("".join(lines))
         return path
@@ -83,7 +85,7 @@ def logged_at(folder: Path, n: int = 160, threshold: float = T_STAR) -> Logged:
     prompts = sample_prompts(n)
     folder.mkdir(parents=True, exist_ok=True)
     bare = folder / "bare.jsonl"
-    bare.write_text("".join(json.dumps(replay_record(i, p, None, {})) + "\n" for i, p in enumerate(prompts)))
+    bare.write_text("".join(json.dumps(replay_record(i, p, None, None)) + "\n" for i, p in enumerate(prompts)))
     policy = load_policy(POLICY)
     variant = with_signal_field(policy, "complexity", "difficulty", "threshold", threshold)
     result = Simulator(read_traffic(bare)).simulate(variant)

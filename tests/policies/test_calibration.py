@@ -144,12 +144,12 @@ def test_every_referenced_signal_is_fitted_from_its_own_family(tmp_path: Path) -
     assert jailbreak.after == pii.after == 1.0 and {jailbreak.target, pii.target} == {"signal"}
 
 
-MATHS = {"name": "maths", "operator": "OR", "method": "bm25", "keywords": ["integral", "derivative", "probability"]}
+MATHS = {"name": "maths", "operator": "OR", "method": "bm25", "keywords": ["which", "following", "number"]}
 
 
 def test_a_bm25_keyword_threshold_is_fitted_in_its_own_field(tmp_path: Path) -> None:
     """BM25 keywords keep their cut-off in ``bm25_threshold`` (unset: the router's 0.1, a float32); logged
-    at 2.0, it is fitted there, and the policy written gains that one line."""
+    at 1.0, it is fitted there, and the policy written gains that one line."""
     policy_file = tmp_path / "keywords.yaml"
     policy_file.write_text(dump_yaml(make_policy([{"name": "maths", "priority": 10, "rules": {
         "type": "keyword", "name": "maths"}, "modelRefs": [{"model": "large"}]}], {"keywords": [MATHS]}).to_spec()))
@@ -157,7 +157,7 @@ def test_a_bm25_keyword_threshold_is_fitted_in_its_own_field(tmp_path: Path) -> 
     prompts = sample_prompts(200)
     bare = tmp_path / "bare.jsonl"
     bare.write_text("".join(json.dumps(replay_record(i, p, None, {})) + "\n" for i, p in enumerate(prompts)))
-    star = with_signal_field(policy, "keyword", "maths", "bm25_threshold", 2.0)
+    star = with_signal_field(policy, "keyword", "maths", "bm25_threshold", 1.0)
     fired = Simulator(read_traffic(bare)).simulate(star).requests[fired_column(("keyword", "maths"))].to_list()
     log = tmp_path / "keywords.jsonl"
     log.write_text("".join(json.dumps(replay_record(i, p, None, {"keyword": ["maths"] if f else []})) + "\n"
@@ -165,8 +165,9 @@ def test_a_bm25_keyword_threshold_is_fitted_in_its_own_field(tmp_path: Path) -> 
     traffic = read_traffic(log)
     simulator = Simulator(traffic)
     (fit,) = calibrate(simulator, traffic.requests, policy)
-    assert (fit.signal, fit.field, fit.old_threshold) == ("keyword:maths", "bm25_threshold", 0.1)
-    assert fit.before < 1.0 and fit.after == 1.0 and fit.changed
+    assert (fit.signal, fit.target, fit.field, fit.old_threshold) == ("keyword:maths", "signal", "bm25_threshold", 0.1)
+    assert sum(fired) > 0 and fit.confusion_before[(NOT_FIRED, FIRED)] > 0  # 0.1 fires where 1.0 did not
+    assert fit.after == 1.0 and fit.changed
     fitted = with_thresholds(policy, [fit])
     assert simulator.simulate(fitted).requests[fired_column(("keyword", "maths"))].to_list() == fired
     assert changed_lines(policy_file.read_text(), dumps_policy(fitted)) == [
