@@ -24,9 +24,10 @@ the written threshold. A candidate the kind would read as "unset" (a written 0 u
 What is identifiable:
 
 - **Signal verdicts logged** (some record lists the family in ``signals``): every record with a
-  ``signals`` object is a label for every leaf on the signal (``name`` or ``name:level`` in the
-  family's list; a family left out is one where nothing fired: the router writes it with
-  ``omitempty``). The fit is per signal, other signals untouched.
+  ``signals`` object is a label for every leaf on the signal (``name``, or ``name:level`` for a
+  complexity rule as the router names its match, ``pkg/classification``'s complexity dispatch
+  ``"%s:%s"`` of rule and difficulty; a family left out is one where nothing fired: the router
+  writes it with ``omitempty``). The fit is per signal, other signals untouched.
 - **Only the decision logged** (``prior_decision``; null means the default route): a request
   tells about a signal only where changing its verdict changes the simulated decision
   (*informative* requests; the others agree or disagree at every threshold alike). Signals are
