@@ -14,8 +14,8 @@ crosses one of its raw values or its confidence (every built-in kind compares on
 threshold, ``>=`` or ``>``: ``policies/signals/*.py``, each citing the router's rule). So the
 candidates are every distinct such value of the labelled requests, a short decimal between each
 neighbouring pair, the range's ends (:meth:`Signal.threshold_range`) and the written threshold;
-each candidate's verdicts come from the engine's own leaf (:func:`.simulation.extract.extract`,
-contests and defaults included), so the best candidate's agreement is the optimum over all
+each candidate's verdicts come from the engine's own leaf (:meth:`.simulation.engine.Simulator.extract`,
+contests, settings and defaults included), so the best candidate's agreement is the optimum over all
 thresholds. Ties keep the written threshold when it is among the best, else go to a short decimal
 between two scores (never a score itself, which float32 rounding in the router could flip) nearest
 the written threshold. A candidate the kind would read as "unset" (a written 0 under the router's
@@ -53,11 +53,10 @@ from typing import Any, Callable, Iterable, Iterator
 import polars as pl
 
 from .errors import Finding, PolicyError, Severity
-from .knowledge_bases import KnowledgeBaseCatalog
 from .model import Decision, Policy, RuleNode
 from .model.signals import Signal
 from .simulation.engine import Simulator, routing_of
-from .simulation.extract import Extraction, extract
+from .simulation.extract import Extraction
 from .simulation.leaves import Leaf, referenced_leaves
 from .simulation.logged_signals import SIGNALS
 from .signals.base import Extractor, raw_column
@@ -358,13 +357,11 @@ def _short_between(low: float, high: float) -> float:
 
 def _extraction(simulator: Simulator, work: Policy, leaves: list[Leaf]) -> Callable[[], Extraction]:
     """The engine's extraction of ``leaves`` alone, as ``work``'s signals read now: the top-level routing
-    with one decision over them (signals, contests and projections as written), so a candidate costs
-    its own leaves only."""
-    routing = routing_of(work, "")
+    with one decision over them (signals, contests, projections and global settings as written), so a
+    candidate costs its own leaves only."""
     only = Decision(name="calibrate", rules=RuleNode(operator="OR", conditions=[leaf.node for leaf in leaves]))
-    trimmed = routing.model_copy(update={"decisions": [only]})  # shares the signals whose threshold moves
-    catalog = KnowledgeBaseCatalog.of(work.global_, work.source_file)
-    return lambda: extract(trimmed, simulator.store, catalog)
+    trimmed = routing_of(work, "").model_copy(update={"decisions": [only]})  # shares the signals that move
+    return lambda: simulator.extract(work, trimmed)
 
 
 def _patterns(simulator: Simulator, work: Policy, knob: _Knob, leaves: list[Leaf], mask: pl.Series,
