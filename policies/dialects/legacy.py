@@ -14,7 +14,7 @@ from typing import Any
 from ..errors import Severity
 from .base import Normalised
 from .shape import mapping, mappings, text
-from .repository import reasoning_block
+from .repository import CARD_FIELDS, move_card_fields, reasoning_block
 
 SIGNAL_KEYS = {
     "keyword_rules": "keywords", "embedding_rules": "embeddings", "categories": "domains",
@@ -55,7 +55,7 @@ def _backend_refs(model_cfg: dict[str, Any], endpoints: dict[str, dict[str, Any]
     return refs
 
 
-def _providers(data: dict[str, Any], result: Normalised) -> dict[str, Any]:
+def _providers(data: dict[str, Any], result: Normalised, out: dict[str, Any]) -> dict[str, Any]:
     endpoints = {text(ep.get("name"), ("vllm_endpoints", i, "name")): ep
                  for i, ep in mappings(data.get("vllm_endpoints"), ("vllm_endpoints",))}
     families = mapping(data.get("reasoning_families"), ("reasoning_families",))
@@ -75,7 +75,8 @@ def _providers(data: dict[str, Any], result: Normalised) -> dict[str, Any]:
         if cfg.get("access_key"):
             result.note("not-carried", "literal access_key is never exported; set api_key_env on the backend instead",
                         path + ("access_key",), Severity.WARNING, "add api_key_env: <ENV_VAR> to each backend_ref")
-        for key in sorted(set(cfg) - {"reasoning_family", "preferred_endpoints", "pricing", "access_key"}):
+        move_card_fields(out, {"name": name, **{k: cfg[k] for k in CARD_FIELDS if k in cfg}}, path, result)
+        for key in sorted(set(cfg) - {"reasoning_family", "preferred_endpoints", "pricing", "access_key", *CARD_FIELDS}):
             result.note("not-carried", f"model_config field '{key}' has no place in the current layout",
                         path + (key,), Severity.WARNING)
         models.append(model)
@@ -90,8 +91,10 @@ def _providers(data: dict[str, Any], result: Normalised) -> dict[str, Any]:
     return providers
 
 
-def _convert_plugins(decision: dict[str, Any], index: int, signals: dict[str, list], result: Normalised) -> str | None:
-    """Rename cache plugins; turn a ``pii`` plugin into a signal. Returns the new pii signal's name."""
+def _convert_plugins(decision: dict[str, Any], index: int, signals: dict[str, list], result: Normalised,
+                     pii_threshold: Any = None) -> str | None:
+    """Rename cache plugins; turn a ``pii`` plugin into a signal (its threshold, else the global
+    ``classifier.pii_model.threshold`` the legacy router applied to it). Returns the new pii signal's name."""
     kept, pii_signal = [], None
     for j, plugin in mappings(decision.get("plugins"), ("decisions", index, "plugins")):
         path = ("decisions", index, "plugins", j)
@@ -106,8 +109,12 @@ def _convert_plugins(decision: dict[str, Any], index: int, signals: dict[str, li
                                       f"{decision.get('name')}"}
             if config.get("pii_types_allowed") is not None:
                 signal["pii_types_allowed"] = config["pii_types_allowed"]
-            if config.get("threshold") is not None:
-                signal["threshold"] = config["threshold"]
+            threshold = config.get("threshold", pii_threshold)
+            if threshold is not None:
+                signal["threshold"] = threshold
+            if "threshold" not in config and pii_threshold is not None:
+                result.note("filled", f"pii threshold {pii_threshold} taken from classifier.pii_model.threshold",
+                            path, Severity.INFO)
             signals.setdefault("pii", []).append(signal)
             result.note("migrated", f"pii plugin became signal '{pii_signal}' guarded by decision 'legacy_pii_guard'",
                         path, Severity.WARNING, "review the guard's priority and action")
@@ -128,9 +135,9 @@ def normalise(data: dict[str, Any]) -> Normalised:
     result = Normalised({}, "legacy")
     out = result.data
     out["version"] = "v0.3"
-    out["providers"] = _providers(src, result)
+    out["providers"] = _providers(src, result, out)
     result.moves.append((("providers", "defaults", "model"), ("default_model",)))
-    routing: dict[str, Any] = {}
+    routing: dict[str, Any] = out.get("routing", {})  # modelCards from model_config card fields already in it
     if src.get("strategy") is not None:
         routing["strategy"] = src["strategy"]
     signals: dict[str, list] = {}
@@ -144,7 +151,9 @@ def normalise(data: dict[str, Any]) -> Normalised:
             result.note("filled", "domain description is required now; filled with the domain name",
                         ("categories", i), Severity.INFO)
     decisions = [d for _, d in mappings(src.get("decisions"), ("decisions",))]
-    guards = [s for i, d in enumerate(decisions) if (s := _convert_plugins(d, i, signals, result))]
+    pii_model = mapping(mapping(src.get("classifier"), ("classifier",)).get("pii_model"), ("classifier", "pii_model"))
+    guards = [s for i, d in enumerate(decisions)
+              if (s := _convert_plugins(d, i, signals, result, pii_model.get("threshold")))]
     if guards:
         top = max((d["priority"] for d in decisions if isinstance(d.get("priority"), int)), default=0)
         fallback = (out["providers"].get("defaults") or {}).get("model")

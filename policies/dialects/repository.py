@@ -75,8 +75,9 @@ def _endpoints_to_backend_refs(model: dict[str, Any], path: tuple, result: Norma
     result.note("renamed", "endpoints are now backend_refs", path + ("endpoints",))
 
 
-def _move_card_fields(out: dict[str, Any], model: dict[str, Any], path: tuple, result: Normalised) -> None:
-    """v0.1: card fields on a provider model → its ``routing.modelCards`` entry (kept where the card has its own)."""
+def move_card_fields(out: dict[str, Any], model: dict[str, Any], path: tuple, result: Normalised) -> None:
+    """Card fields on a provider model (v0.1) or a legacy ``model_config`` entry → the model's ``routing.modelCards``
+    entry (kept where the card has its own), with a note at each field's source."""
     fields = {k: model.pop(k) for k in CARD_FIELDS if k in model}
     if not fields:
         return
@@ -135,7 +136,7 @@ def normalise(data: dict[str, Any]) -> Normalised:
             result.note("not-carried", "literal access_key is never exported; set api_key_env on the backend "
                         "instead", ("providers", "models", i, "access_key"), Severity.WARNING,
                         "add api_key_env: <ENV_VAR> to each backend_ref")
-        _move_card_fields(out, model, ("providers", "models", i), result)
+        move_card_fields(out, model, ("providers", "models", i), result)
         family = model.get("reasoning_family")
         if isinstance(family, str):
             del model["reasoning_family"]

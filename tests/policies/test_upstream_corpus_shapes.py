@@ -293,3 +293,49 @@ def test_classifier_label_with_a_bound_operating_point_needs_no_predicate(base_s
     assert errors == [] and vllm_sr_check.vllm_sr_errors(path) == []
     path, errors = _canonical(text, tmp_path, "routing:\n", "routing:\n")
     assert [f.code for f in errors] == ["classifier-predicate"] and vllm_sr_check.vllm_sr_errors(path)
+
+
+# deploy/kubernetes/aibrix/semantic-router-values/values.yaml: legacy layout under config:, LoRA adapters in
+# model_config, per-decision pii plugins without a threshold and a global classifier.pii_model.threshold.
+LEGACY_HELM = textwrap.dedent("""\
+    config:
+      vllm_endpoints:
+        - {name: ep, address: 127.0.0.1, port: 8000, weight: 1}
+      model_config:
+        base:
+          reasoning_family: qwen3
+          loras:
+            - {name: math-expert, description: Math adapter}
+      categories:
+        - name: math
+      decisions:
+        - name: math_decision
+          description: Math
+          priority: 10
+          rules: {operator: OR, conditions: [{type: domain, name: math}]}
+          modelRefs: [{model: base, use_reasoning: true}]
+          plugins:
+            - type: pii
+              configuration: {enabled: true, pii_types_allowed: []}
+      default_model: base
+      classifier:
+        pii_model: {model_id: models/pii, threshold: 0.7}
+    """)
+
+
+def test_legacy_model_config_loras_go_to_the_model_card(tmp_path):
+    path = tmp_path / "values.yaml"
+    path.write_text(LEGACY_HELM)
+    policy = load_policy(path)
+    card = next(c for c in policy.routing.model_cards if c.name == "base")
+    assert [lora["name"] for lora in card.loras] == ["math-expert"]
+    assert not [n for n in policy.import_notes if "loras" in n.message and n.code == "not-carried"]
+
+
+def test_legacy_pii_plugin_without_threshold_takes_the_global_one(tmp_path):
+    path = tmp_path / "values.yaml"
+    path.write_text(LEGACY_HELM)
+    policy = load_policy(path)
+    assert policy.routing.find_signal("pii", "math_decision_pii").threshold == 0.7
+    assert any(n.code == "filled" and "classifier.pii_model.threshold" in n.message for n in policy.import_notes)
+    assert not [f for f in validate_policy(policy) if f.severity is Severity.ERROR]
