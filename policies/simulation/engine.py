@@ -76,6 +76,7 @@ class Simulator:
         self.tokenizer_ratio = dict(tokenizer_ratio or {})
         self.outcome_model = outcome_model  # None: fitted over this traffic (see outcomes.OutcomeModel)
         self._outcomes: dict[str, Outcomes] = {}
+        self._catalogs: dict[tuple[str, str | None], KnowledgeBaseCatalog] = {}
 
     @property
     def context(self) -> Any:
@@ -93,8 +94,17 @@ class Simulator:
     def extract(self, policy: Policy, routing: Routing) -> Extraction:
         """The signals ``routing`` (one of ``policy``'s profiles) evaluates, with the config-wide parts the
         router reads from ``global`` (knowledge bases, ``top_k``, the domain threshold)."""
-        return extract(routing, self.store, KnowledgeBaseCatalog.of(policy.global_, policy.source_file),
-                       SignalSettings.of(policy.global_))
+        return extract(routing, self.store, self._catalog(policy), SignalSettings.of(policy.global_))
+
+    def _catalog(self, policy: Policy) -> KnowledgeBaseCatalog:
+        """One catalog per knowledge-base declaration, so variants of a policy (sliders, a calibration's
+        candidates) read each knowledge base's exemplars once."""
+        declared = (policy.global_ or {}).get("model_catalog")
+        kbs = declared.get("kbs") if isinstance(declared, dict) else None
+        key = (json.dumps(kbs, sort_keys=True, default=str), policy.source_file)
+        if key not in self._catalogs:
+            self._catalogs[key] = KnowledgeBaseCatalog.of(policy.global_, policy.source_file)
+        return self._catalogs[key]
 
     def plan(self, policy: Policy, profile: str = "") -> Plan:
         """The lazy query of one simulation (signals are extracted; nothing else runs yet)."""
