@@ -29,9 +29,11 @@ def model_refs(ctx: Context) -> Iterator[Finding]:
                 yield warning("no-model-card", f"model '{ref.model}' has no entry in modelCards", ref_path + ("model",),
                               "add a modelCards entry so the router has its metadata")
             if ref.use_reasoning is None:
-                yield error("missing-use-reasoning", f"decision '{decision.name}' modelRef '{ref.model}' has no "
-                            "use_reasoning (the Go router rejects it; vllm-sr 0.4.0 does not)", ref_path,
-                            "add use_reasoning: false (or true)")
+                # the router's canonical loader fills it before validating (pkg/config/canonical_config.go,
+                # ensureModelRefDefaults: nil -> false); the reference config/config.yaml leaves it out
+                yield warning("missing-use-reasoning", f"decision '{decision.name}' modelRef '{ref.model}' has no "
+                              "use_reasoning: the router reads it as false", ref_path,
+                              "say use_reasoning: false (or true) explicitly")
 
 
 @profile_check

@@ -339,3 +339,17 @@ def test_legacy_pii_plugin_without_threshold_takes_the_global_one(tmp_path):
     assert policy.routing.find_signal("pii", "math_decision_pii").threshold == 0.7
     assert any(n.code == "filled" and "classifier.pii_model.threshold" in n.message for n in policy.import_notes)
     assert not [f for f in validate_policy(policy) if f.severity is Severity.ERROR]
+
+
+@needs_vllm_sr
+def test_model_ref_without_use_reasoning_is_read_as_false_not_refused(base_spec_text, tmp_path):
+    # config/config.yaml multi_factor_route: modelRefs without use_reasoning (the router's canonical loader fills
+    # false, canonical_config.go ensureModelRefDefaults).
+    old = "modelRefs: [{model: small, use_reasoning: false}]"
+    path, errors = _canonical(base_spec_text, tmp_path, old, "modelRefs: [{model: small}]")
+    assert errors == []
+    warned = [f for f in validate_policy(load_policy(path)) if f.code == "missing-use-reasoning"]
+    assert [f.severity for f in warned] == [Severity.WARNING] and "as false" in warned[0].message
+    out = tmp_path / "out.yaml"
+    write_export(load_policy(path), out, "vllm-sr")
+    assert vllm_sr_check.vllm_sr_errors(out) == []

@@ -72,7 +72,7 @@ CASES: list[tuple[str, Callable[[Spec], None], str, Severity, Callable[[Spec], N
     ("undefined default model", lambda s: s["providers"]["defaults"].update(model="tiny"), "unknown-model",
      Severity.ERROR, None),
     ("missing use_reasoning", lambda s: decision(s, "guard")["modelRefs"][0].pop("use_reasoning"),
-     "missing-use-reasoning", Severity.ERROR, None),
+     "missing-use-reasoning", Severity.WARNING, None),
     ("missing priority", lambda s: decision(s, "guard").pop("priority"), "missing-priority", Severity.ERROR, None),
     ("unsupported mmlu category", lambda s: signal(s, "domains")["mmlu_categories"].append("computer_science"),
      "unknown-domain", Severity.ERROR, lambda s: signal(s, "domains")["mmlu_categories"].append("computer science")),
