@@ -8,7 +8,8 @@ score layer (``ROUTING_STUDIO_SCORE_LAYER=off``). Runs, in one process, one afte
 * ``simulate_on_ray`` with 1 worker, then with 2 (a local Ray instance, each worker 1 CPU and one
   single-threaded encoder run).
 
-Prints requests/s of each, the ratio 2 workers / 1 worker (the scaling on this machine), and
+Prints requests/s of each, seconds per pass (read, fit, simulate, merge), the ratio 2 workers /
+1 worker of the simulate pass (where the models run: what scales) and of the whole run, and
 whether every run routed every request alike. The measured per-worker rate is what the README's
 projection for 1B requests starts from (section "Simulating past one machine").
 
@@ -36,8 +37,8 @@ POLICY = REPO / "sample_data" / "policies" / "cost_optimised.yaml"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=1200)
-    parser.add_argument("--block-rows", type=int, default=300)
+    parser.add_argument("--requests", type=int, default=4000)
+    parser.add_argument("--block-rows", type=int, default=250)
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args()
     os.environ["ROUTING_STUDIO_SCORE_LAYER"] = "off"
@@ -53,9 +54,9 @@ def main() -> None:
     from policies.traffic import sample_traffic
 
     sample = sample_traffic()
-    tag = f"[bench {time.time_ns()}] "
-    requests = sample.requests.head(args.requests).with_columns(
-        (pl.lit(tag) + pl.col("prompt")).alias("prompt"), pl.lit(None).alias("messages"))
+    tag = f"[bench {time.time_ns()}"
+    requests = sample.requests.head(args.requests).with_columns(  # every prompt new and distinct
+        pl.format(tag + " {}] {}", pl.int_range(pl.len()), "prompt").alias("prompt"), pl.lit(None).alias("messages"))
     candidates = sample.candidate_outcomes.filter(pl.col("request_id").is_in(requests["request_id"].implode()))
     traffic = work / "traffic.parquet"
     write_normalised(requests, candidates, traffic, row_group_rows=args.block_rows)
@@ -75,15 +76,23 @@ def main() -> None:
         run = simulate_on_ray(policy, str(traffic), workers=workers, out=str(work / f"rows-{workers}"),
                               scores=str(work / f"scores-{workers}"), block_rows=args.block_rows)
         figures[f"ray{workers}_s"] = time.perf_counter() - started
+        figures[f"ray{workers}_passes_s"] = run.timings
         rows[f"ray{workers}"] = run.requests()
     for name in ("local", "ray1", "ray2"):
         seconds = figures[f"{name}_s"]
         print(f"{name:>6}: {seconds:7.1f} s  {requests.height / seconds:7.1f} requests/s "
               f"({distinct / seconds:.1f} distinct prompts/s)")
+    for workers in (1, 2):
+        passes = figures[f"ray{workers}_passes_s"]
+        print(f"  ray{workers} passes: " + ", ".join(f"{k} {v:.1f} s" for k, v in passes.items())
+              + f"; simulate pass {requests.height / passes['simulate']:.1f} requests/s, "
+              f"{requests.height / passes['simulate'] / workers:.1f} per worker")
     figures["ratio_2_to_1"] = figures["ray1_s"] / figures["ray2_s"]
+    figures["simulate_pass_ratio_2_to_1"] = figures["ray1_passes_s"]["simulate"] / figures["ray2_passes_s"]["simulate"]
     figures["ratio_ray2_to_local"] = figures["local_s"] / figures["ray2_s"]
     figures["same_answers"] = all(rows[name].equals(rows["local"]) for name in ("ray1", "ray2"))
-    print(f"2 workers / 1 worker: {figures['ratio_2_to_1']:.2f}x; 2 workers / local engine: "
+    print(f"simulate pass (the models and routing), 2 workers / 1 worker: {figures['simulate_pass_ratio_2_to_1']:.2f}x")
+    print(f"whole run, 2 workers / 1 worker: {figures['ratio_2_to_1']:.2f}x; 2 workers / local engine: "
           f"{figures['ratio_ray2_to_local']:.2f}x (wall times include Ray start-up and both passes)")
     print(f"every request routed alike by local, 1 and 2 workers: {figures['same_answers']}")
     print(f"load average after: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")

@@ -30,6 +30,7 @@ latency per served request and candidate) and the partials.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pickle
@@ -42,6 +43,7 @@ from typing import Any, Iterator, Sequence
 
 import polars as pl
 
+from ...atomic import atomic_write_bytes
 from ...errors import PolicyError
 from ...model import Policy
 from ...traffic import TrafficSet
@@ -73,6 +75,7 @@ class ClusterRun:
     rejected: int
     scores_root: str
     scores_written: int
+    timings: dict[str, float]  # seconds per pass: read, fit, simulate, merge (benchmarks/bench_ray.py prints them)
 
     def requests(self) -> pl.DataFrame:
         """Every request's row (the columns ``SimulationResult.outputs()`` has), read back from ``outputs``."""
@@ -164,9 +167,6 @@ def _write(frame: pl.DataFrame, target: str) -> None:
         with fs.open_output_stream(path) as stream:
             frame.write_parquet(stream)
         return
-    from ...atomic import atomic_write_bytes
-    import io
-
     buffer = io.BytesIO()
     frame.write_parquet(buffer)
     atomic_write_bytes(target, buffer.getvalue())
@@ -206,7 +206,9 @@ def simulate_on_ray(policy: Policy, traffic: str | Sequence[str], *, address: st
     ``num_gpus`` GPUs). ``out``: folder (or URL) for the per-request rows, ``part-<block>.parquet``
     in traffic order; None keeps them in a temporary folder for the run only. ``scores``: root of the
     Parquet score partitions (default ``$ROUTING_STUDIO_CACHE/cluster-scores``; on a cluster of
-    several machines, a location they share).
+    several machines, a location they share). ``block_rows``: records per block of a log (a
+    normalised table's blocks are its row groups). ``format``: the log format (default: detected on
+    the first file). ``num_gpus``: GPUs per worker (the encoder runs on CUDA where onnxruntime has it).
     """
     started = time.perf_counter()
     inputs = [traffic] if isinstance(traffic, (str, os.PathLike)) else list(traffic)
@@ -240,11 +242,14 @@ def _run(ray: Any, policy: Policy, shards: list[Shard], format: str | None, work
     # every traffic block its own Ray block (Ray would bundle small ones up to 128 MiB), so the
     # simulate pass hands each block to its own task, spread over the pool, and retries it alone
     context.target_max_block_size = 1
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
     items = [{"shard": json.dumps(asdict(s))} for s in shards]
     blocks = (ray.data.from_items(items, override_num_blocks=len(items))
               .map_batches(_read_shards, fn_kwargs={"block_rows": block_rows, "format": format}, batch_size=1,
                            num_cpus=1, max_retries=-1)
               .materialize())
+    timings["read"], clock = time.perf_counter() - clock, time.perf_counter()
     fit_rows = sorted(blocks.map_batches(_fit_columns, batch_size=1, num_cpus=1, max_retries=-1).take_all(),
                       key=lambda r: r["key"])
     if not fit_rows:
@@ -253,12 +258,14 @@ def _run(ray: Any, policy: Policy, shards: list[Shard], format: str | None, work
                           pl.concat([pickle.loads(r["candidates"]) for r in fit_rows]))
     families = sorted(set().union(*(json.loads(r["families"]) for r in fit_rows)))
     keys = [r["key"] for r in fit_rows]
+    timings["fit"], clock = time.perf_counter() - clock, time.perf_counter()
     simulated = blocks.map_batches(
         BlockSimulator, batch_size=1, concurrency=max(workers, 1), num_cpus=1, num_gpus=num_gpus or None,
         fn_constructor_kwargs={"policy": pickle.dumps(policy), "fitted": ray.put(pickle.dumps(fitted)),
                                "families": families, "seed": seed, "mode": mode, "scores_root": scores_root,
                                "out_dir": out_dir, "models": pickle.dumps(active_models())},
         max_restarts=-1, max_task_retries=-1).take_all()
+    timings["simulate"], clock = time.perf_counter() - clock, time.perf_counter()
     by_key: dict[str, list[dict[str, Any]]] = {}
     for row in simulated:
         by_key.setdefault(row["key"], []).append(row)
@@ -268,10 +275,11 @@ def _run(ray: Any, policy: Policy, shards: list[Shard], format: str | None, work
     merged = partials.merge([pickle.loads(by_key[k][0]["partial"]) for k in keys])
     outputs = [f"{out_dir}/part-{k}.parquet" for k in keys]
     quantiles = partials.exact_quantiles(merged, outputs)
+    timings["merge"] = time.perf_counter() - clock
     return ClusterRun(summary=partials.summary(merged, quantiles, time.perf_counter() - started),
                       per_decision=partials.per_decision(merged, quantiles), outputs=outputs, blocks=len(keys),
                       workers=workers, rejected=sum(int(r["rejected"]) for r in fit_rows), scores_root=scores_root,
-                      scores_written=sum(int(by_key[k][0]["scores_written"]) for k in keys))
+                      scores_written=sum(int(by_key[k][0]["scores_written"]) for k in keys), timings=timings)
 
 
 def simulate_traffic_on_ray(policy: Policy, traffic: TrafficSet, **options: Any) -> ClusterRun:
