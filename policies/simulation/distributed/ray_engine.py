@@ -20,8 +20,9 @@ A run, in passes over the traffic (:mod:`.inputs` reads it in blocks):
 4. **merge**: the partials are added up on the driver; latency quantiles get their exact second
    pass over the written rows.
 
-Faults: a read or simulate task that dies (a worker process or node lost) is retried by Ray; a
-block's output file has a fixed name and is written whole or not at all, and the driver merges
+Faults: a read or simulate task that dies (a worker process or node lost) is retried by Ray (Ray
+Data's defaults: tasks retried and pool actors restarted without limit; ``tests/ray/test_ray_faults.py``
+kills a worker mid-run); a block's output file has a fixed name and is written whole or not at all, and the driver merges
 exactly one partial per block key (checked: a block missing or twice is an error, never a
 silently different count). Memory per worker is one block (its requests, their texts' vectors and
 its result), never the dataset; the driver holds the fit's narrow columns (request id, tokens,
@@ -129,6 +130,7 @@ class BlockSimulator:
                  scores_root: str, out_dir: str, models: bytes) -> None:
         ray = _ray()
         from ...inference import TextEncoder
+        from ...inference.providers import CPU, create_session
 
         self.policy: Policy = pickle.loads(policy)
         self.fitted: OutcomeModel = pickle.loads(ray.get(fitted))
@@ -136,6 +138,10 @@ class BlockSimulator:
         self.seed, self.mode, self.out_dir = seed, mode, out_dir
         cpus = int(ray.get_runtime_context().get_assigned_resources().get("CPU", 1) or 1)
         self.encoder = TextEncoder(workers=max(cpus, 1))  # one single-threaded run per CPU this actor holds
+        if self.encoder.provider == CPU and self.encoder.workers == 1:
+            # one CPU held, one thread: onnxruntime's default pool would spread over every core of the
+            # node, so N workers on N cores would each run N threads and get no faster than one
+            self.encoder.session = create_session(self.encoder.model_path, CPU, threads=1)
         self.store = ParquetScores(scores_root)
         self.models = pickle.loads(models)  # the driver's --model / models.yaml mapping (shared paths)
 
@@ -247,10 +253,10 @@ def _run(ray: Any, policy: Policy, shards: list[Shard], format: str | None, work
     items = [{"shard": json.dumps(asdict(s))} for s in shards]
     blocks = (ray.data.from_items(items, override_num_blocks=len(items))
               .map_batches(_read_shards, fn_kwargs={"block_rows": block_rows, "format": format}, batch_size=1,
-                           num_cpus=1, max_retries=-1)
+                           num_cpus=1)
               .materialize())
     timings["read"], clock = time.perf_counter() - clock, time.perf_counter()
-    fit_rows = sorted(blocks.map_batches(_fit_columns, batch_size=1, num_cpus=1, max_retries=-1).take_all(),
+    fit_rows = sorted(blocks.map_batches(_fit_columns, batch_size=1, num_cpus=1).take_all(),
                       key=lambda r: r["key"])
     if not fit_rows:
         raise PolicyError.single("traffic.empty", "the traffic holds no request", file=shards[0].location)
@@ -263,8 +269,7 @@ def _run(ray: Any, policy: Policy, shards: list[Shard], format: str | None, work
         BlockSimulator, batch_size=1, concurrency=max(workers, 1), num_cpus=1, num_gpus=num_gpus or None,
         fn_constructor_kwargs={"policy": pickle.dumps(policy), "fitted": ray.put(pickle.dumps(fitted)),
                                "families": families, "seed": seed, "mode": mode, "scores_root": scores_root,
-                               "out_dir": out_dir, "models": pickle.dumps(active_models())},
-        max_restarts=-1, max_task_retries=-1).take_all()
+                               "out_dir": out_dir, "models": pickle.dumps(active_models())}).take_all()
     timings["simulate"], clock = time.perf_counter() - clock, time.perf_counter()
     by_key: dict[str, list[dict[str, Any]]] = {}
     for row in simulated:
