@@ -114,16 +114,20 @@ class TextEncoder:
 
     def __init__(self, model_dir: str | Path | None = None, *, provider: str | None = None,
                  max_tokens: int = MAX_TOKENS, chunk_size: int = 2048, workers: int | None = None,
-                 model_file: str = ENCODER_FILE, normalise: bool = False) -> None:
+                 model_file: str = ENCODER_FILE, normalise: bool = False, threads: int | None = None) -> None:
         """``workers``: batches run at once. Default: one single-threaded run per core on CPU, one
-        run on a GPU (which parallelises inside the run). ``model_file``: the graph in ``model_dir``
+        run on a GPU (which parallelises inside the run). ``threads``: onnxruntime's threads per run
+        (default: 1 when several runs go at once, else its own pool over every core; a cluster worker
+        holding one CPU of a shared node asks for 1). ``model_file``: the graph in ``model_dir``
         (``model.onnx`` in a Hugging Face export, see :mod:`.hf_models`); ``normalise``: L2-normalise a
         ``sentence_embedding`` output (the bundled encoder's already is)."""
         directory = Path(model_dir) if model_dir is not None else models_dir()
         self.model_path = directory / model_file
         chosen = providers_for(provider)[0]
         self.workers = workers or (available_cores() if chosen == CPU else 1)
-        self.session = create_session(self.model_path, chosen, threads=1 if self.workers > 1 else None)
+        if threads is None and self.workers > 1:
+            threads = 1
+        self.session = create_session(self.model_path, chosen, threads=threads)
         self.tokenizer = load_tokenizer(directory / TOKENIZER_FILE, max_tokens)
         self.max_tokens = max_tokens
         self.provider = self.session.get_providers()[0]

@@ -130,18 +130,15 @@ class BlockSimulator:
                  scores_root: str, out_dir: str, models: bytes) -> None:
         ray = _ray()
         from ...inference import TextEncoder
-        from ...inference.providers import CPU, create_session
 
         self.policy: Policy = pickle.loads(policy)
         self.fitted: OutcomeModel = pickle.loads(ray.get(fitted))
         self.families = frozenset(families)
         self.seed, self.mode, self.out_dir = seed, mode, out_dir
         cpus = int(ray.get_runtime_context().get_assigned_resources().get("CPU", 1) or 1)
-        self.encoder = TextEncoder(workers=max(cpus, 1))  # one single-threaded run per CPU this actor holds
-        if self.encoder.provider == CPU and self.encoder.workers == 1:
-            # one CPU held, one thread: onnxruntime's default pool would spread over every core of the
-            # node, so N workers on N cores would each run N threads and get no faster than one
-            self.encoder.session = create_session(self.encoder.model_path, CPU, threads=1)
+        # one single-threaded run per CPU this actor holds: onnxruntime's default pool would spread over
+        # every core of the node, so N workers on N cores would each run N threads and get no faster than one
+        self.encoder = TextEncoder(workers=max(cpus, 1), threads=1)
         self.store = ParquetScores(scores_root)
         self.models = pickle.loads(models)  # the driver's --model / models.yaml mapping (shared paths)
 
