@@ -13,7 +13,6 @@ from ..atomic import atomic_write_bytes
 from ..errors import PolicyError
 from ..formatting import count
 from ..loader import load_policy
-from ..models_config import active_models
 from ..yaml_source import read_file
 from . import main
 from .gate import allow_errors_option, gate
@@ -59,6 +58,8 @@ def build_command(policy_path: str, out: str, traffic: str | None, name: str | N
             from ..traffic import read_traffic
 
             summary = simulate(policy, read_traffic(traffic)).summary()
+        from ..models_config import active_models
+
         ref = PolicyRef(name or Path(policy_path).stem, version, message)
         data, notes = build_bundle(policy, ref, _created_at(created_at, Path(policy_path)), summary, force=True,
                                    models=active_models())

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
 from ..errors import PolicyError
-from ..models_config import ModelsConfig, active_models, load_models_yaml, parse_binding, use_models
 from .output import fail
+
+if TYPE_CHECKING:  # the mapping's code loads when a command that runs models runs, not for `validate`
+    from ..models_config import ModelsConfig
 
 POLICY_ARGUMENTS = ("policy", "policy_path", "policy_a", "policy_b")
 
@@ -25,6 +27,7 @@ def models_config(bindings: tuple[str, ...], models_file: str | None, models_roo
                   policies: list[str]) -> ModelsConfig:
     """The mapping the options describe, with the models ``policies`` name under the root."""
     from ..loader import load_policy
+    from ..models_config import ModelsConfig, load_models_yaml, parse_binding
 
     config = ModelsConfig(tuple(parse_binding(text) for text in bindings),
                           Path(models_root).expanduser() if models_root else None)
@@ -47,6 +50,8 @@ def model_options(command: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(command)
     def run(*args: Any, model_bindings: tuple[str, ...], models_file: str | None, models_root: str | None,
             **kwargs: Any) -> Any:
+        from ..models_config import active_models, use_models
+
         policies = [kwargs[name] for name in POLICY_ARGUMENTS if kwargs.get(name)]
         before = active_models()
         try:

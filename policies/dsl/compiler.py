@@ -37,9 +37,9 @@ from pydantic import ValidationError
 
 from ..errors import Finding, PolicyError, Severity, SpecPath, did_you_mean
 from ..model import Policy, Signal
+from . import DIALECT
 from .parser import Block, Expr, Field, ModelRef, Op, Pos, Ref, parse
 
-DIALECT = "dsl"
 ALGORITHMS_WITH_BLOCK = ("confidence", "ratings", "remom", "fusion", "workflows", "router_dc", "automix", "hybrid",
                          "latency_aware", "multi_factor", "prompt")
 ALGORITHMS_WITHOUT_BLOCK = ("static", "knn", "kmeans", "mlp", "svm", "random")

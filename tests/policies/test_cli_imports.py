@@ -26,6 +26,10 @@ HEAVY = ("polars", "pyarrow", "pandas", "numpy", "sqlalchemy", "alembic", "z3", 
          "panel", "bokeh", "holoviews", "param")
 ENGINE_PARTS = ("policies.simulation", "policies.conflicts", "policies.inference", "policies.traffic",
                 "policies.storage", "policies.bundles")
+# What validating a YAML file does not use: the DSL's parser and compiler, the own-models mapping,
+# round-trip editing.
+NOT_FOR_YAML = ("policies.dsl.lexer", "policies.dsl.parser", "policies.dsl.compiler", "policies.dsl.emitter",
+                "policies.models_config", "policies.yaml_roundtrip", "ruamel")
 
 PROBE = """
 import json, sys
@@ -60,6 +64,13 @@ def test_validate_imports_no_heavy_library(tmp_path, path):
     assert "policies.validation" in modules  # it did validate
     assert heavy(modules, HEAVY) == []
     assert heavy(modules, ENGINE_PARTS) == []
+    assert heavy(modules, NOT_FOR_YAML) == []
+
+
+def test_validate_of_a_dsl_file_loads_the_compiler(tmp_path):
+    recipe = ROOT.parent / "shared/data/vllm-sr-upstream/recipes/accuracy/recipe.dsl"
+    code, modules = loaded_by(tmp_path, "validate", str(recipe))
+    assert code == 0 and "policies.dsl.compiler" in modules
 
 
 def test_help_imports_no_heavy_library(tmp_path):
