@@ -142,6 +142,19 @@ class EmbeddingExtractor(Extractor):
         blank = prompts.str.strip_chars().eq("").to_numpy()
         return {"score": score_series(np.where(blank, np.nan, score)).fill_nan(None)}
 
+    def nearest(self, signal: Signal, frame: "pl.DataFrame", context: Any) -> tuple[str, float] | None:
+        """The candidate closest to the one request in ``frame`` and its cosine similarity: what an
+        explanation names when the signal did not fire (None without text candidates)."""
+        from ..simulation.frame import PROMPT
+
+        assert isinstance(signal, EmbeddingSignal)
+        candidates = list(dict.fromkeys(signal.candidates or []))
+        if not candidates or not str(frame[PROMPT][0] or "").strip():
+            return None
+        sims = context.similarities(frame[PROMPT], candidates)[0]
+        best = int(sims.argmax())
+        return candidates[best], float(sims[best])
+
     def leaf(self, signal: Signal, node: "RuleNode", col: ColumnRef) -> LeafExpr:
         assert isinstance(signal, EmbeddingSignal)
         score = col("score")

@@ -157,12 +157,17 @@ def explain(simulator: Simulator, policy: Policy, request_id: str, profile: str 
         threshold = leaf.signal.effective_threshold() if has_threshold else None
         signals.append({"leaf": ":".join(leaf.key), "fired": state[leaf.key].fired,
                         "conf": state[leaf.key].confidence, "threshold": threshold,
-                        "why_not": None if state[leaf.key].fired else why_not(leaf, state[leaf.key].confidence,
-                                                                               threshold, raw)})
-        evidence = getattr(Extractor.for_leaf_type(leaf.leaf_type), "evidence", None)
+                        "why_not": None})
+        extractor = Extractor.for_leaf_type(leaf.leaf_type)
+        one = simulator.frame[found[0]:found[0] + 1]
+        if not state[leaf.key].fired:  # the nearest exemplar where the kind can name it (embedding candidates)
+            nearest = getattr(extractor, "nearest", None)
+            closest = nearest(leaf.signal, one, simulator.store.context_for(leaf.signal)) \
+                if nearest is not None and leaf.signal is not None else None
+            signals[-1]["why_not"] = why_not(leaf, state[leaf.key].confidence, threshold, raw, closest)
+        evidence = getattr(extractor, "evidence", None)
         if evidence is not None and leaf.signal is not None:  # what fired, e.g. PII types and words
-            signals[-1]["evidence"] = evidence(leaf.signal, simulator.frame[found[0]:found[0] + 1],
-                                               simulator.store.context_for(leaf.signal))
+            signals[-1]["evidence"] = evidence(leaf.signal, one, simulator.store.context_for(leaf.signal))
         if leaf.signal is not None:
             same_signal = [o for o in leaves if o.signal is leaf.signal]
             flips += _flips(routing, policy, simulator, leaf, same_signal, state, raw, result.decision_name)
@@ -171,13 +176,17 @@ def explain(simulator: Simulator, policy: Policy, request_id: str, profile: str 
                        dict(plan.extraction.unavailable), requested, *((chosen.via, chosen.recipe) if chosen else ()))
 
 
-def why_not(leaf: Any, confidence: float | None, threshold: float | None, raw: pl.DataFrame) -> str:
+def why_not(leaf: Any, confidence: float | None, threshold: float | None, raw: pl.DataFrame,
+            nearest: tuple[str, float] | None = None) -> str:
     """Why ``leaf`` did not fire for the one request in ``raw``: score against threshold, the nearest
-    keyword (per-keyword raw scores ``k<i>``), or the classifier's top label lying elsewhere (a domain's
-    ``top`` flag, :mod:`policies.signals.domain`)."""
+    exemplar (``nearest``: the kind's ``Extractor.nearest``, e.g. an embedding candidate, and its
+    similarity), the nearest keyword (per-keyword raw scores ``k<i>``), or the classifier's top label
+    lying elsewhere (a domain's ``top`` flag, :mod:`policies.signals.domain`)."""
     reasons = []
     if confidence is not None and threshold is not None:
         reasons.append(f"score {score(confidence)} < threshold {score(threshold)}")
+    if nearest is not None:
+        reasons.append(f"nearest candidate {nearest[0]!r} at similarity {score(nearest[1])}")
     parts = {}
     if leaf.signal is not None:
         prefix = raw_column(leaf.leaf_type, leaf.signal.name, "")

@@ -42,3 +42,19 @@ def test_the_text_prints_three_decimals_and_reasons() -> None:
                         "Please derive the formula").text()
     assert "smallest flip: keyword:reasoning.bm25_threshold 0.600 → 1.281" in text  # not 0.6000000238418579
     assert "✗ keyword:code (none of its keywords occurs)" in text
+
+
+def test_an_embedding_that_did_not_fire_names_its_nearest_candidate() -> None:
+    """The candidate named is the one the encoder puts closest to the prompt (computed here apart)."""
+    from policies.inference import default_encoder
+
+    policy = load_policy(ROOT / "sample_data" / "policies" / "multi_domain_experts.yaml")
+    prompt = "Write a query that sums revenue per region from the orders table"
+    why = reasons(explain_text(policy, prompt))["embedding:data_analysis"]
+    candidates = policy.routing.find_signal("embedding", "data_analysis").candidates
+    encoder = default_encoder()
+    sims = encoder.encode(candidates) @ encoder.encode([prompt])[0]
+    best = int(sims.argmax())
+    assert candidates[best] == "write a SQL query to aggregate sales"
+    assert re.fullmatch(rf"score 0\.\d{{3}} < threshold 0\.720; nearest candidate '{candidates[best]}' at similarity "
+                        rf"{sims[best]:.3f}".replace("(", r"\(").replace(")", r"\)"), why), why
