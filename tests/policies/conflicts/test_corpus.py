@@ -93,6 +93,10 @@ def test_timeout_yields_unknown_not_pass() -> None:
 
     report = analyze_policy(fixture("shadowed_pair"), AnalysisOptions(timeout_ms=1))
     # with a 1 ms budget every answer is either decided or reported as unknown, never silently dropped
+    # (which checks run out of time depends on the machine's load: any may be unknown, none may be a
+    # guess, and the shadowing is there either way)
     kinds = {(f.kind, f.evidence) for f in report.findings}
-    assert kinds <= {("shadowed", "proved"), ("unreachable", "unknown"), ("dead-decision", "unknown")}
-    assert kinds
+    assert {evidence for _, evidence in kinds} <= {"proved", "unknown"}, kinds
+    assert ("shadowed", "proved") in kinds or any(evidence == "unknown" for _, evidence in kinds), kinds
+    full = {(f.kind, f.evidence) for f in analyze_policy(fixture("shadowed_pair"), AnalysisOptions()).findings}
+    assert {kind for kind, evidence in kinds if evidence == "proved"} <= {kind for kind, _ in full}
