@@ -19,6 +19,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 import zipfile
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -157,13 +158,13 @@ class ScoreCache(ScoreStore):
         self.layer = score_layer(default_layer_path())
         self._local = threading.local()
         with self._conn() as conn:
+            _enable_wal(conn)
             conn.execute(SCHEMA)
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
-        if conn is None:
+        if conn is None:  # WAL is a property of the file, set once above: a thread's connection inherits it
             conn = sqlite3.connect(self.path, timeout=30.0)
-            conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             self._local.conn = conn
         return conn
@@ -204,3 +205,16 @@ class ScoreCache(ScoreStore):
 def definition_sha(*parts: object) -> str:
     """Stable hash of whatever defines a signal's output (kind, labels, options)."""
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL. SQLite answers "database is locked" at once, without waiting its busy
+    timeout, when another connection (a PII thread, another process) opens the file meanwhile: retry."""
+    for attempt in range(50):
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 49:
+                raise
+            time.sleep(0.1)
